@@ -1,0 +1,27 @@
+// Small enhancements for the survey form; the form works the same without them.
+(function () {
+  var form = document.getElementById("survey-form");
+  if (!form) return;
+  var comment = document.getElementById("comment");
+  var hint = document.getElementById("comment-hint");
+  if (comment && hint) {
+    var max = Number(hint.getAttribute("data-max"));
+    var original = hint.textContent;
+    var update = function () {
+      var left = max - comment.value.length;
+      hint.textContent = comment.value.length ? left.toLocaleString("en-GB") + " characters left." : original;
+    };
+    comment.addEventListener("input", update);
+    update();
+  }
+  // One answer per click: a double click or double tap sends the form once.
+  form.addEventListener("submit", function () {
+    var button = form.querySelector("button[type=submit]");
+    if (button) {
+      window.setTimeout(function () {
+        button.disabled = true;
+        button.textContent = "Sending…";
+      }, 0);
+    }
+  });
+})();

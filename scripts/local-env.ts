@@ -1,0 +1,25 @@
+import { existsSync, readFileSync } from "node:fs";
+
+/** Environment for wrangler that keeps it from calling home (see README, "Offline"). */
+export const OFFLINE_ENV = {
+  WRANGLER_SEND_METRICS: "false",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  WRANGLER_HIDE_BANNER: "true",
+};
+
+/** Reads KEY=VALUE lines of a .dev.vars file; missing file gives {}. */
+export function readDevVars(path = ".dev.vars"): Record<string, string> {
+  if (!existsSync(path)) return {};
+  const vars: Record<string, string> = {};
+  for (const line of readFileSync(path, "utf8").split(/\r?\n/)) {
+    const match = /^\s*([A-Z0-9_]+)\s*=\s*(.*?)\s*$/.exec(line);
+    if (match) vars[match[1]!] = match[2]!.replace(/^"(.*)"$/, "$1");
+  }
+  return vars;
+}
+
+/** A setting from the process environment first, then .dev.vars. */
+export function localSetting(name: string): string | undefined {
+  const value = process.env[name] ?? readDevVars()[name];
+  return value === "" ? undefined : value;
+}

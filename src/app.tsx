@@ -1,0 +1,48 @@
+import { Hono } from "hono";
+import type { AppEnv } from "./app-env";
+import { SettingsError, settingsOf } from "./config";
+import { securityHeaders } from "./lib/http";
+import { MessagePage } from "./lib/layout";
+import { surveyRoutes } from "./survey/routes";
+
+export const app = new Hono<AppEnv>();
+
+app.use(securityHeaders);
+
+// Settings are checked before any route runs, so a misconfigured deployment says which setting is wrong.
+app.use(async (c, next) => {
+  settingsOf(c.env);
+  await next();
+});
+
+app.get("/healthz", (c) => c.text("ok"));
+app.route("/", surveyRoutes);
+
+app.notFound((c) =>
+  c.html(
+    <MessagePage title="Page not found" heading="We couldn't find that page">
+      <p>If you followed a link from a survey email, please open it again from the email.</p>
+    </MessagePage>,
+    404,
+  ),
+);
+
+/** The one error handler: logs the cause, answers a generic page. */
+app.onError((err, c) => {
+  if (err instanceof SettingsError) {
+    console.error(`configuration: ${err.message}`);
+    return c.html(
+      <MessagePage title="Temporarily unavailable" heading="The survey is not available right now">
+        <p>Please try again later.</p>
+      </MessagePage>,
+      503,
+    );
+  }
+  console.error(`unhandled error on ${c.req.method} ${new URL(c.req.url).pathname}:`, err);
+  return c.html(
+    <MessagePage title="Something went wrong" heading="Something went wrong on our side">
+      <p>Your answer may not have been saved. Please try again in a minute.</p>
+    </MessagePage>,
+    500,
+  );
+});

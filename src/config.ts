@@ -1,0 +1,179 @@
+import * as v from "valibot";
+import type { Env } from "./env";
+
+const text = (fallback: string) => v.optional(v.pipe(v.string(), v.trim()), fallback);
+const optionalText = v.pipe(
+  v.optional(v.string(), ""),
+  v.trim(),
+  v.transform((s) => (s === "" ? undefined : s)),
+);
+const wholeNumber = (fallback: number, min: number, max: number) =>
+  v.pipe(
+    v.optional(v.string(), String(fallback)),
+    v.trim(),
+    v.regex(/^\d+$/, "must be a whole number"),
+    v.transform(Number),
+    v.minValue(min, `must be at least ${min}`),
+    v.maxValue(max, `must be at most ${max}`),
+  );
+const list = (fallback: string) =>
+  v.pipe(
+    v.optional(v.string(), fallback),
+    v.transform((s) =>
+      s
+        .split(",")
+        .map((x) => x.trim().toLowerCase())
+        .filter((x) => x !== ""),
+    ),
+  );
+const baseUrl = (fallback: string) =>
+  v.pipe(
+    v.optional(v.string(), fallback),
+    v.trim(),
+    v.url("must be an absolute URL such as https://example.com"),
+    v.transform((s) => s.replace(/\/+$/, "")),
+  );
+const optionalBaseUrl = v.pipe(
+  optionalText,
+  v.union([v.undefined(), v.pipe(v.string(), v.url("must be an absolute URL"), v.transform((s) => s.replace(/\/+$/, "")))]),
+);
+
+/** Team name -> Slack incoming webhook. `*` is the default for teams without their own. */
+const slackWebhooks = v.pipe(
+  optionalText,
+  v.transform((s) => (s === undefined ? {} : (JSON.parse(s) as unknown))),
+  v.record(v.string(), v.pipe(v.string(), v.url("each webhook must be a URL"))),
+);
+
+const SettingsSchema = v.object({
+  PUBLIC_BASE_URL: baseUrl("http://127.0.0.1:8787"),
+  SURVEY_LINK_SECRET: v.pipe(
+    v.string("is required (set it with `wrangler secret put SURVEY_LINK_SECRET`)"),
+    v.minLength(16, "must be at least 16 characters"),
+  ),
+  LINK_TTL_DAYS: wholeNumber(30, 1, 365),
+  POSTHOG_API_KEY: optionalText,
+  POSTHOG_HOST: baseUrl("https://us.i.posthog.com"),
+  POSTHOG_SURVEY_ID: v.pipe(text("hedgehog-csat-dev"), v.minLength(1, "must not be empty")),
+  POSTHOG_SURVEY_NAME: text("Customer satisfaction score (CSAT)"),
+  POSTHOG_RATING_QUESTION_ID: v.pipe(text("csat-rating"), v.regex(/^[\w-]{1,64}$/, "must be letters, digits, - or _")),
+  POSTHOG_COMMENT_QUESTION_ID: v.pipe(text("csat-comment"), v.regex(/^[\w-]{1,64}$/, "must be letters, digits, - or _")),
+  ZENDESK_BASE_URL: optionalBaseUrl,
+  ZENDESK_EMAIL: optionalText,
+  ZENDESK_API_TOKEN: optionalText,
+  ZENDESK_OAUTH_TOKEN: optionalText,
+  SURVEY_DELAY_DAYS: wholeNumber(3, 0, 60),
+  SURVEY_THROTTLE_DAYS: wholeNumber(7, 0, 365),
+  SURVEY_LOOKBACK_DAYS: wholeNumber(30, 1, 365),
+  EXCLUDED_TAGS: list("spam,abuse,legal,no_csat"),
+  INTERNAL_DOMAINS: list(""),
+  MAIL_PROVIDER: v.optional(v.picklist(["outbox", "cloudflare", "resend"], "must be outbox, cloudflare or resend"), "outbox"),
+  MAIL_FROM: text("Support <support@example.com>"),
+  RESEND_API_KEY: optionalText,
+  RESEND_BASE_URL: baseUrl("https://api.resend.com"),
+  ADMIN_TOKEN: optionalText,
+  SLACK_WEBHOOK_URLS: slackWebhooks,
+  DONATION_REPORT_TO: optionalText,
+  HEDGEHOG_COST: wholeNumber(500, 0, 1_000_000),
+  DONATION_CURRENCY: v.pipe(text("GBP"), v.regex(/^[A-Z]{3}$/, "must be a three-letter currency code such as GBP")),
+  DONATION_CHARITY: text("Herts Wildlife Trust"),
+});
+
+type RawSettings = v.InferOutput<typeof SettingsSchema>;
+
+export interface Settings {
+  publicBaseUrl: string;
+  linkSecret: string;
+  linkTtlDays: number;
+  posthog: {
+    apiKey: string | undefined;
+    host: string;
+    surveyId: string;
+    surveyName: string;
+    ratingQuestionId: string;
+    commentQuestionId: string;
+  };
+  zendesk: { baseUrl: string | undefined; email: string | undefined; apiToken: string | undefined; oauthToken: string | undefined };
+  dispatch: {
+    delayDays: number;
+    throttleDays: number;
+    lookbackDays: number;
+    excludedTags: string[];
+    internalDomains: string[];
+  };
+  mail: { provider: "outbox" | "cloudflare" | "resend"; from: string; resendApiKey: string | undefined; resendBaseUrl: string };
+  adminToken: string | undefined;
+  slackWebhooks: Record<string, string>;
+  donation: { reportTo: string | undefined; hedgehogCost: number; currency: string; charity: string };
+}
+
+export class SettingsError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid settings: ${problems.join("; ")}`);
+    this.name = "SettingsError";
+  }
+}
+
+function toSettings(s: RawSettings): Settings {
+  return {
+    publicBaseUrl: s.PUBLIC_BASE_URL,
+    linkSecret: s.SURVEY_LINK_SECRET,
+    linkTtlDays: s.LINK_TTL_DAYS,
+    posthog: {
+      apiKey: s.POSTHOG_API_KEY,
+      host: s.POSTHOG_HOST,
+      surveyId: s.POSTHOG_SURVEY_ID,
+      surveyName: s.POSTHOG_SURVEY_NAME,
+      ratingQuestionId: s.POSTHOG_RATING_QUESTION_ID,
+      commentQuestionId: s.POSTHOG_COMMENT_QUESTION_ID,
+    },
+    zendesk: {
+      baseUrl: s.ZENDESK_BASE_URL,
+      email: s.ZENDESK_EMAIL,
+      apiToken: s.ZENDESK_API_TOKEN,
+      oauthToken: s.ZENDESK_OAUTH_TOKEN,
+    },
+    dispatch: {
+      delayDays: s.SURVEY_DELAY_DAYS,
+      throttleDays: s.SURVEY_THROTTLE_DAYS,
+      lookbackDays: s.SURVEY_LOOKBACK_DAYS,
+      excludedTags: s.EXCLUDED_TAGS,
+      internalDomains: s.INTERNAL_DOMAINS,
+    },
+    mail: { provider: s.MAIL_PROVIDER, from: s.MAIL_FROM, resendApiKey: s.RESEND_API_KEY, resendBaseUrl: s.RESEND_BASE_URL },
+    adminToken: s.ADMIN_TOKEN,
+    slackWebhooks: s.SLACK_WEBHOOK_URLS,
+    donation: {
+      reportTo: s.DONATION_REPORT_TO,
+      hedgehogCost: s.HEDGEHOG_COST,
+      currency: s.DONATION_CURRENCY,
+      charity: s.DONATION_CHARITY,
+    },
+  };
+}
+
+/** Parses the settings from plain strings; throws SettingsError naming every bad setting. */
+export function parseSettings(raw: Record<string, unknown>): Settings {
+  let result;
+  try {
+    result = v.safeParse(SettingsSchema, raw);
+  } catch {
+    throw new SettingsError(["SLACK_WEBHOOK_URLS: must be a JSON object of team name to webhook URL"]);
+  }
+  if (!result.success) {
+    throw new SettingsError(result.issues.map((issue) => `${v.getDotPath(issue) ?? "settings"}: ${issue.message}`));
+  }
+  return toSettings(result.output);
+}
+
+const cache = new WeakMap<object, Settings>();
+
+/** The settings of this deployment, parsed once per env object. */
+export function settingsOf(env: Env): Settings {
+  let settings = cache.get(env);
+  if (!settings) {
+    settings = parseSettings(env as unknown as Record<string, unknown>);
+    cache.set(env, settings);
+  }
+  return settings;
+}

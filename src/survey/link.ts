@@ -1,0 +1,171 @@
+import * as v from "valibot";
+import { fromBase64Url, toBase64Url } from "../lib/base64url";
+
+/** What a survey link says about the ticket it is for. Everything here is covered by the signature. */
+export interface SurveyLinkFields {
+  distinctId: string;
+  ticketId: number;
+  team: string;
+  initialTargetArea?: string | undefined;
+  /** Unix seconds after which the link no longer works. */
+  exp: number;
+}
+
+export interface ParsedSurveyLink extends SurveyLinkFields {
+  sig: string;
+  /** 1-5 preselected face; not signed, it only chooses which face starts selected. */
+  rating?: number | undefined;
+}
+
+const encoder = new TextEncoder();
+const keyCache = new Map<string, Promise<CryptoKey>>();
+
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = keyCache.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+      "sign",
+      "verify",
+    ]);
+    keyCache.set(secret, key);
+  }
+  return key;
+}
+
+/** The exact bytes that are signed: fixed order, percent-encoded, versioned so the format can change. */
+export function canonicalString(fields: SurveyLinkFields): string {
+  const pairs: [string, string][] = [
+    ["distinct_id", fields.distinctId],
+    ["ticketId", String(fields.ticketId)],
+    ["team", fields.team],
+  ];
+  if (fields.initialTargetArea !== undefined) pairs.push(["initialTargetArea", fields.initialTargetArea]);
+  pairs.push(["exp", String(fields.exp)]);
+  return "v1&" + pairs.map(([k, val]) => `${k}=${encodeURIComponent(val)}`).join("&");
+}
+
+export async function signSurveyLink(fields: SurveyLinkFields, secret: string): Promise<string> {
+  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(canonicalString(fields)));
+  return toBase64Url(mac);
+}
+
+/** Constant-time check (WebCrypto's verify compares in constant time). */
+export async function verifySurveyLink(fields: SurveyLinkFields, sig: string, secret: string): Promise<boolean> {
+  const mac = fromBase64Url(sig);
+  if (!mac || mac.length !== 32) return false;
+  return crypto.subtle.verify("HMAC", await hmacKey(secret), mac, encoder.encode(canonicalString(fields)));
+}
+
+/** The query string of a survey link (canonical names; `rating` last). */
+export function surveyLinkQuery(fields: SurveyLinkFields, sig: string, rating?: number): string {
+  const q = new URLSearchParams({
+    distinct_id: fields.distinctId,
+    ticketId: String(fields.ticketId),
+    team: fields.team,
+  });
+  if (fields.initialTargetArea !== undefined) q.set("initialTargetArea", fields.initialTargetArea);
+  q.set("exp", String(fields.exp));
+  q.set("sig", sig);
+  if (rating !== undefined) q.set("rating", String(rating));
+  return q.toString();
+}
+
+export async function buildSurveyUrl(
+  baseUrl: string,
+  fields: SurveyLinkFields,
+  secret: string,
+  rating?: number,
+  path = "/",
+): Promise<string> {
+  const sig = await signSurveyLink(fields, secret);
+  return `${baseUrl.replace(/\/+$/, "")}${path}?${surveyLinkQuery(fields, sig, rating)}`;
+}
+
+/** Unix seconds `ttlDays` after `now`. */
+export function expiryFrom(now: Date, ttlDays: number): number {
+  return Math.floor(now.getTime() / 1000) + ttlDays * 86_400;
+}
+
+const LinkQuerySchema = v.object({
+  distinct_id: v.pipe(
+    v.string("the customer id (distinct_id) is missing"),
+    v.minLength(1, "the customer id (distinct_id) is empty"),
+    v.maxLength(200, "the customer id (distinct_id) is too long"),
+  ),
+  ticketId: v.pipe(
+    v.string("the ticket number (ticketId) is missing"),
+    v.regex(/^[1-9]\d{0,15}$/, "the ticket number (ticketId) is not a number"),
+    v.transform(Number),
+  ),
+  team: v.pipe(
+    v.string("the team is missing"),
+    v.minLength(1, "the team is empty"),
+    v.maxLength(100, "the team name is too long"),
+  ),
+  initialTargetArea: v.optional(v.pipe(v.string(), v.maxLength(100, "the target area is too long"))),
+  exp: v.pipe(
+    v.string("the expiry time (exp) is missing"),
+    v.regex(/^\d{1,12}$/, "the expiry time (exp) is not a valid time"),
+    v.transform(Number),
+  ),
+  sig: v.pipe(
+    v.string("the signature (sig) is missing"),
+    v.regex(/^[A-Za-z0-9_-]{43}$/, "the signature (sig) is malformed"),
+  ),
+  rating: v.optional(
+    v.pipe(v.string(), v.regex(/^[1-5]$/, "the preselected rating must be 1 to 5"), v.transform(Number)),
+  ),
+});
+
+export type LinkParseResult = { ok: true; link: ParsedSurveyLink } | { ok: false; problems: string[] };
+
+/**
+ * Reads a survey link from query or form fields, accepting the old page's names: `userId` for
+ * `distinct_id`, `ticketTeam` for `team`, and `satisfaction` (0-based) for `rating`.
+ */
+export function parseSurveyLink(input: Record<string, string | undefined>): LinkParseResult {
+  const pick = (...names: string[]) => {
+    for (const name of names) {
+      const value = input[name];
+      if (value !== undefined && value !== "") return value;
+    }
+    return undefined;
+  };
+  let rating = pick("rating");
+  const satisfaction = pick("satisfaction");
+  if (rating === undefined && satisfaction !== undefined) {
+    rating = /^[0-4]$/.test(satisfaction) ? String(Number(satisfaction) + 1) : "invalid";
+  }
+  const result = v.safeParse(LinkQuerySchema, {
+    distinct_id: pick("distinct_id", "userId"),
+    ticketId: pick("ticketId"),
+    team: pick("team", "ticketTeam"),
+    initialTargetArea: pick("initialTargetArea"),
+    exp: pick("exp"),
+    sig: pick("sig"),
+    rating,
+  });
+  if (!result.success) return { ok: false, problems: [...new Set(result.issues.map((i) => i.message))] };
+  const o = result.output;
+  return {
+    ok: true,
+    link: {
+      distinctId: o.distinct_id,
+      ticketId: o.ticketId,
+      team: o.team,
+      initialTargetArea: o.initialTargetArea,
+      exp: o.exp,
+      sig: o.sig,
+      rating: o.rating,
+    },
+  };
+}
+
+export type LinkCheck = "valid" | "forged" | "expired";
+
+/** Signature first (a forged link learns nothing about expiry), then expiry. */
+export async function checkSurveyLink(link: ParsedSurveyLink, secret: string, now: Date): Promise<LinkCheck> {
+  if (!(await verifySurveyLink(link, link.sig, secret))) return "forged";
+  if (link.exp * 1000 <= now.getTime()) return "expired";
+  return "valid";
+}

@@ -1,0 +1,91 @@
+import { COMMENT_QUESTION, RATING_QUESTION } from "./copy";
+
+export interface SurveyConfig {
+  surveyId: string;
+  surveyName: string;
+  ratingQuestionId: string;
+  commentQuestionId: string;
+}
+
+export interface CaptureEvent {
+  distinctId: string;
+  event: string;
+  properties: Record<string, unknown>;
+  timestamp: Date;
+  uuid: string;
+}
+
+export interface SurveyAnswer {
+  ticketId: number;
+  distinctId: string;
+  team: string;
+  initialTargetArea: string | null;
+  rating: number;
+  comment: string | null;
+  /** When the customer submitted this version of the answer. */
+  submittedAt: number;
+}
+
+/**
+ * `survey sent` in the schema posthog-js uses, so the answer shows in PostHog's Surveys UI:
+ * id-based response keys, `$survey_questions`, a submission id fixed per ticket (an edit replaces
+ * the earlier answer) and the responded flag on the person. The legacy `$survey_response` /
+ * `$survey_response_1` keys keep the dashboards built on the old page working.
+ */
+export function buildSurveySentEvent(
+  answer: SurveyAnswer,
+  survey: SurveyConfig,
+  ids: { submissionId: string; uuid: string },
+): CaptureEvent {
+  const comment = answer.comment ?? "";
+  const properties: Record<string, unknown> = {
+    $survey_id: survey.surveyId,
+    $survey_name: survey.surveyName,
+    $survey_questions: [
+      { id: survey.ratingQuestionId, question: RATING_QUESTION, response: answer.rating },
+      { id: survey.commentQuestionId, question: COMMENT_QUESTION, response: comment },
+    ],
+    [`$survey_response_${survey.ratingQuestionId}`]: answer.rating,
+    [`$survey_response_${survey.commentQuestionId}`]: comment,
+    $survey_submission_id: ids.submissionId,
+    $survey_completed: true,
+    $set: { [`$survey_responded/${survey.surveyId}`]: true },
+    $survey_response: answer.rating,
+    $survey_response_1: comment,
+    ticketId: String(answer.ticketId),
+    ticketTeam: answer.team,
+  };
+  if (answer.initialTargetArea !== null) properties.initialTargetArea = answer.initialTargetArea;
+  return {
+    distinctId: answer.distinctId,
+    event: "survey sent",
+    properties,
+    timestamp: new Date(answer.submittedAt),
+    uuid: ids.uuid,
+  };
+}
+
+export function buildSurveyShownEvent(
+  view: { ticketId: number; distinctId: string; team: string; shownAt: number },
+  survey: SurveyConfig,
+  uuid: string,
+): CaptureEvent {
+  return {
+    distinctId: view.distinctId,
+    event: "survey shown",
+    properties: {
+      $survey_id: survey.surveyId,
+      $survey_name: survey.surveyName,
+      ticketId: String(view.ticketId),
+      ticketTeam: view.team,
+      $set: { $survey_last_seen_date: new Date(view.shownAt).toISOString() },
+    },
+    timestamp: new Date(view.shownAt),
+    uuid,
+  };
+}
+
+/** Minutes to wait before the next delivery attempt: 1, 2, 4 … capped at 6 hours. */
+export function captureBackoffMs(attempts: number): number {
+  return Math.min(60_000 * 2 ** Math.min(attempts, 20), 6 * 3_600_000);
+}

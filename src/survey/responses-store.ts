@@ -1,0 +1,143 @@
+import { utcMonth } from "../lib/time";
+
+export interface ResponseRow {
+  ticket_id: number;
+  distinct_id: string | null;
+  team: string;
+  initial_target_area: string | null;
+  rating: number;
+  comment: string | null;
+  version: number;
+  hedgehog_number: number | null;
+  first_submitted_at: number;
+  updated_at: number;
+  captured_version: number;
+  captured_at: number | null;
+  capture_attempts: number;
+  next_capture_at: number;
+  capture_lease_until: number;
+  last_capture_error: string | null;
+}
+
+export interface Answer {
+  ticketId: number;
+  distinctId: string;
+  team: string;
+  initialTargetArea: string | undefined;
+  rating: number;
+  comment: string | undefined;
+}
+
+export interface RecordOutcome {
+  row: ResponseRow;
+  /** True only for the request that answered the ticket for the first time. */
+  firstAnswer: boolean;
+  /** True when the stored answer changed (first answer or a real edit). */
+  changed: boolean;
+}
+
+/**
+ * Stores an answer in one D1 batch (one transaction): upsert the ticket's row, and on the ticket's
+ * first answer only, add a hedgehog to this month's tally and give the row its hedgehog number.
+ * Re-submitting the same answer changes nothing, so a double click sends nothing twice.
+ */
+export async function recordResponse(db: D1Database, answer: Answer, now: number): Promise<RecordOutcome> {
+  const comment = answer.comment ?? null;
+  const [upsert, tally, , select] = await db.batch([
+    db
+      .prepare(
+        `INSERT INTO responses (ticket_id, distinct_id, team, initial_target_area, rating, comment, first_submitted_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
+         ON CONFLICT (ticket_id) DO UPDATE SET
+           rating = excluded.rating, comment = excluded.comment, distinct_id = excluded.distinct_id,
+           team = excluded.team, initial_target_area = excluded.initial_target_area,
+           version = responses.version + 1, updated_at = excluded.updated_at,
+           next_capture_at = 0, capture_attempts = 0
+         WHERE responses.rating IS NOT excluded.rating OR responses.comment IS NOT excluded.comment`,
+      )
+      .bind(answer.ticketId, answer.distinctId, answer.team, answer.initialTargetArea ?? null, answer.rating, comment, now),
+    db
+      .prepare(
+        `INSERT INTO hedgehog_tally (month, hedgehogs)
+         SELECT ?1, 1 WHERE EXISTS (SELECT 1 FROM responses WHERE ticket_id = ?2 AND hedgehog_number IS NULL)
+         ON CONFLICT (month) DO UPDATE SET hedgehogs = hedgehogs + 1`,
+      )
+      .bind(utcMonth(now), answer.ticketId),
+    db
+      .prepare(
+        `UPDATE responses SET hedgehog_number = (SELECT SUM(hedgehogs) FROM hedgehog_tally)
+         WHERE ticket_id = ?1 AND hedgehog_number IS NULL`,
+      )
+      .bind(answer.ticketId),
+    db.prepare(`SELECT * FROM responses WHERE ticket_id = ?1`).bind(answer.ticketId),
+  ]);
+  const row = select!.results[0] as ResponseRow | undefined;
+  if (!row) throw new Error(`response for ticket ${answer.ticketId} vanished after upsert`);
+  return { row, firstAnswer: tally!.meta.changes === 1, changed: upsert!.meta.changes === 1 };
+}
+
+export async function findResponse(db: D1Database, ticketId: number): Promise<ResponseRow | null> {
+  return db.prepare(`SELECT * FROM responses WHERE ticket_id = ?1`).bind(ticketId).first<ResponseRow>();
+}
+
+/**
+ * Takes a short lease on responses whose newest version PostHog has not accepted yet, so that the
+ * request's own attempt and the cron never deliver the same version side by side.
+ */
+export async function claimPendingCaptures(
+  db: D1Database,
+  now: number,
+  limit: number,
+  leaseMs: number,
+  ticketId?: number,
+): Promise<ResponseRow[]> {
+  const { results } = await db
+    .prepare(
+      `UPDATE responses SET capture_lease_until = ?1
+       WHERE ticket_id IN (
+         SELECT ticket_id FROM responses
+         WHERE captured_version < version AND next_capture_at <= ?2 AND capture_lease_until <= ?2
+           AND (?4 IS NULL OR ticket_id = ?4)
+         ORDER BY next_capture_at LIMIT ?3)
+       RETURNING *`,
+    )
+    .bind(now + leaseMs, now, limit, ticketId ?? null)
+    .all<ResponseRow>();
+  return results;
+}
+
+export async function markCaptured(db: D1Database, ticketId: number, version: number, now: number): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE responses SET captured_version = MAX(captured_version, ?2), captured_at = ?3,
+         capture_lease_until = 0, capture_attempts = 0, last_capture_error = NULL
+       WHERE ticket_id = ?1`,
+    )
+    .bind(ticketId, version, now)
+    .run();
+}
+
+export async function markCaptureFailed(
+  db: D1Database,
+  ticketId: number,
+  nextAttemptAt: number,
+  error: string,
+): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE responses SET capture_attempts = capture_attempts + 1, next_capture_at = ?2,
+         capture_lease_until = 0, last_capture_error = ?3
+       WHERE ticket_id = ?1`,
+    )
+    .bind(ticketId, nextAttemptAt, error.slice(0, 500))
+    .run();
+}
+
+/** Records a view; true only for the first view of the ticket's survey. */
+export async function recordImpression(db: D1Database, ticketId: number, now: number): Promise<boolean> {
+  const result = await db
+    .prepare(`INSERT INTO survey_impressions (ticket_id, first_shown_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING`)
+    .bind(ticketId, now)
+    .run();
+  return result.meta.changes === 1;
+}
