@@ -6,7 +6,7 @@ export function toBase64Url(bytes: ArrayBuffer | Uint8Array): string {
 }
 
 /** Returns undefined for anything that is not base64url. */
-export function fromBase64Url(text: string): Uint8Array | undefined {
+export function fromBase64Url(text: string): Uint8Array<ArrayBuffer> | undefined {
   if (!/^[A-Za-z0-9_-]*$/.test(text)) return undefined;
   const padded = text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4);
   try {

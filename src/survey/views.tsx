@@ -68,6 +68,10 @@ export function SurveyPage(props: SurveyFormProps) {
               );
             })}
           </div>
+          <div class="scale-ends" aria-hidden="true">
+            <span>{RATING_LABELS[0]}</span>
+            <span>{RATING_LABELS[4]}</span>
+          </div>
         </fieldset>
         <label for="comment" class="comment-label">
           {COMMENT_QUESTION} <span class="optional">(optional)</span>

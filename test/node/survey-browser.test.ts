@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildSurveyUrl, expiryFrom } from "../../src/survey/link";
+import type { FakeServer } from "../fakes/fake-server";
+import { startFakePostHog } from "../fakes/posthog";
+import { openBrowser, screenshot, seriousA11yViolations } from "./browser";
+import { startWranglerDev, type DevServer } from "./wrangler-dev";
+
+const SECRET = "browser-test-secret-0123456789";
+let dev: DevServer;
+let posthog: FakeServer;
+
+beforeAll(async () => {
+  posthog = await startFakePostHog();
+  dev = await startWranglerDev({ SURVEY_LINK_SECRET: SECRET, POSTHOG_API_KEY: "phc_browser", POSTHOG_HOST: posthog.url });
+});
+
+afterAll(async () => {
+  await dev?.stop();
+  await posthog?.close();
+});
+
+function link(ticketId: number, rating?: number) {
+  return buildSurveyUrl(dev.url, { distinctId: `browser-${ticketId}`, ticketId, team: "Product analytics", exp: expiryFrom(new Date(), 30) }, SECRET, rating);
+}
+
+async function waitFor<T>(probe: () => T | undefined, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe.each([
+  { js: true, ticket: 4001 },
+  { js: false, ticket: 4002 },
+])("a customer answering on a phone (JavaScript $js)", ({ js, ticket }) => {
+  it("opens the emailed link, changes the face with the keyboard, comments, submits and sees the hedgehog", async () => {
+    const browser = await openBrowser({ javaScriptEnabled: js, width: 360 });
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(await link(ticket, 4));
+      await expect.poll(() => page.getByRole("radio", { name: "Satisfied", exact: true }).isChecked()).toBe(true);
+      expect(await page.getByRole("radio", { name: "Very satisfied" }).isChecked()).toBe(false);
+      await screenshot(page, `survey-phone${js ? "" : "-nojs"}`);
+
+      await page.getByRole("radio", { name: "Satisfied", exact: true }).focus();
+      await page.keyboard.press("ArrowRight");
+      expect(await page.getByRole("radio", { name: "Very satisfied" }).isChecked()).toBe(true);
+
+      await page.getByLabel("What can we do to increase your rating?").fill("Nothing, you were great.");
+      await page.getByRole("button", { name: "Submit" }).click();
+
+      await page.getByRole("heading", { name: "Thank you!" }).waitFor();
+      const text = await page.locator("main").innerText();
+      expect(text).toMatch(/You just fed hedgehog #\d+/);
+      expect(text).toContain("Very satisfied");
+      expect(text).toContain("Nothing, you were great.");
+      await screenshot(page, `thanks-phone${js ? "" : "-nojs"}`);
+
+      const event = await waitFor(() =>
+        posthog.requests
+          .flatMap((r) => (r.body as any).batch ?? [])
+          .find((e: any) => e.event === "survey sent" && e.properties.ticketId === String(ticket)),
+      );
+      expect(event.properties["$survey_response_csat-rating"]).toBe(5);
+      expect(event.properties["$survey_response_csat-comment"]).toBe("Nothing, you were great.");
+    } finally {
+      await browser.close();
+    }
+  });
+});
+
+describe("accessibility and layout", () => {
+  it("finds no serious or critical axe violations on the survey and thank-you pages, on a desktop", async () => {
+    const browser = await openBrowser({ bypassCSP: true, width: 1280 });
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(await link(4003));
+      await screenshot(page, "survey-desktop");
+      expect(await seriousA11yViolations(page)).toEqual([]);
+      await page.getByText("Neutral").click();
+      await page.getByRole("button", { name: "Submit" }).click();
+      await page.getByRole("heading", { name: "Thank you!" }).waitFor();
+      await screenshot(page, "thanks-desktop");
+      expect(await seriousA11yViolations(page)).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it("fits a 360 px phone without sideways scrolling, in dark mode too", async () => {
+    const browser = await openBrowser({ width: 360 });
+    try {
+      const page = await browser.context.newPage();
+      await page.emulateMedia({ colorScheme: "dark" });
+      await page.goto(await link(4004, 2));
+      const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+      expect(widths.scroll).toBeLessThanOrEqual(widths.client);
+      const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      expect(background).not.toBe("rgb(246, 244, 239)");
+      await screenshot(page, "survey-phone-dark");
+    } finally {
+      await browser.close();
+    }
+  });
+});

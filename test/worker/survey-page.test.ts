@@ -1,0 +1,138 @@
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it } from "vitest";
+import { BASE, call, freshTicket, linkFields, posthog, posthogEvents, signedUrl, testEnv, textOf } from "./helpers";
+
+afterEach(async () => {
+  expect(await posthog.unexpected()).toEqual([]);
+});
+
+async function get(url: string) {
+  const res = await call(new Request(url));
+  return { res, html: await res.text() };
+}
+
+describe("GET / (the survey page)", () => {
+  it("shows the question, five labelled faces and the comment box for a signed link", async () => {
+    const ticket = freshTicket();
+    const { res, html } = await get(await signedUrl(linkFields(ticket)));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/html");
+    const text = textOf(html);
+    expect(text).toContain("How happy are you with the level of support you received?");
+    for (const label of ["Very dissatisfied", "Dissatisfied", "Neutral", "Satisfied", "Very satisfied"]) {
+      expect(text).toContain(label);
+    }
+    expect(html.match(/type="radio" name="rating"/g)).toHaveLength(5);
+    expect(html).toContain('<label for="comment"');
+    expect(text).toContain("What can we do to increase your rating?");
+    expect(html).toContain('maxlength="2000"');
+    expect(text).toContain("Up to 2,000 characters");
+    expect(html).not.toContain("checked");
+    expect(html.startsWith("<!doctype html>")).toBe(true);
+  });
+
+  it("preselects the face named by rating", async () => {
+    const { html } = await get(await signedUrl(linkFields(freshTicket()), 4));
+    expect(html).toMatch(/value="4" checked=""/);
+    expect(html.match(/checked=""/g)).toHaveLength(1);
+  });
+
+  it("sends the security headers: strict CSP, no referrer, no framing, no caching", async () => {
+    const { res } = await get(await signedUrl(linkFields(freshTicket())));
+    const csp = res.headers.get("content-security-policy")!;
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain("unsafe-inline");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(res.headers.get("referrer-policy")).toBe("no-referrer");
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(res.headers.get("cache-control")).toBe("no-store");
+  });
+
+  it("never records an answer, however often the link is opened (mail scanners open every link)", async () => {
+    const ticket = freshTicket();
+    const url = await signedUrl(linkFields(ticket), 1);
+    for (let i = 0; i < 3; i++) expect((await get(url)).res.status).toBe(200);
+    const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM responses WHERE ticket_id = ?").bind(ticket).first<{ n: number }>();
+    expect(row!.n).toBe(0);
+  });
+
+  it("captures `survey shown` once per ticket, not once per view", async () => {
+    const ticket = freshTicket();
+    const url = await signedUrl(linkFields(ticket));
+    await get(url);
+    await get(url);
+    const shown = (await posthogEvents()).filter((e) => e.event === "survey shown" && e.properties.ticketId === String(ticket));
+    expect(shown).toHaveLength(1);
+    expect(shown[0]!.distinct_id).toBe(`customer-${ticket}`);
+    expect(shown[0]!.properties.$survey_id).toBe(env.POSTHOG_SURVEY_ID);
+  });
+
+  it("answers a link with missing parameters with a 400 page that names them", async () => {
+    const { res, html } = await get(`${BASE}/?ticketId=12`);
+    expect(res.status).toBe(400);
+    const text = textOf(html);
+    expect(text).toContain("This survey link is incomplete");
+    expect(text).toContain("The customer id (distinct_id) is missing");
+    expect(text).toContain("The team is missing");
+    expect(text).toContain("The signature (sig) is missing");
+  });
+
+  it("answers malformed and oversized parameters with 400, not 500", async () => {
+    const good = new URL(await signedUrl(linkFields(freshTicket())));
+    const cases: Array<[string, string]> = [
+      ["ticketId", "DROP TABLE"],
+      ["exp", "-1"],
+      ["rating", "7"],
+      ["team", "t".repeat(5000)],
+      ["distinct_id", "d".repeat(300)],
+      ["sig", "%%%"],
+    ];
+    for (const [name, value] of cases) {
+      const url = new URL(good);
+      url.searchParams.set(name, value);
+      const { res, html } = await get(url.toString());
+      expect(res.status, `${name}=${value.slice(0, 20)}`).toBe(400);
+      expect(html).not.toMatch(/at .*\(.*:\d+:\d+\)/);
+    }
+  });
+
+  it("answers a forged link with 403 and an expired one with 410", async () => {
+    const ticket = freshTicket();
+    const url = new URL(await signedUrl(linkFields(ticket)));
+    url.searchParams.set("ticketId", String(ticket + 1));
+    const forged = await get(url.toString());
+    expect(forged.res.status).toBe(403);
+    expect(textOf(forged.html)).toContain("This survey link isn't valid");
+
+    const expired = await get(await signedUrl(linkFields(ticket, { exp: Math.floor(Date.now() / 1000) - 60 })));
+    expect(expired.res.status).toBe(410);
+    expect(textOf(expired.html)).toContain("This survey has closed");
+  });
+
+  it("escapes what the link carries", async () => {
+    const { res, html } = await get(await signedUrl(linkFields(freshTicket(), { team: '<script>alert(1)</script>"' })));
+    expect(res.status).toBe(200);
+    expect(html).not.toContain("<script>alert(1)</script>");
+    expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;&quot;");
+  });
+
+  it("answers an unknown path with a friendly 404 page", async () => {
+    const { res, html } = await get(`${BASE}/wp-admin`);
+    expect(res.status).toBe(404);
+    expect(textOf(html)).toContain("We couldn't find that page");
+  });
+
+  it("answers 503 with a plain page when a required setting is missing, naming it only in the log", async () => {
+    const res = await call(new Request(await signedUrl(linkFields(freshTicket()))), testEnv({ SURVEY_LINK_SECRET: undefined }));
+    expect(res.status).toBe(503);
+    const text = textOf(await res.text());
+    expect(text).toContain("The survey is not available right now");
+    expect(text).not.toContain("SURVEY_LINK_SECRET");
+  });
+
+  it("serves a liveness route", async () => {
+    const res = await call(new Request(`${BASE}/healthz`));
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe("ok");
+  });
+});

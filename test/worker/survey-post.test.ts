@@ -1,0 +1,177 @@
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it } from "vitest";
+import { utcMonth } from "../../src/lib/time";
+import { answerForm, BASE, call, freshTicket, linkFields, posthog, postForm, signedUrl, textOf } from "./helpers";
+
+afterEach(async () => {
+  expect(await posthog.unexpected()).toEqual([]);
+});
+
+async function tally(): Promise<number> {
+  const row = await env.DB.prepare("SELECT hedgehogs FROM hedgehog_tally WHERE month = ?").bind(utcMonth(Date.now())).first<{ hedgehogs: number }>();
+  return row?.hedgehogs ?? 0;
+}
+
+async function responseRows(ticket: number) {
+  const { results } = await env.DB.prepare("SELECT * FROM responses WHERE ticket_id = ?").bind(ticket).all<Record<string, any>>();
+  return results;
+}
+
+async function follow(res: Response): Promise<{ status: number; html: string }> {
+  expect(res.status).toBe(303);
+  const next = await call(new Request(new URL(res.headers.get("location")!, BASE)));
+  return { status: next.status, html: await next.text() };
+}
+
+describe("POST / (recording an answer)", () => {
+  it("stores the answer, feeds one hedgehog and shows the thank-you with its number", async () => {
+    const ticket = freshTicket();
+    const before = await tally();
+    const res = await call(postForm(await answerForm(linkFields(ticket), { rating: "5", comment: "Quick and kind!" })));
+    const thanks = await follow(res);
+    expect(thanks.status).toBe(200);
+    const rows = await responseRows(ticket);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ rating: 5, comment: "Quick and kind!", team: "Product analytics", distinct_id: `customer-${ticket}` });
+    expect(await tally()).toBe(before + 1);
+    const text = textOf(thanks.html);
+    expect(text).toContain(`You just fed hedgehog #${rows[0]!.hedgehog_number.toLocaleString("en-GB")}`);
+    expect(text).toContain("Very satisfied");
+    expect(text).toContain("Quick and kind!");
+    expect(thanks.html).toMatch(/href="\/\?[^"]*rating=5"[^>]*>Change my answer/);
+  });
+
+  it("edits the answer on a second submit: one row, first submit time kept, no second hedgehog", async () => {
+    const ticket = freshTicket();
+    const fields = linkFields(ticket);
+    await call(postForm(await answerForm(fields, { rating: "2", comment: "slow" })));
+    const [first] = await responseRows(ticket);
+    const before = await tally();
+    await new Promise((r) => setTimeout(r, 5));
+    await follow(await call(postForm(await answerForm(fields, { rating: "4", comment: "" }))));
+    const rows = await responseRows(ticket);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ rating: 4, comment: null, version: 2, first_submitted_at: first!.first_submitted_at, hedgehog_number: first!.hedgehog_number });
+    expect(rows[0]!.updated_at).toBeGreaterThan(first!.first_submitted_at);
+    expect(await tally()).toBe(before);
+  });
+
+  it("keeps one row and one hedgehog under simultaneous submits for one ticket", async () => {
+    const ticket = freshTicket();
+    const fields = linkFields(ticket);
+    const before = await tally();
+    const forms = await Promise.all(["1", "2", "3", "4", "5", "5", "5", "5"].map((rating) => answerForm(fields, { rating })));
+    const results = await Promise.all(forms.map((f) => call(postForm(f))));
+    expect(results.map((r) => r.status)).toEqual(Array(8).fill(303));
+    expect(await responseRows(ticket)).toHaveLength(1);
+    expect(await tally()).toBe(before + 1);
+  });
+
+  it("shows the earlier answer when the link is opened again", async () => {
+    const ticket = freshTicket();
+    const fields = linkFields(ticket);
+    await call(postForm(await answerForm(fields, { rating: "3", comment: "It was <b>fine</b>" })));
+    const res = await call(new Request(await signedUrl(fields)));
+    const html = await res.text();
+    expect(textOf(html)).toContain("You already answered for this ticket");
+    expect(html).toMatch(/value="3" checked=""/);
+    expect(html).toContain("It was &lt;b&gt;fine&lt;/b&gt;</textarea>");
+  });
+
+  it("asks for a face when none was chosen, keeping the comment typed (400)", async () => {
+    const ticket = freshTicket();
+    const res = await call(postForm(await answerForm(linkFields(ticket), { comment: "no face picked" })));
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect(textOf(html)).toContain("Please choose one of the five faces.");
+    expect(html).toContain("no face picked</textarea>");
+    expect(await responseRows(ticket)).toHaveLength(0);
+  });
+
+  it("refuses a rating outside 1-5 and a comment over 2,000 characters with 400, storing nothing", async () => {
+    const ticket = freshTicket();
+    const fields = linkFields(ticket);
+    for (const rating of ["0", "6", "five", "4.5", ""]) {
+      const res = await call(postForm(await answerForm(fields, { rating })));
+      expect(res.status, `rating ${rating}`).toBe(400);
+    }
+    const long = await call(postForm(await answerForm(fields, { rating: "4", comment: "x".repeat(2001) })));
+    expect(long.status).toBe(400);
+    expect(textOf(await long.text())).toContain("longer than 2,000 characters");
+    expect(await responseRows(ticket)).toHaveLength(0);
+    const exact = await call(postForm(await answerForm(fields, { rating: "4", comment: "é".repeat(2000) })));
+    expect(exact.status).toBe(303);
+  });
+
+  it("refuses a forged or expired link on POST without touching the stored answer", async () => {
+    const ticket = freshTicket();
+    const fields = linkFields(ticket);
+    await call(postForm(await answerForm(fields, { rating: "5" })));
+    const forged = await answerForm(fields, { rating: "1" });
+    forged.set("distinct_id", "attacker");
+    expect((await call(postForm(forged))).status).toBe(403);
+    const expired = await answerForm({ ...fields, exp: Math.floor(Date.now() / 1000) - 1 }, { rating: "1" });
+    expect((await call(postForm(expired))).status).toBe(410);
+    const missing = await answerForm(fields, { rating: "1" });
+    missing.delete("sig");
+    expect((await call(postForm(missing))).status).toBe(400);
+    const rows = await responseRows(ticket);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ rating: 5, distinct_id: `customer-${ticket}`, version: 1 });
+  });
+
+  it("refuses an oversized body with 413", async () => {
+    const ticket = freshTicket();
+    const form = await answerForm(linkFields(ticket), { rating: "4", comment: "y".repeat(40_000) });
+    const res = await call(postForm(form));
+    expect(res.status).toBe(413);
+    expect(textOf(await res.text())).toContain("That answer is too long to send");
+    expect(await responseRows(ticket)).toHaveLength(0);
+  });
+
+  it("refuses other content types with 415", async () => {
+    const ticket = freshTicket();
+    const form = await answerForm(linkFields(ticket), { rating: "4" });
+    const json = await call(postForm(JSON.stringify(Object.fromEntries(form)), { "content-type": "application/json" }));
+    expect(json.status).toBe(415);
+    const none = await call(new Request(`${BASE}/`, { method: "POST", body: form.toString() }));
+    expect([415, 400]).toContain(none.status);
+    expect(await responseRows(ticket)).toHaveLength(0);
+  });
+
+  it("refuses cross-site posts with 403", async () => {
+    const ticket = freshTicket();
+    const form = await answerForm(linkFields(ticket), { rating: "1" });
+    const crossSite = await call(postForm(form, { "sec-fetch-site": "cross-site", origin: "https://evil.example" }));
+    expect(crossSite.status).toBe(403);
+    const oldBrowser = new Request(`${BASE}/`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: "https://evil.example" },
+      body: form.toString(),
+    });
+    expect((await call(oldBrowser)).status).toBe(403);
+    expect(await responseRows(ticket)).toHaveLength(0);
+  });
+
+  it("accepts a same-origin post whose Origin is null (Referrer-Policy: no-referrer)", async () => {
+    const ticket = freshTicket();
+    const form = await answerForm(linkFields(ticket), { rating: "3" });
+    expect((await call(postForm(form, { origin: "null", "sec-fetch-site": "same-origin" }))).status).toBe(303);
+  });
+
+  it("refuses a malformed body with a 400 page, not a 500", async () => {
+    const res = await call(postForm("%%%&&&=", {}));
+    expect(res.status).toBe(400);
+    const multipart = await call(
+      new Request(`${BASE}/`, { method: "POST", headers: { "content-type": "multipart/form-data; boundary=x", "sec-fetch-site": "same-origin" }, body: "garbage" }),
+    );
+    expect(multipart.status).toBe(400);
+  });
+
+  it("sends the thank-you page back to the survey when the ticket has no answer yet", async () => {
+    const url = new URL(await signedUrl(linkFields(freshTicket())));
+    const res = await call(new Request(`${BASE}/thanks${url.search}`, { redirect: "manual" }));
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toMatch(/^\/\?distinct_id=/);
+  });
+});
