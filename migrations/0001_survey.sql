@@ -28,6 +28,15 @@ CREATE TABLE hedgehog_tally (
   hedgehogs INTEGER NOT NULL
 );
 
+-- The rule "one hedgehog per ticket answered for the first time" lives here, so that it holds for
+-- every writer and in the same statement as the answer: a ticket's row is inserted exactly once.
+CREATE TRIGGER feed_one_hedgehog_per_ticket AFTER INSERT ON responses
+BEGIN
+  INSERT INTO hedgehog_tally (month, hedgehogs)
+  VALUES (strftime('%Y-%m', NEW.first_submitted_at / 1000, 'unixepoch'), 1)
+  ON CONFLICT (month) DO UPDATE SET hedgehogs = hedgehogs + 1;
+END;
+
 -- `survey shown` is sent at most once per ticket.
 CREATE TABLE survey_impressions (
   ticket_id INTEGER PRIMARY KEY,

@@ -14,6 +14,14 @@
     comment.addEventListener("input", update);
     update();
   }
+  // Tell the server the survey was seen (a GET records nothing, so link scanners count for nothing).
+  if (navigator.sendBeacon) {
+    var link = new URLSearchParams();
+    form.querySelectorAll("input[type=hidden]").forEach(function (input) {
+      link.append(input.name, input.value);
+    });
+    navigator.sendBeacon("/shown", link);
+  }
   // One answer per click: a double click or double tap sends the form once.
   form.addEventListener("submit", function () {
     var button = form.querySelector("button[type=submit]");

@@ -29,7 +29,16 @@ if (secret) {
 
 const dev = spawn(
   wrangler,
-  ["dev", "--local", "--ip", "127.0.0.1", "--port", port, "--show-interactive-dev-session=false", ...process.argv.slice(2)],
+  [
+    "dev",
+    "--local",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    port,
+    "--show-interactive-dev-session=false",
+    ...process.argv.slice(2),
+  ],
   { stdio: "inherit", env },
 );
 dev.on("exit", (code) => process.exit(code ?? 0));

@@ -35,7 +35,14 @@ const baseUrl = (fallback: string) =>
   );
 const optionalBaseUrl = v.pipe(
   optionalText,
-  v.union([v.undefined(), v.pipe(v.string(), v.url("must be an absolute URL"), v.transform((s) => s.replace(/\/+$/, "")))]),
+  v.union([
+    v.undefined(),
+    v.pipe(
+      v.string(),
+      v.url("must be an absolute URL"),
+      v.transform((s) => s.replace(/\/+$/, "")),
+    ),
+  ]),
 );
 
 /** Team name -> Slack incoming webhook. `*` is the default for teams without their own. */
@@ -57,7 +64,10 @@ const SettingsSchema = v.object({
   POSTHOG_SURVEY_ID: v.pipe(text("hedgehog-csat-dev"), v.minLength(1, "must not be empty")),
   POSTHOG_SURVEY_NAME: text("Customer satisfaction score (CSAT)"),
   POSTHOG_RATING_QUESTION_ID: v.pipe(text("csat-rating"), v.regex(/^[\w-]{1,64}$/, "must be letters, digits, - or _")),
-  POSTHOG_COMMENT_QUESTION_ID: v.pipe(text("csat-comment"), v.regex(/^[\w-]{1,64}$/, "must be letters, digits, - or _")),
+  POSTHOG_COMMENT_QUESTION_ID: v.pipe(
+    text("csat-comment"),
+    v.regex(/^[\w-]{1,64}$/, "must be letters, digits, - or _"),
+  ),
   ZENDESK_BASE_URL: optionalBaseUrl,
   ZENDESK_EMAIL: optionalText,
   ZENDESK_API_TOKEN: optionalText,
@@ -67,7 +77,10 @@ const SettingsSchema = v.object({
   SURVEY_LOOKBACK_DAYS: wholeNumber(30, 1, 365),
   EXCLUDED_TAGS: list("spam,abuse,legal,no_csat"),
   INTERNAL_DOMAINS: list(""),
-  MAIL_PROVIDER: v.optional(v.picklist(["outbox", "cloudflare", "resend"], "must be outbox, cloudflare or resend"), "outbox"),
+  MAIL_PROVIDER: v.optional(
+    v.picklist(["outbox", "cloudflare", "resend"], "must be outbox, cloudflare or resend"),
+    "outbox",
+  ),
   MAIL_FROM: text("Support <support@example.com>"),
   RESEND_API_KEY: optionalText,
   RESEND_BASE_URL: baseUrl("https://api.resend.com"),
@@ -93,7 +106,12 @@ export interface Settings {
     ratingQuestionId: string;
     commentQuestionId: string;
   };
-  zendesk: { baseUrl: string | undefined; email: string | undefined; apiToken: string | undefined; oauthToken: string | undefined };
+  zendesk: {
+    baseUrl: string | undefined;
+    email: string | undefined;
+    apiToken: string | undefined;
+    oauthToken: string | undefined;
+  };
   dispatch: {
     delayDays: number;
     throttleDays: number;
@@ -101,7 +119,12 @@ export interface Settings {
     excludedTags: string[];
     internalDomains: string[];
   };
-  mail: { provider: "outbox" | "cloudflare" | "resend"; from: string; resendApiKey: string | undefined; resendBaseUrl: string };
+  mail: {
+    provider: "outbox" | "cloudflare" | "resend";
+    from: string;
+    resendApiKey: string | undefined;
+    resendBaseUrl: string;
+  };
   adminToken: string | undefined;
   slackWebhooks: Record<string, string>;
   donation: { reportTo: string | undefined; hedgehogCost: number; currency: string; charity: string };
@@ -140,7 +163,12 @@ function toSettings(s: RawSettings): Settings {
       excludedTags: s.EXCLUDED_TAGS,
       internalDomains: s.INTERNAL_DOMAINS,
     },
-    mail: { provider: s.MAIL_PROVIDER, from: s.MAIL_FROM, resendApiKey: s.RESEND_API_KEY, resendBaseUrl: s.RESEND_BASE_URL },
+    mail: {
+      provider: s.MAIL_PROVIDER,
+      from: s.MAIL_FROM,
+      resendApiKey: s.RESEND_API_KEY,
+      resendBaseUrl: s.RESEND_BASE_URL,
+    },
     adminToken: s.ADMIN_TOKEN,
     slackWebhooks: s.SLACK_WEBHOOK_URLS,
     donation: {

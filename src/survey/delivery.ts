@@ -19,11 +19,21 @@ export function submissionIdFor(surveyId: string, ticketId: number): Promise<str
   return uuidFromName(`hedgehog-csat:submission:${surveyId}:${ticketId}`);
 }
 
-async function deliverRow(settings: Settings, db: D1Database, row: ResponseRow, now: number): Promise<"delivered" | "failed" | "skipped"> {
+async function deliverRow(
+  settings: Settings,
+  db: D1Database,
+  row: ResponseRow,
+  now: number,
+): Promise<"delivered" | "failed" | "skipped"> {
   const apiKey = settings.posthog.apiKey;
   if (!apiKey) {
     console.log(`posthog: no POSTHOG_API_KEY set; ticket ${row.ticket_id} stays pending`);
-    await markCaptureFailed(db, row.ticket_id, now + captureBackoffMs(row.capture_attempts), "POSTHOG_API_KEY is not set");
+    await markCaptureFailed(
+      db,
+      row.ticket_id,
+      now + captureBackoffMs(row.capture_attempts),
+      "POSTHOG_API_KEY is not set",
+    );
     return "skipped";
   }
   if (row.distinct_id === null) {
@@ -44,7 +54,9 @@ async function deliverRow(settings: Settings, db: D1Database, row: ResponseRow, 
     settings.posthog,
     {
       submissionId: await submissionIdFor(settings.posthog.surveyId, row.ticket_id),
-      uuid: await uuidFromName(`hedgehog-csat:survey-sent:${settings.posthog.surveyId}:${row.ticket_id}:v${row.version}`),
+      uuid: await uuidFromName(
+        `hedgehog-csat:survey-sent:${settings.posthog.surveyId}:${row.ticket_id}:v${row.version}`,
+      ),
     },
   );
   const failure = await captureToPostHog({ apiKey, host: settings.posthog.host }, event);
@@ -52,7 +64,9 @@ async function deliverRow(settings: Settings, db: D1Database, row: ResponseRow, 
     await markCaptured(db, row.ticket_id, row.version, now);
     return "delivered";
   }
-  console.warn(`posthog: ticket ${row.ticket_id} v${row.version} not accepted (attempt ${row.capture_attempts + 1}): ${failure}`);
+  console.warn(
+    `posthog: ticket ${row.ticket_id} v${row.version} not accepted (attempt ${row.capture_attempts + 1}): ${failure}`,
+  );
   await markCaptureFailed(db, row.ticket_id, now + captureBackoffMs(row.capture_attempts), failure);
   return "failed";
 }
@@ -78,6 +92,9 @@ export async function captureSurveyShown(
   const apiKey = settings.posthog.apiKey;
   if (!apiKey) return;
   const uuid = await uuidFromName(`hedgehog-csat:survey-shown:${settings.posthog.surveyId}:${view.ticketId}`);
-  const failure = await captureToPostHog({ apiKey, host: settings.posthog.host }, buildSurveyShownEvent(view, settings.posthog, uuid));
+  const failure = await captureToPostHog(
+    { apiKey, host: settings.posthog.host },
+    buildSurveyShownEvent(view, settings.posthog, uuid),
+  );
   if (failure !== null) console.warn(`posthog: survey shown for ticket ${view.ticketId} not accepted: ${failure}`);
 }

@@ -6,7 +6,14 @@ export function Face(props: { rating: number }) {
   const controlY = MOUTH_CONTROL_Y[props.rating - 1] ?? 30;
   const cornersY = props.rating <= 2 ? 33 : 30;
   return (
-    <svg class={`face face-${props.rating}`} viewBox="0 0 48 48" width="44" height="44" aria-hidden="true" focusable="false">
+    <svg
+      class={`face face-${props.rating}`}
+      viewBox="0 0 48 48"
+      width="44"
+      height="44"
+      aria-hidden="true"
+      focusable="false"
+    >
       <circle cx="24" cy="24" r="21" />
       <circle class="eye" cx="17" cy="19" r="2.6" />
       <circle class="eye" cx="31" cy="19" r="2.6" />

@@ -1,5 +1,3 @@
-import { utcMonth } from "../lib/time";
-
 export interface ResponseRow {
   ticket_id: number;
   distinct_id: string | null;
@@ -37,43 +35,37 @@ export interface RecordOutcome {
 }
 
 /**
- * Stores an answer in one D1 batch (one transaction): upsert the ticket's row, and on the ticket's
- * first answer only, add a hedgehog to this month's tally and give the row its hedgehog number.
- * Re-submitting the same answer changes nothing, so a double click sends nothing twice.
+ * Stores an answer in one statement: upsert the ticket's row. Its first insert feeds a hedgehog (the
+ * `feed_one_hedgehog_per_ticket` trigger adds it to the UTC month's tally) and takes the running
+ * hedgehog count as its number. Re-submitting the same answer changes nothing, so a double click
+ * sends nothing twice.
  */
 export async function recordResponse(db: D1Database, answer: Answer, now: number): Promise<RecordOutcome> {
-  const comment = answer.comment ?? null;
-  const [upsert, tally, , select] = await db.batch([
-    db
-      .prepare(
-        `INSERT INTO responses (ticket_id, distinct_id, team, initial_target_area, rating, comment, first_submitted_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
-         ON CONFLICT (ticket_id) DO UPDATE SET
-           rating = excluded.rating, comment = excluded.comment, distinct_id = excluded.distinct_id,
-           team = excluded.team, initial_target_area = excluded.initial_target_area,
-           version = responses.version + 1, updated_at = excluded.updated_at,
-           next_capture_at = 0, capture_attempts = 0
-         WHERE responses.rating IS NOT excluded.rating OR responses.comment IS NOT excluded.comment`,
-      )
-      .bind(answer.ticketId, answer.distinctId, answer.team, answer.initialTargetArea ?? null, answer.rating, comment, now),
-    db
-      .prepare(
-        `INSERT INTO hedgehog_tally (month, hedgehogs)
-         SELECT ?1, 1 WHERE EXISTS (SELECT 1 FROM responses WHERE ticket_id = ?2 AND hedgehog_number IS NULL)
-         ON CONFLICT (month) DO UPDATE SET hedgehogs = hedgehogs + 1`,
-      )
-      .bind(utcMonth(now), answer.ticketId),
-    db
-      .prepare(
-        `UPDATE responses SET hedgehog_number = (SELECT SUM(hedgehogs) FROM hedgehog_tally)
-         WHERE ticket_id = ?1 AND hedgehog_number IS NULL`,
-      )
-      .bind(answer.ticketId),
-    db.prepare(`SELECT * FROM responses WHERE ticket_id = ?1`).bind(answer.ticketId),
-  ]);
-  const row = select!.results[0] as ResponseRow | undefined;
+  const written = await db
+    .prepare(
+      `INSERT INTO responses (ticket_id, distinct_id, team, initial_target_area, rating, comment, first_submitted_at, updated_at, hedgehog_number)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, (SELECT COALESCE(SUM(hedgehogs), 0) + 1 FROM hedgehog_tally))
+       ON CONFLICT (ticket_id) DO UPDATE SET
+         rating = excluded.rating, comment = excluded.comment, distinct_id = excluded.distinct_id,
+         team = excluded.team, initial_target_area = excluded.initial_target_area,
+         version = responses.version + 1, updated_at = excluded.updated_at,
+         next_capture_at = 0, capture_attempts = 0
+       WHERE responses.rating IS NOT excluded.rating OR responses.comment IS NOT excluded.comment
+       RETURNING *`,
+    )
+    .bind(
+      answer.ticketId,
+      answer.distinctId,
+      answer.team,
+      answer.initialTargetArea ?? null,
+      answer.rating,
+      answer.comment ?? null,
+      now,
+    )
+    .first<ResponseRow>();
+  const row = written ?? (await findResponse(db, answer.ticketId));
   if (!row) throw new Error(`response for ticket ${answer.ticketId} vanished after upsert`);
-  return { row, firstAnswer: tally!.meta.changes === 1, changed: upsert!.meta.changes === 1 };
+  return { row, firstAnswer: written?.version === 1, changed: written !== null };
 }
 
 export async function findResponse(db: D1Database, ticketId: number): Promise<ResponseRow | null> {

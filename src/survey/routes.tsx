@@ -1,5 +1,7 @@
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { getCookie, setCookie } from "hono/cookie";
+import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
 import { settingsOf } from "../config";
 import { isSameOriginPost } from "../lib/http";
@@ -10,6 +12,7 @@ import { checkSurveyLink, parseSurveyLink, surveyLinkQuery, type ParsedSurveyLin
 import { findResponse, recordImpression, recordResponse } from "./responses-store";
 import { BadLinkPage, ExpiredLinkPage, ForgedLinkPage, SurveyPage, ThanksPage } from "./views";
 import { parseAnswerForm } from "./answer-form";
+import { renderSurveyPage } from "./page-cache";
 
 /** Form posts are tiny: a 2,000 character comment is at most ~18 KB percent-encoded. */
 export const MAX_FORM_BYTES = 32 * 1024;
@@ -28,35 +31,32 @@ async function checkedLink(c: Context<AppEnv>, fields: Record<string, string | u
   return { ok: true, link: parsed.link };
 }
 
+/**
+ * Set once this browser has answered a ticket, so the page knows to load the earlier answer. The
+ * page itself reads nothing from D1 otherwise: a GET stays cheap and never writes (mail scanners
+ * open every link).
+ */
+const answeredCookie = (ticketId: number) => `answered_${ticketId}`;
+
 surveyRoutes.get("/", async (c) => {
   const checked = await checkedLink(c, c.req.query());
   if (!checked.ok) return checked.response;
   const { link } = checked;
   const settings = settingsOf(c.env);
-  const now = Date.now();
-  // A GET never records an answer: mail scanners open every link. It may note that the survey was seen.
-  const [existing, firstView] = await Promise.all([
-    findResponse(c.env.DB, link.ticketId),
-    recordImpression(c.env.DB, link.ticketId, now),
-  ]);
-  if (firstView) {
-    c.executionCtx.waitUntil(
-      captureSurveyShown(settings, { ticketId: link.ticketId, distinctId: link.distinctId, team: link.team, shownAt: now }),
-    );
-  }
+  const existing = getCookie(c, answeredCookie(link.ticketId)) ? await findResponse(c.env.DB, link.ticketId) : null;
   return c.html(
-    <SurveyPage
-      link={link}
-      selectedRating={link.rating ?? existing?.rating}
-      comment={existing?.comment ?? undefined}
-      alreadyAnswered={existing !== null}
-      charity={settings.donation.charity}
-    />,
+    await renderSurveyPage({
+      link,
+      selectedRating: link.rating ?? existing?.rating,
+      comment: existing?.comment ?? undefined,
+      alreadyAnswered: existing !== null,
+      charity: settings.donation.charity,
+    }),
   );
 });
 
-surveyRoutes.post(
-  "/",
+/** Rejects what a browser on our own page would never send: 413, 415 and cross-site 403. */
+const formGuards = [
   bodyLimit({
     maxSize: MAX_FORM_BYTES,
     onError: (c) =>
@@ -67,10 +67,9 @@ surveyRoutes.post(
         413,
       ),
   }),
-  async (c) => {
-    const settings = settingsOf(c.env);
+  createMiddleware<AppEnv>(async (c, next) => {
     const contentType = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-    if (contentType !== "application/x-www-form-urlencoded" && contentType !== "multipart/form-data") {
+    if (contentType !== "application/x-www-form-urlencoded") {
       return c.html(
         <MessagePage title="Unsupported form" heading="We couldn't read that answer">
           <p>Answers must be sent with the survey form on this page.</p>
@@ -78,7 +77,7 @@ surveyRoutes.post(
         415,
       );
     }
-    const ownOrigins = [new URL(c.req.url).origin, new URL(settings.publicBaseUrl).origin];
+    const ownOrigins = [new URL(c.req.url).origin, new URL(settingsOf(c.env).publicBaseUrl).origin];
     if (!isSameOriginPost(c.req.raw.headers, ownOrigins)) {
       return c.html(
         <MessagePage title="Answer not accepted" heading="We can only take answers from our own survey page">
@@ -87,54 +86,85 @@ surveyRoutes.post(
         403,
       );
     }
-    let form: Record<string, string>;
-    try {
-      form = await readForm(c.req.raw);
-    } catch {
-      return c.html(
-        <MessagePage title="Unreadable form" heading="We couldn't read that answer">
-          <p>Please go back and submit the form again.</p>
-        </MessagePage>,
-        400,
-      );
-    }
-    const checked = await checkedLink(c, form);
-    if (!checked.ok) return checked.response;
-    const { link } = checked;
-    const answer = parseAnswerForm(form);
-    if (!answer.ok) {
-      const existing = await findResponse(c.env.DB, link.ticketId);
-      return c.html(
-        <SurveyPage
-          link={link}
-          selectedRating={answer.rating}
-          comment={answer.comment}
-          alreadyAnswered={existing !== null}
-          error={answer.problem}
-          charity={settings.donation.charity}
-        />,
-        400,
-      );
-    }
-    const now = Date.now();
-    const outcome = await recordResponse(
-      c.env.DB,
-      {
-        ticketId: link.ticketId,
-        distinctId: link.distinctId,
-        team: link.team,
-        initialTargetArea: link.initialTargetArea,
-        rating: answer.rating,
-        comment: answer.comment,
-      },
-      now,
+    await next();
+  }),
+] as const;
+
+/**
+ * `survey shown`, reported by the page's script once it has loaded (a GET records nothing), and
+ * captured at most once per ticket.
+ */
+surveyRoutes.post("/shown", ...formGuards, async (c) => {
+  const form = await readForm(c.req.raw).catch(() => null);
+  if (form === null) return c.text("Unreadable form", 400);
+  const checked = await checkedLink(c, form);
+  if (!checked.ok) return checked.response;
+  const { link } = checked;
+  const now = Date.now();
+  if (await recordImpression(c.env.DB, link.ticketId, now)) {
+    const view = { ticketId: link.ticketId, distinctId: link.distinctId, team: link.team, shownAt: now };
+    c.executionCtx.waitUntil(captureSurveyShown(settingsOf(c.env), view));
+  }
+  return c.body(null, 204);
+});
+
+surveyRoutes.post("/", ...formGuards, async (c) => {
+  const settings = settingsOf(c.env);
+  let form: Record<string, string>;
+  try {
+    form = await readForm(c.req.raw);
+  } catch {
+    return c.html(
+      <MessagePage title="Unreadable form" heading="We couldn't read that answer">
+        <p>Please go back and submit the form again.</p>
+      </MessagePage>,
+      400,
     );
-    if (outcome.changed) {
-      c.executionCtx.waitUntil(deliverPendingResponses(settings, c.env.DB, now, link.ticketId));
-    }
-    return c.redirect(`/thanks?${surveyLinkQuery(link, link.sig)}`, 303);
-  },
-);
+  }
+  const checked = await checkedLink(c, form);
+  if (!checked.ok) return checked.response;
+  const { link } = checked;
+  const answer = parseAnswerForm(form);
+  if (!answer.ok) {
+    const existing = await findResponse(c.env.DB, link.ticketId);
+    return c.html(
+      <SurveyPage
+        link={link}
+        selectedRating={answer.rating}
+        comment={answer.comment}
+        alreadyAnswered={existing !== null}
+        error={answer.problem}
+        charity={settings.donation.charity}
+      />,
+      400,
+    );
+  }
+  const now = Date.now();
+  const outcome = await recordResponse(
+    c.env.DB,
+    {
+      ticketId: link.ticketId,
+      distinctId: link.distinctId,
+      team: link.team,
+      initialTargetArea: link.initialTargetArea,
+      rating: answer.rating,
+      comment: answer.comment,
+    },
+    now,
+  );
+  // Without a PostHog key the answer simply stays pending; the cron says so in its log.
+  if (outcome.changed && settings.posthog.apiKey) {
+    c.executionCtx.waitUntil(deliverPendingResponses(settings, c.env.DB, now, link.ticketId));
+  }
+  setCookie(c, answeredCookie(link.ticketId), "1", {
+    path: "/",
+    httpOnly: true,
+    sameSite: "Lax",
+    secure: new URL(c.req.url).protocol === "https:",
+    maxAge: Math.max(60, link.exp - Math.floor(now / 1000)),
+  });
+  return c.redirect(`/thanks?${surveyLinkQuery(link, link.sig)}`, 303);
+});
 
 surveyRoutes.get("/thanks", async (c) => {
   const checked = await checkedLink(c, c.req.query());
@@ -153,12 +183,10 @@ surveyRoutes.get("/thanks", async (c) => {
   );
 });
 
-/** Form fields as strings; a field sent twice keeps its first value, files are refused. */
+/** Form fields as strings (the first value of a repeated field wins). */
 async function readForm(request: Request): Promise<Record<string, string>> {
-  const data = await request.formData();
   const out: Record<string, string> = {};
-  for (const [key, value] of data) {
-    if (typeof value !== "string") throw new Error("file fields are not accepted");
+  for (const [key, value] of new URLSearchParams(await request.text())) {
     if (!(key in out)) out[key] = value;
   }
   return out;

@@ -100,7 +100,10 @@ export function ThanksPage(props: {
     <Layout title="Thank you · Support survey">
       <div class="hedgehog" aria-hidden="true">
         <svg viewBox="0 0 64 40" width="96" height="60" focusable="false">
-          <path class="spines" d="M6 32 L4 22 L12 24 L12 12 L20 18 L24 6 L30 15 L36 5 L40 15 L48 8 L48 19 L56 16 L52 28 Z" />
+          <path
+            class="spines"
+            d="M6 32 L4 22 L12 24 L12 12 L20 18 L24 6 L30 15 L36 5 L40 15 L48 8 L48 19 L56 16 L52 28 Z"
+          />
           <ellipse class="body" cx="34" cy="29" rx="24" ry="10" />
           <circle class="nose" cx="59" cy="30" r="2.5" />
           <circle class="eye" cx="50" cy="26" r="1.6" />
@@ -131,7 +134,10 @@ export function BadLinkPage(props: { problems: string[] }) {
           <li>{p[0]!.toUpperCase() + p.slice(1)}.</li>
         ))}
       </ul>
-      <p>Please open the survey again from the button in your email. If your email app split the link over two lines, copy the whole link.</p>
+      <p>
+        Please open the survey again from the button in your email. If your email app split the link over two lines,
+        copy the whole link.
+      </p>
     </MessagePage>
   );
 }

@@ -98,7 +98,10 @@ export async function startFake(name: string, route: Route, port = 0): Promise<F
       if (reply) return send(res, reply);
       unexpected.push(recorded);
       console.error(`[fake ${name}] unexpected request ${recorded.method} ${recorded.path}`);
-      return send(res, { status: 404, body: { error: `fake ${name}: no route for ${recorded.method} ${recorded.path}` } });
+      return send(res, {
+        status: 404,
+        body: { error: `fake ${name}: no route for ${recorded.method} ${recorded.path}` },
+      });
     } catch (err) {
       console.error(`[fake ${name}]`, err);
       send(res, { status: 500, body: { error: String(err) } });

@@ -12,13 +12,20 @@ export function startFakePostHog(port = 0): Promise<FakeServer> {
       if (req.method !== "POST" || req.path !== "/batch/") return undefined;
       const body = req.body as { api_key?: unknown; batch?: unknown } | string;
       if (typeof body !== "object" || body === null || !Array.isArray(body.batch) || body.batch.length === 0) {
-        return { status: 400, body: { type: "validation_error", code: "invalid_payload", detail: "Malformed request data" } };
+        return {
+          status: 400,
+          body: { type: "validation_error", code: "invalid_payload", detail: "Malformed request data" },
+        };
       }
       if (typeof body.api_key !== "string" || body.api_key === "") {
         return { status: 401, body: { type: "authentication_error", code: "ingest_key_required" } };
       }
       for (const event of body.batch as Record<string, unknown>[]) {
-        if (typeof event.event !== "string" || typeof event.distinct_id !== "string" || typeof event.uuid !== "string") {
+        if (
+          typeof event.event !== "string" ||
+          typeof event.distinct_id !== "string" ||
+          typeof event.uuid !== "string"
+        ) {
           return { status: 400, body: { type: "validation_error", code: "invalid_event" } };
         }
       }

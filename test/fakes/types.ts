@@ -25,4 +25,3 @@ export interface ScriptedReply extends Reply {
 }
 
 export type Route = (req: RecordedRequest) => Reply | undefined | Promise<Reply | undefined>;
-

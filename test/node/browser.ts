@@ -16,7 +16,15 @@ export async function openBrowser(options: { javaScriptEnabled?: boolean; width?
     javaScriptEnabled: options.javaScriptEnabled ?? true,
     bypassCSP: options.bypassCSP ?? false,
     viewport: { width: options.width ?? 390, height: 844 },
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
   return {
     context,
@@ -37,7 +45,9 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 /** axe-core's serious and critical violations on the page (the context must bypass CSP to inject it). */
-export async function seriousA11yViolations(page: Page): Promise<Array<{ id: string; impact: string; help: string; nodes: number }>> {
+export async function seriousA11yViolations(
+  page: Page,
+): Promise<Array<{ id: string; impact: string; help: string; nodes: number }>> {
   await page.addScriptTag({ content: axeSource });
   const violations = await page.evaluate(async () => {
     const result = await (window as any).axe.run(document, { resultTypes: ["violations"] });

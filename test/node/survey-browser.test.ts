@@ -11,7 +11,11 @@ let posthog: FakeServer;
 
 beforeAll(async () => {
   posthog = await startFakePostHog();
-  dev = await startWranglerDev({ SURVEY_LINK_SECRET: SECRET, POSTHOG_API_KEY: "phc_browser", POSTHOG_HOST: posthog.url });
+  dev = await startWranglerDev({
+    SURVEY_LINK_SECRET: SECRET,
+    POSTHOG_API_KEY: "phc_browser",
+    POSTHOG_HOST: posthog.url,
+  });
 });
 
 afterAll(async () => {
@@ -20,7 +24,12 @@ afterAll(async () => {
 });
 
 function link(ticketId: number, rating?: number) {
-  return buildSurveyUrl(dev.url, { distinctId: `browser-${ticketId}`, ticketId, team: "Product analytics", exp: expiryFrom(new Date(), 30) }, SECRET, rating);
+  return buildSurveyUrl(
+    dev.url,
+    { distinctId: `browser-${ticketId}`, ticketId, team: "Product analytics", exp: expiryFrom(new Date(), 30) },
+    SECRET,
+    rating,
+  );
 }
 
 async function waitFor<T>(probe: () => T | undefined, ms = 10_000): Promise<T> {
@@ -67,6 +76,11 @@ describe.each([
       );
       expect(event.properties["$survey_response_csat-rating"]).toBe(5);
       expect(event.properties["$survey_response_csat-comment"]).toBe("Nothing, you were great.");
+      const shown = posthog.requests
+        .flatMap((r) => (r.body as any).batch ?? [])
+        .filter((e: any) => e.event === "survey shown" && e.properties.ticketId === String(ticket));
+      // The page's script reports the view; without JavaScript nothing is reported.
+      expect(shown).toHaveLength(js ? 1 : 0);
     } finally {
       await browser.close();
     }
@@ -97,7 +111,10 @@ describe("accessibility and layout", () => {
       const page = await browser.context.newPage();
       await page.emulateMedia({ colorScheme: "dark" });
       await page.goto(await link(4004, 2));
-      const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+      const widths = await page.evaluate(() => ({
+        scroll: document.documentElement.scrollWidth,
+        client: document.documentElement.clientWidth,
+      }));
       expect(widths.scroll).toBeLessThanOrEqual(widths.client);
       const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
       expect(background).not.toBe("rgb(246, 244, 239)");

@@ -32,11 +32,26 @@ export async function startWranglerDev(vars: Record<string, string>): Promise<De
   const port = await freePort();
   const state = mkdtempSync(path.join(tmpdir(), "hedgehog-dev-"));
   const env = { ...process.env, ...OFFLINE_ENV, CI: "true" };
-  const migrate = spawnSync(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state], { env, encoding: "utf8" });
+  const migrate = spawnSync(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state], {
+    env,
+    encoding: "utf8",
+  });
   if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
   const url = `http://127.0.0.1:${port}`;
   const allVars = { PUBLIC_BASE_URL: url, ...vars };
-  const args = ["dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state, "--show-interactive-dev-session=false", "--log-level", "info"];
+  const args = [
+    "dev",
+    "--local",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--persist-to",
+    state,
+    "--show-interactive-dev-session=false",
+    "--log-level",
+    "info",
+  ];
   for (const [k, v] of Object.entries(allVars)) args.push("--var", `${k}:${v}`);
   const child: ChildProcess = spawn(WRANGLER, args, { env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";

@@ -34,7 +34,13 @@ export async function runCron(cron: string, scheduledTime = Date.now(), envOverr
 }
 
 export function linkFields(ticketId: number, extra: Partial<SurveyLinkFields> = {}): SurveyLinkFields {
-  return { distinctId: `customer-${ticketId}`, ticketId, team: "Product analytics", exp: expiryFrom(new Date(), 30), ...extra };
+  return {
+    distinctId: `customer-${ticketId}`,
+    ticketId,
+    team: "Product analytics",
+    exp: expiryFrom(new Date(), 30),
+    ...extra,
+  };
 }
 
 export function signedUrl(fields: SurveyLinkFields, rating?: number): Promise<string> {
@@ -52,7 +58,12 @@ export async function answerForm(fields: SurveyLinkFields, answer: Record<string
 export function postForm(body: URLSearchParams | string, headers: Record<string, string> = {}): Request {
   return new Request(`${BASE}/`, {
     method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", origin: BASE, "sec-fetch-site": "same-origin", ...headers },
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      origin: BASE,
+      "sec-fetch-site": "same-origin",
+      ...headers,
+    },
     body: typeof body === "string" ? body : body.toString(),
     redirect: "manual",
   });
@@ -73,7 +84,11 @@ export const fake = (name: "posthogUrl") => {
       await fetch(`${url()}/__fake/reset`, { method: "POST" });
     },
     async script(replies: ScriptedReply[]): Promise<void> {
-      await fetch(`${url()}/__fake/script`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(replies) });
+      await fetch(`${url()}/__fake/script`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(replies),
+      });
     },
   };
 };
@@ -87,5 +102,10 @@ export async function posthogEvents(): Promise<Array<Record<string, any>>> {
 }
 
 export function textOf(html: string): string {
-  return html.replace(/<[^>]+>/g, " ").replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, "&").replace(/\s+/g, " ");
+  return html
+    .replace(/<[^>]+>/g, " ")
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, "&")
+    .replace(/\s+/g, " ");
 }

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { canonicalString, checkSurveyLink, parseSurveyLink, signSurveyLink, surveyLinkQuery } from "../../src/survey/link";
+import {
+  canonicalString,
+  checkSurveyLink,
+  parseSurveyLink,
+  signSurveyLink,
+  surveyLinkQuery,
+} from "../../src/survey/link";
 
 const SECRET = "unit-test-secret-0123456789";
 const fields = { distinctId: "abc", ticketId: 123, team: "Product analytics", exp: 2_000_000_000 };
@@ -64,7 +70,14 @@ describe("survey link signing", () => {
 
   it("accepts the old page's names: userId, ticketTeam and 0-based satisfaction", async () => {
     const sig = await signSurveyLink(fields, SECRET);
-    const q = new URLSearchParams({ userId: "abc", ticketId: "123", ticketTeam: "Product analytics", exp: String(fields.exp), sig, satisfaction: "0" });
+    const q = new URLSearchParams({
+      userId: "abc",
+      ticketId: "123",
+      ticketTeam: "Product analytics",
+      exp: String(fields.exp),
+      sig,
+      satisfaction: "0",
+    });
     const { parsed, check } = await roundTrip(q.toString());
     expect(check).toBe("valid");
     expect(parsed.ok && parsed.link.rating).toBe(1);

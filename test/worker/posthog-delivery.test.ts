@@ -12,7 +12,9 @@ const SURVEY_ID = "019f37dc-7c9a-0000-d86a-aa8bf46f4917";
 /** The `survey sent` batches the fake PostHog received for one ticket, with each request's status context. */
 async function sentRequests(ticket: number) {
   const requests = await posthog.requests();
-  return requests.filter((r) => r.path === "/batch/" && r.rawBody.includes(`"ticketId":"${ticket}"`) && r.rawBody.includes("survey sent"));
+  return requests.filter(
+    (r) => r.path === "/batch/" && r.rawBody.includes(`"ticketId":"${ticket}"`) && r.rawBody.includes("survey sent"),
+  );
 }
 
 async function row(ticket: number) {
@@ -74,8 +76,19 @@ describe("delivery to PostHog", () => {
 
   it("keeps an answer written while PostHog answers 503 and delivers it once PostHog recovers, only once", async () => {
     const ticket = freshTicket();
-    await posthog.script([{ method: "POST", path: "/batch/", bodyIncludes: `"ticketId":"${ticket}"`, status: 503, body: { error: "unavailable" }, times: 2 }]);
-    const res = await call(postForm(await answerForm(linkFields(ticket), { rating: "1", comment: "never heard back" })));
+    await posthog.script([
+      {
+        method: "POST",
+        path: "/batch/",
+        bodyIncludes: `"ticketId":"${ticket}"`,
+        status: 503,
+        body: { error: "unavailable" },
+        times: 2,
+      },
+    ]);
+    const res = await call(
+      postForm(await answerForm(linkFields(ticket), { rating: "1", comment: "never heard back" })),
+    );
     expect(res.status).toBe(303); // the customer is thanked: the answer is safe in D1
 
     let stored = await row(ticket);

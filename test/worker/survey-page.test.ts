@@ -52,19 +52,63 @@ describe("GET / (the survey page)", () => {
     const ticket = freshTicket();
     const url = await signedUrl(linkFields(ticket), 1);
     for (let i = 0; i < 3; i++) expect((await get(url)).res.status).toBe(200);
-    const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM responses WHERE ticket_id = ?").bind(ticket).first<{ n: number }>();
+    const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM responses WHERE ticket_id = ?")
+      .bind(ticket)
+      .first<{ n: number }>();
     expect(row!.n).toBe(0);
   });
 
-  it("captures `survey shown` once per ticket, not once per view", async () => {
+  it("captures `survey shown` once per ticket when the page reports it was seen, never on a bare GET", async () => {
     const ticket = freshTicket();
     const url = await signedUrl(linkFields(ticket));
     await get(url);
-    await get(url);
-    const shown = (await posthogEvents()).filter((e) => e.event === "survey shown" && e.properties.ticketId === String(ticket));
+    const shownFor = async () =>
+      (await posthogEvents()).filter((e) => e.event === "survey shown" && e.properties.ticketId === String(ticket));
+    expect(await shownFor()).toHaveLength(0);
+
+    const beacon = () =>
+      call(
+        new Request(`${BASE}/shown`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/x-www-form-urlencoded;charset=UTF-8",
+            "sec-fetch-site": "same-origin",
+          },
+          body: new URL(url).searchParams.toString(),
+        }),
+      );
+    expect((await beacon()).status).toBe(204);
+    expect((await beacon()).status).toBe(204);
+    const shown = await shownFor();
     expect(shown).toHaveLength(1);
     expect(shown[0]!.distinct_id).toBe(`customer-${ticket}`);
     expect(shown[0]!.properties.$survey_id).toBe(env.POSTHOG_SURVEY_ID);
+  });
+
+  it("refuses a forged or cross-site `survey shown` report", async () => {
+    const ticket = freshTicket();
+    const params = new URL(await signedUrl(linkFields(ticket))).searchParams;
+    params.set("team", "Someone else");
+    const forged = await call(
+      new Request(`${BASE}/shown`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", "sec-fetch-site": "same-origin" },
+        body: params.toString(),
+      }),
+    );
+    expect(forged.status).toBe(403);
+    const crossSite = await call(
+      new Request(`${BASE}/shown`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", "sec-fetch-site": "cross-site" },
+        body: params.toString(),
+      }),
+    );
+    expect(crossSite.status).toBe(403);
+    const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM survey_impressions WHERE ticket_id = ?")
+      .bind(ticket)
+      .first<{ n: number }>();
+    expect(row!.n).toBe(0);
   });
 
   it("answers a link with missing parameters with a 400 page that names them", async () => {
@@ -123,7 +167,10 @@ describe("GET / (the survey page)", () => {
   });
 
   it("answers 503 with a plain page when a required setting is missing, naming it only in the log", async () => {
-    const res = await call(new Request(await signedUrl(linkFields(freshTicket()))), testEnv({ SURVEY_LINK_SECRET: undefined }));
+    const res = await call(
+      new Request(await signedUrl(linkFields(freshTicket()))),
+      testEnv({ SURVEY_LINK_SECRET: undefined }),
+    );
     expect(res.status).toBe(503);
     const text = textOf(await res.text());
     expect(text).toContain("The survey is not available right now");

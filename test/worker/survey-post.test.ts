@@ -8,12 +8,16 @@ afterEach(async () => {
 });
 
 async function tally(): Promise<number> {
-  const row = await env.DB.prepare("SELECT hedgehogs FROM hedgehog_tally WHERE month = ?").bind(utcMonth(Date.now())).first<{ hedgehogs: number }>();
+  const row = await env.DB.prepare("SELECT hedgehogs FROM hedgehog_tally WHERE month = ?")
+    .bind(utcMonth(Date.now()))
+    .first<{ hedgehogs: number }>();
   return row?.hedgehogs ?? 0;
 }
 
 async function responseRows(ticket: number) {
-  const { results } = await env.DB.prepare("SELECT * FROM responses WHERE ticket_id = ?").bind(ticket).all<Record<string, any>>();
+  const { results } = await env.DB.prepare("SELECT * FROM responses WHERE ticket_id = ?")
+    .bind(ticket)
+    .all<Record<string, any>>();
   return results;
 }
 
@@ -32,7 +36,12 @@ describe("POST / (recording an answer)", () => {
     expect(thanks.status).toBe(200);
     const rows = await responseRows(ticket);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ rating: 5, comment: "Quick and kind!", team: "Product analytics", distinct_id: `customer-${ticket}` });
+    expect(rows[0]).toMatchObject({
+      rating: 5,
+      comment: "Quick and kind!",
+      team: "Product analytics",
+      distinct_id: `customer-${ticket}`,
+    });
     expect(await tally()).toBe(before + 1);
     const text = textOf(thanks.html);
     expect(text).toContain(`You just fed hedgehog #${rows[0]!.hedgehog_number.toLocaleString("en-GB")}`);
@@ -51,7 +60,13 @@ describe("POST / (recording an answer)", () => {
     await follow(await call(postForm(await answerForm(fields, { rating: "4", comment: "" }))));
     const rows = await responseRows(ticket);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ rating: 4, comment: null, version: 2, first_submitted_at: first!.first_submitted_at, hedgehog_number: first!.hedgehog_number });
+    expect(rows[0]).toMatchObject({
+      rating: 4,
+      comment: null,
+      version: 2,
+      first_submitted_at: first!.first_submitted_at,
+      hedgehog_number: first!.hedgehog_number,
+    });
     expect(rows[0]!.updated_at).toBeGreaterThan(first!.first_submitted_at);
     expect(await tally()).toBe(before);
   });
@@ -60,18 +75,24 @@ describe("POST / (recording an answer)", () => {
     const ticket = freshTicket();
     const fields = linkFields(ticket);
     const before = await tally();
-    const forms = await Promise.all(["1", "2", "3", "4", "5", "5", "5", "5"].map((rating) => answerForm(fields, { rating })));
+    const forms = await Promise.all(
+      ["1", "2", "3", "4", "5", "5", "5", "5"].map((rating) => answerForm(fields, { rating })),
+    );
     const results = await Promise.all(forms.map((f) => call(postForm(f))));
     expect(results.map((r) => r.status)).toEqual(Array(8).fill(303));
     expect(await responseRows(ticket)).toHaveLength(1);
     expect(await tally()).toBe(before + 1);
   });
 
-  it("shows the earlier answer when the link is opened again", async () => {
+  it("shows the earlier answer when the same browser opens the link again", async () => {
     const ticket = freshTicket();
     const fields = linkFields(ticket);
-    await call(postForm(await answerForm(fields, { rating: "3", comment: "It was <b>fine</b>" })));
-    const res = await call(new Request(await signedUrl(fields)));
+    const posted = await call(postForm(await answerForm(fields, { rating: "3", comment: "It was <b>fine</b>" })));
+    const cookie = posted.headers.get("set-cookie")!;
+    expect(cookie).toMatch(new RegExp(`^answered_${ticket}=1;`));
+    expect(cookie).toContain("HttpOnly");
+    expect(cookie).toContain("Secure");
+    const res = await call(new Request(await signedUrl(fields), { headers: { cookie: cookie.split(";")[0]! } }));
     const html = await res.text();
     expect(textOf(html)).toContain("You already answered for this ticket");
     expect(html).toMatch(/value="3" checked=""/);
@@ -163,9 +184,13 @@ describe("POST / (recording an answer)", () => {
     const res = await call(postForm("%%%&&&=", {}));
     expect(res.status).toBe(400);
     const multipart = await call(
-      new Request(`${BASE}/`, { method: "POST", headers: { "content-type": "multipart/form-data; boundary=x", "sec-fetch-site": "same-origin" }, body: "garbage" }),
+      new Request(`${BASE}/`, {
+        method: "POST",
+        headers: { "content-type": "multipart/form-data; boundary=x", "sec-fetch-site": "same-origin" },
+        body: "garbage",
+      }),
     );
-    expect(multipart.status).toBe(400);
+    expect(multipart.status).toBe(415);
   });
 
   it("sends the thank-you page back to the survey when the ticket has no answer yet", async () => {

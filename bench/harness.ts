@@ -1,0 +1,166 @@
+import { spawnSync } from "node:child_process";
+import http from "node:http";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os, { tmpdir } from "node:os";
+import path from "node:path";
+import { Miniflare, type MiniflareOptions } from "miniflare";
+import { OFFLINE_ENV } from "../scripts/local-env";
+
+export const OUT_DIR = path.resolve("bench/.out");
+
+/** Bundles the Worker exactly as `wrangler deploy` would, without deploying. */
+export function bundleWorker(): string {
+  const outdir = path.join(OUT_DIR, "worker");
+  const result = spawnSync("node_modules/.bin/wrangler", ["deploy", "--dry-run", "--outdir", outdir], {
+    env: { ...process.env, ...OFFLINE_ENV },
+    encoding: "utf8",
+  });
+  if (result.status !== 0) throw new Error(`wrangler deploy --dry-run failed:\n${result.stdout}\n${result.stderr}`);
+  return path.join(outdir, "index.js");
+}
+
+/** wrangler.toml's [vars], read with a small parser (flat string values only). */
+export function wranglerVars(): Record<string, string> {
+  const toml = readFileSync("wrangler.toml", "utf8");
+  const section = toml.split(/^\[vars\]\s*$/m)[1] ?? "";
+  const vars: Record<string, string> = {};
+  for (const line of section.split("\n")) {
+    if (/^\s*\[/.test(line)) break;
+    const m = /^\s*([A-Z0-9_]+)\s*=\s*"(.*)"\s*$/.exec(line);
+    if (m) vars[m[1]!] = m[2]!;
+  }
+  return vars;
+}
+
+/**
+ * The Worker on Miniflare (workerd) with a local D1 that wrangler itself migrated from migrations/,
+ * in a fresh state folder (or `stateDir`, to reuse a seeded database).
+ */
+export async function startMiniflare(
+  bindings: Record<string, string>,
+  extra: Partial<MiniflareOptions> = {},
+  stateDir?: string,
+) {
+  const scriptPath = bundleWorker();
+  const state = stateDir ?? mkdtempSync(path.join(tmpdir(), "hedgehog-bench-"));
+  const migrate = spawnSync(
+    "node_modules/.bin/wrangler",
+    ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state],
+    { env: { ...process.env, ...OFFLINE_ENV, CI: "true" }, encoding: "utf8" },
+  );
+  if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
+  const mf = new Miniflare({
+    // Listed explicitly: the bundle keeps one optional dynamic import (posthog-node's email renderer)
+    // that Miniflare's module scanner would otherwise insist on resolving.
+    modules: [{ type: "ESModule", path: scriptPath }],
+    compatibilityDate: "2026-04-20",
+    d1Databases: { DB: "00000000-0000-0000-0000-000000000000" },
+    d1Persist: path.join(state, "v3", "d1"),
+    queueProducers: { DISPATCH: { queueName: "survey-dispatch" } },
+    queueConsumers: { "survey-dispatch": { maxBatchSize: 10, maxBatchTimeout: 1 } },
+    bindings: { ...wranglerVars(), ...bindings },
+    ...extra,
+  } as MiniflareOptions);
+  await mf.ready;
+  const db = await mf.getD1Database("DB");
+  return {
+    mf,
+    db,
+    state,
+    async dispose() {
+      await mf.dispose();
+      if (!stateDir) rmSync(state, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface LoadResult {
+  name: string;
+  requests: number;
+  seconds: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+/** Closed-loop load: `concurrency` callers, each sending its next request when the last one ends. */
+export async function load(
+  name: string,
+  send: (i: number) => Promise<{ status: number; arrayBuffer(): Promise<unknown> }>,
+  opts: { requests: number; concurrency: number; expectStatus: number },
+): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let next = 0;
+  let errors = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: opts.concurrency }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= opts.requests) return;
+        const t0 = performance.now();
+        const res = await send(i);
+        await res.arrayBuffer();
+        latencies.push(performance.now() - t0);
+        if (res.status !== opts.expectStatus) errors++;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
+  return { name, requests: opts.requests, seconds, rps: opts.requests / seconds, p50: pct(50), p99: pct(99), errors };
+}
+
+export function machine(): string {
+  const cpu = os.cpus()[0]?.model ?? "unknown CPU";
+  return `${os.cpus().length} × ${cpu.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}, node ${process.version}`;
+}
+
+export function table(headers: string[], rows: (string | number)[][]): string {
+  const cells = [headers, ...rows.map((r) => r.map(String))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
+  const line = (r: string[]) => "| " + r.map((c, i) => c.padEnd(widths[i]!)).join(" | ") + " |";
+  return [line(headers), "|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|", ...cells.slice(1).map(line)].join(
+    "\n",
+  );
+}
+
+/**
+ * A light HTTP client for load (node:http with keep-alive): the load generator shares the machine's
+ * two cores with workerd, so it should cost as little per request as it can.
+ */
+export function httpClient(base: URL, concurrency: number) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  return (path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) =>
+    new Promise<{ status: number; headers: http.IncomingHttpHeaders; arrayBuffer(): Promise<unknown> }>(
+      (resolve, reject) => {
+        const body = init.body === undefined ? undefined : Buffer.from(init.body);
+        const req = http.request(
+          {
+            host: base.hostname,
+            port: base.port,
+            path,
+            method: init.method ?? "GET",
+            agent,
+            headers: { ...init.headers, ...(body ? { "content-length": String(body.length) } : {}) },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on("data", (c: Buffer) => chunks.push(c));
+            res.on("end", () =>
+              resolve({
+                status: res.statusCode ?? 0,
+                headers: res.headers,
+                arrayBuffer: async () => Buffer.concat(chunks),
+              }),
+            );
+            res.on("error", reject);
+          },
+        );
+        req.on("error", reject);
+        req.end(body);
+      },
+    );
+}

@@ -1,0 +1,9 @@
+// `npm run bench [-- survey]`: runs the benchmarks and prints their tables.
+import { benchSurvey } from "./survey";
+
+const benches: Record<string, () => Promise<string>> = { survey: benchSurvey };
+const chosen = process.argv.slice(2).filter((a) => a in benches);
+for (const name of chosen.length ? chosen : Object.keys(benches)) {
+  console.log(`\n## ${name}\n`);
+  console.log(await benches[name]!());
+}
