@@ -21,8 +21,9 @@ export default defineConfig(async () => {
                   PUBLIC_BASE_URL: "https://survey.example.test",
                   // Every secret is set here so a developer's .dev.vars never changes what the tests see.
                   ADMIN_TOKEN: "test-admin-token-0123456789",
+                  ZENDESK_EMAIL: "agent@example.com",
                   ZENDESK_API_TOKEN: "test-zendesk-token",
-                  RESEND_API_KEY: "",
+                  RESEND_API_KEY: "re_test_key",
                   SLACK_WEBHOOK_URLS: "",
                 },
               },

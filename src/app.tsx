@@ -3,6 +3,8 @@ import type { AppEnv } from "./app-env";
 import { SettingsError, settingsOf } from "./config";
 import { securityHeaders } from "./lib/http";
 import { MessagePage } from "./lib/layout";
+import { adminRoutes } from "./admin/routes";
+import { unsubscribeRoutes } from "./dispatch/unsubscribe-routes";
 import { surveyRoutes } from "./survey/routes";
 
 export const app = new Hono<AppEnv>();
@@ -17,6 +19,8 @@ app.use(async (c, next) => {
 
 app.get("/healthz", (c) => c.text("ok"));
 app.route("/", surveyRoutes);
+app.route("/", unsubscribeRoutes);
+app.route("/admin", adminRoutes);
 
 app.notFound((c) =>
   c.html(

@@ -1,9 +1,21 @@
 import * as v from "valibot";
+import { settingsOf } from "./config";
+import { consumeSurveyEmails, type SurveyEmailMessage } from "./dispatch/consumer";
+import { mailerFor } from "./dispatch/mailers";
 import type { Env } from "./env";
+import { Meter, recordJobRun } from "./lib/metered";
 import { QueueMessageSchema, type QueueMessage } from "./queue-message";
 
-/** Validates each message; malformed ones are acked (retrying cannot fix them) and logged. */
-export async function consumeQueue(batch: MessageBatch<QueueMessage>, _env: Env): Promise<void> {
+/**
+ * The DISPATCH queue's consumer. Malformed messages are acked (retrying cannot fix them) and logged;
+ * each kind goes to its module, which acks what is done or permanently failed and retries the rest.
+ */
+export async function consumeQueue(batch: MessageBatch<QueueMessage>, env: Env): Promise<void> {
+  const settings = settingsOf(env);
+  const meter = new Meter();
+  const db = meter.db(env.DB);
+  const startedAt = Date.now();
+  const surveyEmails: SurveyEmailMessage[] = [];
   for (const message of batch.messages) {
     const parsed = v.safeParse(QueueMessageSchema, message.body);
     if (!parsed.success) {
@@ -11,7 +23,26 @@ export async function consumeQueue(batch: MessageBatch<QueueMessage>, _env: Env)
       message.ack();
       continue;
     }
-    console.warn(`queue: no consumer for ${parsed.output.kind} yet; acking ${message.id}`);
-    message.ack();
+    const body = parsed.output;
+    if (body.kind === "survey-email") {
+      surveyEmails.push({
+        ticketId: body.ticketId,
+        attempts: message.attempts,
+        ack: () => message.ack(),
+        retry: (options) => message.retry(options),
+      });
+    } else {
+      console.warn(`queue: no consumer for ${body.kind} yet; acking ${message.id}`);
+      message.ack();
+    }
+  }
+  if (surveyEmails.length > 0) {
+    const mailer = mailerFor(settings, env, meter.fetch, db);
+    const report = await consumeSurveyEmails(surveyEmails, { db, mailer, settings, now: Date.now() });
+    await recordJobRun(env.DB, "survey-emails", startedAt, meter, {
+      ...report,
+      provider: mailer.name,
+      cost: meter.snapshot(),
+    });
   }
 }

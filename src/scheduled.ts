@@ -1,20 +1,49 @@
 import { settingsOf } from "./config";
+import { selectAndEnqueue } from "./dispatch/select";
+import { syncTickets } from "./dispatch/sync";
+import { zendeskAccess } from "./dispatch/zendesk";
 import type { Env } from "./env";
+import { Meter, recordJobRun } from "./lib/metered";
 import { deliverPendingResponses } from "./survey/delivery";
 
 export const EVERY_TEN_MINUTES = "*/10 * * * *";
 export const MONTHLY_REPORT = "0 9 1 * *";
 
+/** How long one run may keep reading Zendesk before it leaves the rest to the next run. */
+export const SYNC_BUDGET_MS = 60_000;
+
+/** The every-ten-minutes job: deliver pending answers to PostHog, sync Zendesk, and dispatch due surveys. */
+export async function runEveryTenMinutes(env: Env, now: number): Promise<Record<string, unknown>> {
+  const settings = settingsOf(env);
+  const meter = new Meter();
+  const db = meter.db(env.DB);
+  const startedAt = Date.now();
+  const summary: Record<string, unknown> = {};
+  summary.posthog = await deliverPendingResponses(settings, db, now, undefined, meter.fetch);
+  const access = zendeskAccess(settings.zendesk);
+  if (access) {
+    summary.sync = await syncTickets(db, access, {
+      now,
+      lookbackDays: settings.dispatch.lookbackDays,
+      deadline: Date.now() + SYNC_BUDGET_MS,
+      fetcher: meter.fetch,
+    });
+  } else {
+    summary.sync = "skipped: ZENDESK_BASE_URL and credentials are not set";
+  }
+  summary.dispatch = await selectAndEnqueue(db, meter.queue(env.DISPATCH), settings, now);
+  summary.cost = meter.snapshot();
+  await recordJobRun(env.DB, "every-ten-minutes", startedAt, meter, summary);
+  console.log(`cron ${EVERY_TEN_MINUTES}: ${JSON.stringify(summary)}`);
+  return summary;
+}
+
 /** Routes each cron expression in wrangler.toml to its job. `scheduledTime` is the job's "now". */
 export async function runScheduled(controller: ScheduledController, env: Env): Promise<void> {
-  const settings = settingsOf(env);
-  const now = controller.scheduledTime;
   switch (controller.cron) {
-    case EVERY_TEN_MINUTES: {
-      const delivery = await deliverPendingResponses(settings, env.DB, now);
-      console.log(`cron ${controller.cron}: posthog delivery ${JSON.stringify(delivery)}`);
+    case EVERY_TEN_MINUTES:
+      await runEveryTenMinutes(env, controller.scheduledTime);
       break;
-    }
     default:
       console.warn(`cron ${controller.cron}: no job is registered for this schedule`);
   }

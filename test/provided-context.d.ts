@@ -2,6 +2,8 @@
 declare module "vitest" {
   export interface ProvidedContext {
     posthogUrl: string;
+    zendeskUrl: string;
+    resendUrl: string;
   }
 }
 export {};

@@ -3,6 +3,7 @@ import { PostHog } from "posthog-node";
 export interface PostHogTarget {
   apiKey: string;
   host: string;
+  fetch?: typeof fetch;
 }
 
 export interface CaptureMessage {
@@ -25,6 +26,7 @@ export async function captureToPostHog(target: PostHogTarget, message: CaptureMe
     flushInterval: 0,
     fetchRetryCount: 0,
     requestTimeout: 10_000,
+    ...(target.fetch ? { fetch: target.fetch as never } : {}),
   });
   let failure: string | null = null;
   client.on("error", (err: unknown) => {

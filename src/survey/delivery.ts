@@ -24,6 +24,7 @@ async function deliverRow(
   db: D1Database,
   row: ResponseRow,
   now: number,
+  fetcher?: typeof fetch,
 ): Promise<"delivered" | "failed" | "skipped"> {
   const apiKey = settings.posthog.apiKey;
   if (!apiKey) {
@@ -59,7 +60,7 @@ async function deliverRow(
       ),
     },
   );
-  const failure = await captureToPostHog({ apiKey, host: settings.posthog.host }, event);
+  const failure = await captureToPostHog({ apiKey, host: settings.posthog.host, fetch: fetcher }, event);
   if (failure === null) {
     await markCaptured(db, row.ticket_id, row.version, now);
     return "delivered";
@@ -77,10 +78,11 @@ export async function deliverPendingResponses(
   db: D1Database,
   now: number,
   ticketId?: number,
+  fetcher?: typeof fetch,
 ): Promise<DeliveryReport> {
   const report: DeliveryReport = { delivered: 0, failed: 0, skipped: 0 };
   const rows = await claimPendingCaptures(db, now, CAPTURE_BATCH_LIMIT, LEASE_MS, ticketId);
-  for (const row of rows) report[await deliverRow(settings, db, row, now)]++;
+  for (const row of rows) report[await deliverRow(settings, db, row, now, fetcher)]++;
   return report;
 }
 

@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { fromBase64Url, toBase64Url } from "../lib/base64url";
+import { hmacSign, hmacVerify } from "../lib/hmac";
 
 /** What a survey link says about the ticket it is for. Everything here is covered by the signature. */
 export interface SurveyLinkFields {
@@ -17,21 +17,6 @@ export interface ParsedSurveyLink extends SurveyLinkFields {
   rating?: number | undefined;
 }
 
-const encoder = new TextEncoder();
-const keyCache = new Map<string, Promise<CryptoKey>>();
-
-function hmacKey(secret: string): Promise<CryptoKey> {
-  let key = keyCache.get(secret);
-  if (!key) {
-    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-      "sign",
-      "verify",
-    ]);
-    keyCache.set(secret, key);
-  }
-  return key;
-}
-
 /** The exact bytes that are signed: fixed order, percent-encoded, versioned so the format can change. */
 export function canonicalString(fields: SurveyLinkFields): string {
   const pairs: [string, string][] = [
@@ -44,16 +29,13 @@ export function canonicalString(fields: SurveyLinkFields): string {
   return "v1&" + pairs.map(([k, val]) => `${k}=${encodeURIComponent(val)}`).join("&");
 }
 
-export async function signSurveyLink(fields: SurveyLinkFields, secret: string): Promise<string> {
-  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(canonicalString(fields)));
-  return toBase64Url(mac);
+export function signSurveyLink(fields: SurveyLinkFields, secret: string): Promise<string> {
+  return hmacSign(secret, canonicalString(fields));
 }
 
 /** Constant-time check (WebCrypto's verify compares in constant time). */
-export async function verifySurveyLink(fields: SurveyLinkFields, sig: string, secret: string): Promise<boolean> {
-  const mac = fromBase64Url(sig);
-  if (!mac || mac.length !== 32) return false;
-  return crypto.subtle.verify("HMAC", await hmacKey(secret), mac, encoder.encode(canonicalString(fields)));
+export function verifySurveyLink(fields: SurveyLinkFields, sig: string, secret: string): Promise<boolean> {
+  return hmacVerify(secret, canonicalString(fields), sig);
 }
 
 /** The query string of a survey link (canonical names; `rating` last). */

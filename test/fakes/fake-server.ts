@@ -36,7 +36,13 @@ function send(res: ServerResponse, reply: Reply): void {
   res.end(text);
 }
 
-export async function startFake(name: string, route: Route, port = 0): Promise<FakeServer> {
+export async function startFake(
+  name: string,
+  route: Route,
+  port = 0,
+  control?: (path: string, req: RecordedRequest) => Reply | undefined,
+): Promise<FakeServer> {
+  const controlRoute = control;
   const requests: RecordedRequest[] = [];
   const unexpected: RecordedRequest[] = [];
   let script: ScriptedReply[] = [];
@@ -66,7 +72,8 @@ export async function startFake(name: string, route: Route, port = 0): Promise<F
       };
 
       if (url.pathname.startsWith("/__fake/")) {
-        const control = url.pathname.slice("/__fake/".length);
+        const controlPath = url.pathname.slice("/__fake/".length);
+        const control = controlPath;
         if (control === "requests") return send(res, { status: 200, body: requests });
         if (control === "unexpected") return send(res, { status: 200, body: unexpected });
         if (control === "reset") {
@@ -79,7 +86,9 @@ export async function startFake(name: string, route: Route, port = 0): Promise<F
           script.push(...(body as ScriptedReply[]));
           return send(res, { status: 200, body: { ok: true } });
         }
-        return send(res, { status: 404, body: { error: `unknown control ${control}` } });
+        const custom = controlRoute?.(controlPath, recorded);
+        if (custom) return send(res, custom);
+        return send(res, { status: 404, body: { error: `unknown control ${controlPath}` } });
       }
 
       requests.push(recorded);

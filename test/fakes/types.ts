@@ -25,3 +25,14 @@ export interface ScriptedReply extends Reply {
 }
 
 export type Route = (req: RecordedRequest) => Reply | undefined | Promise<Reply | undefined>;
+
+/** A ticket as the fake Zendesk serves it (the test's view: requester and group inline). */
+export interface FakeTicket {
+  id: number;
+  status: string;
+  updated_at: string;
+  solved_at?: string | null;
+  tags?: string[];
+  requester: { id: number; name: string; email: string | null; role?: string; external_id?: string | null };
+  group?: { id: number; name: string } | null;
+}

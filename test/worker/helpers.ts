@@ -1,4 +1,12 @@
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  createScheduledController,
+  getQueueResult,
+  waitOnExecutionContext,
+} from "cloudflare:test";
+import type { QueueMessage } from "../../src/queue-message";
+import type { FakeTicket } from "../fakes/types";
 import { env } from "cloudflare:workers";
 import { inject } from "vitest";
 import worker from "../../src/index";
@@ -108,4 +116,113 @@ export function textOf(html: string): string {
     .replace(/&quot;/g, '"')
     .replace(/&amp;/g, "&")
     .replace(/\s+/g, " ");
+}
+
+let accountCounter = 0;
+/** A Zendesk and Resend account of this test's own on the loopback fakes, and an env that uses them. */
+export async function dispatchAccount(overrides: Partial<Env> = {}) {
+  const name = `acct${Date.now().toString(36)}${accountCounter++}${Math.floor(Math.random() * 1e6)}`;
+  const zendeskUrl = inject("zendeskUrl");
+  const resendUrl = inject("resendUrl");
+  const sent: QueueMessage[] = [];
+  const queue = {
+    async send(body: QueueMessage) {
+      sent.push(body);
+    },
+    async sendBatch(messages: Iterable<{ body: QueueMessage }>) {
+      for (const m of messages) sent.push(m.body);
+    },
+  } as unknown as Queue<QueueMessage>;
+  const accountEnv = testEnv({
+    ZENDESK_BASE_URL: `${zendeskUrl}/t/${name}`,
+    MAIL_PROVIDER: "resend",
+    RESEND_BASE_URL: `${resendUrl}/t/${name}`,
+    INTERNAL_DOMAINS: "posthog.com",
+    ...overrides,
+  });
+  return {
+    name,
+    /** The env with a queue that keeps what the cron queues, to hand to the consumer ourselves. */
+    env: { ...accountEnv, DISPATCH: queue } as Env,
+    /** The env with the real DISPATCH queue (its consumer runs with the default settings: outbox mail). */
+    realQueueEnv: accountEnv,
+    queued: sent,
+    async seed(tickets: FakeTicket[]) {
+      const res = await fetch(`${zendeskUrl}/__fake/zendesk/${name}/tickets`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(tickets),
+      });
+      if (!res.ok) throw new Error(`seeding failed: ${res.status}`);
+    },
+    async configure(config: Record<string, unknown>) {
+      await fetch(`${zendeskUrl}/__fake/zendesk/${name}/config`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(config),
+      });
+    },
+    async resendSent(): Promise<
+      Array<{
+        id: string;
+        to: string[];
+        subject: string;
+        html: string;
+        text: string;
+        headers: Record<string, string>;
+        idempotencyKey: string;
+      }>
+    > {
+      return (await fetch(`${resendUrl}/__fake/resend/${name}/sent`)).json();
+    },
+    async zendeskRequests(): Promise<RecordedRequest[]> {
+      const all: RecordedRequest[] = await (await fetch(`${zendeskUrl}/__fake/requests`)).json();
+      return all.filter((r) => r.path.startsWith(`/t/${name}/`));
+    },
+    async resendRequests(): Promise<RecordedRequest[]> {
+      const all: RecordedRequest[] = await (await fetch(`${resendUrl}/__fake/requests`)).json();
+      return all.filter((r) => r.path.startsWith(`/t/${name}/`));
+    },
+  };
+}
+
+/** Hands messages to the Worker's real queue handler, as the Queue would, and reports acks and retries. */
+export async function deliverQueue(messages: QueueMessage[], envOverride: Env, attempts = 1) {
+  const batch = createMessageBatch<QueueMessage>(
+    "survey-dispatch",
+    messages.map((body, i) => ({ id: `msg-${i}-${Math.random()}`, timestamp: new Date(), attempts, body })),
+  );
+  const ctx = createExecutionContext();
+  await (worker.queue as ExportedHandlerQueueHandler<Env, QueueMessage>)(batch, envOverride, ctx);
+  return getQueueResult(batch, ctx);
+}
+
+export function daysAgo(days: number, from = Date.now()): string {
+  return new Date(from - days * 86_400_000).toISOString();
+}
+
+let nextZendeskId = 500_000 + Math.floor(Math.random() * 100_000) * 100;
+/** A solved ticket with a fresh id and requester; `overrides` changes any part. */
+export function solvedTicket(solvedDaysAgo: number, overrides: Partial<FakeTicket> = {}): FakeTicket {
+  const id = nextZendeskId++;
+  return {
+    id,
+    status: "solved",
+    solved_at: daysAgo(solvedDaysAgo),
+    updated_at: daysAgo(solvedDaysAgo),
+    tags: [],
+    requester: {
+      id: id * 7,
+      name: `Customer ${id}`,
+      email: `customer${id}@example.org`,
+      role: "end-user",
+      external_id: `ph-${id}`,
+    },
+    group: { id: 42, name: "Product analytics" },
+    ...overrides,
+  };
+}
+
+export async function sendRow(ticketId: number) {
+  return env.DB.prepare("SELECT * FROM survey_sends WHERE ticket_id = ?").bind(ticketId).first<Record<string, any>>();
 }

@@ -1,0 +1,41 @@
+import type { Context, MiddlewareHandler } from "hono";
+import { getCookie } from "hono/cookie";
+import type { AppEnv } from "../app-env";
+import { settingsOf } from "../config";
+
+export const ADMIN_COOKIE = "hh_admin";
+const encoder = new TextEncoder();
+
+/** Compares two secrets in constant time (digests first, so lengths leak nothing either). */
+export async function sameSecret(given: string, expected: string): Promise<boolean> {
+  const [a, b] = await Promise.all([
+    crypto.subtle.digest("SHA-256", encoder.encode(given)),
+    crypto.subtle.digest("SHA-256", encoder.encode(expected)),
+  ]);
+  return crypto.subtle.timingSafeEqual(a, b);
+}
+
+function presentedToken(c: Context<AppEnv>): string | undefined {
+  const header = c.req.header("authorization");
+  if (header?.startsWith("Bearer ")) return header.slice("Bearer ".length).trim();
+  return getCookie(c, ADMIN_COOKIE);
+}
+
+/**
+ * The admin area: off (404) without ADMIN_TOKEN, never open. A bearer token or the sign-in cookie
+ * lets a request through; a browser without either is sent to the sign-in form.
+ */
+export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const expected = settingsOf(c.env).adminToken;
+  if (!expected) return c.notFound();
+  const path = new URL(c.req.url).pathname;
+  if (path === "/admin/sign-in") return next();
+  const token = presentedToken(c);
+  if (token !== undefined && (await sameSecret(token, expected))) return next();
+  const wantsHtml =
+    c.req.method === "GET" && (c.req.header("accept") ?? "").includes("text/html") && !c.req.header("authorization");
+  if (wantsHtml) return c.redirect("/admin/sign-in", 303);
+  return c.json({ error: "Sign in: send Authorization: Bearer <ADMIN_TOKEN>." }, 401, {
+    "WWW-Authenticate": 'Bearer realm="hedgehog-csat admin"',
+  });
+};

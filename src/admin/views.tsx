@@ -1,0 +1,183 @@
+import type { Child } from "hono/jsx";
+import { Layout } from "../lib/layout";
+import type { DispatchStatusRow, JobRunRow } from "./dispatch-status";
+import type { OutboxRow } from "./outbox-store";
+
+export function formatTime(ms: number | null): string {
+  return ms === null ? "—" : new Date(ms).toISOString().replace("T", " ").slice(0, 16) + " UTC";
+}
+
+const NAV = [
+  ["/admin", "Report"],
+  ["/admin/low-ratings", "Low ratings"],
+  ["/admin/dispatch", "Dispatch"],
+  ["/admin/outbox", "Outbox"],
+] as const;
+
+export function AdminPage(props: { title: string; current: string; children: Child }) {
+  return (
+    <Layout title={`${props.title} · hedgehog-csat admin`} wide stylesheet="/admin.css">
+      <nav class="admin-nav" aria-label="Admin">
+        {NAV.map(([href, label]) => (
+          <a href={href} aria-current={props.current === href ? "page" : undefined}>
+            {label}
+          </a>
+        ))}
+        <form method="post" action="/admin/sign-out" class="sign-out">
+          <button type="submit" class="link">
+            Sign out
+          </button>
+        </form>
+      </nav>
+      <h1>{props.title}</h1>
+      {props.children}
+    </Layout>
+  );
+}
+
+export function SignInPage(props: { error?: string }) {
+  return (
+    <Layout title="Sign in · hedgehog-csat admin" stylesheet="/admin.css">
+      <h1>Team sign-in</h1>
+      {props.error ? (
+        <p class="error" role="alert">
+          {props.error}
+        </p>
+      ) : null}
+      <form method="post" action="/admin/sign-in" class="sign-in">
+        <label for="token">Admin token</label>
+        <input id="token" name="token" type="password" autocomplete="current-password" required />
+        <button type="submit">Sign in</button>
+      </form>
+    </Layout>
+  );
+}
+
+export function DispatchPage(props: { status: DispatchStatusRow[]; runs: JobRunRow[]; days: number }) {
+  const totals = new Map<string, number>();
+  for (const row of props.status) totals.set(row.status, (totals.get(row.status) ?? 0) + row.tickets);
+  return (
+    <AdminPage title="Dispatch" current="/admin/dispatch">
+      <p>Survey decisions of the last {props.days} days.</p>
+      <ul class="totals">
+        {["sent", "claimed", "sending", "skipped", "failed"].map((s) => (
+          <li>
+            <strong>{(totals.get(s) ?? 0).toLocaleString("en-GB")}</strong> {s}
+          </li>
+        ))}
+      </ul>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Status</th>
+            <th scope="col">Reason</th>
+            <th scope="col" class="num">
+              Tickets
+            </th>
+            <th scope="col">Latest</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.status.map((r) => (
+            <tr>
+              <td>{r.status}</td>
+              <td>{r.reason ?? ""}</td>
+              <td class="num">{r.tickets.toLocaleString("en-GB")}</td>
+              <td>{formatTime(r.latest)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h2>Recent runs</h2>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Job</th>
+            <th scope="col">Started</th>
+            <th scope="col" class="num">
+              Seconds
+            </th>
+            <th scope="col" class="num">
+              Subrequests
+            </th>
+            <th scope="col">Summary</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.runs.map((r) => (
+            <tr>
+              <td>{r.job}</td>
+              <td>{formatTime(r.started_at)}</td>
+              <td class="num">{((r.finished_at - r.started_at) / 1000).toFixed(1)}</td>
+              <td class="num">{r.subrequests}</td>
+              <td>
+                <code class="summary">{r.summary}</code>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </AdminPage>
+  );
+}
+
+export function OutboxPage(props: { messages: Array<Omit<OutboxRow, "html" | "text">> }) {
+  return (
+    <AdminPage title="Outbox" current="/admin/outbox">
+      <p>Emails kept by the local mail provider (MAIL_PROVIDER=outbox) instead of being sent. Newest first.</p>
+      {props.messages.length === 0 ? <p>No messages yet.</p> : null}
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">#</th>
+            <th scope="col">To</th>
+            <th scope="col">Subject</th>
+            <th scope="col">Created</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.messages.map((m) => (
+            <tr>
+              <td>{m.id}</td>
+              <td>{m.to_address}</td>
+              <td>
+                <a href={`/admin/outbox/${m.id}`}>{m.subject}</a>
+              </td>
+              <td>{formatTime(m.created_at)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </AdminPage>
+  );
+}
+
+export function OutboxMessagePage(props: { message: OutboxRow }) {
+  const m = props.message;
+  const headers = JSON.parse(m.headers) as Record<string, string>;
+  return (
+    <AdminPage title={m.subject} current="/admin/outbox">
+      <dl class="meta">
+        <dt>From</dt>
+        <dd>{m.from_address}</dd>
+        <dt>To</dt>
+        <dd>{m.to_address}</dd>
+        <dt>Created</dt>
+        <dd>{formatTime(m.created_at)}</dd>
+        <dt>Idempotency key</dt>
+        <dd>{m.idempotency_key}</dd>
+        {Object.entries(headers).map(([k, v]) => (
+          <>
+            <dt>{k}</dt>
+            <dd>{v}</dd>
+          </>
+        ))}
+      </dl>
+      <p>
+        <a href={`/admin/outbox/${m.id}/html`}>Open the HTML part</a>
+      </p>
+      <h2>Plain text part</h2>
+      <pre class="email-text">{m.text}</pre>
+    </AdminPage>
+  );
+}

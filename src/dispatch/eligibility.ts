@@ -1,0 +1,65 @@
+import { DAY_MS } from "../lib/time";
+
+export interface EligibilityRules {
+  delayDays: number;
+  lookbackDays: number;
+  throttleDays: number;
+  excludedTags: string[];
+  internalDomains: string[];
+}
+
+export interface TicketFacts {
+  status: string;
+  solvedAt: number | null;
+  tags: string[];
+  requesterRole: string | null;
+  email: string | null;
+  emailValid: boolean;
+  suppressed: boolean;
+  /** When this address was last sent (or claimed for) a survey, if ever. */
+  lastSurveyedAt: number | null;
+}
+
+export type Decision = { kind: "not-due" } | { kind: "send" } | { kind: "skip"; reason: string };
+
+/** Solved tickets become due `delayDays` after solving and stop being due after `lookbackDays`. */
+export function dueWindow(
+  now: number,
+  rules: Pick<EligibilityRules, "delayDays" | "lookbackDays">,
+): { solvedFrom: number; solvedUntil: number } {
+  return { solvedFrom: now - rules.lookbackDays * DAY_MS, solvedUntil: now - rules.delayDays * DAY_MS };
+}
+
+function domainOf(email: string): string {
+  return email.trim().toLowerCase().split("@").pop() ?? "";
+}
+
+function isInternal(email: string, internalDomains: string[]): boolean {
+  const domain = domainOf(email);
+  return internalDomains.some((d) => domain === d || domain.endsWith(`.${d}`));
+}
+
+/**
+ * Whether a ticket's requester gets a survey now. The order of the checks decides which reason a
+ * skip records: the most lasting reason first.
+ */
+export function decide(ticket: TicketFacts, rules: EligibilityRules, now: number): Decision {
+  if (ticket.status !== "solved" && ticket.status !== "closed") return { kind: "not-due" };
+  if (ticket.solvedAt === null) return { kind: "not-due" };
+  const { solvedFrom, solvedUntil } = dueWindow(now, rules);
+  if (ticket.solvedAt > solvedUntil || ticket.solvedAt < solvedFrom) return { kind: "not-due" };
+
+  const excluded = ticket.tags.find((tag) => rules.excludedTags.includes(tag.toLowerCase()));
+  if (excluded) return { kind: "skip", reason: `excluded tag: ${excluded}` };
+  if (ticket.requesterRole !== "end-user")
+    return { kind: "skip", reason: `requester is not an end user (${ticket.requesterRole ?? "unknown"})` };
+  if (!ticket.email) return { kind: "skip", reason: "requester has no email address" };
+  if (!ticket.emailValid) return { kind: "skip", reason: "requester's email address is not valid" };
+  if (isInternal(ticket.email, rules.internalDomains))
+    return { kind: "skip", reason: `internal address (${domainOf(ticket.email)})` };
+  if (ticket.suppressed) return { kind: "skip", reason: "unsubscribed" };
+  if (ticket.lastSurveyedAt !== null && ticket.lastSurveyedAt > now - rules.throttleDays * DAY_MS) {
+    return { kind: "skip", reason: `surveyed within the last ${rules.throttleDays} days` };
+  }
+  return { kind: "send" };
+}
