@@ -37,6 +37,8 @@ const dev = spawn(
     "--port",
     port,
     "--show-interactive-dev-session=false",
+    // Enables GET /__scheduled?cron=… (the /cdn-cgi/handler/scheduled route fails when static assets are configured).
+    "--test-scheduled",
     ...process.argv.slice(2),
   ],
   { stdio: "inherit", env },

@@ -45,6 +45,8 @@ adminRoutes.post("/sign-out", (c) => {
   return c.redirect("/admin/sign-in", 303);
 });
 
+adminRoutes.get("/", (c) => c.redirect("/admin/dispatch", 303));
+
 adminRoutes.get("/dispatch", async (c) => {
   const days = 30;
   const [status, runs] = await Promise.all([

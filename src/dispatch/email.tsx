@@ -1,7 +1,7 @@
 import { RATING_LABELS, RATING_QUESTION } from "../survey/copy";
 
 /** Faces as text, so the email reads the same with images blocked. */
-const FACE_EMOJI = ["😠", "🙁", "😐", "🙂", "😄"] as const;
+const FACE_EMOJI = ["😠", "☹", "😐", "☺", "😄"] as const;
 
 export interface SurveyEmailInput {
   ticketId: number;
@@ -80,7 +80,7 @@ function Html(props: SurveyEmailInput & { greeting: string; subject: string }) {
                       Submit there.
                     </p>
                     <p style="margin:16px 0 0">
-                      For every answer we feed a hedgehog: a donation to {props.charity}. 🦔
+                      For every answer we feed a hedgehog: a donation to {props.charity}.
                     </p>
                   </td>
                 </tr>

@@ -49,6 +49,8 @@ export async function startWranglerDev(vars: Record<string, string>): Promise<De
     "--persist-to",
     state,
     "--show-interactive-dev-session=false",
+    // Enables GET /__scheduled?cron=… (the /cdn-cgi/handler/scheduled route fails when static assets are configured).
+    "--test-scheduled",
     "--log-level",
     "info",
   ];
