@@ -3,7 +3,7 @@ import http from "node:http";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os, { tmpdir } from "node:os";
 import path from "node:path";
-import { Miniflare, type MiniflareOptions } from "miniflare";
+import { Log, LogLevel, Miniflare, type MiniflareOptions } from "miniflare";
 import { OFFLINE_ENV } from "../scripts/local-env";
 
 export const OUT_DIR = path.resolve("bench/.out");
@@ -57,8 +57,10 @@ export async function startMiniflare(
     d1Databases: { DB: "00000000-0000-0000-0000-000000000000" },
     d1Persist: path.join(state, "v3", "d1"),
     queueProducers: { DISPATCH: { queueName: "survey-dispatch" } },
-    queueConsumers: { "survey-dispatch": { maxBatchSize: 10, maxBatchTimeout: 1 } },
+    queueConsumers: { "survey-dispatch": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 8 } }, // as in wrangler.toml
     bindings: { ...wranglerVars(), ...bindings },
+    // BENCH_VERBOSE=1 shows the Worker's own log lines.
+    ...(process.env.BENCH_VERBOSE ? { log: new Log(LogLevel.INFO) } : {}),
     ...extra,
   } as MiniflareOptions);
   await mf.ready;

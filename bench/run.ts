@@ -1,7 +1,8 @@
 // `npm run bench [-- survey]`: runs the benchmarks and prints their tables.
+import { benchDispatch } from "./dispatch";
 import { benchSurvey } from "./survey";
 
-const benches: Record<string, () => Promise<string>> = { survey: benchSurvey };
+const benches: Record<string, () => Promise<string>> = { survey: benchSurvey, dispatch: benchDispatch };
 const chosen = process.argv.slice(2).filter((a) => a in benches);
 for (const name of chosen.length ? chosen : Object.keys(benches)) {
   console.log(`\n## ${name}\n`);

@@ -46,6 +46,7 @@ CREATE TABLE survey_sends (
 CREATE INDEX survey_sends_by_email ON survey_sends (email_hash, decided_at) WHERE status IN ('claimed', 'sending', 'sent');
 CREATE INDEX survey_sends_stale_claims ON survey_sends (enqueued_at) WHERE status = 'claimed';
 CREATE INDEX survey_sends_by_status ON survey_sends (status, decided_at);
+CREATE INDEX survey_sends_by_send_key ON survey_sends (send_key) WHERE status = 'sending';
 
 -- Addresses that asked for no more surveys, by hash.
 CREATE TABLE suppressions (

@@ -2,7 +2,11 @@ import * as v from "valibot";
 
 /** Everything that travels through the DISPATCH queue. Validated on the way out of the queue. */
 export const QueueMessageSchema = v.variant("kind", [
-  v.object({ kind: v.literal("survey-email"), ticketId: v.pipe(v.number(), v.integer(), v.minValue(1)) }),
+  // Up to 100 claimed tickets: what one provider request can carry.
+  v.object({
+    kind: v.literal("survey-email"),
+    ticketIds: v.pipe(v.array(v.pipe(v.number(), v.integer(), v.minValue(1))), v.minLength(1), v.maxLength(100)),
+  }),
   v.object({
     kind: v.literal("low-rating"),
     ticketId: v.pipe(v.number(), v.integer(), v.minValue(1)),

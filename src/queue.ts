@@ -26,7 +26,7 @@ export async function consumeQueue(batch: MessageBatch<QueueMessage>, env: Env):
     const body = parsed.output;
     if (body.kind === "survey-email") {
       surveyEmails.push({
-        ticketId: body.ticketId,
+        ticketIds: body.ticketIds,
         attempts: message.attempts,
         ack: () => message.ack(),
         retry: (options) => message.retry(options),

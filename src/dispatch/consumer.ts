@@ -14,8 +14,9 @@ import {
 } from "./sends-store";
 import { unsubscribeUrl } from "./unsubscribe-link";
 
+/** One queue message: up to 100 claimed tickets (one provider request's worth). */
 export interface SurveyEmailMessage {
-  ticketId: number;
+  ticketIds: number[];
   attempts: number;
   ack(): void;
   retry(options?: { delaySeconds?: number }): void;
@@ -87,27 +88,20 @@ export async function consumeSurveyEmails(
 ): Promise<ConsumeReport> {
   const { db, mailer, settings, now } = deps;
   const report: ConsumeReport = { sent: 0, failed: 0, skipped: 0, retried: 0, acked: 0, providerRequests: 0 };
-  const byTicket = new Map<number, SurveyEmailMessage[]>();
-  for (const m of messages) byTicket.set(m.ticketId, [...(byTicket.get(m.ticketId) ?? []), m]);
-  const rows = await loadSends(db, [...byTicket.keys()]);
+  const ticketIds = [...new Set(messages.flatMap((m) => m.ticketIds))];
+  const rows = await loadSends(db, ticketIds);
+  /** Tickets that must be tried again, with the provider's Retry-After if it gave one. */
+  const retry = new Map<number, number | undefined>();
 
-  const ack = (ticketId: number) => {
-    for (const m of byTicket.get(ticketId) ?? []) {
-      m.ack();
-      report.acked++;
-    }
-  };
   const fresh: SendContext[] = [];
   const replayKeys = new Set<string>();
   const skips: Array<{ ticketId: number; reason: string }> = [];
   const failures: Array<{ ticketId: number; reason: string }> = [];
 
-  for (const ticketId of byTicket.keys()) {
+  for (const ticketId of ticketIds) {
     const row = rows.get(ticketId);
-    if (!row || row.status === "sent" || row.status === "failed" || row.status === "skipped") {
-      ack(ticketId); // nothing claimed, or already done: a redelivered message sends nothing
-      continue;
-    }
+    // Nothing claimed, or already done: a redelivered message sends nothing.
+    if (!row || row.status === "sent" || row.status === "failed" || row.status === "skipped") continue;
     if (row.status === "sending") {
       if (!mailer.idempotent) {
         failures.push({
@@ -139,20 +133,21 @@ export async function consumeSurveyEmails(
   }
   await markFinal(db, skips, "skipped", now);
   await markFinal(db, failures, "failed", now);
-  for (const s of skips) ack(s.ticketId);
-  for (const f of failures) ack(f.ticketId);
   report.skipped += skips.length;
   report.failed += failures.length;
 
   const settle = async (batch: SendContext[], outcomes: SendOutcome[]) => {
     const sent: Array<{ ticketId: number; messageId: string }> = [];
     const permanent: Array<{ ticketId: number; reason: string }> = [];
-    const transient: Array<{ ticketId: number; error: string; retryAfter?: number }> = [];
+    const transient: Array<{ ticketId: number; error: string }> = [];
     batch.forEach((row, i) => {
       const outcome = outcomes[i] ?? { kind: "transient", error: "no outcome from the mail provider" };
       if (outcome.kind === "sent") sent.push({ ticketId: row.ticket_id, messageId: outcome.messageId });
       else if (outcome.kind === "permanent") permanent.push({ ticketId: row.ticket_id, reason: outcome.error });
-      else transient.push({ ticketId: row.ticket_id, error: outcome.error, retryAfter: outcome.retryAfterSeconds });
+      else {
+        transient.push({ ticketId: row.ticket_id, error: outcome.error });
+        retry.set(row.ticket_id, outcome.retryAfterSeconds);
+      }
     });
     await markSent(db, sent, now);
     await markFinal(db, permanent, "failed", now);
@@ -162,13 +157,6 @@ export async function consumeSurveyEmails(
         transient.map((t) => t.ticketId),
         transient[0]!.error,
       );
-    for (const s of [...sent, ...permanent]) ack(s.ticketId);
-    for (const t of transient) {
-      for (const m of byTicket.get(t.ticketId) ?? []) {
-        m.retry({ delaySeconds: retryDelaySeconds(m.attempts, t.retryAfter) });
-        report.retried++;
-      }
-    }
     report.sent += sent.length;
     report.failed += permanent.length;
   };
@@ -184,8 +172,8 @@ export async function consumeSurveyEmails(
     const linkExp = expiryFrom(new Date(now), settings.linkTtlDays);
     await markSending(
       db,
-      batch.map((r) => ({ ticketId: r.ticket_id, linkExp, sendKey: key })),
-      mailer.name,
+      batch.map((r) => r.ticket_id),
+      { linkExp, sendKey: key, provider: mailer.name },
       now,
     );
     const emails = await Promise.all(batch.map((r) => buildEmail(r, r.link_exp ?? linkExp, settings)));
@@ -194,19 +182,33 @@ export async function consumeSurveyEmails(
   }
 
   for (const key of replayKeys) {
-    const ticketIds = await loadSendsByKey(db, key);
-    const group = [...(await loadSends(db, ticketIds)).values()].sort((a, b) => a.ticket_id - b.ticket_id);
-    const emails = await Promise.all(
-      group.map((r) => buildEmail(r, r.link_exp ?? expiryFrom(new Date(now), settings.linkTtlDays), settings)),
+    const group = [...(await loadSends(db, await loadSendsByKey(db, key))).values()].sort(
+      (a, b) => a.ticket_id - b.ticket_id,
     );
+    const linkExp = expiryFrom(new Date(now), settings.linkTtlDays); // only for a row that somehow has none yet
+    const emails = await Promise.all(group.map((r) => buildEmail(r, r.link_exp ?? linkExp, settings)));
     await markSending(
       db,
-      group.map((r) => ({ ticketId: r.ticket_id, linkExp: r.link_exp!, sendKey: key })),
-      mailer.name,
+      group.map((r) => r.ticket_id),
+      { linkExp, sendKey: key, provider: mailer.name },
       now,
     );
     report.providerRequests++;
     await settle(group, await mailer.send(emails, key));
+  }
+
+  // A message is done when none of its tickets needs another try; otherwise the Queue brings it back
+  // (its finished tickets are then passed over).
+  for (const m of messages) {
+    const waits = m.ticketIds.filter((id) => retry.has(id));
+    if (waits.length === 0) {
+      m.ack();
+      report.acked++;
+    } else {
+      const retryAfter = Math.max(0, ...waits.map((id) => retry.get(id) ?? 0));
+      m.retry({ delaySeconds: retryDelaySeconds(m.attempts, retryAfter || undefined) });
+      report.retried++;
+    }
   }
   return report;
 }

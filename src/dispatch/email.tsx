@@ -79,9 +79,7 @@ function Html(props: SurveyEmailInput & { greeting: string; subject: string }) {
                       Your click opens a short page where you can add a comment. Nothing is recorded until you press
                       Submit there.
                     </p>
-                    <p style="margin:16px 0 0">
-                      For every answer we feed a hedgehog: a donation to {props.charity}.
-                    </p>
+                    <p style="margin:16px 0 0">For every answer we feed a hedgehog: a donation to {props.charity}.</p>
                   </td>
                 </tr>
               </table>

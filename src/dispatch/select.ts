@@ -7,7 +7,9 @@ import { claimTickets, findDueCandidates, reclaimStale, recordSkips, type SkipDe
 
 /** Bounds one run's work; the next run takes the rest. */
 export const MAX_TICKETS_PER_RUN = 25_000;
-const QUEUE_BATCH = 100;
+/** Tickets per queue message (one Resend batch) and messages per sendBatch call. */
+const TICKETS_PER_MESSAGE = 100;
+const MESSAGES_PER_SEND = 100;
 const STALE_CLAIM_MS = 60 * 60_000;
 
 export interface SelectReport {
@@ -65,11 +67,12 @@ export async function selectAndEnqueue(
   const claimed = await claimTickets(db, claims, now);
   const requeued = await reclaimStale(db, now, STALE_CLAIM_MS, 1000);
   const toQueue = [...claimed, ...requeued];
-  for (let i = 0; i < toQueue.length; i += QUEUE_BATCH) {
-    await queue.sendBatch(
-      toQueue.slice(i, i + QUEUE_BATCH).map((ticketId) => ({ body: { kind: "survey-email", ticketId } })),
-    );
+  const messages: Array<{ body: QueueMessage }> = [];
+  for (let i = 0; i < toQueue.length; i += TICKETS_PER_MESSAGE) {
+    messages.push({ body: { kind: "survey-email", ticketIds: toQueue.slice(i, i + TICKETS_PER_MESSAGE) } });
   }
+  for (let i = 0; i < messages.length; i += MESSAGES_PER_SEND)
+    await queue.sendBatch(messages.slice(i, i + MESSAGES_PER_SEND));
   const skipped: Record<string, number> = {};
   for (const s of skips) skipped[s.reason] = (skipped[s.reason] ?? 0) + 1;
   return { considered: due.length, claimed: claimed.length, requeued: requeued.length, skipped };

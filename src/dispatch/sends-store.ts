@@ -150,21 +150,24 @@ export async function loadSendsByKey(db: D1Database, sendKey: string): Promise<n
   return results.map((r) => r.ticket_id);
 }
 
+// The UPDATEs below must look rows up by primary key, one per ticket in the JSON. In
+// `UPDATE … FROM json_each`, the unary `+` on `status` keeps SQLite from scanning the status index
+// (every claimed row) with the JSON as the inner loop: a batch would read thousands of rows.
+
 export async function markSending(
   db: D1Database,
-  rows: Array<{ ticketId: number; linkExp: number; sendKey: string }>,
-  provider: string,
+  ticketIds: number[],
+  attempt: { linkExp: number; sendKey: string; provider: string },
   now: number,
 ): Promise<void> {
-  if (rows.length === 0) return;
+  if (ticketIds.length === 0) return;
   await db
     .prepare(
-      `UPDATE survey_sends SET status = 'sending', link_exp = COALESCE(link_exp, j.value ->> 'x'),
-         send_key = j.value ->> 'k', attempts = attempts + 1, provider = ?2, enqueued_at = ?3
-       FROM json_each(?1) AS j
-       WHERE survey_sends.ticket_id = j.value ->> 't' AND survey_sends.status IN ('claimed', 'sending')`,
+      `UPDATE survey_sends SET status = 'sending', link_exp = COALESCE(link_exp, ?2), send_key = ?3,
+         attempts = attempts + 1, provider = ?4, enqueued_at = ?5
+       WHERE ticket_id IN (SELECT value FROM json_each(?1)) AND +status IN ('claimed', 'sending')`,
     )
-    .bind(JSON.stringify(rows.map((r) => ({ t: r.ticketId, x: r.linkExp, k: r.sendKey }))), provider, now)
+    .bind(JSON.stringify(ticketIds), attempt.linkExp, attempt.sendKey, attempt.provider, now)
     .run();
 }
 
@@ -176,9 +179,9 @@ export async function markSent(
   if (sent.length === 0) return;
   await db
     .prepare(
-      `UPDATE survey_sends SET status = 'sent', provider_message_id = j.value ->> 'm', sent_at = ?2, last_error = NULL
+      `UPDATE survey_sends SET status = 'sent', sent_at = ?2, last_error = NULL, provider_message_id = j.value ->> 'm'
        FROM json_each(?1) AS j
-       WHERE survey_sends.ticket_id = j.value ->> 't' AND survey_sends.status IN ('claimed', 'sending')`,
+       WHERE survey_sends.ticket_id = j.value ->> 't' AND +survey_sends.status IN ('claimed', 'sending')`,
     )
     .bind(JSON.stringify(sent.map((s) => ({ t: s.ticketId, m: s.messageId }))), now)
     .run();
@@ -194,9 +197,9 @@ export async function markFinal(
   if (rows.length === 0) return;
   await db
     .prepare(
-      `UPDATE survey_sends SET status = ?2, reason = j.value ->> 'r', decided_at = ?3
+      `UPDATE survey_sends SET status = ?2, decided_at = ?3, reason = j.value ->> 'r'
        FROM json_each(?1) AS j
-       WHERE survey_sends.ticket_id = j.value ->> 't' AND survey_sends.status IN ('claimed', 'sending')`,
+       WHERE survey_sends.ticket_id = j.value ->> 't' AND +survey_sends.status IN ('claimed', 'sending')`,
     )
     .bind(JSON.stringify(rows.map((r) => ({ t: r.ticketId, r: r.reason }))), status, now)
     .run();

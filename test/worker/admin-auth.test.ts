@@ -14,7 +14,12 @@ describe("admin sign-in", () => {
   });
 
   it("answers an API client without a token, or with a wrong one, 401", async () => {
-    for (const headers of [{}, { authorization: "Bearer wrong" }, { authorization: `Basic ${btoa(`x:${TOKEN}`)}` }]) {
+    const attempts: Array<Record<string, string>> = [
+      {},
+      { authorization: "Bearer wrong" },
+      { authorization: `Basic ${btoa(`x:${TOKEN}`)}` },
+    ];
+    for (const headers of attempts) {
       const res = await get("/admin/outbox", headers);
       expect(res.status).toBe(401);
       expect(res.headers.get("www-authenticate")).toContain("Bearer");

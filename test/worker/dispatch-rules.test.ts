@@ -45,7 +45,7 @@ describe("eligibility", () => {
     [{ suppressed: true }, "unsubscribed"],
     [{ lastSurveyedAt: now - 6 * DAY }, "surveyed within the last 7 days"],
   ] as const)("skips %j with reason %s", (over, reason) => {
-    expect(decide(ticket(over), rules, now)).toEqual({ kind: "skip", reason });
+    expect(decide(ticket(over as Partial<TicketFacts>), rules, now)).toEqual({ kind: "skip", reason });
   });
 
   it("surveys an address again once the throttle has passed, and a lookalike domain is not internal", () => {

@@ -22,7 +22,7 @@ describe("the dispatcher", () => {
     await account.seed([due, early]);
 
     await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
-    expect(account.queued).toEqual([{ kind: "survey-email", ticketId: due.id }]);
+    expect(account.queued).toEqual([{ kind: "survey-email", ticketIds: [due.id] }]);
     const result = await deliverQueue(account.queued, account.env);
     expect(result.explicitAcks).toHaveLength(1);
 
@@ -142,7 +142,7 @@ describe("the dispatcher", () => {
       first: "claimed",
       throttled: "surveyed within the last 7 days",
     });
-    expect(account.queued).toEqual([{ kind: "survey-email", ticketId: tickets.first.id }]);
+    expect(account.queued).toEqual([{ kind: "survey-email", ticketIds: [tickets.first.id] }]);
   });
 
   it("queues each ticket once when two cron runs overlap", async () => {
@@ -153,7 +153,7 @@ describe("the dispatcher", () => {
       runCron(EVERY_TEN_MINUTES, Date.now(), account.env),
       runCron(EVERY_TEN_MINUTES, Date.now(), account.env),
     ]);
-    const ids = account.queued.map((m) => m.ticketId).sort();
+    const ids = account.queued.flatMap((m) => (m.kind === "survey-email" ? m.ticketIds : [])).sort();
     expect(ids).toEqual(tickets.map((t) => t.id).sort());
     await deliverQueue(account.queued, account.env);
     expect(await account.resendSent()).toHaveLength(12);
@@ -277,7 +277,7 @@ describe("the dispatcher", () => {
     // Solved again 3.5 days ago: due now.
     await account.seed([{ ...ticket, status: "solved", solved_at: at(3.5), updated_at: at(3.5) }]);
     await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
-    expect(account.queued).toEqual([{ kind: "survey-email", ticketId: ticket.id }]);
+    expect(account.queued).toEqual([{ kind: "survey-email", ticketIds: [ticket.id] }]);
     await deliverQueue(account.queued, account.env);
     // Reopened and solved once more: it was surveyed already, so never again.
     await account.seed([{ ...ticket, status: "solved", solved_at: at(3.1), updated_at: at(3.05) }]);
