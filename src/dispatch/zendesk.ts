@@ -139,22 +139,40 @@ async function classify(response: Response): Promise<ZendeskResult<never>> {
   return { ok: false, kind: "permanent", message };
 }
 
-export async function fetchExportPage(
+/** One authenticated request to Zendesk: the response when it succeeded, else a classified failure. */
+async function zendeskRequest(
   access: ZendeskAccess,
-  position: ExportPosition,
+  url: string,
+  init: { method?: string; body?: unknown },
   fetcher: typeof fetch,
-): Promise<ZendeskResult<ExportPage>> {
+): Promise<ZendeskResult<Response>> {
   let response: Response;
   try {
-    response = await fetcher(exportPageUrl(access.baseUrl, position), {
-      headers: { authorization: access.authorization, accept: "application/json" },
+    response = await fetcher(url, {
+      method: init.method ?? "GET",
+      headers: {
+        authorization: access.authorization,
+        accept: "application/json",
+        ...(init.body !== undefined ? { "content-type": "application/json" } : {}),
+      },
+      body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
       signal: AbortSignal.timeout(30_000),
     });
   } catch (err) {
     return { ok: false, kind: "transient", message: `Zendesk could not be reached: ${String(err)}` };
   }
   if (!response.ok) return classify(response);
-  const page = parseExportPage(await response.json().catch(() => undefined));
+  return { ok: true, value: response };
+}
+
+export async function fetchExportPage(
+  access: ZendeskAccess,
+  position: ExportPosition,
+  fetcher: typeof fetch,
+): Promise<ZendeskResult<ExportPage>> {
+  const result = await zendeskRequest(access, exportPageUrl(access.baseUrl, position), {}, fetcher);
+  if (!result.ok) return result;
+  const page = parseExportPage(await result.value.json().catch(() => undefined));
   if (!page)
     return { ok: false, kind: "permanent", message: "Zendesk's export page did not have the documented shape" };
   return { ok: true, value: page };
@@ -167,18 +185,13 @@ export async function addInternalNote(
   body: string,
   fetcher: typeof fetch,
 ): Promise<ZendeskResult<null>> {
-  let response: Response;
-  try {
-    response = await fetcher(`${access.baseUrl}/api/v2/tickets/${ticketId}.json`, {
-      method: "PUT",
-      headers: { authorization: access.authorization, "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify({ ticket: { comment: { body, public: false } } }),
-      signal: AbortSignal.timeout(30_000),
-    });
-  } catch (err) {
-    return { ok: false, kind: "transient", message: `Zendesk could not be reached: ${String(err)}` };
-  }
-  if (!response.ok) return classify(response);
-  await response.body?.cancel();
+  const result = await zendeskRequest(
+    access,
+    `${access.baseUrl}/api/v2/tickets/${ticketId}.json`,
+    { method: "PUT", body: { ticket: { comment: { body, public: false } } } },
+    fetcher,
+  );
+  if (!result.ok) return result;
+  await result.value.body?.cancel();
   return { ok: true, value: null };
 }

@@ -1,4 +1,5 @@
 import { startFake, type FakeServer, type RecordedRequest, type Reply } from "./fake-server";
+import type { SentEmail } from "./types";
 
 /**
  * Resend's email API under `/t/<account>` (the product's RESEND_BASE_URL points there): `POST
@@ -6,17 +7,6 @@ import { startFake, type FakeServer, type RecordedRequest, type Reply } from "./
  * replays (the same key and body give the first answer again and send nothing; the same key with a
  * different body is a 409).
  */
-export interface SentEmail {
-  id: string;
-  account: string;
-  from: string;
-  to: string[];
-  subject: string;
-  html: string;
-  text: string;
-  headers: Record<string, string>;
-  idempotencyKey: string;
-}
 
 const sent: SentEmail[] = [];
 const replays = new Map<string, { body: string; reply: Reply }>();

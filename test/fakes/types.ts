@@ -36,3 +36,16 @@ export interface FakeTicket {
   requester: { id: number; name: string; email: string | null; role?: string; external_id?: string | null };
   group?: { id: number; name: string } | null;
 }
+
+/** An email the fake Resend accepted. */
+export interface SentEmail {
+  id: string;
+  account: string;
+  from: string;
+  to: string[];
+  subject: string;
+  html: string;
+  text: string;
+  headers: Record<string, string>;
+  idempotencyKey: string;
+}

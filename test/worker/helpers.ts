@@ -6,7 +6,7 @@ import {
   waitOnExecutionContext,
 } from "cloudflare:test";
 import type { QueueMessage } from "../../src/queue-message";
-import type { FakeTicket } from "../fakes/types";
+import type { FakeTicket, SentEmail } from "../fakes/types";
 import { env } from "cloudflare:workers";
 import { inject } from "vitest";
 import worker from "../../src/index";
@@ -162,17 +162,7 @@ export async function dispatchAccount(overrides: Partial<Env> = {}) {
         body: JSON.stringify(config),
       });
     },
-    async resendSent(): Promise<
-      Array<{
-        id: string;
-        to: string[];
-        subject: string;
-        html: string;
-        text: string;
-        headers: Record<string, string>;
-        idempotencyKey: string;
-      }>
-    > {
+    async resendSent(): Promise<SentEmail[]> {
       return (await fetch(`${resendUrl}/__fake/resend/${name}/sent`)).json();
     },
     async zendeskRequests(): Promise<RecordedRequest[]> {
