@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os, { tmpdir } from "node:os";
 import path from "node:path";
 import { Log, LogLevel, Miniflare, type MiniflareOptions } from "miniflare";
-import { OFFLINE_ENV } from "../scripts/local-env";
+import { OFFLINE_ENV, wranglerVars } from "../scripts/local-env";
 
 export const OUT_DIR = path.resolve("bench/.out");
 
@@ -17,19 +17,6 @@ export function bundleWorker(): string {
   });
   if (result.status !== 0) throw new Error(`wrangler deploy --dry-run failed:\n${result.stdout}\n${result.stderr}`);
   return path.join(outdir, "index.js");
-}
-
-/** wrangler.toml's [vars], read with a small parser (flat string values only). */
-export function wranglerVars(): Record<string, string> {
-  const toml = readFileSync("wrangler.toml", "utf8");
-  const section = toml.split(/^\[vars\]\s*$/m)[1] ?? "";
-  const vars: Record<string, string> = {};
-  for (const line of section.split("\n")) {
-    if (/^\s*\[/.test(line)) break;
-    const m = /^\s*([A-Z0-9_]+)\s*=\s*"(.*)"\s*$/.exec(line);
-    if (m) vars[m[1]!] = m[2]!;
-  }
-  return vars;
 }
 
 /**

@@ -23,3 +23,16 @@ export function localSetting(name: string): string | undefined {
   const value = process.env[name] ?? readDevVars()[name];
   return value === "" ? undefined : value;
 }
+
+/** wrangler.toml's [vars], read with a small parser (flat string values only). */
+export function wranglerVars(): Record<string, string> {
+  const toml = readFileSync("wrangler.toml", "utf8");
+  const section = toml.split(/^\[vars\]\s*$/m)[1] ?? "";
+  const vars: Record<string, string> = {};
+  for (const line of section.split("\n")) {
+    if (/^\s*\[/.test(line)) break;
+    const m = /^\s*([A-Z0-9_]+)\s*=\s*"(.*)"\s*$/.exec(line);
+    if (m) vars[m[1]!] = m[2]!;
+  }
+  return vars;
+}

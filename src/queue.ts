@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { settingsOf } from "./config";
+import { consumeLowRatings, type LowRatingMessage } from "./alerts/consumer";
 import { consumeSurveyEmails, type SurveyEmailMessage } from "./dispatch/consumer";
 import { mailerFor } from "./dispatch/mailers";
 import type { Env } from "./env";
@@ -16,6 +17,7 @@ export async function consumeQueue(batch: MessageBatch<QueueMessage>, env: Env):
   const db = meter.db(env.DB);
   const startedAt = Date.now();
   const surveyEmails: SurveyEmailMessage[] = [];
+  const lowRatings: LowRatingMessage[] = [];
   for (const message of batch.messages) {
     const parsed = v.safeParse(QueueMessageSchema, message.body);
     if (!parsed.success) {
@@ -32,9 +34,18 @@ export async function consumeQueue(batch: MessageBatch<QueueMessage>, env: Env):
         retry: (options) => message.retry(options),
       });
     } else {
-      console.warn(`queue: no consumer for ${body.kind} yet; acking ${message.id}`);
-      message.ack();
+      lowRatings.push({
+        ticketId: body.ticketId,
+        version: body.version,
+        attempts: message.attempts,
+        ack: () => message.ack(),
+        retry: (options) => message.retry(options),
+      });
     }
+  }
+  if (lowRatings.length > 0) {
+    const report = await consumeLowRatings(lowRatings, { db, settings, fetcher: meter.fetch });
+    await recordJobRun(env.DB, "low-rating-alerts", startedAt, meter, { ...report, cost: meter.snapshot() });
   }
   if (surveyEmails.length > 0) {
     const mailer = mailerFor(settings, env, meter.fetch, db);

@@ -4,6 +4,7 @@ declare module "vitest" {
     posthogUrl: string;
     zendeskUrl: string;
     resendUrl: string;
+    slackUrl: string;
   }
 }
 export {};

@@ -12,6 +12,7 @@ const NAV = [
   ["/admin/low-ratings", "Low ratings"],
   ["/admin/dispatch", "Dispatch"],
   ["/admin/outbox", "Outbox"],
+  ["/admin/erase", "Data rights"],
 ] as const;
 
 export function AdminPage(props: { title: string; current: string; children: Child }) {

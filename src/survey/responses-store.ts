@@ -15,6 +15,7 @@ export interface ResponseRow {
   next_capture_at: number;
   capture_lease_until: number;
   last_capture_error: string | null;
+  previous_rating: number | null;
 }
 
 export interface Answer {
@@ -46,7 +47,7 @@ export async function recordResponse(db: D1Database, answer: Answer, now: number
       `INSERT INTO responses (ticket_id, distinct_id, team, initial_target_area, rating, comment, first_submitted_at, updated_at, hedgehog_number)
        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, (SELECT COALESCE(SUM(hedgehogs), 0) + 1 FROM hedgehog_tally))
        ON CONFLICT (ticket_id) DO UPDATE SET
-         rating = excluded.rating, comment = excluded.comment, distinct_id = excluded.distinct_id,
+         previous_rating = responses.rating, rating = excluded.rating, comment = excluded.comment, distinct_id = excluded.distinct_id,
          team = excluded.team, initial_target_area = excluded.initial_target_area,
          version = responses.version + 1, updated_at = excluded.updated_at,
          next_capture_at = 0, capture_attempts = 0

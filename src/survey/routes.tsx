@@ -13,6 +13,7 @@ import { findResponse, recordImpression, recordResponse } from "./responses-stor
 import { BadLinkPage, ExpiredLinkPage, ForgedLinkPage, SurveyPage, ThanksPage } from "./views";
 import { parseAnswerForm } from "./answer-form";
 import { renderSurveyPage } from "./page-cache";
+import { raiseLowRatingAlert } from "../alerts/raise";
 
 /** Form posts are tiny: a 2,000 character comment is at most ~18 KB percent-encoded. */
 export const MAX_FORM_BYTES = 32 * 1024;

@@ -2,6 +2,7 @@ import type { TestProject } from "vitest/node";
 import type { FakeServer } from "../fakes/fake-server";
 import { startFakePostHog } from "../fakes/posthog";
 import { startFakeResend } from "../fakes/resend";
+import { startFakeSlack } from "../fakes/slack";
 import { startFakeZendesk } from "../fakes/zendesk";
 
 /** Starts the loopback fakes of outside services once for the workers project. */
@@ -16,6 +17,9 @@ export default async function setup(project: TestProject) {
   const resend = await startFakeResend();
   fakes.push(resend);
   project.provide("resendUrl", resend.url);
+  const slack = await startFakeSlack();
+  fakes.push(slack);
+  project.provide("slackUrl", slack.url);
   return async () => {
     await Promise.all(fakes.map((f) => f.close()));
   };

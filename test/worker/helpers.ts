@@ -138,6 +138,11 @@ export async function dispatchAccount(overrides: Partial<Env> = {}) {
     MAIL_PROVIDER: "resend",
     RESEND_BASE_URL: `${resendUrl}/t/${name}`,
     INTERNAL_DOMAINS: "posthog.com",
+    SLACK_WEBHOOK_URLS: JSON.stringify({
+      "Product analytics": `${inject("slackUrl")}/t/${name}/services/T001/B001/analytics`,
+      "*": `${inject("slackUrl")}/t/${name}/services/T001/B002/general`,
+    }),
+    DONATION_REPORT_TO: "donor@example.org",
     ...overrides,
   });
   return {
@@ -168,6 +173,13 @@ export async function dispatchAccount(overrides: Partial<Env> = {}) {
     async zendeskRequests(): Promise<RecordedRequest[]> {
       const all: RecordedRequest[] = await (await fetch(`${zendeskUrl}/__fake/requests`)).json();
       return all.filter((r) => r.path.startsWith(`/t/${name}/`));
+    },
+    async slackRequests(): Promise<RecordedRequest[]> {
+      const all: RecordedRequest[] = await (await fetch(`${inject("slackUrl")}/__fake/requests`)).json();
+      return all.filter((r) => r.path.startsWith(`/t/${name}/`));
+    },
+    async zendeskNotes(): Promise<Array<{ ticketId: number; body: string; public: boolean }>> {
+      return (await fetch(`${zendeskUrl}/__fake/zendesk/${name}/notes`)).json();
     },
     async resendRequests(): Promise<RecordedRequest[]> {
       const all: RecordedRequest[] = await (await fetch(`${resendUrl}/__fake/requests`)).json();

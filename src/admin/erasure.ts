@@ -1,0 +1,76 @@
+import { emailHash, normalizeEmail } from "../lib/email-address";
+
+export interface ErasureResult {
+  responses: number;
+  candidates: number;
+  outboxMessages: number;
+  suppressedAddresses: number;
+}
+
+/**
+ * Erases a person's personal fields, found by email address or distinct id: the comment and distinct
+ * id of their answers, the requester fields of their tickets, and emails kept in the outbox. Ratings,
+ * counts and the hedgehog tally stay (they are anonymous), and every address of theirs is suppressed
+ * so no survey reaches them again. One D1 batch: all of it or none.
+ */
+export async function erasePerson(
+  db: D1Database,
+  who: { email?: string | undefined; distinctId?: string | undefined },
+  now: number,
+): Promise<ErasureResult> {
+  const hash = who.email ? await emailHash(who.email) : null;
+  const did = who.distinctId ?? null;
+  // Their tickets, and their addresses' hashes, before the fields that find them are cleared.
+  const { results: tickets } = await db
+    .prepare(
+      `SELECT ticket_id, email_hash FROM candidates WHERE (?1 IS NOT NULL AND email_hash = ?1) OR (?2 IS NOT NULL AND requester_external_id = ?2)
+       UNION SELECT ticket_id, NULL FROM responses WHERE ?2 IS NOT NULL AND distinct_id = ?2`,
+    )
+    .bind(hash, did)
+    .all<{ ticket_id: number; email_hash: string | null }>();
+  const ticketIds = JSON.stringify(tickets.map((t) => t.ticket_id));
+  const hashes = [...new Set([hash, ...tickets.map((t) => t.email_hash)].filter((h): h is string => h !== null))];
+  const emailOf = await db
+    .prepare(
+      `SELECT DISTINCT requester_email FROM candidates WHERE ticket_id IN (SELECT value FROM json_each(?1)) AND requester_email IS NOT NULL`,
+    )
+    .bind(ticketIds)
+    .all<{ requester_email: string }>();
+  const addresses = [
+    ...new Set([
+      ...(who.email ? [normalizeEmail(who.email)] : []),
+      ...emailOf.results.map((r) => normalizeEmail(r.requester_email)),
+    ]),
+  ];
+
+  const [responses, candidates, outbox, suppressed] = await db.batch([
+    db
+      .prepare(
+        `UPDATE responses SET comment = NULL, distinct_id = NULL
+         WHERE (ticket_id IN (SELECT value FROM json_each(?1)) OR (?2 IS NOT NULL AND distinct_id = ?2))
+           AND (comment IS NOT NULL OR distinct_id IS NOT NULL)`,
+      )
+      .bind(ticketIds, did),
+    db
+      .prepare(
+        `UPDATE candidates SET requester_email = NULL, requester_name = NULL, requester_external_id = NULL
+         WHERE ticket_id IN (SELECT value FROM json_each(?1))`,
+      )
+      .bind(ticketIds),
+    db
+      .prepare(`DELETE FROM outbox WHERE lower(to_address) IN (SELECT value FROM json_each(?1))`)
+      .bind(JSON.stringify(addresses)),
+    db
+      .prepare(
+        `INSERT INTO suppressions (email_hash, created_at, source) SELECT value, ?2, 'erasure' FROM json_each(?1) WHERE true
+         ON CONFLICT DO NOTHING`,
+      )
+      .bind(JSON.stringify(hashes), now),
+  ]);
+  return {
+    responses: responses!.meta.changes,
+    candidates: candidates!.meta.changes,
+    outboxMessages: outbox!.meta.changes,
+    suppressedAddresses: hashes.length,
+  };
+}

@@ -1,0 +1,190 @@
+import { formatMean, formatMoney, formatPercent, monthName, type MonthlyReport } from "../hedgehogs/report";
+import { CsatLines, HedgehogBars } from "./charts";
+import type { LowRatingRow } from "./responses-queries";
+import { AdminPage, formatTime } from "./views";
+
+export function ReportPage(props: {
+  report: MonthlyReport;
+  months: string[];
+  emailedAt: number | null;
+  hedgehogSeries: Array<{ month: string; hedgehogs: number }>;
+  csatMonths: string[];
+  csatTeams: Array<{ team: string; csat: Array<number | null> }>;
+  today: string;
+  monthStart: string;
+}) {
+  const r = props.report;
+  const cards: Array<[string, string]> = [
+    ["Hedgehogs fed", r.hedgehogs.toLocaleString("en-GB")],
+    ["Donation", formatMoney(r.donation.amountMinor, r.donation.currency)],
+    ["Surveys emailed", r.surveysEmailed.toLocaleString("en-GB")],
+    ["Responses", r.responses.toLocaleString("en-GB")],
+    ["Response rate", formatPercent(r.responseRate)],
+    ["CSAT (4-5)", formatPercent(r.csat)],
+    ["Mean rating", formatMean(r.meanRating)],
+  ];
+  return (
+    <AdminPage title={`Report: ${monthName(r.month)}`} current="/admin">
+      <form method="get" action="/admin" class="filters">
+        <label>
+          Month{" "}
+          <select name="month">
+            {props.months.map((m) => (
+              <option value={m} selected={m === r.month}>
+                {monthName(m)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit">Show</button>
+        <a href={`/admin/report.json?month=${r.month}`}>Report as JSON</a>
+      </form>
+      <p class="big">
+        {r.runningHedgehogs.toLocaleString("en-GB")} hedgehogs fed so far. For {monthName(r.month)}: donate{" "}
+        {formatMoney(r.donation.amountMinor, r.donation.currency)} to {r.donation.charity}.
+      </p>
+      <p>
+        {props.emailedAt
+          ? `Emailed to the donor on ${formatTime(props.emailedAt)}.`
+          : "Not emailed yet (the report goes out on the 1st of the next month)."}
+      </p>
+      <div class="cards">
+        {cards.map(([label, value]) => (
+          <div>
+            <strong>{value}</strong>
+            {label}
+          </div>
+        ))}
+      </div>
+      <h2>By team</h2>
+      <div class="table-scroll">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Team</th>
+              <th scope="col" class="num">
+                Responses
+              </th>
+              <th scope="col" class="num">
+                CSAT
+              </th>
+              <th scope="col" class="num">
+                Mean
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {r.teams.length === 0 ? (
+              <tr>
+                <td colspan={4}>No responses this month.</td>
+              </tr>
+            ) : null}
+            {r.teams.map((t) => (
+              <tr>
+                <td>{t.team}</td>
+                <td class="num">{t.responses.toLocaleString("en-GB")}</td>
+                <td class="num">{formatPercent(t.csat)}</td>
+                <td class="num">{formatMean(t.meanRating)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <h2>Hedgehogs per month</h2>
+      <HedgehogBars data={props.hedgehogSeries} title="Hedgehogs fed per month" />
+      <h2>CSAT by team, last 12 months</h2>
+      <CsatLines
+        months={props.csatMonths}
+        teams={props.csatTeams}
+        title="CSAT (share of 4-5 ratings) by team and month"
+      />
+      <h2>Download responses</h2>
+      <form method="get" action="/admin/responses.csv" class="filters">
+        <label>
+          From <input type="date" name="from" value={props.monthStart} required />
+        </label>
+        <label>
+          To <input type="date" name="to" value={props.today} required />
+        </label>
+        <button type="submit">Download CSV</button>
+      </form>
+    </AdminPage>
+  );
+}
+
+export function LowRatingsPage(props: { rows: LowRatingRow[]; zendeskBaseUrl: string | undefined }) {
+  return (
+    <AdminPage title="Recent low ratings" current="/admin/low-ratings">
+      <p>
+        Answers of 1 or 2, newest first. Each one also went to the ticket as an internal note and to the team's Slack.
+      </p>
+      {props.rows.length === 0 ? <p>No low ratings. 🦔</p> : null}
+      <div class="table-scroll">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Ticket</th>
+              <th scope="col">Team</th>
+              <th scope="col" class="num">
+                Rating
+              </th>
+              <th scope="col">Comment</th>
+              <th scope="col">Note / Slack</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.rows.map((r) => (
+              <tr>
+                <td>{formatTime(r.updated_at)}</td>
+                <td>
+                  {props.zendeskBaseUrl ? (
+                    <a href={`${props.zendeskBaseUrl}/agent/tickets/${r.ticket_id}`} rel="noreferrer" target="_blank">
+                      #{r.ticket_id}
+                    </a>
+                  ) : (
+                    `#${r.ticket_id}`
+                  )}
+                </td>
+                <td>{r.team}</td>
+                <td class="num">{r.rating}</td>
+                <td class="comment">{r.comment ?? ""}</td>
+                <td>
+                  {r.zendesk_status ?? "—"} / {r.slack_status ?? "—"}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </AdminPage>
+  );
+}
+
+export function DataRightsPage(props: { result?: string | undefined; error?: string | undefined }) {
+  return (
+    <AdminPage title="Data rights" current="/admin/erase">
+      <p>
+        Erase a person's personal data: the comments and distinct id of their answers, their name and address on
+        tickets, and emails kept in the outbox. Ratings and counts stay, anonymous; their address gets no more surveys.
+      </p>
+      {props.error ? (
+        <p class="error" role="alert">
+          {props.error}
+        </p>
+      ) : null}
+      {props.result ? (
+        <p class="notice" role="status">
+          {props.result}
+        </p>
+      ) : null}
+      <form method="post" action="/admin/erase" class="sign-in">
+        <label for="email">Email address</label>
+        <input id="email" name="email" type="email" autocomplete="off" />
+        <label for="distinct_id">or PostHog distinct id</label>
+        <input id="distinct_id" name="distinct_id" type="text" autocomplete="off" />
+        <button type="submit">Erase</button>
+      </form>
+    </AdminPage>
+  );
+}

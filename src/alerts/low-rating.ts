@@ -1,0 +1,46 @@
+import { ratingLabel } from "../survey/copy";
+
+export interface LowRatingFacts {
+  ticketId: number;
+  rating: number;
+  comment: string | null;
+  team: string;
+}
+
+/** A low answer: 1 or 2, given first or reached by an edit from 3 or more (not a low answer edited again). */
+export function isNewLowRating(row: { rating: number; version: number; previous_rating: number | null }): boolean {
+  if (row.rating > 2) return false;
+  return row.version === 1 || row.previous_rating === null || row.previous_rating >= 3;
+}
+
+export function zendeskNote(f: LowRatingFacts): string {
+  return [
+    `CSAT survey answer: ${f.rating}/5 (${ratingLabel(f.rating)})`,
+    f.comment ? `Comment: ${f.comment}` : "No comment was left.",
+    "",
+    "Added by hedgehog-csat.",
+  ].join("\n");
+}
+
+/** Slack's mrkdwn treats &, < and > as markup; escape them in anything a customer wrote. */
+export function slackEscape(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+export function slackMessage(f: LowRatingFacts, ticketUrl: string | null): { text: string } {
+  const where = ticketUrl ? `<${ticketUrl}|ticket #${f.ticketId}>` : `ticket #${f.ticketId}`;
+  const lines = [
+    `:hedgehog: Low CSAT: *${f.rating}/5* (${ratingLabel(f.rating)}) on ${where} for ${slackEscape(f.team)}`,
+    f.comment ? `> ${slackEscape(f.comment).replace(/\n/g, "\n> ")}` : "_No comment._",
+  ];
+  return { text: lines.join("\n") };
+}
+
+/** The team's webhook, else the default (`*`), else none. */
+export function webhookFor(team: string, webhooks: Record<string, string>): string | undefined {
+  return webhooks[team] ?? webhooks["*"];
+}
+
+export function zendeskTicketUrl(baseUrl: string | undefined, ticketId: number): string | null {
+  return baseUrl ? `${baseUrl}/agent/tickets/${ticketId}` : null;
+}

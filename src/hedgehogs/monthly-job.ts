@@ -1,0 +1,113 @@
+import type { Settings } from "../config";
+import type { Mailer } from "../dispatch/mailers";
+import { uuidFromName } from "../lib/ids";
+import { captureToPostHog } from "../lib/posthog";
+import { previousMonth, type MonthlyReport } from "./report";
+import { renderReportEmail } from "./report-email";
+import {
+  computeReport,
+  findStoredReport,
+  markReportCaptured,
+  markReportEmailed,
+  storeReportOnce,
+} from "./report-store";
+
+export interface ReportDeps {
+  db: D1Database;
+  settings: Settings;
+  mailer: Mailer;
+  fetcher?: typeof fetch;
+}
+
+/** A report left unsent this long ago is retried by the every-ten-minutes cron. */
+export const REPORT_RETRY_AFTER_MS = 15 * 60_000;
+
+/**
+ * Sends what a stored report still owes: the donor's email and the PostHog event. Keys derived from
+ * the month make a repeat harmless where the provider honours them.
+ */
+export async function deliverReport(
+  deps: ReportDeps,
+  report: MonthlyReport,
+  owed: { email: boolean; event: boolean },
+  now: number,
+) {
+  const { db, settings, mailer } = deps;
+  const outcome: { emailed?: boolean; captured?: boolean; error?: string } = {};
+  if (owed.email && settings.donation.reportTo) {
+    const email = renderReportEmail(report);
+    const key = `hedgehog-report-${report.month}`;
+    const [result] = await mailer.send(
+      [{ ...email, headers: {}, to: settings.donation.reportTo, from: settings.mail.from, idempotencyKey: key }],
+      key,
+    );
+    const error = result?.kind === "sent" ? null : (result?.error ?? "no outcome from the mail provider");
+    await markReportEmailed(db, report.month, now, error);
+    outcome.emailed = error === null;
+    if (error) outcome.error = error;
+  }
+  if (owed.event && settings.posthog.apiKey) {
+    const failure = await captureToPostHog(
+      { apiKey: settings.posthog.apiKey, host: settings.posthog.host, fetch: deps.fetcher },
+      {
+        distinctId: "hedgehog-csat",
+        event: "hedgehog donation report",
+        timestamp: new Date(now),
+        uuid: await uuidFromName(`hedgehog-csat:report:${report.month}`),
+        properties: {
+          month: report.month,
+          hedgehogs: report.hedgehogs,
+          running_hedgehogs: report.runningHedgehogs,
+          donation_amount: report.donation.amountMinor / 100,
+          donation_amount_minor: report.donation.amountMinor,
+          donation_currency: report.donation.currency,
+          donation_charity: report.donation.charity,
+          surveys_emailed: report.surveysEmailed,
+          responses: report.responses,
+          response_rate: report.responseRate,
+          csat: report.csat,
+          mean_rating: report.meanRating,
+          teams: report.teams.map((t) => ({
+            team: t.team,
+            responses: t.responses,
+            csat: t.csat,
+            mean_rating: t.meanRating,
+          })),
+          $process_person_profile: false,
+        },
+      },
+    );
+    if (failure === null) await markReportCaptured(db, report.month, now);
+    outcome.captured = failure === null;
+  }
+  return outcome;
+}
+
+/**
+ * The 1st-of-the-month job: builds last month's report and stores it once. Only the run that stored
+ * it sends it, so a re-run or an overlapping run sends nothing more.
+ */
+export async function runMonthlyReport(deps: ReportDeps, now: number) {
+  const month = previousMonth(now);
+  const report = await computeReport(deps.db, month, {
+    hedgehogCostMinor: deps.settings.donation.hedgehogCost,
+    currency: deps.settings.donation.currency,
+    charity: deps.settings.donation.charity,
+  });
+  const created = await storeReportOnce(deps.db, report, now);
+  if (!created) return { month, created, note: "already stored; nothing sent again" };
+  return { month, created, ...(await deliverReport(deps, report, { email: true, event: true }, now)) };
+}
+
+/** Retries the email or event of a report whose first attempt failed (called by the ten-minute cron). */
+export async function retryOwedReport(deps: ReportDeps, now: number) {
+  const month = previousMonth(now);
+  const stored = await findStoredReport(deps.db, month);
+  if (!stored || stored.created_at > now - REPORT_RETRY_AFTER_MS) return null;
+  const owed = {
+    email: stored.emailed_at === null && deps.settings.donation.reportTo !== undefined,
+    event: stored.captured_at === null && deps.settings.posthog.apiKey !== undefined,
+  };
+  if (!owed.email && !owed.event) return null;
+  return deliverReport(deps, JSON.parse(stored.figures) as MonthlyReport, owed, now);
+}

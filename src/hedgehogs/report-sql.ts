@@ -1,0 +1,15 @@
+/**
+ * The report's queries, as SQL text with numbered parameters, so `npm run report` can run the very
+ * same statements against a local database through wrangler.
+ */
+export const REPORT_SQL = {
+  /** ?1 month start (ms), ?2 month end (ms). Reads only the covering index responses_month_team_rating. */
+  teams: `SELECT team, COUNT(*) AS responses, SUM(rating >= 4) AS satisfied, SUM(rating) AS ratingSum
+          FROM responses WHERE first_submitted_at >= ?1 AND first_submitted_at < ?2
+          GROUP BY team`,
+  /** ?1 month 'YYYY-MM'. */
+  hedgehogs: `SELECT COALESCE((SELECT hedgehogs FROM hedgehog_tally WHERE month = ?1), 0) AS hedgehogs,
+                (SELECT COALESCE(SUM(hedgehogs), 0) FROM hedgehog_tally WHERE month <= ?1) AS runningHedgehogs`,
+  /** ?1 month start (ms), ?2 month end (ms). */
+  emailed: `SELECT COUNT(*) AS surveysEmailed FROM survey_sends WHERE status = 'sent' AND sent_at >= ?1 AND sent_at < ?2`,
+} as const;

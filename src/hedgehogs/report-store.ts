@@ -1,0 +1,94 @@
+import { REPORT_SQL } from "./report-sql";
+import { buildReport, monthRange, type DonationTerms, type MonthlyReport, type TeamCounts } from "./report";
+
+export async function computeReport(db: D1Database, month: string, terms: DonationTerms): Promise<MonthlyReport> {
+  const { start, end } = monthRange(month);
+  const [teams, hedgehogs, emailed] = await db.batch([
+    db.prepare(REPORT_SQL.teams).bind(start, end),
+    db.prepare(REPORT_SQL.hedgehogs).bind(month),
+    db.prepare(REPORT_SQL.emailed).bind(start, end),
+  ]);
+  const h = hedgehogs!.results[0] as { hedgehogs: number; runningHedgehogs: number };
+  const e = emailed!.results[0] as { surveysEmailed: number };
+  return buildReport(
+    {
+      month,
+      hedgehogs: h.hedgehogs,
+      runningHedgehogs: h.runningHedgehogs,
+      surveysEmailed: e.surveysEmailed,
+      teams: teams!.results as TeamCounts[],
+    },
+    terms,
+  );
+}
+
+export interface StoredReport {
+  month: string;
+  figures: string;
+  created_at: number;
+  emailed_at: number | null;
+  email_error: string | null;
+  captured_at: number | null;
+}
+
+/** Stores a month's report unless one is stored already; true only for the call that stored it. */
+export async function storeReportOnce(db: D1Database, report: MonthlyReport, now: number): Promise<boolean> {
+  const result = await db
+    .prepare(
+      `INSERT INTO monthly_reports (month, figures, created_at) VALUES (?1, ?2, ?3) ON CONFLICT (month) DO NOTHING`,
+    )
+    .bind(report.month, JSON.stringify(report), now)
+    .run();
+  return result.meta.changes === 1;
+}
+
+export async function findStoredReport(db: D1Database, month: string): Promise<StoredReport | null> {
+  return db.prepare(`SELECT * FROM monthly_reports WHERE month = ?1`).bind(month).first<StoredReport>();
+}
+
+export async function markReportEmailed(
+  db: D1Database,
+  month: string,
+  now: number,
+  error: string | null,
+): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE monthly_reports SET emailed_at = CASE WHEN ?3 IS NULL THEN ?2 ELSE emailed_at END, email_error = ?3 WHERE month = ?1`,
+    )
+    .bind(month, now, error)
+    .run();
+}
+
+export async function markReportCaptured(db: D1Database, month: string, now: number): Promise<void> {
+  await db.prepare(`UPDATE monthly_reports SET captured_at = ?2 WHERE month = ?1`).bind(month, now).run();
+}
+
+/** Hedgehogs per month, oldest first, from the tally (a few hundred rows at most). */
+export async function hedgehogsByMonth(
+  db: D1Database,
+  fromMonth: string,
+): Promise<Array<{ month: string; hedgehogs: number }>> {
+  const { results } = await db
+    .prepare(`SELECT month, hedgehogs FROM hedgehog_tally WHERE month >= ?1 ORDER BY month`)
+    .bind(fromMonth)
+    .all<{ month: string; hedgehogs: number }>();
+  return results;
+}
+
+/** Responses and satisfied answers per team and month since `start` (ms), from the covering index. */
+export async function csatByTeamAndMonth(
+  db: D1Database,
+  start: number,
+): Promise<Array<{ month: string; team: string; responses: number; satisfied: number }>> {
+  const { results } = await db
+    .prepare(
+      `SELECT strftime('%Y-%m', first_submitted_at / 1000, 'unixepoch') AS month, team,
+         COUNT(*) AS responses, SUM(rating >= 4) AS satisfied
+       FROM responses WHERE first_submitted_at >= ?1
+       GROUP BY month, team ORDER BY month, team`,
+    )
+    .bind(start)
+    .all<{ month: string; team: string; responses: number; satisfied: number }>();
+  return results;
+}

@@ -1,0 +1,152 @@
+/** The monthly donation report's maths: plain values in, plain values out. */
+
+export interface TeamCounts {
+  team: string;
+  responses: number;
+  /** Ratings of 4 or 5. */
+  satisfied: number;
+  ratingSum: number;
+}
+
+export interface TeamFigures extends TeamCounts {
+  csat: number | null;
+  meanRating: number | null;
+}
+
+export interface DonationTerms {
+  hedgehogCostMinor: number;
+  currency: string;
+  charity: string;
+}
+
+export interface MonthlyReport {
+  month: string;
+  hedgehogs: number;
+  /** All hedgehogs fed up to the end of this month. */
+  runningHedgehogs: number;
+  donation: { amountMinor: number; currency: string; charity: string; costPerHedgehogMinor: number };
+  surveysEmailed: number;
+  responses: number;
+  /** Responses ÷ surveys emailed in the month (null when none were emailed). */
+  responseRate: number | null;
+  /** Share of ratings that are 4 or 5 (null without responses). */
+  csat: number | null;
+  meanRating: number | null;
+  teams: TeamFigures[];
+}
+
+const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
+
+export function isMonth(text: string): boolean {
+  return MONTH.test(text);
+}
+
+/** [start, end) of a UTC month in milliseconds. */
+export function monthRange(month: string): { start: number; end: number } {
+  const m = MONTH.exec(month);
+  if (!m) throw new Error(`not a month: ${month}`);
+  const year = Number(m[1]);
+  const index = Number(m[2]) - 1;
+  return { start: Date.UTC(year, index, 1), end: Date.UTC(year, index + 1, 1) };
+}
+
+/** The UTC month before the one `ms` falls in. */
+export function previousMonth(ms: number): string {
+  const d = new Date(ms);
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
+}
+
+/** `count` months ending with `last`, oldest first. */
+export function monthsEnding(last: string, count: number): string[] {
+  const { start } = monthRange(last);
+  const d = new Date(start);
+  return Array.from({ length: count }, (_, i) =>
+    new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - (count - 1 - i), 1)).toISOString().slice(0, 7),
+  );
+}
+
+function teamFigures(c: TeamCounts): TeamFigures {
+  return {
+    ...c,
+    csat: c.responses > 0 ? c.satisfied / c.responses : null,
+    meanRating: c.responses > 0 ? c.ratingSum / c.responses : null,
+  };
+}
+
+export function buildReport(
+  input: { month: string; hedgehogs: number; runningHedgehogs: number; surveysEmailed: number; teams: TeamCounts[] },
+  terms: DonationTerms,
+): MonthlyReport {
+  const total = input.teams.reduce(
+    (sum, t) => ({
+      responses: sum.responses + t.responses,
+      satisfied: sum.satisfied + t.satisfied,
+      ratingSum: sum.ratingSum + t.ratingSum,
+    }),
+    { responses: 0, satisfied: 0, ratingSum: 0 },
+  );
+  const overall = teamFigures({ team: "all", ...total });
+  return {
+    month: input.month,
+    hedgehogs: input.hedgehogs,
+    runningHedgehogs: input.runningHedgehogs,
+    donation: {
+      amountMinor: input.hedgehogs * terms.hedgehogCostMinor,
+      currency: terms.currency,
+      charity: terms.charity,
+      costPerHedgehogMinor: terms.hedgehogCostMinor,
+    },
+    surveysEmailed: input.surveysEmailed,
+    responses: total.responses,
+    responseRate: input.surveysEmailed > 0 ? total.responses / input.surveysEmailed : null,
+    csat: overall.csat,
+    meanRating: overall.meanRating,
+    teams: [...input.teams].sort((a, b) => b.responses - a.responses || a.team.localeCompare(b.team)).map(teamFigures),
+  };
+}
+
+export function formatMoney(minor: number, currency: string): string {
+  return new Intl.NumberFormat("en-GB", { style: "currency", currency }).format(minor / 100);
+}
+
+export function formatPercent(share: number | null): string {
+  return share === null ? "—" : `${(share * 100).toFixed(1)}%`;
+}
+
+export function formatMean(mean: number | null): string {
+  return mean === null ? "—" : mean.toFixed(2);
+}
+
+export function monthName(month: string): string {
+  return new Date(monthRange(month).start).toLocaleDateString("en-GB", {
+    month: "long",
+    year: "numeric",
+    timeZone: "UTC",
+  });
+}
+
+/** The report as plain text (the email's text part and `npm run report`). */
+export function reportText(r: MonthlyReport): string {
+  const lines = [
+    `Hedgehog donation report: ${monthName(r.month)}`,
+    "",
+    `Hedgehogs fed: ${r.hedgehogs.toLocaleString("en-GB")} (${r.runningHedgehogs.toLocaleString("en-GB")} in all)`,
+    `Donation: ${formatMoney(r.donation.amountMinor, r.donation.currency)} to ${r.donation.charity} (${formatMoney(r.donation.costPerHedgehogMinor, r.donation.currency)} a hedgehog)`,
+    "",
+    `Surveys emailed: ${r.surveysEmailed.toLocaleString("en-GB")}`,
+    `Responses: ${r.responses.toLocaleString("en-GB")}`,
+    `Response rate: ${formatPercent(r.responseRate)}`,
+    `CSAT (share of 4-5 ratings): ${formatPercent(r.csat)}`,
+    `Mean rating: ${formatMean(r.meanRating)}`,
+    "",
+    "By team:",
+    ...(r.teams.length === 0
+      ? ["  (no responses)"]
+      : r.teams.map(
+          (t) =>
+            `  ${t.team}: ${t.responses} responses, CSAT ${formatPercent(t.csat)}, mean ${formatMean(t.meanRating)}`,
+        )),
+    "",
+  ];
+  return lines.join("\n");
+}

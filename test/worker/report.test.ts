@@ -1,0 +1,205 @@
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, inject, it } from "vitest";
+import { buildReport, monthsEnding, previousMonth } from "../../src/hedgehogs/report";
+import { MONTHLY_REPORT } from "../../src/scheduled";
+import { dispatchAccount, posthogEvents, runCron } from "./helpers";
+
+afterEach(async () => {
+  for (const name of ["resendUrl", "posthogUrl"] as const) {
+    expect(await (await fetch(`${inject(name)}/__fake/unexpected`)).json()).toEqual([]);
+  }
+});
+
+let ticket = 7_000_000 + Math.floor(Math.random() * 100_000) * 10;
+/** Answers stored as the survey stores them (the trigger feeds the month's hedgehogs). */
+async function seedAnswers(month: string, answers: Array<[team: string, rating: number]>) {
+  const start = Date.parse(`${month}-01T00:00:00Z`) + 3_600_000;
+  await env.DB.batch(
+    answers.map(([team, rating], i) =>
+      env.DB.prepare(
+        `INSERT INTO responses (ticket_id, distinct_id, team, rating, comment, first_submitted_at, updated_at, hedgehog_number)
+         VALUES (?, 'd', ?, ?, NULL, ?, ?, 1)`,
+      ).bind(ticket++, team, rating, start + i * 60_000, start + i * 60_000),
+    ),
+  );
+}
+async function seedEmailed(month: string, count: number) {
+  const at = Date.parse(`${month}-02T00:00:00Z`);
+  await env.DB.batch(
+    Array.from({ length: count }, () =>
+      env.DB.prepare(`INSERT INTO survey_sends (ticket_id, status, decided_at, sent_at) VALUES (?, 'sent', ?, ?)`).bind(
+        ticket++,
+        at,
+        at,
+      ),
+    ),
+  );
+}
+
+describe("report maths", () => {
+  it("computes donation, response rate, CSAT and mean overall and per team", () => {
+    const r = buildReport(
+      {
+        month: "2026-10",
+        hedgehogs: 4,
+        runningHedgehogs: 100,
+        surveysEmailed: 10,
+        teams: [
+          { team: "Billing", responses: 1, satisfied: 0, ratingSum: 2 },
+          { team: "Product analytics", responses: 3, satisfied: 2, ratingSum: 13 },
+        ],
+      },
+      { hedgehogCostMinor: 500, currency: "GBP", charity: "Herts Wildlife Trust" },
+    );
+    expect(r).toMatchObject({
+      responses: 4,
+      responseRate: 0.4,
+      csat: 0.5,
+      meanRating: 3.75,
+      donation: { amountMinor: 2000, currency: "GBP" },
+    });
+    expect(r.teams.map((t) => [t.team, t.csat, t.meanRating])).toEqual([
+      ["Product analytics", 2 / 3, 13 / 3],
+      ["Billing", 0, 2],
+    ]);
+  });
+
+  it("says nothing rather than 0% for a month without surveys or answers", () => {
+    const r = buildReport(
+      { month: "2026-10", hedgehogs: 0, runningHedgehogs: 0, surveysEmailed: 0, teams: [] },
+      { hedgehogCostMinor: 500, currency: "GBP", charity: "x" },
+    );
+    expect(r).toMatchObject({ responses: 0, responseRate: null, csat: null, meanRating: null, teams: [] });
+  });
+
+  it("knows its months", () => {
+    expect(previousMonth(Date.parse("2026-01-01T09:00:00Z"))).toBe("2025-12");
+    expect(monthsEnding("2026-02", 3)).toEqual(["2025-12", "2026-01", "2026-02"]);
+  });
+});
+
+describe("the monthly donation report", () => {
+  it("reports last month's figures from D1, stores them, emails the donor and tells PostHog, once", async () => {
+    const month = "2019-03";
+    await seedAnswers(month, [
+      ["Product analytics", 5],
+      ["Product analytics", 4],
+      ["Product analytics", 1],
+      ["Billing", 3],
+    ]);
+    await seedAnswers("2019-04", [["Billing", 5]]); // the next month is not counted
+    await seedEmailed(month, 8);
+    const account = await dispatchAccount({ HEDGEHOG_COST: "250", DONATION_CURRENCY: "EUR" });
+    const firstOfApril = Date.parse("2019-04-01T09:00:00Z");
+
+    await runCron(MONTHLY_REPORT, firstOfApril, account.env);
+    const stored = await env.DB.prepare("SELECT * FROM monthly_reports WHERE month = ?")
+      .bind(month)
+      .first<Record<string, any>>();
+    const figures = JSON.parse(stored!.figures);
+    expect(figures).toMatchObject({
+      month,
+      hedgehogs: 4,
+      donation: { amountMinor: 1000, currency: "EUR", charity: "Herts Wildlife Trust" },
+      surveysEmailed: 8,
+      responses: 4,
+      responseRate: 0.5,
+      csat: 0.5,
+      meanRating: 3.25,
+    });
+    expect(figures.teams.map((t: any) => [t.team, t.responses, t.csat])).toEqual([
+      ["Product analytics", 3, 2 / 3],
+      ["Billing", 1, 0],
+    ]);
+    expect(stored!.emailed_at).not.toBeNull();
+
+    const emails = await account.resendSent();
+    expect(emails).toHaveLength(1);
+    expect(emails[0]!.to).toEqual(["donor@example.org"]);
+    expect(emails[0]!.subject).toBe("Hedgehog donation report for March 2019: 4 hedgehogs, €10.00");
+    expect(emails[0]!.text).toContain("CSAT (share of 4-5 ratings): 50.0%");
+    expect(emails[0]!.html).toContain("Product analytics");
+
+    const events = (await posthogEvents()).filter(
+      (e) => e.event === "hedgehog donation report" && e.properties.month === month,
+    );
+    expect(events).toHaveLength(1);
+    expect(events[0]!.properties).toMatchObject({
+      hedgehogs: 4,
+      donation_amount: 10,
+      donation_currency: "EUR",
+      csat: 0.5,
+      responses: 4,
+    });
+
+    // A re-run, and two overlapping runs, store and send nothing more.
+    await runCron(MONTHLY_REPORT, firstOfApril + 60_000, account.env);
+    await Promise.all([
+      runCron(MONTHLY_REPORT, firstOfApril, account.env),
+      runCron(MONTHLY_REPORT, firstOfApril, account.env),
+    ]);
+    expect(await account.resendSent()).toHaveLength(1);
+    expect(
+      (await posthogEvents()).filter((e) => e.event === "hedgehog donation report" && e.properties.month === month),
+    ).toHaveLength(1);
+    const count = await env.DB.prepare("SELECT COUNT(*) AS n FROM monthly_reports WHERE month = ?")
+      .bind(month)
+      .first<{ n: number }>();
+    expect(count!.n).toBe(1);
+  });
+
+  it("reports an empty month as zeros, and a month with one team", async () => {
+    const account = await dispatchAccount();
+    await runCron(MONTHLY_REPORT, Date.parse("2018-06-01T09:00:00Z"), account.env);
+    const empty = JSON.parse(
+      (await env.DB.prepare("SELECT figures FROM monthly_reports WHERE month = '2018-05'").first<{
+        figures: string;
+      }>())!.figures,
+    );
+    expect(empty).toMatchObject({
+      hedgehogs: 0,
+      responses: 0,
+      surveysEmailed: 0,
+      csat: null,
+      responseRate: null,
+      teams: [],
+    });
+    expect((await account.resendSent())[0]!.text).toContain("(no responses)");
+
+    await seedAnswers("2018-08", [
+      ["Surveys", 4],
+      ["Surveys", 2],
+    ]);
+    await runCron(MONTHLY_REPORT, Date.parse("2018-09-01T09:00:00Z"), account.env);
+    const one = JSON.parse(
+      (await env.DB.prepare("SELECT figures FROM monthly_reports WHERE month = '2018-08'").first<{
+        figures: string;
+      }>())!.figures,
+    );
+    expect(one.teams).toEqual([
+      { team: "Surveys", responses: 2, satisfied: 1, ratingSum: 6, csat: 0.5, meanRating: 3 },
+    ]);
+    expect(one.csat).toBe(0.5);
+  });
+
+  it("retries the donor's email from the ten-minute cron when the first attempt failed", async () => {
+    const account = await dispatchAccount();
+    await fetch(`${inject("resendUrl")}/__fake/script`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify([
+        { method: "POST", path: `/t/${account.name}/emails/batch`, status: 503, body: { name: "unavailable" } },
+      ]),
+    });
+    const firstOfMonth = Date.parse("2017-02-01T09:00:00Z");
+    await runCron(MONTHLY_REPORT, firstOfMonth, account.env);
+    expect(await account.resendSent()).toHaveLength(0);
+    const row = await env.DB.prepare(
+      "SELECT emailed_at, email_error FROM monthly_reports WHERE month = '2017-01'",
+    ).first<Record<string, any>>();
+    expect(row).toMatchObject({ emailed_at: null });
+    expect(row!.email_error).toContain("503");
+    await runCron("*/10 * * * *", firstOfMonth + 20 * 60_000, { ...account.env, ZENDESK_BASE_URL: "" });
+    expect(await account.resendSent()).toHaveLength(1);
+  });
+});
