@@ -1,5 +1,6 @@
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { raiseLowRatingAlert } from "../alerts/raise";
 import { getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
@@ -13,7 +14,6 @@ import { findResponse, recordImpression, recordResponse } from "./responses-stor
 import { BadLinkPage, ExpiredLinkPage, ForgedLinkPage, SurveyPage, ThanksPage } from "./views";
 import { parseAnswerForm } from "./answer-form";
 import { renderSurveyPage } from "./page-cache";
-import { raiseLowRatingAlert } from "../alerts/raise";
 
 /** Form posts are tiny: a 2,000 character comment is at most ~18 KB percent-encoded. */
 export const MAX_FORM_BYTES = 32 * 1024;
@@ -153,6 +153,7 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
     },
     now,
   );
+  if (outcome.changed) c.executionCtx.waitUntil(raiseLowRatingAlert(c.env.DB, c.env.DISPATCH, outcome.row, now));
   // Without a PostHog key the answer simply stays pending; the cron says so in its log.
   if (outcome.changed && settings.posthog.apiKey) {
     c.executionCtx.waitUntil(deliverPendingResponses(settings, c.env.DB, now, link.ticketId));

@@ -1,0 +1,122 @@
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, inject, it } from "vitest";
+import { slackMessage } from "../../src/alerts/low-rating";
+import type { QueueMessage } from "../../src/queue-message";
+import { answerForm, call, deliverQueue, dispatchAccount, linkFields, postForm, solvedTicket } from "./helpers";
+
+afterEach(async () => {
+  for (const name of ["zendeskUrl", "slackUrl"] as const) {
+    expect(await (await fetch(`${inject(name)}/__fake/unexpected`)).json()).toEqual([]);
+  }
+});
+
+async function answer(
+  account: Awaited<ReturnType<typeof dispatchAccount>>,
+  ticketId: number,
+  rating: string,
+  comment = "",
+  team = "Product analytics",
+) {
+  const res = await call(postForm(await answerForm(linkFields(ticketId, { team }), { rating, comment })), account.env);
+  expect(res.status).toBe(303);
+}
+
+const lowRatingMessages = (queued: QueueMessage[]) => queued.filter((m) => m.kind === "low-rating");
+
+describe("low ratings reach the team", () => {
+  it("adds one internal note and one Slack message for a 1 or 2", async () => {
+    const account = await dispatchAccount();
+    const ticket = solvedTicket(4);
+    await account.seed([ticket]);
+    await answer(account, ticket.id, "1", "Nobody <b>answered</b> & I waited");
+    expect(lowRatingMessages(account.queued)).toEqual([{ kind: "low-rating", ticketId: ticket.id, version: 1 }]);
+    await deliverQueue(lowRatingMessages(account.queued), account.env);
+
+    const notes = await account.zendeskNotes();
+    expect(notes).toEqual([
+      {
+        ticketId: ticket.id,
+        public: false,
+        body: expect.stringContaining("CSAT survey answer: 1/5 (Very dissatisfied)"),
+      },
+    ]);
+    expect(notes[0]!.body).toContain("Comment: Nobody <b>answered</b> & I waited");
+    const zendeskPut = (await account.zendeskRequests()).find((r) => r.method === "PUT")!;
+    expect(zendeskPut.path).toBe(`/t/${account.name}/api/v2/tickets/${ticket.id}.json`);
+
+    const slack = await account.slackRequests();
+    expect(slack).toHaveLength(1);
+    expect(slack[0]!.path).toBe(`/t/${account.name}/services/T001/B001/analytics`);
+    const text = (slack[0]!.body as { text: string }).text;
+    expect(text).toContain("*1/5*");
+    expect(text).toContain("Nobody &lt;b&gt;answered&lt;/b&gt; &amp; I waited");
+    expect(text).toContain(`/agent/tickets/${ticket.id}|ticket #${ticket.id}>`);
+
+    // Delivered again: nothing more.
+    await deliverQueue(lowRatingMessages(account.queued), account.env, 2);
+    expect(await account.zendeskNotes()).toHaveLength(1);
+    expect(await account.slackRequests()).toHaveLength(1);
+  });
+
+  it("alerts on an edit down to a low rating, but not on a good rating or a low one edited again", async () => {
+    const account = await dispatchAccount();
+    const ticket = solvedTicket(4);
+    await account.seed([ticket]);
+    await answer(account, ticket.id, "4");
+    expect(lowRatingMessages(account.queued)).toHaveLength(0);
+    await answer(account, ticket.id, "2", "changed my mind");
+    await answer(account, ticket.id, "1", "even worse");
+    expect(lowRatingMessages(account.queued)).toEqual([{ kind: "low-rating", ticketId: ticket.id, version: 2 }]);
+  });
+
+  it("records a closed ticket (Zendesk 422) as skipped, still tells Slack, and does not retry", async () => {
+    const account = await dispatchAccount();
+    const ticket = solvedTicket(10, { status: "closed" });
+    await account.seed([ticket]);
+    await answer(account, ticket.id, "2", "", "Billing");
+    const result = await deliverQueue(lowRatingMessages(account.queued), account.env);
+    expect(result.retryMessages).toHaveLength(0);
+    const alert = await env.DB.prepare("SELECT * FROM low_rating_alerts WHERE ticket_id = ?")
+      .bind(ticket.id)
+      .first<Record<string, any>>();
+    expect(alert).toMatchObject({ zendesk_status: "skipped", slack_status: "done" });
+    expect(alert!.zendesk_detail).toContain("closed");
+    expect((await account.slackRequests())[0]!.path).toContain("/B002/general"); // Billing has no webhook of its own: the default
+  });
+
+  it("retries only what failed: a Slack 500 is retried, the note is not added twice", async () => {
+    const account = await dispatchAccount();
+    const ticket = solvedTicket(4);
+    await account.seed([ticket]);
+    await fetch(`${inject("slackUrl")}/__fake/script`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify([
+        { method: "POST", path: `/t/${account.name}/services/`, status: 500, body: "internal_error" },
+      ]),
+    });
+    await answer(account, ticket.id, "1");
+    const first = await deliverQueue(lowRatingMessages(account.queued), account.env);
+    expect(first.retryMessages).toHaveLength(1);
+    expect(await account.zendeskNotes()).toHaveLength(1);
+    const second = await deliverQueue(lowRatingMessages(account.queued), account.env, 2);
+    expect(second.explicitAcks).toHaveLength(1);
+    expect(await account.zendeskNotes()).toHaveLength(1);
+    const slack = await account.slackRequests();
+    expect(slack).toHaveLength(2); // the failed one and the retry
+    const alert = await env.DB.prepare("SELECT * FROM low_rating_alerts WHERE ticket_id = ?")
+      .bind(ticket.id)
+      .first<Record<string, any>>();
+    expect(alert).toMatchObject({ zendesk_status: "done", slack_status: "done" });
+  });
+
+  it("writes Slack text that cannot break out of its formatting", () => {
+    const { text } = slackMessage(
+      { ticketId: 5, rating: 2, comment: "<!channel> hi\nsecond line", team: "<@U123>" },
+      null,
+    );
+    expect(text).not.toContain("<!channel>");
+    expect(text).not.toContain("<@U123>");
+    expect(text).toContain("> &lt;!channel&gt; hi\n> second line");
+  });
+});

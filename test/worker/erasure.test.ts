@@ -1,0 +1,114 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { emailHash } from "../../src/lib/email-address";
+import { utcMonth } from "../../src/lib/time";
+import { answerForm, BASE, call, linkFields, postForm, textOf } from "./helpers";
+
+const auth = { authorization: "Bearer test-admin-token-0123456789", "sec-fetch-site": "same-origin" };
+let ticket = 9_000_000 + Math.floor(Math.random() * 100_000) * 10;
+
+async function seedPerson(email: string, externalId: string) {
+  const id = ticket++;
+  await env.DB.prepare(
+    `INSERT INTO candidates (ticket_id, status, solved_at, requester_id, requester_email, requester_name, requester_external_id, requester_role, email_hash, group_name, ticket_updated_at, synced_at)
+     VALUES (?, 'solved', 1, 5, ?, 'Ada Lovelace', ?, 'end-user', ?, 'Billing', 1, 1)`,
+  )
+    .bind(id, email, externalId, await emailHash(email))
+    .run();
+  await call(
+    postForm(
+      await answerForm(linkFields(id, { distinctId: externalId }), { rating: "2", comment: "my private story" }),
+    ),
+  );
+  await env.DB.prepare(
+    `INSERT INTO outbox (idempotency_key, to_address, from_address, subject, html, text, headers, created_at) VALUES (?, ?, 's@x', 'Survey', '', '', '{}', 1)`,
+  )
+    .bind(`erase-${id}`, email)
+    .run();
+  return id;
+}
+
+const erase = (body: string, type = "application/json") =>
+  call(new Request(`${BASE}/admin/erase`, { method: "POST", headers: { ...auth, "content-type": type }, body }));
+
+describe("erasing a person's data", () => {
+  it("by email: clears comments, ids and names, keeps ratings and hedgehogs, suppresses the address", async () => {
+    const email = `ada.${ticket}@example.org`;
+    const id = await seedPerson(email, `ph-ada-${ticket}`);
+    const tally = async () =>
+      (await env.DB.prepare("SELECT hedgehogs FROM hedgehog_tally WHERE month = ?")
+        .bind(utcMonth(Date.now()))
+        .first<{ hedgehogs: number }>())!.hedgehogs;
+    const before = await tally();
+    const res = await erase(JSON.stringify({ email: email.toUpperCase() }));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ responses: 1, candidates: 1, outboxMessages: 1, suppressedAddresses: 1 });
+    expect(
+      await env.DB.prepare(
+        "SELECT rating, comment, distinct_id, hedgehog_number IS NOT NULL AS fed FROM responses WHERE ticket_id = ?",
+      )
+        .bind(id)
+        .first(),
+    ).toEqual({
+      rating: 2,
+      comment: null,
+      distinct_id: null,
+      fed: 1,
+    });
+    expect(
+      await env.DB.prepare(
+        "SELECT requester_email, requester_name, requester_external_id FROM candidates WHERE ticket_id = ?",
+      )
+        .bind(id)
+        .first(),
+    ).toEqual({
+      requester_email: null,
+      requester_name: null,
+      requester_external_id: null,
+    });
+    expect(
+      await env.DB.prepare("SELECT source FROM suppressions WHERE email_hash = ?")
+        .bind(await emailHash(email))
+        .first(),
+    ).toEqual({ source: "erasure" });
+    expect(await tally()).toBe(before);
+    // Repeating it changes nothing more.
+    expect(await (await erase(JSON.stringify({ email }))).json()).toMatchObject({ responses: 0, outboxMessages: 0 });
+  });
+
+  it("by distinct id, from the admin form, and says what it changed", async () => {
+    const email = `grace.${ticket}@example.org`;
+    const did = `ph-grace-${ticket}`;
+    const id = await seedPerson(email, did);
+    const res = await erase(new URLSearchParams({ distinct_id: did }).toString(), "application/x-www-form-urlencoded");
+    expect(res.status).toBe(200);
+    expect(textOf(await res.text())).toContain(
+      "Erased: 1 answers, 1 tickets, 1 outbox emails; 1 addresses suppressed.",
+    );
+    expect(
+      (await env.DB.prepare("SELECT comment FROM responses WHERE ticket_id = ?").bind(id).first<{ comment: null }>())!
+        .comment,
+    ).toBeNull();
+  });
+
+  it("refuses an empty, malformed or oversized request with 400/413 and erases nothing", async () => {
+    expect((await erase("{}")).status).toBe(400);
+    expect((await erase(JSON.stringify({ email: "not-an-address" }))).status).toBe(400);
+    expect((await erase("{not json")).status).toBe(400);
+    expect((await erase(JSON.stringify({ email: "a@b.co", distinct_id: "x".repeat(5000) }))).status).toBe(413);
+    const form = await erase("email=", "application/x-www-form-urlencoded");
+    expect(form.status).toBe(400);
+    expect(textOf(await form.text())).toContain("Nothing erased");
+  });
+
+  it("is not open without the admin token", async () => {
+    const res = await call(
+      new Request(`${BASE}/admin/erase`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: '{"email":"a@b.co"}',
+      }),
+    );
+    expect(res.status).toBe(401);
+  });
+});
