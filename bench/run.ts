@@ -1,8 +1,13 @@
 // `npm run bench [-- survey]`: runs the benchmarks and prints their tables.
 import { benchDispatch } from "./dispatch";
+import { benchReport } from "./report";
 import { benchSurvey } from "./survey";
 
-const benches: Record<string, () => Promise<string>> = { survey: benchSurvey, dispatch: benchDispatch };
+const benches: Record<string, () => Promise<string>> = {
+  survey: benchSurvey,
+  dispatch: benchDispatch,
+  report: benchReport,
+};
 const chosen = process.argv.slice(2).filter((a) => a in benches);
 for (const name of chosen.length ? chosen : Object.keys(benches)) {
   console.log(`\n## ${name}\n`);

@@ -6,7 +6,7 @@ ALTER TABLE responses ADD COLUMN previous_rating INTEGER;
 CREATE INDEX responses_month_team_rating ON responses (first_submitted_at, team, rating);
 -- Recent low ratings for the admin page.
 CREATE INDEX responses_low_ratings ON responses (updated_at) WHERE rating <= 2;
-CREATE INDEX survey_sends_by_sent_at ON survey_sends (sent_at) WHERE status = 'sent';
+CREATE INDEX survey_sends_by_sent_at ON survey_sends (status, sent_at);
 
 -- One donation report per month: the run whose insert wrote the row is the one that emails it.
 CREATE TABLE monthly_reports (
@@ -33,3 +33,4 @@ CREATE TABLE low_rating_alerts (
 );
 CREATE INDEX low_rating_alerts_pending ON low_rating_alerts (enqueued_at)
   WHERE zendesk_status = 'pending' OR slack_status = 'pending';
+CREATE INDEX job_runs_by_start ON job_runs (started_at);

@@ -6,7 +6,7 @@ import { retryOwedReport, runMonthlyReport } from "./hedgehogs/monthly-job";
 import { syncTickets } from "./dispatch/sync";
 import { zendeskAccess } from "./dispatch/zendesk";
 import type { Env } from "./env";
-import { Meter, recordJobRun } from "./lib/metered";
+import { Meter, pruneJobRuns, recordJobRun } from "./lib/metered";
 import { deliverPendingResponses } from "./survey/delivery";
 
 export const EVERY_TEN_MINUTES = "*/10 * * * *";
@@ -16,6 +16,8 @@ export const MONTHLY_REPORT = "0 9 1 * *";
 export const SYNC_BUDGET_MS = 60_000;
 /** A low-rating alert still pending this long after it was queued is queued again. */
 const ALERT_REQUEUE_AFTER_MS = 15 * 60_000;
+/** How long the record of each cron and queue run is kept (the admin dispatch page shows recent ones). */
+const JOB_RUN_RETENTION_MS = 90 * 86_400_000;
 
 /** The every-ten-minutes job: deliver pending answers to PostHog, sync Zendesk, and dispatch due surveys. */
 export async function runEveryTenMinutes(env: Env, now: number): Promise<Record<string, unknown>> {
@@ -42,11 +44,12 @@ export async function runEveryTenMinutes(env: Env, now: number): Promise<Record<
   for (const a of lostAlerts) await queue.send({ kind: "low-rating", ticketId: a.ticket_id, version: a.version });
   summary.alertsRequeued = lostAlerts.length;
   summary.report = await retryOwedReport(
-    { db, settings, mailer: mailerFor(settings, env, meter.fetch, db), fetcher: meter.fetch },
+    { db, settings, mailer: () => mailerFor(settings, env, meter.fetch, db), fetcher: meter.fetch },
     now,
   );
   summary.cost = meter.snapshot();
   await recordJobRun(env.DB, "every-ten-minutes", startedAt, meter, summary);
+  await pruneJobRuns(env.DB, now - JOB_RUN_RETENTION_MS);
   console.log(`cron ${EVERY_TEN_MINUTES}: ${JSON.stringify(summary)}`);
   return summary;
 }
@@ -58,7 +61,7 @@ export async function runMonthly(env: Env, now: number): Promise<Record<string, 
   const db = meter.db(env.DB);
   const startedAt = Date.now();
   const summary = await runMonthlyReport(
-    { db, settings, mailer: mailerFor(settings, env, meter.fetch, db), fetcher: meter.fetch },
+    { db, settings, mailer: () => mailerFor(settings, env, meter.fetch, db), fetcher: meter.fetch },
     now,
   );
   await recordJobRun(env.DB, "monthly-report", startedAt, meter, { ...summary, cost: meter.snapshot() });

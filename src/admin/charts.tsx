@@ -69,7 +69,7 @@ export function CsatLines(props: {
   const left = 44;
   const bottom = 28;
   const top = 12;
-  const step = (width - left - 16) / Math.max(1, props.months.length - 1);
+  const step = (width - left - 28) / Math.max(1, props.months.length - 1);
   const x = (i: number) => left + i * step;
   const y = (share: number) => top + (height - top - bottom) * (1 - share);
   return (

@@ -15,7 +15,8 @@ import {
 export interface ReportDeps {
   db: D1Database;
   settings: Settings;
-  mailer: Mailer;
+  /** Made only when an email is due (a provider missing its key must not stop the rest of the job). */
+  mailer: () => Mailer;
   fetcher?: typeof fetch;
 }
 
@@ -32,15 +33,17 @@ export async function deliverReport(
   owed: { email: boolean; event: boolean },
   now: number,
 ) {
-  const { db, settings, mailer } = deps;
+  const { db, settings } = deps;
   const outcome: { emailed?: boolean; captured?: boolean; error?: string } = {};
   if (owed.email && settings.donation.reportTo) {
     const email = renderReportEmail(report);
     const key = `hedgehog-report-${report.month}`;
-    const [result] = await mailer.send(
-      [{ ...email, headers: {}, to: settings.donation.reportTo, from: settings.mail.from, idempotencyKey: key }],
-      key,
-    );
+    const [result] = await deps
+      .mailer()
+      .send(
+        [{ ...email, headers: {}, to: settings.donation.reportTo, from: settings.mail.from, idempotencyKey: key }],
+        key,
+      );
     const error = result?.kind === "sent" ? null : (result?.error ?? "no outcome from the mail provider");
     await markReportEmailed(db, report.month, now, error);
     outcome.emailed = error === null;

@@ -118,3 +118,7 @@ export async function recordJobRun(
     )
     .run();
 }
+
+export async function pruneJobRuns(db: D1Database, before: number): Promise<void> {
+  await db.prepare(`DELETE FROM job_runs WHERE started_at < ?1`).bind(before).run();
+}
