@@ -319,3 +319,37 @@ describe("the dispatcher", () => {
     expect(run!.subrequests).toBeGreaterThanOrEqual(3);
   });
 });
+
+describe("other providers and credentials", () => {
+  it("sends through Cloudflare's send_email binding, one email per call, with the unsubscribe headers", async () => {
+    // The local send_email binding (it sends nothing), watched on its way through.
+    const sent: Array<Record<string, unknown>> = [];
+    const binding = {
+      send(message: Parameters<SendEmail["send"]>[0] & Record<string, unknown>) {
+        sent.push(message);
+        return env.EMAIL.send(message as never);
+      },
+    };
+    const account = await dispatchAccount({ MAIL_PROVIDER: "cloudflare" });
+    const tickets = [solvedTicket(3.3), solvedTicket(3.4)];
+    await account.seed(tickets);
+    await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+    await deliverQueue(account.queued, { ...account.env, EMAIL: binding as unknown as SendEmail });
+    expect(sent.map((m) => m.to).sort()).toEqual(tickets.map((t) => t.requester.email).sort());
+    expect(sent[0]).toMatchObject({
+      from: "PostHog Support <support@example.com>",
+      headers: { "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" },
+    });
+    expect(await sendRow(tickets[0]!.id)).toMatchObject({ status: "sent", provider: "cloudflare" });
+    expect((await sendRow(tickets[0]!.id))!.provider_message_id).toMatch(/^<[^<>]+@[^<>]+>/);
+    expect(await account.resendRequests()).toHaveLength(0);
+  });
+
+  it("authenticates to Zendesk with an OAuth token when one is set", async () => {
+    const account = await dispatchAccount({ ZENDESK_OAUTH_TOKEN: "test-zendesk-token" });
+    await account.seed([solvedTicket(4)]);
+    await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+    const [request] = await account.zendeskRequests();
+    expect(request!.headers.authorization).toBe("Bearer test-zendesk-token");
+  });
+});
