@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { slackMessage } from "../../src/alerts/low-rating";
 import type { QueueMessage } from "../../src/queue-message";
-import { answerForm, call, deliverQueue, dispatchAccount, linkFields, postForm, solvedTicket } from "./helpers";
+import { answerForm, call, deliverQueue, dispatchAccount, linkFields, postForm, solvedTicket, fake } from "./helpers";
 
 afterEach(async () => {
   for (const name of ["zendeskUrl", "slackUrl"] as const) {
@@ -88,13 +88,9 @@ describe("low ratings reach the team", () => {
     const account = await dispatchAccount();
     const ticket = solvedTicket(4);
     await account.seed([ticket]);
-    await fetch(`${inject("slackUrl")}/__fake/script`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify([
-        { method: "POST", path: `/t/${account.name}/services/`, status: 500, body: "internal_error" },
-      ]),
-    });
+    await fake("slackUrl").script([
+      { method: "POST", path: `/t/${account.name}/services/`, status: 500, body: "internal_error" },
+    ]);
     await answer(account, ticket.id, "1");
     const first = await deliverQueue(lowRatingMessages(account.queued), account.env);
     expect(first.retryMessages).toHaveLength(1);

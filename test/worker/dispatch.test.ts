@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { emailHash } from "../../src/lib/email-address";
 import { EVERY_TEN_MINUTES } from "../../src/scheduled";
 import { parseSurveyLink, checkSurveyLink } from "../../src/survey/link";
-import { call, deliverQueue, dispatchAccount, runCron, sendRow, solvedTicket } from "./helpers";
+import { call, deliverQueue, dispatchAccount, runCron, sendRow, solvedTicket, fake } from "./helpers";
 
 async function noUnexpectedRequests() {
   for (const name of ["zendeskUrl", "resendUrl", "posthogUrl"] as const) {
@@ -176,18 +176,14 @@ describe("the dispatcher", () => {
     const ticket = solvedTicket(3.3);
     await account.seed([ticket]);
     const { inject } = await import("vitest");
-    await fetch(`${inject("resendUrl")}/__fake/script`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify([
-        {
-          method: "POST",
-          path: `/t/${account.name}/emails/batch`,
-          status: 500,
-          body: { name: "internal_server_error" },
-        },
-      ]),
-    });
+    await fake("resendUrl").script([
+      {
+        method: "POST",
+        path: `/t/${account.name}/emails/batch`,
+        status: 500,
+        body: { name: "internal_server_error" },
+      },
+    ]);
     await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
     const first = await deliverQueue(account.queued, account.env);
     expect(first.explicitAcks).toHaveLength(0);

@@ -78,7 +78,7 @@ export function postForm(body: URLSearchParams | string, headers: Record<string,
 }
 
 /** Talks to a loopback fake's control endpoints. */
-export const fake = (name: "posthogUrl") => {
+export const fake = (name: "posthogUrl" | "zendeskUrl" | "resendUrl" | "slackUrl") => {
   const url = () => inject(name);
   return {
     url,

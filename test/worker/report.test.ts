@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { buildReport, monthsEnding, previousMonth } from "../../src/hedgehogs/report";
 import { MONTHLY_REPORT } from "../../src/scheduled";
-import { dispatchAccount, posthogEvents, runCron } from "./helpers";
+import { dispatchAccount, posthogEvents, runCron, fake } from "./helpers";
 
 afterEach(async () => {
   for (const name of ["resendUrl", "posthogUrl"] as const) {
@@ -184,13 +184,9 @@ describe("the monthly donation report", () => {
 
   it("retries the donor's email from the ten-minute cron when the first attempt failed", async () => {
     const account = await dispatchAccount();
-    await fetch(`${inject("resendUrl")}/__fake/script`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify([
-        { method: "POST", path: `/t/${account.name}/emails/batch`, status: 503, body: { name: "unavailable" } },
-      ]),
-    });
+    await fake("resendUrl").script([
+      { method: "POST", path: `/t/${account.name}/emails/batch`, status: 503, body: { name: "unavailable" } },
+    ]);
     const firstOfMonth = Date.parse("2017-02-01T09:00:00Z");
     await runCron(MONTHLY_REPORT, firstOfMonth, account.env);
     expect(await account.resendSent()).toHaveLength(0);

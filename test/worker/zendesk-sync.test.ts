@@ -1,19 +1,14 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { EVERY_TEN_MINUTES } from "../../src/scheduled";
-import { dispatchAccount, runCron, solvedTicket } from "./helpers";
+import type { ScriptedReply } from "../fakes/types";
+import { dispatchAccount, runCron, solvedTicket, fake } from "./helpers";
 
 afterEach(async () => {
   expect(await (await fetch(`${inject("zendeskUrl")}/__fake/unexpected`)).json()).toEqual([]);
 });
 
-async function script(replies: unknown[]) {
-  await fetch(`${inject("zendeskUrl")}/__fake/script`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(replies),
-  });
-}
+const script = (replies: ScriptedReply[]) => fake("zendeskUrl").script(replies);
 
 async function candidate(ticketId: number) {
   return env.DB.prepare("SELECT * FROM candidates WHERE ticket_id = ?").bind(ticketId).first<Record<string, any>>();
