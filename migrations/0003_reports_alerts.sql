@@ -34,3 +34,7 @@ CREATE TABLE low_rating_alerts (
 CREATE INDEX low_rating_alerts_pending ON low_rating_alerts (enqueued_at)
   WHERE zendesk_status = 'pending' OR slack_status = 'pending';
 CREATE INDEX job_runs_by_start ON job_runs (started_at);
+-- Erasure finds a person's rows by distinct id, address hash or external id.
+CREATE INDEX responses_by_distinct_id ON responses (distinct_id) WHERE distinct_id IS NOT NULL;
+CREATE INDEX candidates_by_email_hash ON candidates (email_hash);
+CREATE INDEX candidates_by_external_id ON candidates (requester_external_id) WHERE requester_external_id IS NOT NULL;
