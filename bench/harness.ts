@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import http from "node:http";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os, { tmpdir } from "node:os";
 import path from "node:path";
 import { Log, LogLevel, Miniflare, type MiniflareOptions } from "miniflare";

@@ -43,7 +43,7 @@ export async function erasePerson(
     ]),
   ];
 
-  const [responses, candidates, outbox, suppressed] = await db.batch([
+  const [responses, candidates, outbox] = await db.batch([
     db
       .prepare(
         `UPDATE responses SET comment = NULL, distinct_id = NULL

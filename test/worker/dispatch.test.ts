@@ -175,7 +175,6 @@ describe("the dispatcher", () => {
     const account = await dispatchAccount();
     const ticket = solvedTicket(3.3);
     await account.seed([ticket]);
-    const { inject } = await import("vitest");
     await fake("resendUrl").script([
       {
         method: "POST",
