@@ -116,7 +116,8 @@ export function LowRatingsPage(props: { rows: LowRatingRow[]; zendeskBaseUrl: st
   return (
     <AdminPage title="Recent low ratings" current="/admin/low-ratings">
       <p>
-        Answers of 1 or 2, newest first. Each one also went to the ticket as an internal note and to the team's Slack.
+        Answers of 1 or 2, newest first. Each is also sent to its ticket as an internal note and to the team's Slack;
+        the last column says how that went.
       </p>
       {props.rows.length === 0 ? <p>No low ratings. 🦔</p> : null}
       <div class="table-scroll">
