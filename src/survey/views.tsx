@@ -146,7 +146,7 @@ export function ForgedLinkPage() {
   return (
     <MessagePage title="Survey link not valid" heading="This survey link isn't valid">
       <p>We couldn't confirm that this link came from one of our emails, so we can't record an answer with it.</p>
-      <p>Please open the survey again from the button in your email.</p>
+      <p>Please open the survey again from your email.</p>
     </MessagePage>
   );
 }

@@ -87,6 +87,38 @@ describe.each([
   });
 });
 
+describe("a broken or old link", () => {
+  it("shows a plain-words page for an incomplete, a changed and an expired link", async () => {
+    const browser = await openBrowser({ width: 360 });
+    try {
+      const page = await browser.context.newPage();
+      const good = new URL(await link(4005));
+      const incomplete = new URL(good);
+      incomplete.searchParams.delete("sig");
+      const response = await page.goto(incomplete.toString());
+      expect(response!.status()).toBe(400);
+      await page.getByRole("heading", { name: "This survey link is incomplete" }).waitFor();
+      expect(await page.locator("main").innerText()).toContain("The signature (sig) is missing.");
+      await screenshot(page, "bad-link-phone");
+
+      const changed = new URL(good);
+      changed.searchParams.set("ticketId", "4006");
+      expect((await page.goto(changed.toString()))!.status()).toBe(403);
+      await page.getByRole("heading", { name: "This survey link isn't valid" }).waitFor();
+
+      const expired = await buildSurveyUrl(
+        dev.url,
+        { distinctId: "x", ticketId: 4007, team: "Billing", exp: Math.floor(Date.now() / 1000) - 5 },
+        SECRET,
+      );
+      expect((await page.goto(expired))!.status()).toBe(410);
+      await page.getByRole("heading", { name: "This survey has closed" }).waitFor();
+    } finally {
+      await browser.close();
+    }
+  });
+});
+
 describe("accessibility and layout", () => {
   it("finds no serious or critical axe violations on the survey and thank-you pages, on a desktop", async () => {
     const browser = await openBrowser({ bypassCSP: true, width: 1280 });
