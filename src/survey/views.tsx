@@ -135,8 +135,8 @@ export function BadLinkPage(props: { problems: string[] }) {
         ))}
       </ul>
       <p>
-        Please open the survey again from the button in your email. If your email app split the link over two lines,
-        copy the whole link.
+        Please open the survey again from your email. If your email app split the link over two lines, copy the whole
+        link.
       </p>
     </MessagePage>
   );
