@@ -25,6 +25,7 @@ export default defineConfig(async () => {
                   ZENDESK_API_TOKEN: "test-zendesk-token",
                   RESEND_API_KEY: "re_test_key",
                   SLACK_WEBHOOK_URLS: "",
+                  POSTHOG_PERSONAL_API_KEY: "",
                 },
               },
             }),

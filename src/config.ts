@@ -64,6 +64,12 @@ const SettingsSchema = v.object({
   POSTHOG_SURVEY_ID: v.pipe(text("hedgehog-csat-dev"), v.minLength(1, "must not be empty")),
   POSTHOG_SURVEY_NAME: text("Customer satisfaction score (CSAT)"),
   POSTHOG_RATING_QUESTION_ID: v.pipe(text("csat-rating"), v.regex(/^[\w-]{1,64}$/, "must be letters, digits, - or _")),
+  POSTHOG_PERSONAL_API_KEY: optionalText,
+  POSTHOG_PROJECT_ID: v.pipe(
+    optionalText,
+    v.union([v.undefined(), v.pipe(v.string(), v.regex(/^\d+$/, "must be the project's number"))]),
+  ),
+  POSTHOG_APP_HOST: baseUrl("https://us.posthog.com"),
   POSTHOG_COMMENT_QUESTION_ID: v.pipe(
     text("csat-comment"),
     v.regex(/^[\w-]{1,64}$/, "must be letters, digits, - or _"),
@@ -105,6 +111,10 @@ export interface Settings {
     surveyName: string;
     ratingQuestionId: string;
     commentQuestionId: string;
+    /** For erasure: PostHog's private API (personal key with person:write, project number, app host). */
+    personalApiKey: string | undefined;
+    projectId: string | undefined;
+    appHost: string;
   };
   zendesk: {
     baseUrl: string | undefined;
@@ -149,6 +159,9 @@ function toSettings(s: RawSettings): Settings {
       surveyName: s.POSTHOG_SURVEY_NAME,
       ratingQuestionId: s.POSTHOG_RATING_QUESTION_ID,
       commentQuestionId: s.POSTHOG_COMMENT_QUESTION_ID,
+      personalApiKey: s.POSTHOG_PERSONAL_API_KEY,
+      projectId: s.POSTHOG_PROJECT_ID,
+      appHost: s.POSTHOG_APP_HOST,
     },
     zendesk: {
       baseUrl: s.ZENDESK_BASE_URL,

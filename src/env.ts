@@ -15,6 +15,9 @@ export interface Env {
   POSTHOG_SURVEY_NAME?: string;
   POSTHOG_RATING_QUESTION_ID?: string;
   POSTHOG_COMMENT_QUESTION_ID?: string;
+  POSTHOG_PERSONAL_API_KEY?: string;
+  POSTHOG_PROJECT_ID?: string;
+  POSTHOG_APP_HOST?: string;
   ZENDESK_BASE_URL?: string;
   ZENDESK_EMAIL?: string;
   ZENDESK_API_TOKEN?: string;

@@ -1,6 +1,8 @@
 import { emailHash, normalizeEmail } from "../lib/email-address";
 
 export interface ErasureResult {
+  /** The PostHog distinct ids their answers were sent under (not part of the answer to the caller). */
+  distinctIds: string[];
   responses: number;
   candidates: number;
   outboxMessages: number;
@@ -29,6 +31,13 @@ export async function erasePerson(
     .bind(hash, did)
     .all<{ ticket_id: number; email_hash: string | null }>();
   const ticketIds = JSON.stringify(tickets.map((t) => t.ticket_id));
+  const { results: ids } = await db
+    .prepare(
+      `SELECT DISTINCT distinct_id FROM responses WHERE ticket_id IN (SELECT value FROM json_each(?1)) AND distinct_id IS NOT NULL`,
+    )
+    .bind(ticketIds)
+    .all<{ distinct_id: string }>();
+  const distinctIds = [...new Set([...(did ? [did] : []), ...ids.map((r) => r.distinct_id)])];
   const hashes = [...new Set([hash, ...tickets.map((t) => t.email_hash)].filter((h): h is string => h !== null))];
   const emailOf = await db
     .prepare(
@@ -68,6 +77,7 @@ export async function erasePerson(
       .bind(JSON.stringify(hashes), now),
   ]);
   return {
+    distinctIds,
     responses: responses!.meta.changes,
     candidates: candidates!.meta.changes,
     outboxMessages: outbox!.meta.changes,

@@ -7,6 +7,7 @@ import { settingsOf, type Settings } from "../config";
 import { isMonth, monthRange, monthsEnding } from "../hedgehogs/report";
 import { computeReport, csatByTeamAndMonth, findStoredReport, hedgehogsByMonth } from "../hedgehogs/report-store";
 import { csv } from "./csv";
+import { deletePostHogPersons } from "../lib/posthog-persons";
 import { erasePerson } from "./erasure";
 import { DataRightsPage, LowRatingsPage, ReportPage } from "./report-views";
 import { recentLowRatings, responsesBetween } from "./responses-queries";
@@ -198,17 +199,26 @@ adminRoutes.post(
       const message = parsed.issues[0].message;
       return isJson ? badRequest(c, message) : c.html(<DataRightsPage error={`Nothing erased: ${message}.`} />, 400);
     }
-    const result = await erasePerson(
+    const { distinctIds, ...result } = await erasePerson(
       c.env.DB,
       { email: parsed.output.email, distinctId: parsed.output.distinct_id },
       Date.now(),
     );
+    const ph = settingsOf(c.env).posthog;
+    const posthog =
+      ph.personalApiKey && ph.projectId
+        ? await deletePostHogPersons(
+            { appHost: ph.appHost, projectId: ph.projectId, personalApiKey: ph.personalApiKey },
+            distinctIds,
+            fetch,
+          )
+        : "PostHog not asked (set POSTHOG_PERSONAL_API_KEY and POSTHOG_PROJECT_ID to delete there too)";
     // The log says what was done, never to whom.
-    console.log(`erasure: ${JSON.stringify(result)}`);
-    if (isJson) return c.json(result);
+    console.log(`erasure: ${JSON.stringify({ ...result, posthog })}`);
+    if (isJson) return c.json({ ...result, posthog });
     return c.html(
       <DataRightsPage
-        result={`Erased: ${result.responses} answers, ${result.candidates} tickets, ${result.outboxMessages} outbox emails; ${result.suppressedAddresses} addresses suppressed.`}
+        result={`Erased: ${result.responses} answers, ${result.candidates} tickets, ${result.outboxMessages} outbox emails; ${result.suppressedAddresses} addresses suppressed. ${posthog}.`}
       />,
     );
   },

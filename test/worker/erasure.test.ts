@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { emailHash } from "../../src/lib/email-address";
 import { utcMonth } from "../../src/lib/time";
-import { answerForm, BASE, call, linkFields, postForm, textOf } from "./helpers";
+import { answerForm, BASE, call, linkFields, posthog, postForm, testEnv, textOf } from "./helpers";
 
 const auth = { authorization: "Bearer test-admin-token-0123456789", "sec-fetch-site": "same-origin" };
 let ticket = 9_000_000 + Math.floor(Math.random() * 100_000) * 10;
@@ -42,7 +42,13 @@ describe("erasing a person's data", () => {
     const before = await tally();
     const res = await erase(JSON.stringify({ email: email.toUpperCase() }));
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ responses: 1, candidates: 1, outboxMessages: 1, suppressedAddresses: 1 });
+    expect(await res.json()).toEqual({
+      responses: 1,
+      candidates: 1,
+      outboxMessages: 1,
+      suppressedAddresses: 1,
+      posthog: "PostHog not asked (set POSTHOG_PERSONAL_API_KEY and POSTHOG_PROJECT_ID to delete there too)",
+    });
     expect(
       await env.DB.prepare(
         "SELECT rating, comment, distinct_id, hedgehog_number IS NOT NULL AS fed FROM responses WHERE ticket_id = ?",
@@ -89,6 +95,31 @@ describe("erasing a person's data", () => {
       (await env.DB.prepare("SELECT comment FROM responses WHERE ticket_id = ?").bind(id).first<{ comment: null }>())!
         .comment,
     ).toBeNull();
+  });
+
+  it("asks PostHog to delete the person and their events when its private API is configured", async () => {
+    const email = `linus.${ticket}@example.org`;
+    const did = `ph-linus-${ticket}`;
+    await seedPerson(email, did);
+    const project = String(ticket);
+    const res = await call(
+      new Request(`${BASE}/admin/erase`, {
+        method: "POST",
+        headers: { ...auth, "content-type": "application/json" },
+        body: JSON.stringify({ email }),
+      }),
+      testEnv({
+        POSTHOG_PERSONAL_API_KEY: "phx_test_personal_key",
+        POSTHOG_PROJECT_ID: project,
+        POSTHOG_APP_HOST: inject("posthogUrl"),
+      }),
+    );
+    expect((await res.json<{ posthog: string }>()).posthog).toBe(
+      "PostHog deletion requested (1 found); its events go in PostHog's next weekly deletion run",
+    );
+    const request = (await posthog.requests()).find((r) => r.path === `/api/projects/${project}/persons/bulk_delete/`);
+    expect(request?.body).toEqual({ distinct_ids: [did], delete_events: true });
+    expect(await posthog.unexpected()).toEqual([]);
   });
 
   it("refuses an empty, malformed or oversized request with 400/413 and erases nothing", async () => {
