@@ -14,31 +14,49 @@ export interface CaptureMessage {
   uuid: string;
 }
 
+/** PostHog's batch endpoint takes up to this many events in one request (posthog-node's batch size). */
+export const CAPTURE_BATCH_SIZE = 100;
+
 /**
- * Sends events to PostHog's capture API through posthog-node and says whether PostHog accepted
- * them. posthog-node reports failures on its `error` event rather than by throwing, and it would
- * retry on its own for seconds: we retry from D1 instead, so one quick attempt here.
+ * Sends up to 100 events to PostHog's capture API through posthog-node, as one gzipped `POST
+ * /batch/`, and says whether PostHog accepted them (null) or why not. posthog-node would retry on its
+ * own for seconds; we retry from D1 instead, so one quick attempt here.
  */
-export async function captureToPostHog(target: PostHogTarget, message: CaptureMessage): Promise<string | null> {
+export async function captureToPostHog(
+  target: PostHogTarget,
+  messages: CaptureMessage | CaptureMessage[],
+): Promise<string | null> {
+  const events = Array.isArray(messages) ? messages : [messages];
+  if (events.length === 0) return null;
+  if (events.length > CAPTURE_BATCH_SIZE) throw new Error(`at most ${CAPTURE_BATCH_SIZE} events per request`);
   const client = new PostHog(target.apiKey, {
     host: target.host,
-    flushAt: 1,
+    // Nothing leaves until flush(): all the events go in one request.
+    flushAt: CAPTURE_BATCH_SIZE + 1,
     flushInterval: 0,
+    maxBatchSize: CAPTURE_BATCH_SIZE,
     fetchRetryCount: 0,
     requestTimeout: 10_000,
     ...(target.fetch ? { fetch: target.fetch as never } : {}),
   });
   let failure: string | null = null;
   client.on("error", (err: unknown) => {
-    failure = err instanceof Error ? err.message : String(err);
+    failure ??= err instanceof Error ? err.message : String(err);
   });
-  await client.captureImmediate({
-    distinctId: message.distinctId,
-    event: message.event,
-    properties: message.properties,
-    timestamp: message.timestamp,
-    uuid: message.uuid,
-  });
-  await client.shutdown(1_000);
+  for (const e of events) {
+    client.capture({
+      distinctId: e.distinctId,
+      event: e.event,
+      properties: e.properties,
+      timestamp: e.timestamp,
+      uuid: e.uuid,
+    });
+  }
+  try {
+    await client.flush();
+  } catch (err) {
+    failure ??= err instanceof Error ? err.message : String(err);
+  }
+  await client.shutdown(1_000).catch(() => undefined);
   return failure;
 }

@@ -1,12 +1,12 @@
 import type { Settings } from "../config";
 import { uuidFromName } from "../lib/ids";
-import { captureToPostHog } from "../lib/posthog";
-import { buildSurveySentEvent, buildSurveyShownEvent, captureBackoffMs } from "./posthog-event";
+import { CAPTURE_BATCH_SIZE, captureToPostHog } from "../lib/posthog";
+import { buildSurveySentEvent, buildSurveyShownEvent, captureBackoffMs, type CaptureEvent } from "./posthog-event";
 import { claimPendingCaptures, markCaptured, markCaptureFailed, type ResponseRow } from "./responses-store";
 
 const LEASE_MS = 60_000;
-/** At most this many events per cron run: keeps one invocation well inside its subrequest limit. */
-export const CAPTURE_BATCH_LIMIT = 50;
+/** At most this many answers per run, one PostHog request (keeps one invocation far from its subrequest limit). */
+export const CAPTURE_BATCH_LIMIT = CAPTURE_BATCH_SIZE;
 
 export interface DeliveryReport {
   delivered: number;
@@ -19,30 +19,8 @@ export function submissionIdFor(surveyId: string, ticketId: number): Promise<str
   return uuidFromName(`hedgehog-csat:submission:${surveyId}:${ticketId}`);
 }
 
-async function deliverRow(
-  settings: Settings,
-  db: D1Database,
-  row: ResponseRow,
-  now: number,
-  fetcher?: typeof fetch,
-): Promise<"delivered" | "failed" | "skipped"> {
-  const apiKey = settings.posthog.apiKey;
-  if (!apiKey) {
-    console.log(`posthog: no POSTHOG_API_KEY set; ticket ${row.ticket_id} stays pending`);
-    await markCaptureFailed(
-      db,
-      row.ticket_id,
-      now + captureBackoffMs(row.capture_attempts),
-      "POSTHOG_API_KEY is not set",
-    );
-    return "skipped";
-  }
-  if (row.distinct_id === null) {
-    // Erased before it reached PostHog: there is no person to send it for any more.
-    await markCaptured(db, row.ticket_id, row.version, now);
-    return "skipped";
-  }
-  const event = buildSurveySentEvent(
+async function eventFor(settings: Settings, row: ResponseRow & { distinct_id: string }): Promise<CaptureEvent> {
+  return buildSurveySentEvent(
     {
       ticketId: row.ticket_id,
       distinctId: row.distinct_id,
@@ -55,24 +33,19 @@ async function deliverRow(
     settings.posthog,
     {
       submissionId: await submissionIdFor(settings.posthog.surveyId, row.ticket_id),
+      // The same version of an answer always carries the same uuid, however often it is retried.
       uuid: await uuidFromName(
         `hedgehog-csat:survey-sent:${settings.posthog.surveyId}:${row.ticket_id}:v${row.version}`,
       ),
     },
   );
-  const failure = await captureToPostHog({ apiKey, host: settings.posthog.host, fetch: fetcher }, event);
-  if (failure === null) {
-    await markCaptured(db, row.ticket_id, row.version, now);
-    return "delivered";
-  }
-  console.warn(
-    `posthog: ticket ${row.ticket_id} v${row.version} not accepted (attempt ${row.capture_attempts + 1}): ${failure}`,
-  );
-  await markCaptureFailed(db, row.ticket_id, now + captureBackoffMs(row.capture_attempts), failure);
-  return "failed";
 }
 
-/** Delivers every response PostHog has not accepted yet (or just one ticket's), oldest due first. */
+/**
+ * Delivers the answers PostHog has not accepted yet (or just one ticket's), oldest due first, in one
+ * request. A failure leaves each of them pending with back-off; without a key they simply stay
+ * pending, and the log says so.
+ */
 export async function deliverPendingResponses(
   settings: Settings,
   db: D1Database,
@@ -82,7 +55,40 @@ export async function deliverPendingResponses(
 ): Promise<DeliveryReport> {
   const report: DeliveryReport = { delivered: 0, failed: 0, skipped: 0 };
   const rows = await claimPendingCaptures(db, now, CAPTURE_BATCH_LIMIT, LEASE_MS, ticketId);
-  for (const row of rows) report[await deliverRow(settings, db, row, now, fetcher)]++;
+  if (rows.length === 0) return report;
+  const apiKey = settings.posthog.apiKey;
+  if (!apiKey) {
+    console.log(`posthog: no POSTHOG_API_KEY set; ${rows.length} answers stay pending`);
+    for (const row of rows)
+      await markCaptureFailed(
+        db,
+        row.ticket_id,
+        now + captureBackoffMs(row.capture_attempts),
+        "POSTHOG_API_KEY is not set",
+      );
+    report.skipped = rows.length;
+    return report;
+  }
+  // Erased before it reached PostHog: there is no person to send it for any more.
+  const erased = rows.filter((r) => r.distinct_id === null);
+  for (const row of erased) await markCaptured(db, row.ticket_id, row.version, now);
+  report.skipped = erased.length;
+  const sendable = rows.filter((r): r is ResponseRow & { distinct_id: string } => r.distinct_id !== null);
+  if (sendable.length === 0) return report;
+
+  const failure = await captureToPostHog(
+    { apiKey, host: settings.posthog.host, fetch: fetcher },
+    await Promise.all(sendable.map((row) => eventFor(settings, row))),
+  );
+  for (const row of sendable) {
+    if (failure === null) await markCaptured(db, row.ticket_id, row.version, now);
+    else await markCaptureFailed(db, row.ticket_id, now + captureBackoffMs(row.capture_attempts), failure);
+  }
+  if (failure === null) report.delivered = sendable.length;
+  else {
+    report.failed = sendable.length;
+    console.warn(`posthog: ${sendable.length} answers not accepted (will retry): ${failure}`);
+  }
   return report;
 }
 

@@ -125,4 +125,19 @@ describe("delivery to PostHog", () => {
     expect(await sentRequests(ticket)).toHaveLength(1);
     expect((await row(ticket))!.captured_version).toBe(1);
   });
+
+  it("delivers a backlog in one request, up to 100 answers at a time", async () => {
+    const tickets = [freshTicket(), freshTicket(), freshTicket()];
+    const noKey = testEnv({ POSTHOG_API_KEY: "" });
+    for (const t of tickets) await call(postForm(await answerForm(linkFields(t), { rating: "4" })), noKey);
+    await runCron(EVERY_TEN_MINUTES, Date.now() + 7 * 60 * 60_000);
+    const requests = (await posthog.requests()).filter((r) =>
+      tickets.every((t) => r.rawBody.includes(`"ticketId":"${t}"`)),
+    );
+    expect(requests).toHaveLength(1);
+    const events = (requests[0]!.body as { batch: Array<{ event: string; properties: Record<string, unknown> }> })
+      .batch;
+    expect(events.filter((e) => tickets.map(String).includes(String(e.properties.ticketId)))).toHaveLength(3);
+    for (const t of tickets) expect((await row(t))!.captured_version).toBe(1);
+  });
 });
