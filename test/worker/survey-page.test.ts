@@ -182,4 +182,40 @@ describe("GET / (the survey page)", () => {
     expect(res.status).toBe(200);
     expect(await res.text()).toBe("ok");
   });
+
+  it("answers bad `survey shown` reports with 400, 413 and 415, recording nothing", async () => {
+    const ticket = freshTicket();
+    const params = new URL(await signedUrl(linkFields(ticket))).searchParams;
+    const shown = (body: string, type = "application/x-www-form-urlencoded") =>
+      call(
+        new Request(`${BASE}/shown`, {
+          method: "POST",
+          headers: { "content-type": type, "sec-fetch-site": "same-origin" },
+          body,
+        }),
+      );
+    const missing = new URLSearchParams(params);
+    missing.delete("exp");
+    expect((await shown(missing.toString())).status).toBe(400);
+    expect((await shown("ticketId=abc&sig=%%")).status).toBe(400);
+    expect((await shown(`${params}&pad=${"x".repeat(40_000)}`)).status).toBe(413);
+    expect((await shown(JSON.stringify(Object.fromEntries(params)), "application/json")).status).toBe(415);
+    const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM survey_impressions WHERE ticket_id = ?")
+      .bind(ticket)
+      .first<{ n: number }>();
+    expect(row!.n).toBe(0);
+  });
+
+  it("answers a thank-you page asked for with a bad link like the survey page does", async () => {
+    const url = new URL(await signedUrl(linkFields(freshTicket())));
+    const thanks = (query: URLSearchParams) => call(new Request(`${BASE}/thanks?${query}`));
+    const forged = new URLSearchParams(url.searchParams);
+    forged.set("team", "Other");
+    expect((await thanks(forged)).status).toBe(403);
+    const missing = new URLSearchParams(url.searchParams);
+    missing.delete("distinct_id");
+    expect((await thanks(missing)).status).toBe(400);
+    const expired = new URL(await signedUrl(linkFields(freshTicket(), { exp: Math.floor(Date.now() / 1000) - 1 })));
+    expect((await thanks(expired.searchParams)).status).toBe(410);
+  });
 });
