@@ -48,7 +48,15 @@ export async function consumeQueue(batch: MessageBatch<QueueMessage>, env: Env):
     await recordJobRun(env.DB, "low-rating-alerts", startedAt, meter, { ...report, cost: meter.snapshot() });
   }
   if (surveyEmails.length > 0) {
-    const mailer = mailerFor(settings, env, meter.fetch, db);
+    let mailer;
+    try {
+      mailer = mailerFor(settings, env, meter.fetch, db);
+    } catch (err) {
+      // A mail provider without its key: nothing can be sent until the setting is fixed; wait and ask again.
+      console.error(`configuration: ${err instanceof Error ? err.message : String(err)}; survey emails wait`);
+      for (const m of surveyEmails) m.retry({ delaySeconds: 600 });
+      return;
+    }
     const report = await consumeSurveyEmails(surveyEmails, { db, mailer, settings, now: Date.now() });
     await recordJobRun(env.DB, "survey-emails", startedAt, meter, {
       ...report,

@@ -347,4 +347,15 @@ describe("other providers and credentials", () => {
     const [request] = await account.zendeskRequests();
     expect(request!.headers.authorization).toBe("Bearer test-zendesk-token");
   });
+
+  it("keeps emails waiting, not failed, while the mail provider lacks its key", async () => {
+    const account = await dispatchAccount({ RESEND_API_KEY: "" });
+    const ticket = solvedTicket(3.3);
+    await account.seed([ticket]);
+    await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+    const result = await deliverQueue(account.queued, account.env);
+    expect(result.retryMessages).toHaveLength(1);
+    expect(await sendRow(ticket.id)).toMatchObject({ status: "claimed" });
+    expect(await account.resendRequests()).toHaveLength(0);
+  });
 });
