@@ -1,3 +1,4 @@
+import type { ProvidedContext } from "vitest";
 import type { TestProject } from "vitest/node";
 import type { FakeServer } from "../fakes/fake-server";
 import { startFakePostHog } from "../fakes/posthog";
@@ -5,21 +6,17 @@ import { startFakeResend } from "../fakes/resend";
 import { startFakeSlack } from "../fakes/slack";
 import { startFakeZendesk } from "../fakes/zendesk";
 
-/** Starts the loopback fakes of outside services once for the workers project. */
+const FAKES: Array<[keyof ProvidedContext, () => Promise<FakeServer>]> = [
+  ["posthogUrl", startFakePostHog],
+  ["zendeskUrl", startFakeZendesk],
+  ["resendUrl", startFakeResend],
+  ["slackUrl", startFakeSlack],
+];
+
+/** Starts the loopback fakes of outside services once for the workers project and hands over their URLs. */
 export default async function setup(project: TestProject) {
-  const fakes: FakeServer[] = [];
-  const posthog = await startFakePostHog();
-  fakes.push(posthog);
-  project.provide("posthogUrl", posthog.url);
-  const zendesk = await startFakeZendesk();
-  fakes.push(zendesk);
-  project.provide("zendeskUrl", zendesk.url);
-  const resend = await startFakeResend();
-  fakes.push(resend);
-  project.provide("resendUrl", resend.url);
-  const slack = await startFakeSlack();
-  fakes.push(slack);
-  project.provide("slackUrl", slack.url);
+  const fakes = await Promise.all(FAKES.map(([, start]) => start()));
+  FAKES.forEach(([key], i) => project.provide(key, fakes[i]!.url));
   return async () => {
     await Promise.all(fakes.map((f) => f.close()));
   };
