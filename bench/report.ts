@@ -98,12 +98,7 @@ export async function benchReport(): Promise<string> {
       ["month by team", REPORT_SQL.teams, [start, end]],
       ["hedgehogs", REPORT_SQL.hedgehogs, [month]],
       ["surveys emailed", REPORT_SQL.emailed, [start, end]],
-      [
-        "CSAT by team and month (chart)",
-        `SELECT strftime('%Y-%m', first_submitted_at / 1000, 'unixepoch') AS month, team, COUNT(*) AS responses, SUM(rating >= 4) AS satisfied
-         FROM responses WHERE first_submitted_at >= ?1 GROUP BY month, team ORDER BY month, team`,
-        [monthRange(months[MONTHS - 12]!).start],
-      ],
+      ["CSAT by team and month (chart)", REPORT_SQL.csatByTeamAndMonth, [monthRange(months[MONTHS - 12]!).start]],
       [
         "recent low ratings",
         `SELECT ticket_id FROM responses r WHERE r.rating <= 2 ORDER BY r.updated_at DESC LIMIT 100`,

@@ -7,6 +7,7 @@ import { syncTickets } from "./dispatch/sync";
 import { zendeskAccess } from "./dispatch/zendesk";
 import type { Env } from "./env";
 import { Meter, pruneJobRuns, recordJobRun } from "./lib/metered";
+import { DAY_MS } from "./lib/time";
 import { deliverPendingResponses } from "./survey/delivery";
 
 export const EVERY_TEN_MINUTES = "*/10 * * * *";
@@ -17,7 +18,7 @@ export const SYNC_BUDGET_MS = 60_000;
 /** A low-rating alert still pending this long after it was queued is queued again. */
 const ALERT_REQUEUE_AFTER_MS = 15 * 60_000;
 /** How long the record of each cron and queue run is kept (the admin dispatch page shows recent ones). */
-const JOB_RUN_RETENTION_MS = 90 * 86_400_000;
+const JOB_RUN_RETENTION_MS = 90 * DAY_MS;
 
 /** The every-ten-minutes job: deliver pending answers to PostHog, sync Zendesk, and dispatch due surveys. */
 export async function runEveryTenMinutes(env: Env, now: number): Promise<Record<string, unknown>> {

@@ -70,11 +70,12 @@ adminRoutes.get("/", async (c) => {
   const current = utcMonth(now);
   const month = c.req.query("month") ?? current;
   if (!isMonth(month)) return badRequest(c, "month must look like 2026-10");
-  const csatMonths = monthsEnding(current, 12);
+  const chartMonths = monthsEnding(current, 24);
+  const csatMonths = chartMonths.slice(-12);
   const [report, stored, hedgehogSeries, csatRows] = await Promise.all([
     computeReport(c.env.DB, month, donationTerms(settings)),
     findStoredReport(c.env.DB, month),
-    hedgehogsByMonth(c.env.DB, monthsEnding(current, 24)[0]!),
+    hedgehogsByMonth(c.env.DB, chartMonths[0]!),
     csatByTeamAndMonth(c.env.DB, monthRange(csatMonths[0]!).start),
   ]);
   const byMonth = new Map(hedgehogSeries.map((h) => [h.month, h.hedgehogs]));
@@ -83,9 +84,9 @@ adminRoutes.get("/", async (c) => {
   return c.html(
     <ReportPage
       report={report}
-      months={monthsEnding(current, 24).reverse()}
+      months={[...chartMonths].reverse()}
       emailedAt={stored?.emailed_at ?? null}
-      hedgehogSeries={monthsEnding(current, 24).map((m) => ({ month: m, hedgehogs: byMonth.get(m) ?? 0 }))}
+      hedgehogSeries={chartMonths.map((m) => ({ month: m, hedgehogs: byMonth.get(m) ?? 0 }))}
       csatMonths={csatMonths}
       csatTeams={teams.map((team) => ({
         team,

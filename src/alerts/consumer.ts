@@ -1,5 +1,6 @@
 import type { Settings } from "../config";
 import { addInternalNote, zendeskAccess } from "../dispatch/zendesk";
+import { retryDelaySeconds } from "../lib/backoff";
 import { loadAlert, markChannel } from "./alerts-store";
 import { slackMessage, webhookFor, zendeskNote, zendeskTicketUrl } from "./low-rating";
 
@@ -102,7 +103,7 @@ export async function consumeLowRatings(
     }
 
     if (retry) {
-      m.retry({ delaySeconds: Math.min(60 * 2 ** Math.max(0, m.attempts - 1), 3600) });
+      m.retry({ delaySeconds: retryDelaySeconds(m.attempts) });
       report.retried++;
     } else {
       m.ack();

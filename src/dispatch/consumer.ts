@@ -1,4 +1,5 @@
 import type { Settings } from "../config";
+import { retryDelaySeconds } from "../lib/backoff";
 import { sha256Hex } from "../lib/ids";
 import { buildSurveyUrl, expiryFrom } from "../survey/link";
 import { renderSurveyEmail } from "./email";
@@ -67,12 +68,6 @@ export async function buildEmail(row: SendContext, linkExp: number, settings: Se
     charity: settings.donation.charity,
   });
   return { ...email, to: row.requester_email!, from: settings.mail.from, idempotencyKey: `survey-${row.ticket_id}` };
-}
-
-/** Seconds before a transient failure is retried: the provider's Retry-After, else 1, 2, 4 … minutes up to an hour. */
-export function retryDelaySeconds(attempts: number, retryAfter?: number): number {
-  if (retryAfter !== undefined && retryAfter > 0) return Math.min(Math.ceil(retryAfter), 12 * 3600);
-  return Math.min(60 * 2 ** Math.max(0, attempts - 1), 3600);
 }
 
 /**

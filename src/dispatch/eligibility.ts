@@ -1,3 +1,4 @@
+import { emailDomain } from "../lib/email-address";
 import { DAY_MS } from "../lib/time";
 
 export interface EligibilityRules {
@@ -30,12 +31,8 @@ export function dueWindow(
   return { solvedFrom: now - rules.lookbackDays * DAY_MS, solvedUntil: now - rules.delayDays * DAY_MS };
 }
 
-function domainOf(email: string): string {
-  return email.trim().toLowerCase().split("@").pop() ?? "";
-}
-
 function isInternal(email: string, internalDomains: string[]): boolean {
-  const domain = domainOf(email);
+  const domain = emailDomain(email);
   return internalDomains.some((d) => domain === d || domain.endsWith(`.${d}`));
 }
 
@@ -56,7 +53,7 @@ export function decide(ticket: TicketFacts, rules: EligibilityRules, now: number
   if (!ticket.email) return { kind: "skip", reason: "requester has no email address" };
   if (!ticket.emailValid) return { kind: "skip", reason: "requester's email address is not valid" };
   if (isInternal(ticket.email, rules.internalDomains))
-    return { kind: "skip", reason: `internal address (${domainOf(ticket.email)})` };
+    return { kind: "skip", reason: `internal address (${emailDomain(ticket.email)})` };
   if (ticket.suppressed) return { kind: "skip", reason: "unsubscribed" };
   if (ticket.lastSurveyedAt !== null && ticket.lastSurveyedAt > now - rules.throttleDays * DAY_MS) {
     return { kind: "skip", reason: `surveyed within the last ${rules.throttleDays} days` };

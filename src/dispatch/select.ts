@@ -1,8 +1,7 @@
 import type { Settings } from "../config";
 import { isValidEmail } from "../lib/email-address";
 import type { QueueMessage } from "../queue-message";
-import { decide } from "./eligibility";
-import { dueWindow } from "./eligibility";
+import { decide, dueWindow } from "./eligibility";
 import { claimTickets, findDueCandidates, reclaimStale, recordSkips, type SkipDecision } from "./sends-store";
 
 /** Bounds one run's work; the next run takes the rest. */

@@ -12,4 +12,9 @@ export const REPORT_SQL = {
                 (SELECT COALESCE(SUM(hedgehogs), 0) FROM hedgehog_tally WHERE month <= ?1) AS runningHedgehogs`,
   /** ?1 month start (ms), ?2 month end (ms). */
   emailed: `SELECT COUNT(*) AS surveysEmailed FROM survey_sends WHERE status = 'sent' AND sent_at >= ?1 AND sent_at < ?2`,
+  /** ?1 start (ms). The admin page's CSAT chart; reads only responses_month_team_rating. */
+  csatByTeamAndMonth: `SELECT strftime('%Y-%m', first_submitted_at / 1000, 'unixepoch') AS month, team,
+                         COUNT(*) AS responses, SUM(rating >= 4) AS satisfied
+                       FROM responses WHERE first_submitted_at >= ?1
+                       GROUP BY month, team ORDER BY month, team`,
 } as const;

@@ -82,12 +82,7 @@ export async function csatByTeamAndMonth(
   start: number,
 ): Promise<Array<{ month: string; team: string; responses: number; satisfied: number }>> {
   const { results } = await db
-    .prepare(
-      `SELECT strftime('%Y-%m', first_submitted_at / 1000, 'unixepoch') AS month, team,
-         COUNT(*) AS responses, SUM(rating >= 4) AS satisfied
-       FROM responses WHERE first_submitted_at >= ?1
-       GROUP BY month, team ORDER BY month, team`,
-    )
+    .prepare(REPORT_SQL.csatByTeamAndMonth)
     .bind(start)
     .all<{ month: string; team: string; responses: number; satisfied: number }>();
   return results;

@@ -29,8 +29,6 @@ export interface Answer {
 
 export interface RecordOutcome {
   row: ResponseRow;
-  /** True only for the request that answered the ticket for the first time. */
-  firstAnswer: boolean;
   /** True when the stored answer changed (first answer or a real edit). */
   changed: boolean;
 }
@@ -66,7 +64,7 @@ export async function recordResponse(db: D1Database, answer: Answer, now: number
     .first<ResponseRow>();
   const row = written ?? (await findResponse(db, answer.ticketId));
   if (!row) throw new Error(`response for ticket ${answer.ticketId} vanished after upsert`);
-  return { row, firstAnswer: written?.version === 1, changed: written !== null };
+  return { row, changed: written !== null };
 }
 
 export async function findResponse(db: D1Database, ticketId: number): Promise<ResponseRow | null> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { retryDelaySeconds, sendKeyFor } from "../../src/dispatch/consumer";
+import { sendKeyFor } from "../../src/dispatch/consumer";
+import { retryDelaySeconds } from "../../src/lib/backoff";
 import { renderSurveyEmail } from "../../src/dispatch/email";
 import { decide, type EligibilityRules, type TicketFacts } from "../../src/dispatch/eligibility";
 
