@@ -48,7 +48,15 @@ const optionalBaseUrl = v.pipe(
 /** Team name -> Slack incoming webhook. `*` is the default for teams without their own. */
 const slackWebhooks = v.pipe(
   optionalText,
-  v.transform((s) => (s === undefined ? {} : (JSON.parse(s) as unknown))),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    if (dataset.value === undefined) return {} as unknown;
+    try {
+      return JSON.parse(dataset.value) as unknown;
+    } catch {
+      addIssue({ message: "must be a JSON object of team name to webhook URL" });
+      return NEVER;
+    }
+  }),
   v.record(v.string(), v.pipe(v.string(), v.url("each webhook must be a URL"))),
 );
 
@@ -82,14 +90,16 @@ const SettingsSchema = v.object({
   SURVEY_THROTTLE_DAYS: wholeNumber(7, 0, 365),
   SURVEY_LOOKBACK_DAYS: wholeNumber(30, 1, 365),
   EXCLUDED_TAGS: list("spam,abuse,legal,no_csat"),
-  INTERNAL_DOMAINS: list(""),
+  INTERNAL_DOMAINS: list("posthog.com"),
   MAIL_PROVIDER: v.optional(
     v.picklist(["outbox", "cloudflare", "resend"], "must be outbox, cloudflare or resend"),
     "outbox",
   ),
-  MAIL_FROM: text("Support <support@example.com>"),
+  MAIL_FROM: text("PostHog Support <support@example.com>"),
   RESEND_API_KEY: optionalText,
   RESEND_BASE_URL: baseUrl("https://api.resend.com"),
+  RESEND_REQUESTS_PER_SECOND: wholeNumber(2, 1, 100),
+  ZENDESK_EXPORT_REQUESTS_PER_MINUTE: wholeNumber(10, 1, 1000),
   ADMIN_TOKEN: optionalText,
   SLACK_WEBHOOK_URLS: slackWebhooks,
   DONATION_REPORT_TO: optionalText,
@@ -121,6 +131,7 @@ export interface Settings {
     email: string | undefined;
     apiToken: string | undefined;
     oauthToken: string | undefined;
+    exportRequestsPerMinute: number;
   };
   dispatch: {
     delayDays: number;
@@ -134,6 +145,7 @@ export interface Settings {
     from: string;
     resendApiKey: string | undefined;
     resendBaseUrl: string;
+    resendRequestsPerSecond: number;
   };
   adminToken: string | undefined;
   slackWebhooks: Record<string, string>;
@@ -168,6 +180,7 @@ function toSettings(s: RawSettings): Settings {
       email: s.ZENDESK_EMAIL,
       apiToken: s.ZENDESK_API_TOKEN,
       oauthToken: s.ZENDESK_OAUTH_TOKEN,
+      exportRequestsPerMinute: s.ZENDESK_EXPORT_REQUESTS_PER_MINUTE,
     },
     dispatch: {
       delayDays: s.SURVEY_DELAY_DAYS,
@@ -181,6 +194,7 @@ function toSettings(s: RawSettings): Settings {
       from: s.MAIL_FROM,
       resendApiKey: s.RESEND_API_KEY,
       resendBaseUrl: s.RESEND_BASE_URL,
+      resendRequestsPerSecond: s.RESEND_REQUESTS_PER_SECOND,
     },
     adminToken: s.ADMIN_TOKEN,
     slackWebhooks: s.SLACK_WEBHOOK_URLS,
@@ -195,12 +209,7 @@ function toSettings(s: RawSettings): Settings {
 
 /** Parses the settings from plain strings; throws SettingsError naming every bad setting. */
 export function parseSettings(raw: Record<string, unknown>): Settings {
-  let result;
-  try {
-    result = v.safeParse(SettingsSchema, raw);
-  } catch {
-    throw new SettingsError(["SLACK_WEBHOOK_URLS: must be a JSON object of team name to webhook URL"]);
-  }
+  const result = v.safeParse(SettingsSchema, raw);
   if (!result.success) {
     throw new SettingsError(result.issues.map((issue) => `${v.getDotPath(issue) ?? "settings"}: ${issue.message}`));
   }

@@ -31,6 +31,8 @@ export interface Env {
   MAIL_FROM?: string;
   RESEND_API_KEY?: string;
   RESEND_BASE_URL?: string;
+  RESEND_REQUESTS_PER_SECOND?: string;
+  ZENDESK_EXPORT_REQUESTS_PER_MINUTE?: string;
   ADMIN_TOKEN?: string;
   SLACK_WEBHOOK_URLS?: string;
   DONATION_REPORT_TO?: string;

@@ -1,21 +1,20 @@
 import * as v from "valibot";
-import { settingsOf } from "./config";
 import { consumeLowRatings, type LowRatingMessage } from "./alerts/consumer";
 import { consumeSurveyEmails, type SurveyEmailMessage } from "./dispatch/consumer";
-import { mailerFor } from "./dispatch/mailers";
 import type { Env } from "./env";
-import { Meter, recordJobRun } from "./lib/metered";
+import { runJob } from "./lib/job-runner";
+import { mailerFor } from "./services/mailer-for";
 import { QueueMessageSchema, type QueueMessage } from "./queue-message";
+
+/** A configuration problem (a provider without its key) is not the messages' fault: they wait this long. */
+const CONFIGURATION_WAIT_SECONDS = 600;
 
 /**
  * The DISPATCH queue's consumer. Malformed messages are acked (retrying cannot fix them) and logged;
  * each kind goes to its module, which acks what is done or permanently failed and retries the rest.
+ * Anything that throws leaves its messages to the Queue's retry, never acked.
  */
 export async function consumeQueue(batch: MessageBatch<QueueMessage>, env: Env): Promise<void> {
-  const settings = settingsOf(env);
-  const meter = new Meter();
-  const db = meter.db(env.DB);
-  const startedAt = Date.now();
   const surveyEmails: SurveyEmailMessage[] = [];
   const lowRatings: LowRatingMessage[] = [];
   for (const message of batch.messages) {
@@ -25,43 +24,32 @@ export async function consumeQueue(batch: MessageBatch<QueueMessage>, env: Env):
       message.ack();
       continue;
     }
+    const handle = { attempts: message.attempts, ack: () => message.ack(), retry: message.retry.bind(message) };
     const body = parsed.output;
-    if (body.kind === "survey-email") {
-      surveyEmails.push({
-        ticketIds: body.ticketIds,
-        attempts: message.attempts,
-        ack: () => message.ack(),
-        retry: (options) => message.retry(options),
-      });
-    } else {
-      lowRatings.push({
-        ticketId: body.ticketId,
-        version: body.version,
-        attempts: message.attempts,
-        ack: () => message.ack(),
-        retry: (options) => message.retry(options),
-      });
-    }
+    if (body.kind === "survey-email") surveyEmails.push({ ticketIds: body.ticketIds, ...handle });
+    else lowRatings.push({ ticketId: body.ticketId, version: body.version, ...handle });
   }
   if (lowRatings.length > 0) {
-    const report = await consumeLowRatings(lowRatings, { db, settings, fetcher: meter.fetch });
-    await recordJobRun(env.DB, "low-rating-alerts", startedAt, meter, { ...report, cost: meter.snapshot() });
+    const outcome = await runJob(env, "low-rating-alerts", (ctx) =>
+      consumeLowRatings(lowRatings, { db: ctx.db, settings: ctx.settings, fetcher: ctx.fetcher }),
+    );
+    if ("error" in outcome) for (const m of lowRatings) m.retry({ delaySeconds: 60 });
   }
   if (surveyEmails.length > 0) {
-    let mailer;
-    try {
-      mailer = mailerFor(settings, env, meter.fetch, db);
-    } catch (err) {
-      // A mail provider without its key: nothing can be sent until the setting is fixed; wait and ask again.
-      console.error(`configuration: ${err instanceof Error ? err.message : String(err)}; survey emails wait`);
-      for (const m of surveyEmails) m.retry({ delaySeconds: 600 });
-      return;
-    }
-    const report = await consumeSurveyEmails(surveyEmails, { db, mailer, settings, now: Date.now() });
-    await recordJobRun(env.DB, "survey-emails", startedAt, meter, {
-      ...report,
-      provider: mailer.name,
-      cost: meter.snapshot(),
+    const outcome = await runJob(env, "survey-emails", async (ctx) => {
+      let mailer;
+      try {
+        mailer = mailerFor(ctx.settings, ctx.env, { db: ctx.db, fetcher: ctx.fetcher });
+      } catch (err) {
+        // A mail provider without its key: nothing can be sent until the setting is fixed; wait and ask again.
+        const problem = err instanceof Error ? err.message : String(err);
+        console.error(`configuration: ${problem}; survey emails wait`);
+        for (const m of surveyEmails) m.retry({ delaySeconds: CONFIGURATION_WAIT_SECONDS });
+        return { waiting: surveyEmails.length, configuration: problem };
+      }
+      const report = await consumeSurveyEmails(surveyEmails, { db: ctx.db, mailer, settings: ctx.settings, now: Date.now() });
+      return { ...report, provider: mailer.name };
     });
+    if ("error" in outcome) for (const m of surveyEmails) m.retry({ delaySeconds: 60 });
   }
 }

@@ -1,13 +1,13 @@
-import { settingsOf } from "./config";
 import { reclaimPendingAlerts } from "./alerts/alerts-store";
-import { mailerFor } from "./dispatch/mailers";
 import { selectAndEnqueue } from "./dispatch/select";
+import { syncTickets, type SyncReport } from "./dispatch/sync";
 import { retryOwedReport, runMonthlyReport } from "./hedgehogs/monthly-job";
-import { syncTickets } from "./dispatch/sync";
-import { zendeskAccess } from "./dispatch/zendesk";
 import type { Env } from "./env";
-import { Meter, pruneJobRuns, recordJobRun } from "./lib/metered";
+import { runJob, step, type JobContext } from "./lib/job-runner";
+import { pruneJobRuns } from "./lib/metered";
 import { DAY_MS } from "./lib/time";
+import { mailerFor } from "./services/mailer-for";
+import { zendeskAccess } from "./services/zendesk";
 import { deliverPendingResponses } from "./survey/delivery";
 
 export const EVERY_TEN_MINUTES = "*/10 * * * *";
@@ -20,54 +20,51 @@ const ALERT_REQUEUE_AFTER_MS = 15 * 60_000;
 /** How long the record of each cron and queue run is kept (the admin dispatch page shows recent ones). */
 const JOB_RUN_RETENTION_MS = 90 * DAY_MS;
 
-/** The every-ten-minutes job: deliver pending answers to PostHog, sync Zendesk, and dispatch due surveys. */
-export async function runEveryTenMinutes(env: Env, now: number): Promise<Record<string, unknown>> {
-  const settings = settingsOf(env);
-  const meter = new Meter();
-  const db = meter.db(env.DB);
-  const startedAt = Date.now();
-  const summary: Record<string, unknown> = {};
-  summary.posthog = await deliverPendingResponses(settings, db, now, undefined, meter.fetch);
-  const access = zendeskAccess(settings.zendesk);
-  if (access) {
-    summary.sync = await syncTickets(db, access, {
-      now,
-      lookbackDays: settings.dispatch.lookbackDays,
-      deadline: Date.now() + SYNC_BUDGET_MS,
-      fetcher: meter.fetch,
-    });
-  } else {
-    summary.sync = "skipped: ZENDESK_BASE_URL and credentials are not set";
-  }
-  const queue = meter.queue(env.DISPATCH);
-  summary.dispatch = await selectAndEnqueue(db, queue, settings, now);
-  const lostAlerts = await reclaimPendingAlerts(db, now, ALERT_REQUEUE_AFTER_MS, 100);
-  for (const a of lostAlerts) await queue.send({ kind: "low-rating", ticketId: a.ticket_id, version: a.version });
-  summary.alertsRequeued = lostAlerts.length;
-  summary.report = await retryOwedReport(
-    { db, settings, mailer: () => mailerFor(settings, env, meter.fetch, db), fetcher: meter.fetch },
+const reportDeps = (ctx: JobContext) => ({
+  db: ctx.db,
+  settings: ctx.settings,
+  mailer: () => mailerFor(ctx.settings, ctx.env, { db: ctx.db, fetcher: ctx.fetcher }),
+  fetcher: ctx.fetcher,
+});
+
+async function syncStep(ctx: JobContext, now: number): Promise<SyncReport | string> {
+  const access = zendeskAccess(ctx.settings.zendesk);
+  if (!access) return "skipped: ZENDESK_BASE_URL and credentials are not set";
+  return syncTickets(ctx.db, access, {
     now,
-  );
-  summary.cost = meter.snapshot();
-  await recordJobRun(env.DB, "every-ten-minutes", startedAt, meter, summary);
-  await pruneJobRuns(env.DB, now - JOB_RUN_RETENTION_MS);
-  console.log(`cron ${EVERY_TEN_MINUTES}: ${JSON.stringify(summary)}`);
-  return summary;
+    lookbackDays: ctx.settings.dispatch.lookbackDays,
+    deadline: Date.now() + SYNC_BUDGET_MS,
+    requestsPerMinute: ctx.settings.zendesk.exportRequestsPerMinute,
+    fetcher: ctx.fetcher,
+  });
+}
+
+async function requeueAlerts(ctx: JobContext, now: number) {
+  const due = await reclaimPendingAlerts(ctx.db, now, ALERT_REQUEUE_AFTER_MS, 100);
+  if (due.length > 0)
+    await ctx.queue.sendBatch(due.map((a) => ({ body: { kind: "low-rating", ticketId: a.ticket_id, version: a.version } })));
+  return due.length;
+}
+
+/**
+ * The every-ten-minutes job: deliver pending answers to PostHog, sync Zendesk, dispatch due surveys,
+ * queue due alerts again, retry an owed report. Each step runs on its own: one that throws is
+ * recorded with its error and the others still run.
+ */
+export function runEveryTenMinutes(env: Env, now: number) {
+  return runJob(env, "every-ten-minutes", async (ctx) => ({
+    posthog: await step("posthog", () => deliverPendingResponses(ctx.settings, ctx.db, now, { fetcher: ctx.fetcher })),
+    sync: await step("sync", () => syncStep(ctx, now)),
+    dispatch: await step("dispatch", () => selectAndEnqueue(ctx.db, ctx.queue, ctx.settings, now)),
+    alertsRequeued: await step("alerts", () => requeueAlerts(ctx, now)),
+    report: await step("report", () => retryOwedReport(reportDeps(ctx), now)),
+    pruned: await step("prune", () => pruneJobRuns(ctx.env.DB, now - JOB_RUN_RETENTION_MS)),
+  }));
 }
 
 /** The 1st-of-the-month job: last month's donation report, stored, emailed and captured once. */
-export async function runMonthly(env: Env, now: number): Promise<Record<string, unknown>> {
-  const settings = settingsOf(env);
-  const meter = new Meter();
-  const db = meter.db(env.DB);
-  const startedAt = Date.now();
-  const summary = await runMonthlyReport(
-    { db, settings, mailer: () => mailerFor(settings, env, meter.fetch, db), fetcher: meter.fetch },
-    now,
-  );
-  await recordJobRun(env.DB, "monthly-report", startedAt, meter, { ...summary, cost: meter.snapshot() });
-  console.log(`cron ${MONTHLY_REPORT}: ${JSON.stringify(summary)}`);
-  return summary;
+export function runMonthly(env: Env, now: number) {
+  return runJob(env, "monthly-report", (ctx) => runMonthlyReport(reportDeps(ctx), now));
 }
 
 /** Routes each cron expression in wrangler.toml to its job. `scheduledTime` is the job's "now". */

@@ -15,6 +15,11 @@ export interface ErasureResult {
  * counts and the hedgehog tally stay (they are anonymous), and every address of theirs is suppressed
  * so no survey reaches them again. One D1 batch: all of it or none.
  */
+function zendeskUserId(distinctId: string | null): number | null {
+  const match = distinctId ? /^zendesk-user-(\d{1,15})$/.exec(distinctId) : null;
+  return match ? Number(match[1]) : null;
+}
+
 export async function erasePerson(
   db: D1Database,
   who: { email?: string | undefined; distinctId?: string | undefined },
@@ -25,10 +30,14 @@ export async function erasePerson(
   // Their tickets, and their addresses' hashes, before the fields that find them are cleared.
   const { results: tickets } = await db
     .prepare(
-      `SELECT ticket_id, email_hash FROM candidates WHERE (?1 IS NOT NULL AND email_hash = ?1) OR (?2 IS NOT NULL AND requester_external_id = ?2)
-       UNION SELECT ticket_id, NULL FROM responses WHERE ?2 IS NOT NULL AND distinct_id = ?2`,
+      `SELECT ticket_id, email_hash FROM candidates WHERE ?1 IS NOT NULL AND email_hash = ?1
+       UNION SELECT ticket_id, email_hash FROM candidates WHERE ?2 IS NOT NULL AND requester_external_id = ?2
+       UNION SELECT ticket_id, email_hash FROM candidates WHERE ?3 IS NOT NULL AND requester_id = ?3
+       UNION SELECT r.ticket_id, c.email_hash FROM responses r LEFT JOIN candidates c ON c.ticket_id = r.ticket_id
+         WHERE ?2 IS NOT NULL AND r.distinct_id = ?2`,
     )
-    .bind(hash, did)
+    // A distinct id of the form zendesk-user-<id> (a requester without an external id) names the Zendesk user.
+    .bind(hash, did, zendeskUserId(did))
     .all<{ ticket_id: number; email_hash: string | null }>();
   const ticketIds = JSON.stringify(tickets.map((t) => t.ticket_id));
   const { results: ids } = await db
@@ -52,7 +61,7 @@ export async function erasePerson(
     ]),
   ];
 
-  const [responses, candidates, outbox] = await db.batch([
+  const [responses, candidates, , outbox] = await db.batch([
     db
       .prepare(
         `UPDATE responses SET comment = NULL, distinct_id = NULL
@@ -64,6 +73,14 @@ export async function erasePerson(
       .prepare(
         `UPDATE candidates SET requester_email = NULL, requester_name = NULL, requester_external_id = NULL
          WHERE ticket_id IN (SELECT value FROM json_each(?1))`,
+      )
+      .bind(ticketIds),
+    // A survey being sent keeps what it was built from until settled; erase that too (its replay,
+    // if one is due, then fails instead of reaching them).
+    db
+      .prepare(
+        `UPDATE survey_sends SET to_address = NULL, to_name = NULL, distinct_id = NULL
+         WHERE ticket_id IN (SELECT value FROM json_each(?1)) AND to_address IS NOT NULL`,
       )
       .bind(ticketIds),
     db

@@ -7,7 +7,7 @@ import { settingsOf, type Settings } from "../config";
 import { isMonth, monthRange, monthsEnding } from "../hedgehogs/report";
 import { computeReport, csatByTeamAndMonth, findStoredReport, hedgehogsByMonth } from "../hedgehogs/report-store";
 import { csv } from "./csv";
-import { deletePostHogPersons } from "../lib/posthog-persons";
+import { deletePostHogPersons } from "../services/posthog-persons";
 import { erasePerson } from "./erasure";
 import { DataRightsPage, LowRatingsPage, ReportPage } from "./report-views";
 import { recentLowRatings, responsesBetween } from "./responses-queries";
@@ -15,6 +15,7 @@ import { isSameOriginPost } from "../lib/http";
 import { DAY_MS, utcMonth } from "../lib/time";
 import { ADMIN_COOKIE, requireAdmin, sameSecret } from "./auth";
 import { dispatchStatus, recentJobRuns } from "./dispatch-status";
+import { readSyncStates } from "../dispatch/candidates-store";
 import { findOutboxMessage, listOutbox } from "./outbox-store";
 import { DispatchPage, OutboxMessagePage, OutboxPage, SignInPage } from "./views";
 
@@ -227,11 +228,12 @@ adminRoutes.post(
 
 adminRoutes.get("/dispatch", async (c) => {
   const days = 30;
-  const [status, runs] = await Promise.all([
+  const [status, runs, sync] = await Promise.all([
     dispatchStatus(c.env.DB, Date.now() - days * DAY_MS),
     recentJobRuns(c.env.DB, 20),
+    readSyncStates(c.env.DB),
   ]);
-  return c.html(<DispatchPage status={status} runs={runs} days={days} />);
+  return c.html(<DispatchPage status={status} runs={runs} days={days} sync={sync} now={Date.now()} />);
 });
 
 adminRoutes.get("/outbox", async (c) => c.html(<OutboxPage messages={await listOutbox(c.env.DB, 200)} />));

@@ -2,6 +2,7 @@ import type { Child } from "hono/jsx";
 import { Layout } from "../lib/layout";
 import type { DispatchStatusRow, JobRunRow } from "./dispatch-status";
 import type { OutboxRow } from "./outbox-store";
+import type { SyncState } from "../dispatch/candidates-store";
 
 export function formatTime(ms: number | null): string {
   return ms === null ? "—" : new Date(ms).toISOString().replace("T", " ").slice(0, 16) + " UTC";
@@ -54,11 +55,52 @@ export function SignInPage(props: { error?: string }) {
   );
 }
 
-export function DispatchPage(props: { status: DispatchStatusRow[]; runs: JobRunRow[]; days: number }) {
+/** How far behind the Zendesk sync is, in words. */
+export function syncLag(syncedThrough: number | null, now: number): string {
+  if (syncedThrough === null) return "nothing read yet";
+  const minutes = Math.max(0, Math.round((now - syncedThrough) / 60_000));
+  if (minutes < 120) return `${minutes} minute${minutes === 1 ? "" : "s"} behind`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 48) return `${hours} hours behind`;
+  return `${Math.round(hours / 24)} days behind`;
+}
+
+const SYNC_ADVICE: Record<string, string> = {
+  forbidden: "Zendesk refused the export: the API token's user must be a Zendesk admin.",
+  throttled: "Zendesk's export limit was reached; the sync waits for it and resumes from where it stopped.",
+  error: "The last run could not reach Zendesk; the next run tries again.",
+};
+
+function SyncStatus(props: { sync: SyncState[]; now: number }) {
+  if (props.sync.length === 0) return <p>Zendesk has not been read yet.</p>;
+  return (
+    <>
+      {props.sync.map((s) => (
+        <div class={`sync sync-${(s.status ?? "unknown").replace(/\s+/g, "-")}`}>
+          <p>
+            <strong>Zendesk sync: {s.status ?? "not run yet"}</strong> ({syncLag(s.syncedThrough, props.now)}; last
+            checked {formatTime(s.checkedAt)}; {s.pages.toLocaleString("en-GB")} pages read)
+          </p>
+          {s.status && SYNC_ADVICE[s.status] ? <p>{SYNC_ADVICE[s.status]}</p> : null}
+          {s.detail ? <p class="detail">{s.detail}</p> : null}
+        </div>
+      ))}
+    </>
+  );
+}
+
+export function DispatchPage(props: {
+  status: DispatchStatusRow[];
+  runs: JobRunRow[];
+  days: number;
+  sync: SyncState[];
+  now: number;
+}) {
   const totals = new Map<string, number>();
   for (const row of props.status) totals.set(row.status, (totals.get(row.status) ?? 0) + row.tickets);
   return (
     <AdminPage title="Dispatch" current="/admin/dispatch">
+      <SyncStatus sync={props.sync} now={props.now} />
       <p>Survey decisions of the last {props.days} days.</p>
       <ul class="totals">
         {["sent", "claimed", "sending", "skipped", "failed"].map((s) => (

@@ -4,6 +4,8 @@ export interface AlertRow {
   ticket_id: number;
   version: number;
   rating: number;
+  /** The answer's rating now (it may have been raised since the alert was made). */
+  current_rating: number;
   created_at: number;
   enqueued_at: number;
   zendesk_status: ChannelStatus;
@@ -14,28 +16,48 @@ export interface AlertRow {
   team: string;
 }
 
-/** Records a low answer's alert; true if it is new (an alert is raised once per answer version). */
+/** One alert per ticket per day: a low answer within a day of the last alert waits until the day has passed. */
+export const ALERT_SPACING_MS = 24 * 60 * 60_000;
+
+/**
+ * Records a low answer's alert, at most one per ticket per day, in one transaction: an alert still
+ * waiting for its day is replaced by this newer answer; an answer the same as the last one alerted
+ * (rating and comment) raises nothing. Returns when the alert may go out (null: none was raised).
+ */
 export async function createAlert(
   db: D1Database,
-  ticketId: number,
-  version: number,
-  rating: number,
+  answer: { ticketId: number; version: number; rating: number; contentKey: string },
   now: number,
-): Promise<boolean> {
-  const result = await db
-    .prepare(
-      `INSERT INTO low_rating_alerts (ticket_id, version, rating, created_at, enqueued_at) VALUES (?1, ?2, ?3, ?4, ?4)
-       ON CONFLICT DO NOTHING`,
-    )
-    .bind(ticketId, version, rating, now)
-    .run();
-  return result.meta.changes === 1;
+): Promise<{ notBefore: number } | null> {
+  const [, inserted] = await db.batch<{ not_before: number }>([
+    db
+      .prepare(
+        `DELETE FROM low_rating_alerts WHERE ticket_id = ?1 AND not_before > ?2
+           AND zendesk_status = 'pending' AND slack_status = 'pending'`,
+      )
+      .bind(answer.ticketId, now),
+    db
+      .prepare(
+        `WITH last AS (
+           SELECT max(created_at, not_before) AS at, content_key FROM low_rating_alerts
+           WHERE ticket_id = ?1 ORDER BY max(created_at, not_before) DESC LIMIT 1)
+         INSERT INTO low_rating_alerts (ticket_id, version, rating, created_at, enqueued_at, not_before, content_key)
+         SELECT ?1, ?2, ?3, ?4, CASE WHEN due <= ?4 THEN ?4 ELSE 0 END, due, ?5
+         FROM (SELECT max(?4, COALESCE((SELECT at FROM last), 0) + ?6) AS due)
+         WHERE NOT EXISTS (SELECT 1 FROM last WHERE content_key = ?5)
+         ON CONFLICT DO NOTHING
+         RETURNING not_before`,
+      )
+      .bind(answer.ticketId, answer.version, answer.rating, now, answer.contentKey, ALERT_SPACING_MS),
+  ]);
+  const row = inserted?.results[0];
+  return row ? { notBefore: row.not_before } : null;
 }
 
 export async function loadAlert(db: D1Database, ticketId: number, version: number): Promise<AlertRow | null> {
   return db
     .prepare(
-      `SELECT a.*, r.comment, r.team FROM low_rating_alerts a JOIN responses r ON r.ticket_id = a.ticket_id
+      `SELECT a.*, r.comment, r.team, r.rating AS current_rating FROM low_rating_alerts a JOIN responses r ON r.ticket_id = a.ticket_id
        WHERE a.ticket_id = ?1 AND a.version = ?2`,
     )
     .bind(ticketId, version)
@@ -58,13 +80,14 @@ export async function markChannel(
     .run();
 }
 
-/** Alerts still pending well after they were queued (a lost message): queued again. */
+/** Alerts still pending well after they were queued (a lost message), or whose day has come: queued. */
 export async function reclaimPendingAlerts(db: D1Database, now: number, olderThanMs: number, limit: number) {
   const { results } = await db
     .prepare(
       `UPDATE low_rating_alerts SET enqueued_at = ?1
        WHERE rowid IN (SELECT rowid FROM low_rating_alerts
-         WHERE (zendesk_status = 'pending' OR slack_status = 'pending') AND enqueued_at < ?2 ORDER BY enqueued_at LIMIT ?3)
+         WHERE (zendesk_status = 'pending' OR slack_status = 'pending') AND enqueued_at < ?2 AND not_before <= ?1
+         ORDER BY enqueued_at LIMIT ?3)
        RETURNING ticket_id, version`,
     )
     .bind(now, now - olderThanMs, limit)

@@ -1,7 +1,9 @@
 import type { Settings } from "../config";
-import { addInternalNote, zendeskAccess } from "../dispatch/zendesk";
-import { retryDelaySeconds } from "../lib/backoff";
-import { loadAlert, markChannel } from "./alerts-store";
+import { queueDelaySeconds } from "../services/backoff";
+import type { Outcome } from "../services/outcome";
+import { postToSlack } from "../services/slack";
+import { addInternalNote, zendeskAccess } from "../services/zendesk";
+import { loadAlert, markChannel, type AlertRow, type ChannelStatus } from "./alerts-store";
 import { slackMessage, webhookFor, zendeskNote, zendeskTicketUrl } from "./low-rating";
 
 export interface LowRatingMessage {
@@ -12,41 +14,43 @@ export interface LowRatingMessage {
   retry(options?: { delaySeconds?: number }): void;
 }
 
-type ChannelOutcome = "done" | "skipped" | "failed" | "retry";
+type Deps = { db: D1Database; settings: Settings; fetcher: typeof fetch };
 
-async function postToSlack(
-  url: string,
-  body: { text: string },
-  fetcher: typeof fetch,
-): Promise<{ outcome: ChannelOutcome; detail: string | null }> {
-  let response: Response;
-  try {
-    response = await fetcher(url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(15_000),
-    });
-  } catch (err) {
-    return { outcome: "retry", detail: `Slack could not be reached: ${String(err)}` };
-  }
-  const text = (await response.text().catch(() => "")).slice(0, 200);
-  if (response.ok) return { outcome: "done", detail: null };
-  const detail = `Slack answered ${response.status}: ${text}`;
-  return { outcome: response.status === 429 || response.status >= 500 ? "retry" : "failed", detail };
+/** What a channel's outcome means for the alert: its new status, and how long to wait if it must be tried again. */
+function channelResult(outcome: Outcome<null>, closedMeansSkipped: boolean): { status: ChannelStatus; detail: string | null; waitMs?: number } {
+  if (outcome.kind === "done") return { status: "done", detail: null };
+  if (outcome.kind === "retry") return { status: "pending", detail: outcome.reason, waitMs: outcome.afterMs };
+  if (closedMeansSkipped && outcome.code === "closed") return { status: "skipped", detail: `ticket is closed: ${outcome.reason}` };
+  return { status: "failed", detail: outcome.reason };
+}
+
+async function noteOnTicket(alert: AlertRow, deps: Deps) {
+  const access = zendeskAccess(deps.settings.zendesk);
+  if (!access) return { status: "skipped" as const, detail: "Zendesk is not configured" };
+  const facts = { ticketId: alert.ticket_id, rating: alert.rating, comment: alert.comment, team: alert.team };
+  return channelResult(await addInternalNote(access, alert.ticket_id, zendeskNote(facts), deps), true);
+}
+
+async function messageTeam(alert: AlertRow, deps: Deps) {
+  const url = webhookFor(alert.team, deps.settings.slackWebhooks);
+  if (!url) return { status: "skipped" as const, detail: "no Slack webhook for this team" };
+  const facts = { ticketId: alert.ticket_id, rating: alert.rating, comment: alert.comment, team: alert.team };
+  const message = slackMessage(facts, zendeskTicketUrl(deps.settings.zendesk.baseUrl, alert.ticket_id));
+  return channelResult(await postToSlack(url, message, deps), false);
 }
 
 /**
  * Tells the team about a low answer: an internal note on the Zendesk ticket and a Slack message.
- * Each channel is recorded once done, so a retry repeats only what failed. Zendesk's 422 (a closed
- * ticket cannot be updated) is recorded as skipped, not retried.
+ * Each channel is recorded once done, so a retry repeats only what failed. A closed ticket (Zendesk's
+ * 422, told apart by its body) is recorded as skipped; other refusals as failed; rate limits and
+ * outages wait. An answer raised above 2 before its alert went out is not alerted.
  */
 export async function consumeLowRatings(
   messages: LowRatingMessage[],
-  deps: { db: D1Database; settings: Settings; fetcher: typeof fetch },
-): Promise<{ notes: number; slack: number; retried: number }> {
-  const { db, settings, fetcher } = deps;
-  const report = { notes: 0, slack: 0, retried: 0 };
+  deps: Deps,
+): Promise<{ notes: number; slack: number; retried: number; dropped: number }> {
+  const { db } = deps;
+  const report = { notes: 0, slack: 0, retried: 0, dropped: 0 };
   for (const m of messages) {
     const alert = await loadAlert(db, m.ticketId, m.version);
     if (!alert) {
@@ -54,56 +58,29 @@ export async function consumeLowRatings(
       continue;
     }
     const key = { ticketId: m.ticketId, version: m.version };
-    const facts = { ticketId: alert.ticket_id, rating: alert.rating, comment: alert.comment, team: alert.team };
-    let retry = false;
-
+    if (alert.current_rating > 2) {
+      const why = `the answer was changed to ${alert.current_rating} before the alert went out`;
+      if (alert.zendesk_status === "pending") await markChannel(db, key, "zendesk", "skipped", why);
+      if (alert.slack_status === "pending") await markChannel(db, key, "slack", "skipped", why);
+      report.dropped++;
+      m.ack();
+      continue;
+    }
+    const waits: number[] = [];
     if (alert.zendesk_status === "pending") {
-      const access = zendeskAccess(settings.zendesk);
-      if (!access) {
-        await markChannel(db, key, "zendesk", "skipped", "Zendesk is not configured");
-      } else {
-        const result = await addInternalNote(access, alert.ticket_id, zendeskNote(facts), fetcher);
-        if (result.ok) {
-          await markChannel(db, key, "zendesk", "done", null);
-          report.notes++;
-        } else if (result.kind === "permanent") {
-          const closed = result.message.includes("422");
-          await markChannel(
-            db,
-            key,
-            "zendesk",
-            closed ? "skipped" : "failed",
-            closed ? `ticket is closed: ${result.message}` : result.message,
-          );
-        } else {
-          await markChannel(db, key, "zendesk", "pending", result.message);
-          retry = true;
-        }
-      }
+      const result = await noteOnTicket(alert, deps);
+      await markChannel(db, key, "zendesk", result.status, result.detail);
+      if (result.status === "done") report.notes++;
+      if ("waitMs" in result && result.waitMs !== undefined) waits.push(result.waitMs);
     }
-
     if (alert.slack_status === "pending") {
-      const url = webhookFor(alert.team, settings.slackWebhooks);
-      if (!url) {
-        await markChannel(db, key, "slack", "skipped", "no Slack webhook for this team");
-      } else {
-        const { outcome, detail } = await postToSlack(
-          url,
-          slackMessage(facts, zendeskTicketUrl(settings.zendesk.baseUrl, alert.ticket_id)),
-          fetcher,
-        );
-        if (outcome === "retry") {
-          await markChannel(db, key, "slack", "pending", detail);
-          retry = true;
-        } else {
-          await markChannel(db, key, "slack", outcome === "done" ? "done" : "failed", detail);
-          if (outcome === "done") report.slack++;
-        }
-      }
+      const result = await messageTeam(alert, deps);
+      await markChannel(db, key, "slack", result.status, result.detail);
+      if (result.status === "done") report.slack++;
+      if ("waitMs" in result && result.waitMs !== undefined) waits.push(result.waitMs);
     }
-
-    if (retry) {
-      m.retry({ delaySeconds: retryDelaySeconds(m.attempts) });
+    if (waits.length > 0) {
+      m.retry({ delaySeconds: queueDelaySeconds(Math.max(...waits)) });
       report.retried++;
     } else {
       m.ack();

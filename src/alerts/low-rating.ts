@@ -7,12 +7,6 @@ export interface LowRatingFacts {
   team: string;
 }
 
-/** A low answer: 1 or 2, given first or reached by an edit from 3 or more (not a low answer edited again). */
-export function isNewLowRating(row: { rating: number; version: number; previous_rating: number | null }): boolean {
-  if (row.rating > 2) return false;
-  return row.version === 1 || row.previous_rating === null || row.previous_rating >= 3;
-}
-
 export function zendeskNote(f: LowRatingFacts): string {
   return [
     `CSAT survey answer: ${f.rating}/5 (${ratingLabel(f.rating)})`,
@@ -38,7 +32,9 @@ export function slackMessage(f: LowRatingFacts, ticketUrl: string | null): { tex
 
 /** The team's webhook, else the default (`*`), else none. */
 export function webhookFor(team: string, webhooks: Record<string, string>): string | undefined {
-  return webhooks[team] ?? webhooks["*"];
+  // Own keys only: a team called "constructor" or "__proto__" must not find Object's members.
+  if (Object.hasOwn(webhooks, team)) return webhooks[team];
+  return Object.hasOwn(webhooks, "*") ? webhooks["*"] : undefined;
 }
 
 export function zendeskTicketUrl(baseUrl: string | undefined, ticketId: number): string | null {

@@ -1,20 +1,30 @@
+import { sha256Hex } from "../lib/ids";
 import type { QueueMessage } from "../queue-message";
-import type { ResponseRow } from "../survey/responses-store";
 import { createAlert } from "./alerts-store";
-import { isNewLowRating } from "./low-rating";
+
+/** A stored answer, as the alert rules need it. */
+export interface AnswerFacts {
+  ticketId: number;
+  version: number;
+  rating: number;
+  comment: string | null;
+}
 
 /**
- * After an answer is stored: a new low answer gets an alert row (once per answer version) and a
- * queue message that tells the team. The ten-minute cron queues alerts again if a message was lost.
+ * After an answer is stored: a low answer (1 or 2) gets an alert, at most one per ticket per day
+ * (see createAlert). One that may go now is queued at once; one that must wait is queued by the
+ * ten-minute cron when its day has passed (which also queues alerts whose message was lost).
  */
 export async function raiseLowRatingAlert(
   db: D1Database,
   queue: Queue<QueueMessage>,
-  row: ResponseRow,
+  answer: AnswerFacts,
   now: number,
 ): Promise<boolean> {
-  if (!isNewLowRating(row)) return false;
-  if (!(await createAlert(db, row.ticket_id, row.version, row.rating, now))) return false;
-  await queue.send({ kind: "low-rating", ticketId: row.ticket_id, version: row.version });
+  if (answer.rating > 2) return false;
+  const contentKey = (await sha256Hex(`${answer.rating}\n${answer.comment ?? ""}`)).slice(0, 32);
+  const alert = await createAlert(db, { ...answer, contentKey }, now);
+  if (!alert) return false;
+  if (alert.notBefore <= now) await queue.send({ kind: "low-rating", ticketId: answer.ticketId, version: answer.version });
   return true;
 }

@@ -1,3 +1,4 @@
+import { jsonChunks } from "../lib/json-chunks";
 /** A ticket as the dispatcher keeps it. */
 export interface CandidateInput {
   ticketId: number;
@@ -40,16 +41,17 @@ export async function readCursor(db: D1Database, account: string): Promise<strin
 
 /**
  * Stores one export page and the cursor after it in one batch (one transaction), so the cursor never
- * runs ahead of the tickets it covers. One statement for the whole page: its rows travel as JSON.
+ * runs ahead of the tickets it covers. The page's rows travel as JSON, one statement per chunk
+ * within D1's string limit.
  * An older copy of a ticket never overwrites a newer one.
  */
 export async function savePage(
   db: D1Database,
   account: string,
   candidates: CandidateInput[],
-  afterCursor: string | null,
-  now: number,
+  after: { afterCursor: string | null; newestChange: number | null; state: SyncStatus; now: number },
 ): Promise<void> {
+  const now = after.now;
   const rows = candidates.map((c) => ({
     t: c.ticketId,
     s: c.status,
@@ -64,39 +66,78 @@ export async function savePage(
     tg: JSON.stringify(c.tags),
     u: c.ticketUpdatedAt,
   }));
-  const statements = [];
-  if (rows.length > 0) {
-    statements.push(
-      db
-        .prepare(
-          `INSERT INTO candidates (ticket_id, status, solved_at, requester_id, requester_email, requester_name,
-             requester_external_id, requester_role, email_hash, group_name, tags, ticket_updated_at, synced_at)
-           SELECT j.value ->> 't', j.value ->> 's', j.value ->> 'sa', j.value ->> 'r', j.value ->> 'e', j.value ->> 'n',
-             j.value ->> 'x', j.value ->> 'ro', j.value ->> 'h', j.value ->> 'g', j.value ->> 'tg', j.value ->> 'u', ?2
-           FROM json_each(?1) AS j WHERE true
-           ON CONFLICT (ticket_id) DO UPDATE SET
-             status = excluded.status, solved_at = excluded.solved_at, requester_id = excluded.requester_id,
-             requester_email = excluded.requester_email, requester_name = excluded.requester_name,
-             requester_external_id = excluded.requester_external_id, requester_role = excluded.requester_role,
-             email_hash = excluded.email_hash, group_name = excluded.group_name, tags = excluded.tags,
-             ticket_updated_at = excluded.ticket_updated_at, synced_at = excluded.synced_at
-           WHERE excluded.ticket_updated_at >= candidates.ticket_updated_at`,
-        )
-        .bind(JSON.stringify(rows), now),
-    );
-  }
+  const statements = jsonChunks(rows).map((json) =>
+    db
+      .prepare(
+        `INSERT INTO candidates (ticket_id, status, solved_at, requester_id, requester_email, requester_name,
+           requester_external_id, requester_role, email_hash, group_name, tags, ticket_updated_at, synced_at)
+         SELECT j.value ->> 't', j.value ->> 's', j.value ->> 'sa', j.value ->> 'r', j.value ->> 'e', j.value ->> 'n',
+           j.value ->> 'x', j.value ->> 'ro', j.value ->> 'h', j.value ->> 'g', j.value ->> 'tg', j.value ->> 'u', ?2
+         FROM json_each(?1) AS j WHERE true
+         ON CONFLICT (ticket_id) DO UPDATE SET
+           status = excluded.status, solved_at = excluded.solved_at, requester_id = excluded.requester_id,
+           requester_email = excluded.requester_email, requester_name = excluded.requester_name,
+           requester_external_id = excluded.requester_external_id, requester_role = excluded.requester_role,
+           email_hash = excluded.email_hash, group_name = excluded.group_name, tags = excluded.tags,
+           ticket_updated_at = excluded.ticket_updated_at, synced_at = excluded.synced_at
+         WHERE excluded.ticket_updated_at >= candidates.ticket_updated_at`,
+      )
+      .bind(json, now),
+  );
   statements.push(
     db
       .prepare(
-        `INSERT INTO zendesk_sync (account, cursor, pages, updated_at) VALUES (?3, ?1, 1, ?2)
+        `INSERT INTO zendesk_sync (account, cursor, pages, updated_at, status, detail, synced_through, checked_at)
+         VALUES (?3, ?1, 1, ?2, ?4, NULL, ?5, ?2)
          ON CONFLICT (account) DO UPDATE SET cursor = COALESCE(excluded.cursor, zendesk_sync.cursor),
-           pages = zendesk_sync.pages + 1, updated_at = excluded.updated_at`,
+           pages = zendesk_sync.pages + 1, updated_at = excluded.updated_at, status = excluded.status, detail = NULL,
+           synced_through = max(COALESCE(zendesk_sync.synced_through, 0), COALESCE(excluded.synced_through, 0)),
+           checked_at = excluded.checked_at`,
       )
-      .bind(afterCursor, now, account),
+      .bind(after.afterCursor, now, account, after.state, after.newestChange),
   );
   await db.batch(statements);
 }
 
-export async function findCandidate(db: D1Database, ticketId: number): Promise<CandidateRow | null> {
-  return db.prepare(`SELECT * FROM candidates WHERE ticket_id = ?1`).bind(ticketId).first<CandidateRow>();
+export type SyncStatus = "up to date" | "reading" | "throttled" | "forbidden" | "error";
+
+/** Records how the sync of an account is doing (for /admin/dispatch), without moving its cursor. */
+export async function recordSyncState(
+  db: D1Database,
+  account: string,
+  status: SyncStatus,
+  detail: string | null,
+  now: number,
+): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO zendesk_sync (account, cursor, pages, updated_at, status, detail, checked_at)
+       VALUES (?1, NULL, 0, ?4, ?2, ?3, ?4)
+       ON CONFLICT (account) DO UPDATE SET status = excluded.status, detail = excluded.detail, checked_at = excluded.checked_at`,
+    )
+    .bind(account, status, detail?.slice(0, 500) ?? null, now)
+    .run();
+}
+
+export interface SyncState {
+  account: string;
+  status: SyncStatus | null;
+  detail: string | null;
+  pages: number;
+  syncedThrough: number | null;
+  checkedAt: number | null;
+}
+
+export async function readSyncStates(db: D1Database): Promise<SyncState[]> {
+  const { results } = await db
+    .prepare(`SELECT account, status, detail, pages, synced_through, checked_at FROM zendesk_sync ORDER BY checked_at DESC LIMIT 10`)
+    .all<{ account: string; status: SyncStatus | null; detail: string | null; pages: number; synced_through: number | null; checked_at: number | null }>();
+  return results.map((r) => ({
+    account: r.account,
+    status: r.status,
+    detail: r.detail,
+    pages: r.pages,
+    syncedThrough: r.synced_through,
+    checkedAt: r.checked_at,
+  }));
 }

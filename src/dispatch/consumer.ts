@@ -1,17 +1,20 @@
 import type { Settings } from "../config";
-import { retryDelaySeconds } from "../lib/backoff";
+import { isValidEmail } from "../lib/email-address";
 import { sha256Hex } from "../lib/ids";
+import { queueDelaySeconds } from "../services/backoff";
+import type { EmailOutcome, Mailer, OutgoingEmail } from "../services/mail";
 import { buildSurveyUrl, expiryFrom } from "../survey/link";
 import { renderSurveyEmail } from "./email";
-import type { Mailer, OutgoingEmail, SendOutcome } from "./mailers";
 import {
-  loadSends,
-  loadSendsByKey,
-  markFinal,
-  markSending,
-  markSent,
-  recordSendError,
-  type SendContext,
+  countReplay,
+  endClaims,
+  loadClaims,
+  loadClaimsByKey,
+  settleSends,
+  startSending,
+  type EmailSnapshot,
+  type SendClaim,
+  type Settlement,
 } from "./sends-store";
 import { unsubscribeUrl } from "./unsubscribe-link";
 
@@ -27,181 +30,215 @@ export interface ConsumeReport {
   sent: number;
   failed: number;
   skipped: number;
-  retried: number;
+  waiting: number;
   acked: number;
+  retried: number;
   providerRequests: number;
 }
 
 /** A send whose outcome is unknown is only replayed while the provider still remembers its key (24 h at Resend). */
-const REPLAY_WINDOW_MS = 20 * 60 * 60_000;
-
-/** Idempotency key of one provider request, derived from the tickets it carries. */
-export async function sendKeyFor(ticketIds: number[], batchSize: number): Promise<string> {
-  if (batchSize === 1 && ticketIds.length === 1) return `survey-${ticketIds[0]}`;
-  const sorted = [...ticketIds].sort((a, b) => a - b).join(",");
-  return `survey-batch-${(await sha256Hex(sorted)).slice(0, 40)}`;
-}
+export const REPLAY_WINDOW_MS = 20 * 60 * 60_000;
 
 /** The requester's PostHog distinct id: their Zendesk external id, else one derived from the Zendesk user. */
-export function distinctIdFor(row: Pick<SendContext, "requester_external_id" | "requester_id" | "ticket_id">): string {
-  if (row.requester_external_id) return row.requester_external_id;
-  return row.requester_id !== null ? `zendesk-user-${row.requester_id}` : `zendesk-ticket-${row.ticket_id}`;
+export function distinctIdFor(ticket: { ticketId: number; externalId: string | null; requesterId: number | null }) {
+  if (ticket.externalId) return ticket.externalId;
+  return ticket.requesterId !== null ? `zendesk-user-${ticket.requesterId}` : `zendesk-ticket-${ticket.ticketId}`;
 }
 
-/** Renders a ticket's email from stored facts only, so a replay renders the very same email. */
-export async function buildEmail(row: SendContext, linkExp: number, settings: Settings): Promise<OutgoingEmail> {
-  const fields = {
-    distinctId: distinctIdFor(row),
-    ticketId: row.ticket_id,
-    team: row.group_name ?? "Support",
-    exp: linkExp,
+/** What the consumer will do with a batch of claims (pure). */
+export interface SendPlan {
+  skipped: Array<{ ticketId: number; reason: string }>;
+  failed: Array<{ ticketId: number; reason: string }>;
+  /** Keys of requests whose outcome is unknown: sent again exactly as they were. */
+  replayKeys: string[];
+  /** Claims to build fresh emails for, in ticket order. */
+  fresh: SendClaim[];
+}
+
+/**
+ * Re-checks every claim before anything is sent. A claim already settled sends nothing (a
+ * redelivered message). A claim whose send's outcome is unknown is replayed unchanged while the
+ * provider remembers its key (only the same request tells whether it was delivered), or given up
+ * when the provider cannot deduplicate. A fresh claim is checked again: reopened, unsubscribed,
+ * erased or without a valid address, it is skipped with the reason.
+ */
+export function planSends(claims: SendClaim[], options: { now: number; idempotent: boolean }): SendPlan {
+  const plan: SendPlan = { skipped: [], failed: [], replayKeys: [], fresh: [] };
+  const keys = new Set<string>();
+  for (const claim of [...claims].sort((a, b) => a.ticketId - b.ticketId)) {
+    if (claim.status === "sending") {
+      if (!options.idempotent)
+        plan.failed.push({
+          ticketId: claim.ticketId,
+          reason: "interrupted while sending; not retried so the customer never gets two emails",
+        });
+      else if (!claim.sendKey || !claim.snapshot || options.now - (claim.sendStartedAt ?? 0) > REPLAY_WINDOW_MS)
+        plan.failed.push({
+          ticketId: claim.ticketId,
+          reason: "delivery could not be confirmed within the provider's idempotency window; not retried to avoid a second email",
+        });
+      else keys.add(claim.sendKey);
+      continue;
+    }
+    if (claim.status !== "claimed") continue;
+    const reason = recheck(claim);
+    if (reason) plan.skipped.push({ ticketId: claim.ticketId, reason });
+    else plan.fresh.push(claim);
+  }
+  plan.replayKeys = [...keys];
+  return plan;
+}
+
+function recheck(claim: SendClaim): string | null {
+  const { status, email } = claim.ticket;
+  if (status !== "solved" && status !== "closed")
+    return `ticket was reopened (${status ?? "unknown"}) before the survey was sent`;
+  if (claim.suppressed) return "unsubscribed";
+  if (!email) return "requester has no email address (removed or erased)";
+  if (!isValidEmail(email)) return "requester's email address is not valid";
+  return null;
+}
+
+/** A provider request: its key and its emails, in ticket order. */
+interface SendRequest {
+  key: string;
+  replay: boolean;
+  emails: Array<{ ticketId: number; snapshot: EmailSnapshot }>;
+}
+
+/** A new key for each fresh request, so a rebuilt request never reuses the key of a different one. */
+async function newRequestKey(ticketIds: number[], now: number): Promise<string> {
+  const ids = ticketIds.join(",");
+  return `survey-${(await sha256Hex(ids)).slice(0, 32)}-${now.toString(36)}`;
+}
+
+function snapshotOf(claim: SendClaim, linkExp: number): EmailSnapshot {
+  return {
+    to: claim.ticket.email!,
+    name: claim.ticket.name,
+    team: claim.ticket.groupName,
+    distinctId: distinctIdFor({ ticketId: claim.ticketId, ...claim.ticket }),
+    linkExp,
   };
+}
+
+/** Renders a ticket's email from its snapshot only, so a replay renders the very same email. */
+export async function buildEmail(
+  ticketId: number,
+  snapshot: EmailSnapshot,
+  settings: Settings,
+): Promise<OutgoingEmail> {
+  const fields = { distinctId: snapshot.distinctId, ticketId, team: snapshot.team ?? "Support", exp: snapshot.linkExp };
   const faceUrls = await Promise.all(
     [1, 2, 3, 4, 5].map((rating) => buildSurveyUrl(settings.publicBaseUrl, fields, settings.linkSecret, rating)),
   );
   const email = renderSurveyEmail({
-    ticketId: row.ticket_id,
-    requesterName: row.requester_name,
-    team: row.group_name,
+    ticketId,
+    requesterName: snapshot.name,
+    team: snapshot.team,
     faceUrls,
-    unsubscribeUrl: await unsubscribeUrl(settings.publicBaseUrl, row.requester_email!, settings.linkSecret),
+    unsubscribeUrl: await unsubscribeUrl(settings.publicBaseUrl, snapshot.to, settings.linkSecret),
     charity: settings.donation.charity,
   });
-  return { ...email, to: row.requester_email!, from: settings.mail.from, idempotencyKey: `survey-${row.ticket_id}` };
+  return { ...email, to: snapshot.to, from: settings.mail.from, idempotencyKey: `survey-${ticketId}` };
+}
+
+/** Sorts each email's outcome into what to record: sent, failed, or waiting (not sent, or unknown). */
+export function settlementOf(request: SendRequest, outcomes: EmailOutcome[], now: number): Settlement {
+  const settlement: Settlement = { sent: [], failed: [], notSent: [], unknown: [] };
+  request.emails.forEach(({ ticketId }, i) => {
+    const outcome = outcomes[i] ?? { kind: "retry", afterMs: 60_000, reason: "no outcome from the mail provider", maybeDone: true };
+    if (outcome.kind === "done") settlement.sent.push({ ticketId, messageId: outcome.value });
+    else if (outcome.kind === "failed")
+      settlement.failed.push({ ticketId, reason: outcome.code ? `${outcome.code}: ${outcome.reason}` : outcome.reason });
+    else {
+      const wait = { ticketId, error: outcome.reason, retryAt: now + outcome.afterMs };
+      // A replayed request stays unknown until the provider answers it: its first attempt may have sent it.
+      if (outcome.maybeDone || request.replay) settlement.unknown.push(wait);
+      else settlement.notSent.push(wait);
+    }
+  });
+  return settlement;
 }
 
 /**
- * Emails the claimed tickets of a queue batch. Re-checks each claim first (a redelivered message,
- * a reopened ticket or an unsubscribe in between sends nothing), marks the claims `sending` before
- * the provider call, and `sent` after. A claim found `sending` was interrupted: with an idempotent
- * provider the very same request is replayed (the provider delivers nothing twice); without one it
- * is given up rather than risk a second email.
+ * Emails the claimed tickets of a queue batch in four steps: plan (re-check every claim), send
+ * (replays first, then fresh requests, each paced by the provider's limit), settle (record each
+ * email's outcome), acknowledge (a message whose tickets are all settled is acked; one with a ticket
+ * still waiting comes back after the longest wait). A rate limit or quota stops the run's remaining
+ * requests: they would be refused too.
  */
 export async function consumeSurveyEmails(
   messages: SurveyEmailMessage[],
   deps: { db: D1Database; mailer: Mailer; settings: Settings; now: number },
 ): Promise<ConsumeReport> {
   const { db, mailer, settings, now } = deps;
-  const report: ConsumeReport = { sent: 0, failed: 0, skipped: 0, retried: 0, acked: 0, providerRequests: 0 };
+  const report: ConsumeReport = { sent: 0, failed: 0, skipped: 0, waiting: 0, acked: 0, retried: 0, providerRequests: 0 };
   const ticketIds = [...new Set(messages.flatMap((m) => m.ticketIds))];
-  const rows = await loadSends(db, ticketIds);
-  /** Tickets that must be tried again, with the provider's Retry-After if it gave one. */
-  const retry = new Map<number, number | undefined>();
 
-  const fresh: SendContext[] = [];
-  const replayKeys = new Set<string>();
-  const skips: Array<{ ticketId: number; reason: string }> = [];
-  const failures: Array<{ ticketId: number; reason: string }> = [];
+  // Plan
+  const claims = await loadClaims(db, ticketIds);
+  const plan = planSends([...claims.values()], { now, idempotent: mailer.idempotent });
+  await endClaims(db, { skipped: plan.skipped, failed: plan.failed }, now);
+  report.skipped += plan.skipped.length;
+  report.failed += plan.failed.length;
 
-  for (const ticketId of ticketIds) {
-    const row = rows.get(ticketId);
-    // Nothing claimed, or already done: a redelivered message sends nothing.
-    if (!row || row.status === "sent" || row.status === "failed" || row.status === "skipped") continue;
-    if (row.status === "sending") {
-      if (!mailer.idempotent) {
-        failures.push({
-          ticketId,
-          reason: "interrupted while sending; not retried so the customer never gets two emails",
-        });
-      } else if (now - row.decided_at > REPLAY_WINDOW_MS || !row.send_key) {
-        failures.push({
-          ticketId,
-          reason: "delivery could not be confirmed in time; not retried to avoid a second email",
-        });
-      } else {
-        replayKeys.add(row.send_key);
-      }
+  const requests: SendRequest[] = [];
+  for (const key of plan.replayKeys) {
+    const group = await loadClaimsByKey(db, key);
+    // A snapshot erased while its send was unconfirmed: that email is not sent again.
+    const erased = group.filter((c) => c.snapshot === null);
+    if (erased.length > 0) {
+      const reason = "erased while its send was unconfirmed; not sent again";
+      await endClaims(db, { skipped: [], failed: erased.map((c) => ({ ticketId: c.ticketId, reason })) }, now);
+      report.failed += erased.length;
+    }
+    const emails = group.flatMap((c) => (c.snapshot ? [{ ticketId: c.ticketId, snapshot: c.snapshot }] : []));
+    if (emails.length > 0) requests.push({ key, replay: true, emails });
+  }
+  const linkExp = expiryFrom(new Date(now), settings.linkTtlDays);
+  for (let i = 0; i < plan.fresh.length; i += mailer.batchSize) {
+    const batch = plan.fresh.slice(i, i + mailer.batchSize);
+    requests.push({
+      key: await newRequestKey(batch.map((c) => c.ticketId), now),
+      replay: false,
+      emails: batch.map((c) => ({ ticketId: c.ticketId, snapshot: snapshotOf(c, linkExp) })),
+    });
+  }
+
+  // Send and settle
+  const waits = new Map<number, number>();
+  let stopAfterMs: number | undefined;
+  for (const request of requests) {
+    if (stopAfterMs !== undefined) {
+      for (const e of request.emails) waits.set(e.ticketId, stopAfterMs);
       continue;
     }
-    if (row.candidate_status !== "solved" && row.candidate_status !== "closed") {
-      skips.push({
-        ticketId,
-        reason: `ticket was reopened (${row.candidate_status ?? "unknown"}) before the survey was sent`,
-      });
-    } else if (row.suppressed === 1) {
-      skips.push({ ticketId, reason: "unsubscribed" });
-    } else if (!row.requester_email) {
-      skips.push({ ticketId, reason: "requester has no email address" });
-    } else {
-      fresh.push(row);
+    if (request.replay) await countReplay(db, request.key);
+    else await startSending(db, request.emails, { sendKey: request.key, provider: mailer.name }, now);
+    const emails = await Promise.all(request.emails.map((e) => buildEmail(e.ticketId, e.snapshot, settings)));
+    const outcomes = await mailer.send(emails, request.key);
+    if (!outcomes.every((o) => o.kind === "retry" && o.notSent)) report.providerRequests++;
+    const settlement = settlementOf(request, outcomes, Date.now());
+    await settleSends(db, settlement, Date.now());
+    report.sent += settlement.sent.length;
+    report.failed += settlement.failed.length;
+    for (const o of [...outcomes.entries()]) {
+      if (o[1].kind === "retry") waits.set(request.emails[o[0]]!.ticketId, o[1].afterMs);
     }
+    const refusal = outcomes.find((o) => o.kind === "retry" && !o.maybeDone);
+    if (refusal?.kind === "retry" && outcomes.every((o) => o.kind === "retry" && !o.maybeDone)) stopAfterMs = refusal.afterMs;
   }
-  await markFinal(db, skips, "skipped", now);
-  await markFinal(db, failures, "failed", now);
-  report.skipped += skips.length;
-  report.failed += failures.length;
+  report.waiting = waits.size;
 
-  const settle = async (batch: SendContext[], outcomes: SendOutcome[]) => {
-    const sent: Array<{ ticketId: number; messageId: string }> = [];
-    const permanent: Array<{ ticketId: number; reason: string }> = [];
-    const transient: Array<{ ticketId: number; error: string }> = [];
-    batch.forEach((row, i) => {
-      const outcome = outcomes[i] ?? { kind: "transient", error: "no outcome from the mail provider" };
-      if (outcome.kind === "sent") sent.push({ ticketId: row.ticket_id, messageId: outcome.messageId });
-      else if (outcome.kind === "permanent") permanent.push({ ticketId: row.ticket_id, reason: outcome.error });
-      else {
-        transient.push({ ticketId: row.ticket_id, error: outcome.error });
-        retry.set(row.ticket_id, outcome.retryAfterSeconds);
-      }
-    });
-    await markSent(db, sent, now);
-    await markFinal(db, permanent, "failed", now);
-    if (transient.length > 0)
-      await recordSendError(
-        db,
-        transient.map((t) => t.ticketId),
-        transient[0]!.error,
-      );
-    report.sent += sent.length;
-    report.failed += permanent.length;
-  };
-
-  // In ticket order, the order a replay rebuilds: a replayed request must be the same request.
-  fresh.sort((a, b) => a.ticket_id - b.ticket_id);
-  for (let i = 0; i < fresh.length; i += mailer.batchSize) {
-    const batch = fresh.slice(i, i + mailer.batchSize);
-    const key = await sendKeyFor(
-      batch.map((r) => r.ticket_id),
-      mailer.batchSize,
-    );
-    const linkExp = expiryFrom(new Date(now), settings.linkTtlDays);
-    await markSending(
-      db,
-      batch.map((r) => r.ticket_id),
-      { linkExp, sendKey: key, provider: mailer.name },
-      now,
-    );
-    const emails = await Promise.all(batch.map((r) => buildEmail(r, r.link_exp ?? linkExp, settings)));
-    report.providerRequests++;
-    await settle(batch, await mailer.send(emails, key));
-  }
-
-  for (const key of replayKeys) {
-    const group = [...(await loadSends(db, await loadSendsByKey(db, key))).values()].sort(
-      (a, b) => a.ticket_id - b.ticket_id,
-    );
-    const linkExp = expiryFrom(new Date(now), settings.linkTtlDays); // only for a row that somehow has none yet
-    const emails = await Promise.all(group.map((r) => buildEmail(r, r.link_exp ?? linkExp, settings)));
-    await markSending(
-      db,
-      group.map((r) => r.ticket_id),
-      { linkExp, sendKey: key, provider: mailer.name },
-      now,
-    );
-    report.providerRequests++;
-    await settle(group, await mailer.send(emails, key));
-  }
-
-  // A message is done when none of its tickets needs another try; otherwise the Queue brings it back
-  // (its finished tickets are then passed over).
+  // Acknowledge
   for (const m of messages) {
-    const waits = m.ticketIds.filter((id) => retry.has(id));
-    if (waits.length === 0) {
+    const pending = m.ticketIds.filter((id) => waits.has(id));
+    if (pending.length === 0) {
       m.ack();
       report.acked++;
     } else {
-      const retryAfter = Math.max(0, ...waits.map((id) => retry.get(id) ?? 0));
-      m.retry({ delaySeconds: retryDelaySeconds(m.attempts, retryAfter || undefined) });
+      m.retry({ delaySeconds: queueDelaySeconds(Math.max(...pending.map((id) => waits.get(id)!))) });
       report.retried++;
     }
   }

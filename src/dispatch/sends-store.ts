@@ -1,3 +1,4 @@
+import { jsonChunks } from "../lib/json-chunks";
 import type { CandidateRow } from "./candidates-store";
 
 export type SendStatus = "claimed" | "sending" | "sent" | "failed" | "skipped";
@@ -61,17 +62,16 @@ export interface SkipDecision {
 /** Records skips; a ticket already claimed or sent keeps that state. */
 export async function recordSkips(db: D1Database, skips: SkipDecision[], now: number): Promise<void> {
   if (skips.length === 0) return;
-  await db
-    .prepare(
+  const rows = skips.map((s) => ({ t: s.ticketId, r: s.reason, h: s.emailHash, u: s.ticketUpdatedAt }));
+  const statement = db.prepare(
       `INSERT INTO survey_sends (ticket_id, status, reason, email_hash, decided_at, ticket_updated_at)
        SELECT j.value ->> 't', 'skipped', j.value ->> 'r', j.value ->> 'h', ?2, j.value ->> 'u'
        FROM json_each(?1) AS j WHERE true
        ON CONFLICT (ticket_id) DO UPDATE SET reason = excluded.reason, decided_at = excluded.decided_at,
          ticket_updated_at = excluded.ticket_updated_at, email_hash = excluded.email_hash
        WHERE survey_sends.status = 'skipped'`,
-    )
-    .bind(JSON.stringify(skips.map((s) => ({ t: s.ticketId, r: s.reason, h: s.emailHash, u: s.ticketUpdatedAt }))), now)
-    .run();
+  );
+  await db.batch(jsonChunks(rows).map((json) => statement.bind(json, now)));
 }
 
 /**
@@ -84,8 +84,8 @@ export async function claimTickets(
   now: number,
 ): Promise<number[]> {
   if (claims.length === 0) return [];
-  const { results } = await db
-    .prepare(
+  const rows = claims.map((c) => ({ t: c.ticketId, h: c.emailHash, u: c.ticketUpdatedAt }));
+  const statement = db.prepare(
       `INSERT INTO survey_sends (ticket_id, status, email_hash, decided_at, ticket_updated_at, enqueued_at)
        SELECT j.value ->> 't', 'claimed', j.value ->> 'h', ?2, j.value ->> 'u', ?2
        FROM json_each(?1) AS j WHERE true
@@ -93,10 +93,9 @@ export async function claimTickets(
          ticket_updated_at = excluded.ticket_updated_at, email_hash = excluded.email_hash, enqueued_at = excluded.enqueued_at
        WHERE survey_sends.status = 'skipped'
        RETURNING ticket_id`,
-    )
-    .bind(JSON.stringify(claims.map((c) => ({ t: c.ticketId, h: c.emailHash, u: c.ticketUpdatedAt }))), now)
-    .all<{ ticket_id: number }>();
-  return results.map((r) => r.ticket_id);
+  );
+  const results = await db.batch<{ ticket_id: number }>(jsonChunks(rows).map((json) => statement.bind(json, now)));
+  return results.flatMap((r) => r.results.map((row) => row.ticket_id));
 }
 
 /**
@@ -108,7 +107,8 @@ export async function reclaimStale(db: D1Database, now: number, olderThanMs: num
     .prepare(
       `UPDATE survey_sends SET enqueued_at = ?1
        WHERE ticket_id IN (SELECT ticket_id FROM survey_sends
-         WHERE status IN ('claimed', 'sending') AND enqueued_at < ?2 ORDER BY enqueued_at LIMIT ?3)
+         WHERE status IN ('claimed', 'sending') AND enqueued_at < ?2 AND COALESCE(retry_at, 0) <= ?1
+         ORDER BY enqueued_at LIMIT ?3)
        RETURNING ticket_id`,
     )
     .bind(now, now - olderThanMs, limit)
@@ -116,7 +116,45 @@ export async function reclaimStale(db: D1Database, now: number, olderThanMs: num
   return results.map((r) => r.ticket_id);
 }
 
-export interface SendContext extends SendRow {
+/** What an email is built from, fixed at its first attempt so a replay sends the very same bytes. */
+export interface EmailSnapshot {
+  to: string;
+  name: string | null;
+  team: string | null;
+  distinctId: string;
+  linkExp: number;
+}
+
+/** A claimed ticket as the consumer sees it: its send state, and the ticket as the sync now knows it. */
+export interface SendClaim {
+  ticketId: number;
+  status: SendStatus;
+  sendKey: string | null;
+  sendStartedAt: number | null;
+  /** Set while a send's outcome is unknown ('sending'). */
+  snapshot: EmailSnapshot | null;
+  ticket: {
+    status: string | null;
+    email: string | null;
+    name: string | null;
+    externalId: string | null;
+    requesterId: number | null;
+    groupName: string | null;
+  };
+  /** The ticket's address (as claimed, or as now synced) asked for no more surveys. */
+  suppressed: boolean;
+}
+
+interface ClaimRow {
+  ticket_id: number;
+  status: SendStatus;
+  send_key: string | null;
+  send_started_at: number | null;
+  to_address: string | null;
+  to_name: string | null;
+  team: string | null;
+  distinct_id: string | null;
+  link_exp: number | null;
   candidate_status: string | null;
   requester_email: string | null;
   requester_name: string | null;
@@ -126,89 +164,179 @@ export interface SendContext extends SendRow {
   suppressed: number;
 }
 
-export async function loadSends(db: D1Database, ticketIds: number[]): Promise<Map<number, SendContext>> {
+function toClaim(r: ClaimRow): SendClaim {
+  return {
+    ticketId: r.ticket_id,
+    status: r.status,
+    sendKey: r.send_key,
+    sendStartedAt: r.send_started_at,
+    snapshot:
+      r.to_address !== null && r.distinct_id !== null && r.link_exp !== null
+        ? { to: r.to_address, name: r.to_name, team: r.team, distinctId: r.distinct_id, linkExp: r.link_exp }
+        : null,
+    ticket: {
+      status: r.candidate_status,
+      email: r.requester_email,
+      name: r.requester_name,
+      externalId: r.requester_external_id,
+      requesterId: r.requester_id,
+      groupName: r.group_name,
+    },
+    suppressed: r.suppressed === 1,
+  };
+}
+
+const CLAIM_COLUMNS = `s.ticket_id, s.status, s.send_key, s.send_started_at, s.to_address, s.to_name, s.team, s.distinct_id,
+  s.link_exp, c.status AS candidate_status, c.requester_email, c.requester_name, c.requester_external_id,
+  c.requester_id, c.group_name,
+  EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash IN (s.email_hash, c.email_hash)) AS suppressed`;
+
+export async function loadClaims(db: D1Database, ticketIds: number[]): Promise<Map<number, SendClaim>> {
   if (ticketIds.length === 0) return new Map();
   const { results } = await db
     .prepare(
-      `SELECT s.*, c.status AS candidate_status, c.requester_email, c.requester_name, c.requester_external_id,
-         c.requester_id, c.group_name,
-         EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = s.email_hash) AS suppressed
+      `SELECT ${CLAIM_COLUMNS}
        FROM survey_sends s LEFT JOIN candidates c ON c.ticket_id = s.ticket_id
        WHERE s.ticket_id IN (SELECT value FROM json_each(?1))`,
     )
     .bind(JSON.stringify(ticketIds))
-    .all<SendContext>();
-  return new Map(results.map((r) => [r.ticket_id, r]));
+    .all<ClaimRow>();
+  return new Map(results.map((r) => [r.ticket_id, toClaim(r)]));
 }
 
-/** Every ticket sent in one provider request (so an interrupted request can be replayed whole). */
-export async function loadSendsByKey(db: D1Database, sendKey: string): Promise<number[]> {
+/** Every ticket of one provider request whose outcome is unknown, in ticket order (the request's order). */
+export async function loadClaimsByKey(db: D1Database, sendKey: string): Promise<SendClaim[]> {
   const { results } = await db
-    .prepare(`SELECT ticket_id FROM survey_sends WHERE send_key = ?1 AND status = 'sending' ORDER BY ticket_id`)
+    .prepare(
+      `SELECT ${CLAIM_COLUMNS}
+       FROM survey_sends s LEFT JOIN candidates c ON c.ticket_id = s.ticket_id
+       WHERE s.send_key = ?1 AND s.status = 'sending' ORDER BY s.ticket_id`,
+    )
     .bind(sendKey)
-    .all<{ ticket_id: number }>();
-  return results.map((r) => r.ticket_id);
+    .all<ClaimRow>();
+  return results.map(toClaim);
 }
 
 // The UPDATEs below must look rows up by primary key, one per ticket in the JSON. In
 // `UPDATE … FROM json_each`, the unary `+` on `status` keeps SQLite from scanning the status index
 // (every claimed row) with the JSON as the inner loop: a batch would read thousands of rows.
 
-export async function markSending(
+/**
+ * Marks claims `sending` under a new request key, with what their emails are built from. From here
+ * until settled, the outcome is unknown: only the very same request may be sent again.
+ */
+export async function startSending(
   db: D1Database,
-  ticketIds: number[],
-  attempt: { linkExp: number; sendKey: string; provider: string },
+  emails: Array<{ ticketId: number; snapshot: EmailSnapshot }>,
+  attempt: { sendKey: string; provider: string },
   now: number,
 ): Promise<void> {
-  if (ticketIds.length === 0) return;
+  if (emails.length === 0) return;
+  const rows = emails.map((e) => ({
+    t: e.ticketId,
+    a: e.snapshot.to,
+    n: e.snapshot.name,
+    g: e.snapshot.team,
+    d: e.snapshot.distinctId,
+    x: e.snapshot.linkExp,
+  }));
   await db
     .prepare(
-      `UPDATE survey_sends SET status = 'sending', link_exp = COALESCE(link_exp, ?2), send_key = ?3,
-         attempts = attempts + 1, provider = ?4, enqueued_at = ?5
-       WHERE ticket_id IN (SELECT value FROM json_each(?1)) AND +status IN ('claimed', 'sending')`,
-    )
-    .bind(JSON.stringify(ticketIds), attempt.linkExp, attempt.sendKey, attempt.provider, now)
-    .run();
-}
-
-export async function markSent(
-  db: D1Database,
-  sent: Array<{ ticketId: number; messageId: string }>,
-  now: number,
-): Promise<void> {
-  if (sent.length === 0) return;
-  await db
-    .prepare(
-      `UPDATE survey_sends SET status = 'sent', sent_at = ?2, last_error = NULL, provider_message_id = j.value ->> 'm'
+      `UPDATE survey_sends SET status = 'sending', send_key = ?2, provider = ?3, send_started_at = ?4, enqueued_at = ?4,
+         attempts = attempts + 1, retry_at = NULL, to_address = j.value ->> 'a', to_name = j.value ->> 'n',
+         team = j.value ->> 'g', distinct_id = j.value ->> 'd', link_exp = j.value ->> 'x'
        FROM json_each(?1) AS j
-       WHERE survey_sends.ticket_id = j.value ->> 't' AND +survey_sends.status IN ('claimed', 'sending')`,
+       WHERE survey_sends.ticket_id = j.value ->> 't' AND +survey_sends.status = 'claimed'`,
     )
-    .bind(JSON.stringify(sent.map((s) => ({ t: s.ticketId, m: s.messageId }))), now)
+    .bind(JSON.stringify(rows), attempt.sendKey, attempt.provider, now)
     .run();
 }
 
-/** Ends a ticket's dispatch: `failed` (it was meant to be sent) or `skipped` (re-checked and not eligible). */
-export async function markFinal(
+/** How a provider request came out for each of its tickets. */
+export interface Settlement {
+  sent: Array<{ ticketId: number; messageId: string }>;
+  failed: Array<{ ticketId: number; reason: string }>;
+  /** Definitely not sent: back to `claimed`, rebuilt under a new key after `retryAt`. */
+  notSent: Array<{ ticketId: number; error: string; retryAt: number }>;
+  /** Outcome unknown: stays `sending` with its key and snapshot, replayed as is after `retryAt`. */
+  unknown: Array<{ ticketId: number; error: string; retryAt: number }>;
+}
+
+/**
+ * Records a request's outcomes in one batch. A sent or failed email keeps its snapshot (what it was
+ * sent to, as the candidate row also keeps it; erasure clears both); one sent back to `claimed` loses
+ * it, since it will be rebuilt from the ticket as it is then.
+ */
+export async function settleSends(db: D1Database, s: Settlement, now: number): Promise<void> {
+  const statements: D1PreparedStatement[] = [];
+  const clearSnapshot = `to_address = NULL, to_name = NULL, team = NULL, distinct_id = NULL`;
+  if (s.sent.length > 0)
+    statements.push(
+      db
+        .prepare(
+          `UPDATE survey_sends SET status = 'sent', sent_at = ?2, last_error = NULL, retry_at = NULL,
+             provider_message_id = j.value ->> 'm'
+           FROM json_each(?1) AS j
+           WHERE survey_sends.ticket_id = j.value ->> 't' AND +survey_sends.status IN ('claimed', 'sending')`,
+        )
+        .bind(JSON.stringify(s.sent.map((x) => ({ t: x.ticketId, m: x.messageId }))), now),
+    );
+  if (s.failed.length > 0) statements.push(finalStatement(db, s.failed, "failed", now));
+  if (s.notSent.length > 0)
+    statements.push(
+      db
+        .prepare(
+          `UPDATE survey_sends SET status = 'claimed', send_key = NULL, send_started_at = NULL,
+             last_error = j.value ->> 'e', retry_at = j.value ->> 'r', ${clearSnapshot}
+           FROM json_each(?1) AS j
+           WHERE survey_sends.ticket_id = j.value ->> 't' AND +survey_sends.status IN ('claimed', 'sending')`,
+        )
+        .bind(JSON.stringify(s.notSent.map((x) => ({ t: x.ticketId, e: x.error.slice(0, 500), r: x.retryAt })))),
+    );
+  if (s.unknown.length > 0)
+    statements.push(
+      db
+        .prepare(
+          `UPDATE survey_sends SET last_error = j.value ->> 'e', retry_at = j.value ->> 'r'
+           FROM json_each(?1) AS j
+           WHERE survey_sends.ticket_id = j.value ->> 't' AND +survey_sends.status = 'sending'`,
+        )
+        .bind(JSON.stringify(s.unknown.map((x) => ({ t: x.ticketId, e: x.error.slice(0, 500), r: x.retryAt })))),
+    );
+  if (statements.length > 0) await db.batch(statements);
+}
+
+function finalStatement(
   db: D1Database,
   rows: Array<{ ticketId: number; reason: string }>,
   status: "failed" | "skipped",
   now: number,
-): Promise<void> {
-  if (rows.length === 0) return;
-  await db
+): D1PreparedStatement {
+  return db
     .prepare(
-      `UPDATE survey_sends SET status = ?2, decided_at = ?3, reason = j.value ->> 'r'
+      `UPDATE survey_sends SET status = ?2, decided_at = ?3, reason = j.value ->> 'r', retry_at = NULL
        FROM json_each(?1) AS j
        WHERE survey_sends.ticket_id = j.value ->> 't' AND +survey_sends.status IN ('claimed', 'sending')`,
     )
-    .bind(JSON.stringify(rows.map((r) => ({ t: r.ticketId, r: r.reason }))), status, now)
+    .bind(JSON.stringify(rows.map((r) => ({ t: r.ticketId, r: r.reason.slice(0, 500) }))), status, now);
+}
+
+/** Counts a replay as an attempt of each of its tickets. */
+export async function countReplay(db: D1Database, sendKey: string): Promise<void> {
+  await db
+    .prepare(`UPDATE survey_sends SET attempts = attempts + 1 WHERE send_key = ?1 AND status = 'sending'`)
+    .bind(sendKey)
     .run();
 }
 
-export async function recordSendError(db: D1Database, ticketIds: number[], error: string): Promise<void> {
-  if (ticketIds.length === 0) return;
-  await db
-    .prepare(`UPDATE survey_sends SET last_error = ?2 WHERE ticket_id IN (SELECT value FROM json_each(?1))`)
-    .bind(JSON.stringify(ticketIds), error.slice(0, 500))
-    .run();
+/** Ends claims that will not be sent: `failed` (meant to be sent) or `skipped` (re-checked, not eligible). */
+export async function endClaims(
+  db: D1Database,
+  verdicts: { skipped: Array<{ ticketId: number; reason: string }>; failed: Array<{ ticketId: number; reason: string }> },
+  now: number,
+): Promise<void> {
+  const statements: D1PreparedStatement[] = [];
+  if (verdicts.skipped.length > 0) statements.push(finalStatement(db, verdicts.skipped, "skipped", now));
+  if (verdicts.failed.length > 0) statements.push(finalStatement(db, verdicts.failed, "failed", now));
+  if (statements.length > 0) await db.batch(statements);
 }

@@ -1,13 +1,15 @@
 import { emailHash } from "../lib/email-address";
 import { DAY_MS } from "../lib/time";
-import { readCursor, savePage, type CandidateInput } from "./candidates-store";
-import { fetchExportPage, type ExportPage, type ExportPosition, type ZendeskAccess } from "./zendesk";
+import { readCursor, recordSyncState, savePage, type CandidateInput } from "./candidates-store";
+import { fetchExportPage, type ExportPage, type ExportPosition, type ZendeskAccess } from "../services/zendesk";
 
 export interface SyncOptions {
   now: number;
   lookbackDays: number;
   /** The run stops starting new requests after this time (ms since epoch) and resumes next run. */
   deadline: number;
+  /** The account's export quota (ZENDESK_EXPORT_REQUESTS_PER_MINUTE): requests are paced to it. */
+  requestsPerMinute: number;
   fetcher: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -20,10 +22,11 @@ export interface SyncReport {
   rateLimited: number;
   errors: string[];
   endOfStream: boolean;
+  /** Why the run stopped before the end of the stream, if it did. */
+  stopped?: string;
 }
 
 const TRANSIENT_ATTEMPTS = 3;
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Turns a page of the export into candidate rows (pure apart from hashing). */
 export async function candidatesFromPage(page: ExportPage): Promise<CandidateInput[]> {
@@ -52,12 +55,13 @@ export async function candidatesFromPage(page: ExportPage): Promise<CandidateInp
 
 /**
  * Reads Zendesk's incremental ticket export from where the last run stopped (the first run starts
- * `lookbackDays` back) until the end of the stream or the run's deadline. 429s wait for Retry-After
- * when that fits before the deadline; 5xx and network errors are retried with back-off, then left
- * for the next run.
+ * `lookbackDays` back) until the end of the stream or the run's deadline, at most the account's
+ * export quota: every request takes a slot of the account's schedule (shared with every other
+ * invocation), and a 429 pushes the schedule past its Retry-After. 5xx and network errors are tried
+ * three times, then left for the next run. A 403 means the token's user is not an admin: recorded
+ * for /admin/dispatch, and the run stops.
  */
 export async function syncTickets(db: D1Database, access: ZendeskAccess, options: SyncOptions): Promise<SyncReport> {
-  const sleep = options.sleep ?? realSleep;
   const report: SyncReport = {
     pages: 0,
     tickets: 0,
@@ -73,38 +77,69 @@ export async function syncTickets(db: D1Database, access: ZendeskAccess, options
     : { startTime: Math.floor((options.now - options.lookbackDays * DAY_MS) / 1000) };
   let transientFailures = 0;
 
-  while (Date.now() < options.deadline) {
-    report.requests++;
-    const result = await fetchExportPage(access, position, options.fetcher);
-    if (!result.ok) {
-      if (result.kind === "rate-limited") {
+  for (;;) {
+    const maxWaitMs = options.deadline - Date.now();
+    if (maxWaitMs <= 0) {
+      report.stopped = "the run's time for Zendesk was used up; the next run resumes from the cursor";
+      break;
+    }
+    const result = await fetchExportPage(access, position, {
+      db,
+      fetcher: options.fetcher,
+      sleep: options.sleep,
+      requestsPerMinute: options.requestsPerMinute,
+      maxWaitMs,
+      attempt: transientFailures + 1,
+    });
+    if (result.kind !== "retry" || !result.notSent) report.requests++;
+    if (result.kind === "failed") {
+      report.errors.push(result.reason);
+      report.stopped = result.reason;
+      console.warn(`zendesk sync: ${result.reason}`);
+      await recordSyncState(db, access.baseUrl, result.code === "forbidden" ? "forbidden" : "error", result.reason, Date.now());
+      break;
+    }
+    if (result.kind === "retry") {
+      if (result.notSent) {
+        report.stopped = `${result.reason}; next request in ${Math.ceil(result.afterMs / 1000)} s, the next run resumes from the cursor`;
+        await recordSyncState(db, access.baseUrl, "throttled", report.stopped, Date.now());
+        break;
+      }
+      if (/ 429\b/.test(result.reason)) {
+        // The schedule now waits out the Retry-After; the next request's slot comes after it.
         report.rateLimited++;
-        if (Date.now() + result.retryAfterMs >= options.deadline) {
-          console.warn(`zendesk sync: rate limited for ${result.retryAfterMs} ms; resuming next run`);
-          break;
-        }
-        await sleep(result.retryAfterMs);
+        await recordSyncState(db, access.baseUrl, "throttled", result.reason, Date.now());
         continue;
       }
-      report.errors.push(result.message);
-      console.warn(`zendesk sync: ${result.message}`);
-      if (result.kind === "permanent" || ++transientFailures >= TRANSIENT_ATTEMPTS) break;
-      const backoff = 1000 * 2 ** (transientFailures - 1);
-      if (Date.now() + backoff >= options.deadline) break;
-      await sleep(backoff);
+      report.errors.push(result.reason);
+      console.warn(`zendesk sync: ${result.reason}`);
+      if (++transientFailures >= TRANSIENT_ATTEMPTS || Date.now() + 1000 * 2 ** (transientFailures - 1) >= options.deadline) {
+        report.stopped = `${result.reason}; the next run tries again`;
+        await recordSyncState(db, access.baseUrl, "error", result.reason, Date.now());
+        break;
+      }
+      // Seconds within a run (1, 2 s); a Retry-After, if the service gave one, already holds the schedule.
+      await (options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms))))(1000 * 2 ** (transientFailures - 1));
       continue;
     }
     transientFailures = 0;
     const page = result.value;
-    await savePage(db, access.baseUrl, await candidatesFromPage(page), page.afterCursor, Date.now());
+    const newest = page.tickets.reduce((max, t) => Math.max(max, Date.parse(t.updated_at)), 0) || null;
+    const endOfStream = page.endOfStream || !page.afterCursor;
+    await savePage(db, access.baseUrl, await candidatesFromPage(page), {
+      afterCursor: page.afterCursor,
+      newestChange: newest,
+      state: endOfStream ? "up to date" : "reading",
+      now: Date.now(),
+    });
     report.pages++;
     report.tickets += page.tickets.length;
     report.malformed += page.malformed;
-    if (page.endOfStream || !page.afterCursor) {
+    if (endOfStream) {
       report.endOfStream = true;
       break;
     }
-    position = { cursor: page.afterCursor };
+    position = { cursor: page.afterCursor! };
   }
   if (report.malformed > 0)
     console.warn(`zendesk sync: left out ${report.malformed} entries that did not match Zendesk's documented shape`);

@@ -1,7 +1,7 @@
 import type { Settings } from "../config";
-import type { Mailer } from "../dispatch/mailers";
+import type { Mailer } from "../services/mail";
 import { uuidFromName } from "../lib/ids";
-import { captureToPostHog } from "../lib/posthog";
+import { captureToPostHog } from "../services/posthog-capture";
 import { previousMonth, type MonthlyReport } from "./report";
 import { renderReportEmail } from "./report-email";
 import {
@@ -44,14 +44,14 @@ export async function deliverReport(
         [{ ...email, headers: {}, to: settings.donation.reportTo, from: settings.mail.from, idempotencyKey: key }],
         key,
       );
-    const error = result?.kind === "sent" ? null : (result?.error ?? "no outcome from the mail provider");
+    const error = result?.kind === "done" ? null : (result?.reason ?? "no outcome from the mail provider");
     await markReportEmailed(db, report.month, now, error);
     outcome.emailed = error === null;
     if (error) outcome.error = error;
   }
   if (owed.event && settings.posthog.apiKey) {
-    const failure = await captureToPostHog(
-      { apiKey: settings.posthog.apiKey, host: settings.posthog.host, fetch: deps.fetcher },
+    const captured = await captureToPostHog(
+      { apiKey: settings.posthog.apiKey, host: settings.posthog.host, fetch: deps.fetcher, db },
       {
         distinctId: "hedgehog-csat",
         event: "hedgehog donation report",
@@ -80,8 +80,8 @@ export async function deliverReport(
         },
       },
     );
-    if (failure === null) await markReportCaptured(db, report.month, now);
-    outcome.captured = failure === null;
+    if (captured.kind === "done") await markReportCaptured(db, report.month, now);
+    outcome.captured = captured.kind === "done";
   }
   return outcome;
 }

@@ -1,6 +1,6 @@
 import type { Settings } from "../config";
 import { uuidFromName } from "../lib/ids";
-import { CAPTURE_BATCH_SIZE, captureToPostHog } from "../lib/posthog";
+import { CAPTURE_BATCH_SIZE, captureToPostHog } from "../services/posthog-capture";
 import { buildSurveySentEvent, buildSurveyShownEvent, captureBackoffMs, type CaptureEvent } from "./posthog-event";
 import { claimPendingCaptures, markCaptured, markCaptureFailed, type ResponseRow } from "./responses-store";
 
@@ -50,9 +50,9 @@ export async function deliverPendingResponses(
   settings: Settings,
   db: D1Database,
   now: number,
-  ticketId?: number,
-  fetcher?: typeof fetch,
+  options: { ticketId?: number; fetcher?: typeof fetch } = {},
 ): Promise<DeliveryReport> {
+  const { ticketId, fetcher } = options;
   const report: DeliveryReport = { delivered: 0, failed: 0, skipped: 0 };
   const rows = await claimPendingCaptures(db, now, CAPTURE_BATCH_LIMIT, LEASE_MS, ticketId);
   if (rows.length === 0) return report;
@@ -76,18 +76,23 @@ export async function deliverPendingResponses(
   const sendable = rows.filter((r): r is ResponseRow & { distinct_id: string } => r.distinct_id !== null);
   if (sendable.length === 0) return report;
 
-  const failure = await captureToPostHog(
-    { apiKey, host: settings.posthog.host, fetch: fetcher },
+  const outcome = await captureToPostHog(
+    { apiKey, host: settings.posthog.host, fetch: fetcher, db, attempt: 1 + Math.min(...sendable.map((r) => r.capture_attempts)) },
     await Promise.all(sendable.map((row) => eventFor(settings, row))),
   );
+  // An answer is never dropped: a refusal (a wrong key, a malformed event) waits like an outage,
+  // with the longer of PostHog's Retry-After and our back-off, and the log says why.
   for (const row of sendable) {
-    if (failure === null) await markCaptured(db, row.ticket_id, row.version, now);
-    else await markCaptureFailed(db, row.ticket_id, now + captureBackoffMs(row.capture_attempts), failure);
+    if (outcome.kind === "done") await markCaptured(db, row.ticket_id, row.version, now);
+    else {
+      const waitMs = Math.max(outcome.kind === "retry" ? outcome.afterMs : 0, captureBackoffMs(row.capture_attempts));
+      await markCaptureFailed(db, row.ticket_id, now + waitMs, outcome.reason);
+    }
   }
-  if (failure === null) report.delivered = sendable.length;
+  if (outcome.kind === "done") report.delivered = sendable.length;
   else {
     report.failed = sendable.length;
-    console.warn(`posthog: ${sendable.length} answers not accepted (will retry): ${failure}`);
+    console.warn(`posthog: ${sendable.length} answers not accepted (will retry): ${outcome.reason}`);
   }
   return report;
 }
@@ -95,14 +100,16 @@ export async function deliverPendingResponses(
 /** Best effort: a lost impression costs nothing, a lost answer would. */
 export async function captureSurveyShown(
   settings: Settings,
+  db: D1Database,
   view: { ticketId: number; distinctId: string; team: string; shownAt: number },
 ): Promise<void> {
   const apiKey = settings.posthog.apiKey;
   if (!apiKey) return;
   const uuid = await uuidFromName(`hedgehog-csat:survey-shown:${settings.posthog.surveyId}:${view.ticketId}`);
-  const failure = await captureToPostHog(
-    { apiKey, host: settings.posthog.host },
+  const outcome = await captureToPostHog(
+    { apiKey, host: settings.posthog.host, db },
     buildSurveyShownEvent(view, settings.posthog, uuid),
   );
-  if (failure !== null) console.warn(`posthog: survey shown for ticket ${view.ticketId} not accepted: ${failure}`);
+  if (outcome.kind !== "done")
+    console.warn(`posthog: survey shown for ticket ${view.ticketId} not accepted: ${outcome.reason}`);
 }

@@ -104,7 +104,7 @@ surveyRoutes.post("/shown", ...formGuards, async (c) => {
   const now = Date.now();
   if (await recordImpression(c.env.DB, link.ticketId, now)) {
     const view = { ticketId: link.ticketId, distinctId: link.distinctId, team: link.team, shownAt: now };
-    c.executionCtx.waitUntil(captureSurveyShown(settingsOf(c.env), view));
+    c.executionCtx.waitUntil(captureSurveyShown(settingsOf(c.env), c.env.DB, view));
   }
   return c.body(null, 204);
 });
@@ -153,10 +153,13 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
     },
     now,
   );
-  if (outcome.changed) c.executionCtx.waitUntil(raiseLowRatingAlert(c.env.DB, c.env.DISPATCH, outcome.row, now));
+  if (outcome.changed) {
+    const { ticket_id: ticketId, version, rating, comment } = outcome.row;
+    c.executionCtx.waitUntil(raiseLowRatingAlert(c.env.DB, c.env.DISPATCH, { ticketId, version, rating, comment }, now));
+  }
   // Without a PostHog key the answer simply stays pending; the cron says so in its log.
   if (outcome.changed && settings.posthog.apiKey) {
-    c.executionCtx.waitUntil(deliverPendingResponses(settings, c.env.DB, now, link.ticketId));
+    c.executionCtx.waitUntil(deliverPendingResponses(settings, c.env.DB, now, { ticketId: link.ticketId }));
   }
   setCookie(c, answeredCookie(link.ticketId), "1", {
     path: "/",

@@ -1,9 +1,122 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
-import type { RecordedRequest, Reply, Route, ScriptedReply } from "./types";
+import type { PacingStats, RecordedRequest, Reply, Route, ScriptedReply } from "./types";
 
 export type { RecordedRequest, Reply, Route, ScriptedReply } from "./types";
+
+/** Whole seconds a client must wait for `ms` to pass, as a Retry-After header says it: at least 1. */
+export const retryAfterSeconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
+
+/**
+ * A sliding-window limit: at most `limit` counted requests in any `windowMs`. Only what the caller
+ * counts is kept (the fakes count the requests they did not refuse with a 429).
+ */
+export class SlidingWindow {
+  private hits: number[] = [];
+  constructor(
+    public limit: number,
+    readonly windowMs: number,
+  ) {}
+
+  used(now = Date.now()): number {
+    while (this.hits.length > 0 && this.hits[0]! <= now - this.windowMs) this.hits.shift();
+    return this.hits.length;
+  }
+
+  /** Milliseconds until one more request fits (0: it fits now). */
+  waitMs(now = Date.now()): number {
+    const used = this.used(now);
+    if (used < this.limit) return 0;
+    if (this.limit <= 0) return this.windowMs;
+    return this.hits[used - this.limit]! + this.windowMs - now;
+  }
+
+  /** Milliseconds until the oldest counted request leaves the window (0: none counted). */
+  resetMs(now = Date.now()): number {
+    return this.used(now) === 0 ? 0 : this.hits[0]! + this.windowMs - now;
+  }
+
+  /** Counts `n` requests made at `now` (e.g. quota another integration used just now). */
+  add(now = Date.now(), n = 1): void {
+    for (let i = 0; i < n; i++) this.hits.push(now);
+    this.hits.sort((a, b) => a - b);
+  }
+
+  /** Counts one request if it fits and answers 0; otherwise counts nothing and answers the wait in ms. */
+  take(now = Date.now()): number {
+    const wait = this.waitMs(now);
+    if (wait === 0) this.add(now);
+    return wait;
+  }
+}
+
+function headerValue(headers: Record<string, string> | undefined, name: string): string | undefined {
+  const key = Object.keys(headers ?? {}).find((k) => k.toLowerCase() === name);
+  return key === undefined ? undefined : headers![key];
+}
+
+/**
+ * Watches 429 and 503 answers that carry a Retry-After and counts the requests that come back before
+ * it has passed ("early" requests: a well-behaved client never sends one). A fake names, for every
+ * request, the rate-limit scopes it falls in, broadest first (e.g. `acct`, `acct:export`); a refusal
+ * closes the scope its reply names in `limitScope`, or else the request's endpoint scope (the second
+ * one, or the only one). A request is early when any of its scopes is still closed. Scripted replies
+ * count too, so a test can script a 503 with Retry-After and then see whether the product waited.
+ */
+export class RetryAfterWatch {
+  private closedUntil = new Map<string, number>();
+  private counts = new Map<string, PacingStats>();
+
+  constructor(readonly scopes: (req: RecordedRequest) => string[] | undefined) {}
+
+  private count(scope: string): PacingStats {
+    let c = this.counts.get(scope);
+    if (!c) {
+      c = { requests: 0, rateLimited: 0, earlyRequests: 0 };
+      this.counts.set(scope, c);
+    }
+    return c;
+  }
+
+  arrived(req: RecordedRequest): void {
+    const scopes = this.scopes(req);
+    if (!scopes) return;
+    const early = scopes.some((s) => req.at < (this.closedUntil.get(s) ?? 0));
+    for (const s of scopes) {
+      this.count(s).requests++;
+      if (early) this.count(s).earlyRequests++;
+    }
+  }
+
+  answered(req: RecordedRequest, reply: Reply): void {
+    const scopes = this.scopes(req);
+    if (!scopes || (reply.status !== 429 && reply.status !== 503)) return;
+    for (const s of scopes) this.count(s).rateLimited++;
+    const header = headerValue(reply.headers, "retry-after");
+    if (header === undefined) return;
+    const ms = /^\d+$/.test(header.trim()) ? Number(header) * 1000 : Date.parse(header) - Date.now();
+    if (!Number.isFinite(ms)) return;
+    this.closedUntil.set(reply.limitScope ?? scopes[Math.min(1, scopes.length - 1)]!, Date.now() + ms);
+  }
+
+  /** Counts for one scope, or summed over the scopes a predicate picks (each request counted once per scope). */
+  stats(scope: string | ((scope: string) => boolean)): PacingStats {
+    const total: PacingStats = { requests: 0, rateLimited: 0, earlyRequests: 0 };
+    for (const [s, c] of this.counts) {
+      if (typeof scope === "string" ? s !== scope : !scope(s)) continue;
+      total.requests += c.requests;
+      total.rateLimited += c.rateLimited;
+      total.earlyRequests += c.earlyRequests;
+    }
+    return total;
+  }
+
+  reset(): void {
+    this.closedUntil.clear();
+    this.counts.clear();
+  }
+}
 
 /**
  * A loopback HTTP server that plays an outside service. Every request is recorded. Tests steer it
@@ -41,6 +154,8 @@ export async function startFake(
   route: Route,
   port = 0,
   control?: (path: string, req: RecordedRequest) => Reply | undefined,
+  /** Early-request bookkeeping shared by the fake's route and its scripted replies; reset by `/__fake/reset`. */
+  watch?: RetryAfterWatch,
 ): Promise<FakeServer> {
   const controlRoute = control;
   const requests: RecordedRequest[] = [];
@@ -80,6 +195,7 @@ export async function startFake(
           requests.length = 0;
           unexpected.length = 0;
           script = [];
+          watch?.reset();
           return send(res, { status: 200, body: { ok: true } });
         }
         if (control === "script") {
@@ -92,6 +208,7 @@ export async function startFake(
       }
 
       requests.push(recorded);
+      watch?.arrived(recorded);
       const scripted = script.find(
         (s) =>
           (s.method === undefined || s.method === recorded.method) &&
@@ -101,10 +218,14 @@ export async function startFake(
       if (scripted) {
         scripted.times = (scripted.times ?? 1) - 1;
         if (scripted.times <= 0) script.splice(script.indexOf(scripted), 1);
+        watch?.answered(recorded, scripted);
         return send(res, scripted);
       }
       const reply = await route(recorded);
-      if (reply) return send(res, reply);
+      if (reply) {
+        watch?.answered(recorded, reply);
+        return send(res, reply);
+      }
       unexpected.push(recorded);
       console.error(`[fake ${name}] unexpected request ${recorded.method} ${recorded.path}`);
       return send(res, {

@@ -1,10 +1,73 @@
-import { startFake, type FakeServer, type RecordedRequest } from "./fake-server";
+import { RetryAfterWatch, startFake, type FakeServer, type RecordedRequest, type Reply } from "./fake-server";
 
 /**
  * PostHog's capture API as posthog-node uses it: a gzipped `POST /batch/` with
- * `{api_key, batch: [...], sent_at}`. Answers like PostHog's capture service: 200 `{"status":"Ok"}`,
- * 400 for a malformed body, 401 without an api key.
+ * `{api_key, batch: [...], sent_at}`. Answers like PostHog's capture service (PostHog/posthog
+ * rust/capture/src/api.rs `CaptureError`, token.rs): 200 `{"status":"Ok"}`; errors as plain text,
+ * 400 for a malformed body or event, 401 for a missing or malformed api key, 429/503 for rate limits
+ * and outages.
+ *
+ * Controls: `POST /__fake/posthog/config {"unavailable": {"status": 429|503, "retryAfter"?: "30",
+ * "times"?: N, "body"?: "…"} | null}` makes the next N capture requests (default 1) answer that
+ * (with that Retry-After); `GET /__fake/posthog/stats` gives PacingStats for capture (429 and 503
+ * answers counted as rateLimited, scripted ones too; early = sent before an earlier Retry-After ran out).
  */
+interface Unavailable {
+  status: 429 | 503;
+  retryAfter?: string;
+  times: number;
+  body?: string;
+}
+let unavailable: Unavailable | undefined;
+
+const text = (status: number, body: string): Reply => ({ status, body });
+
+/** rust/capture/src/token.rs validate_token: why an api key is refused, or undefined. */
+function tokenProblem(token: string): string | undefined {
+  const t = token.trim();
+  if (t === "") return "empty";
+  if (t.length > 64) return "too_long";
+  if (!/^[\x00-\x7f]*$/.test(t)) return "not_ascii";
+  if (t.startsWith("phx_")) return "personal_api_key";
+  if (t.includes("\0")) return "null_byte";
+  return undefined;
+}
+
+function capture(req: RecordedRequest): Reply {
+  if (unavailable) {
+    const u = unavailable;
+    if (--u.times <= 0) unavailable = undefined;
+    return {
+      status: u.status,
+      headers: u.retryAfter === undefined ? {} : { "retry-after": u.retryAfter },
+      body: u.body ?? (u.status === 503 ? "transient error, please retry" : "rate limited"),
+    };
+  }
+  const body = req.body as { api_key?: unknown; batch?: unknown } | string;
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    return text(400, "failed to parse request: expected a JSON object");
+  }
+  if (!Array.isArray(body.batch)) return text(400, "failed to parse request: missing field `batch`");
+  if (body.batch.length === 0) return text(400, "request holds no event");
+  if (body.api_key === undefined || body.api_key === null) return text(401, "event submitted without an api_key");
+  if (typeof body.api_key !== "string") return text(400, "failed to parse request: api_key must be a string");
+  const bad = tokenProblem(body.api_key);
+  if (bad) return text(401, `API key is not valid: ${bad}`);
+  for (const event of body.batch as Array<Record<string, unknown>>) {
+    if (typeof event !== "object" || event === null) return text(400, "failed to parse request: invalid event");
+    if (typeof event.event !== "string" || event.event === "")
+      return text(400, "event submitted with an empty event name");
+    if (event.distinct_id === undefined || event.distinct_id === null)
+      return text(400, "event submitted without a distinct_id");
+    if (event.distinct_id === "") return text(400, "event submitted with an empty distinct_id");
+    // Fake-only: real capture makes a uuid when none is given; the product must always send one.
+    if (typeof event.uuid !== "string") return text(400, "failed to parse request: event without a uuid (fake rule)");
+  }
+  return { status: 200, body: { status: "Ok" } };
+}
+
+const watch = new RetryAfterWatch((req) => (req.path === "/batch/" ? ["capture"] : undefined));
+
 export function startFakePostHog(port = 0): Promise<FakeServer> {
   return startFake(
     "posthog",
@@ -34,27 +97,34 @@ export function startFakePostHog(port = 0): Promise<FakeServer> {
         };
       }
       if (req.method !== "POST" || req.path !== "/batch/") return undefined;
-      const body = req.body as { api_key?: unknown; batch?: unknown } | string;
-      if (typeof body !== "object" || body === null || !Array.isArray(body.batch) || body.batch.length === 0) {
-        return {
-          status: 400,
-          body: { type: "validation_error", code: "invalid_payload", detail: "Malformed request data" },
-        };
-      }
-      if (typeof body.api_key !== "string" || body.api_key === "") {
-        return { status: 401, body: { type: "authentication_error", code: "ingest_key_required" } };
-      }
-      for (const event of body.batch as Record<string, unknown>[]) {
-        if (
-          typeof event.event !== "string" ||
-          typeof event.distinct_id !== "string" ||
-          typeof event.uuid !== "string"
-        ) {
-          return { status: 400, body: { type: "validation_error", code: "invalid_event" } };
-        }
-      }
-      return { status: 200, body: { status: "Ok" } };
+      return capture(req);
     },
     port,
+    (path, req) => {
+      if (path === "posthog/stats") return { status: 200, body: watch.stats("capture") };
+      if (path !== "posthog/config" || req.method !== "POST") return undefined;
+      type Asked = Omit<Partial<Unavailable>, "retryAfter"> & { retryAfter?: string | number };
+      const u = (req.body as { unavailable?: Asked | null } | undefined)?.unavailable;
+      if (u === null) {
+        unavailable = undefined;
+        return { status: 200, body: { ok: true } };
+      }
+      if (
+        !u ||
+        (u.status !== 429 && u.status !== 503) ||
+        (u.retryAfter !== undefined && typeof u.retryAfter !== "string" && typeof u.retryAfter !== "number") ||
+        (u.times !== undefined && !(Number.isInteger(u.times) && u.times >= 1)) ||
+        (u.body !== undefined && typeof u.body !== "string")
+      ) {
+        return {
+          status: 400,
+          body: { error: "expected {unavailable: {status: 429|503, retryAfter?, times?, body?} | null}" },
+        };
+      }
+      const retryAfter = u.retryAfter === undefined ? undefined : String(u.retryAfter);
+      unavailable = { status: u.status, retryAfter, times: u.times ?? 1, body: u.body };
+      return { status: 200, body: { ok: true } };
+    },
+    watch,
   );
 }

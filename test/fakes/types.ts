@@ -13,6 +13,11 @@ export interface Reply {
   status: number;
   headers?: Record<string, string>;
   body?: unknown;
+  /**
+   * Not sent: for a 429/503 with Retry-After, the rate-limit scope it closes until then (see
+   * RetryAfterWatch in fake-server.ts). Default: the request's endpoint scope.
+   */
+  limitScope?: string;
 }
 
 export interface ScriptedReply extends Reply {
@@ -48,4 +53,32 @@ export interface SentEmail {
   text: string;
   headers: Record<string, string>;
   idempotencyKey: string;
+}
+
+/** `GET /__fake/zendesk/<account>/stats`. */
+export interface ZendeskStats {
+  /** Export requests that reached the fake (scripted answers included). */
+  exportRequests: number;
+  /** Of those, answered 429. */
+  exportRateLimited: number;
+  /** Requests that arrived before the Retry-After of an earlier 429 of their limit had passed. */
+  earlyRequests: number;
+  updateRequests: number;
+  updateRateLimited: number;
+}
+
+/** `GET /__fake/resend/<account>/stats`. */
+export interface ResendStats {
+  requests: number;
+  rateLimited: number;
+  earlyRequests: number;
+  /** The most requests the team sent within any one second (refused ones included). */
+  maxInOneSecond: number;
+}
+
+/** `GET /__fake/slack/stats?prefix=…` and `GET /__fake/posthog/stats`. */
+export interface PacingStats {
+  requests: number;
+  rateLimited: number;
+  earlyRequests: number;
 }

@@ -1,5 +1,13 @@
-import { startFake, type FakeServer, type RecordedRequest, type Reply } from "./fake-server";
-import type { FakeTicket } from "./types";
+import {
+  RetryAfterWatch,
+  SlidingWindow,
+  retryAfterSeconds,
+  startFake,
+  type FakeServer,
+  type RecordedRequest,
+  type Reply,
+} from "./fake-server";
+import type { FakeTicket, ZendeskStats } from "./types";
 
 export type { FakeTicket } from "./types";
 
@@ -7,26 +15,99 @@ export type { FakeTicket } from "./types";
  * Zendesk's API as the dispatcher uses it: the cursor-based incremental ticket export with
  * sideloaded users, groups and metric sets, and ticket updates. Each test works in its own account
  * under `/t/<account>` (the product's ZENDESK_BASE_URL points there), seeded through
- * `POST /__fake/zendesk/<account>/tickets`.
+ * `POST /__fake/zendesk/<account>/tickets`; every limit below is per account.
+ *
+ * Controls: `POST /__fake/zendesk/<account>/tickets` (FakeTicket[]), `POST …/config` (see Config),
+ * `GET …/notes`, `GET …/stats` (ZendeskStats).
  */
-interface Account {
-  tickets: Map<number, FakeTicket>;
+interface Config {
+  /** Tickets per export page (Zendesk: up to 1000). */
   pageSize: number;
   email: string;
   token: string;
-  /** Ticket ids whose update Zendesk refuses because they are closed. */
-  notes: Array<{ ticketId: number; body: string; public: boolean }>;
+  /** The token's user. Zendesk OpenAPI, IncrementalTicketExportCursor: "Allowed For: Admins". */
+  role: "admin" | "agent";
+  /** developer.zendesk.com "Rate limits" (plan limits): 200 (Team) to 700 (Enterprise) requests a minute. */
+  requestsPerMinute: number;
+  /** developer.zendesk.com "Incremental exports" / "Rate limits": 10 a minute (30 with High Volume). */
+  exportPerMinute: number;
+  /** developer.zendesk.com "Rate limits" (endpoint limits): Update Ticket, 100 requests a minute per account. */
+  updatesPerMinute: number;
+  /** Same page: 30 updates per 10 minutes per user per ticket. */
+  updatesPerTicketPer10Minutes: number;
 }
+
+interface Account extends Config {
+  tickets: Map<number, FakeTicket>;
+  notes: Array<{ ticketId: number; body: string; public: boolean }>;
+  comments: Map<number, number>;
+  general: SlidingWindow;
+  exports: SlidingWindow;
+  updates: SlidingWindow;
+  /** Per `${user}:${ticketId}`. */
+  ticketUpdates: Map<string, SlidingWindow>;
+}
+
+const MINUTE = 60_000;
+/** developer.zendesk.com "Ticket Comments": a ticket holds at most 5000 comments; more is a 422. */
+const MAX_COMMENTS = 5000;
+/** Not verified in Zendesk's docs: a comment body over 64 KiB is refused (422) in this fake. */
+const MAX_COMMENT_CHARS = 65_535;
 
 const accounts = new Map<string, Account>();
 
 function account(name: string): Account {
   let a = accounts.get(name);
   if (!a) {
-    a = { tickets: new Map(), pageSize: 1000, email: "agent@example.com", token: "test-zendesk-token", notes: [] };
+    a = {
+      pageSize: 1000,
+      email: "agent@example.com",
+      token: "test-zendesk-token",
+      role: "admin",
+      requestsPerMinute: 700,
+      exportPerMinute: 10,
+      updatesPerMinute: 100,
+      updatesPerTicketPer10Minutes: 30,
+      tickets: new Map(),
+      notes: [],
+      comments: new Map(),
+      general: new SlidingWindow(700, MINUTE),
+      exports: new SlidingWindow(10, MINUTE),
+      updates: new SlidingWindow(100, MINUTE),
+      ticketUpdates: new Map(),
+    };
     accounts.set(name, a);
   }
   return a;
+}
+
+/** Applies `POST …/config`; `exportUsed: N` counts N export requests made just now by another integration. */
+function configure(a: Account, body: unknown): Reply {
+  const numbers = [
+    "pageSize",
+    "requestsPerMinute",
+    "exportPerMinute",
+    "updatesPerMinute",
+    "updatesPerTicketPer10Minutes",
+  ];
+  for (const [key, value] of Object.entries((body ?? {}) as Record<string, unknown>)) {
+    if (numbers.includes(key) && Number.isInteger(value) && (value as number) >= 0) {
+      (a as unknown as Record<string, number>)[key] = value as number;
+    } else if ((key === "email" || key === "token") && typeof value === "string") {
+      a[key] = value;
+    } else if (key === "role" && (value === "admin" || value === "agent")) {
+      a.role = value;
+    } else if (key === "exportUsed" && Number.isInteger(value) && (value as number) >= 0) {
+      a.exports.add(Date.now(), value as number);
+    } else {
+      return { status: 400, body: { error: `bad config ${key}: ${JSON.stringify(value)}` } };
+    }
+  }
+  a.general.limit = a.requestsPerMinute;
+  a.exports.limit = a.exportPerMinute;
+  a.updates.limit = a.updatesPerMinute;
+  for (const w of a.ticketUpdates.values()) w.limit = a.updatesPerTicketPer10Minutes;
+  return { status: 200, body: { ok: true } };
 }
 
 const encodeCursor = (updatedAt: number, id: number) =>
@@ -45,6 +126,17 @@ const error = (status: number, title: string, description?: string): Reply => ({
   body: { error: title, ...(description ? { description } : {}) },
 });
 
+/**
+ * A 429 for a per-minute limit, with Retry-After in seconds (developer.zendesk.com "Rate limits").
+ * The JSON body is not verified against a live answer.
+ */
+const tooMany = (waitMs: number, limitScope: string): Reply => ({
+  status: 429,
+  headers: { "retry-after": String(retryAfterSeconds(waitMs)) },
+  body: { error: "APIRateLimitExceeded", description: "Number of allowed API requests per minute exceeded" },
+  limitScope,
+});
+
 function exportPage(a: Account, req: RecordedRequest, base: string): Reply {
   const include = (req.query.include ?? "").split(",");
   for (const needed of ["users", "groups", "metric_sets"]) {
@@ -52,6 +144,10 @@ function exportPage(a: Account, req: RecordedRequest, base: string): Reply {
   }
   const perPage = Number(req.query.per_page ?? 1000);
   if (!Number.isInteger(perPage) || perPage < 1 || perPage > 1000) return error(400, "InvalidPaginationParameter");
+  // Zendesk OpenAPI IncrementalTicketExportCursor: start_time "must be at least one minute in the
+  // past"; "Using the incremental export API": items changed within the minute before the request
+  // are excluded. (The 400's wording is not verified.)
+  const cutoff = Date.now() - MINUTE;
   let after: [number, number];
   if (req.query.cursor !== undefined) {
     const decoded = decodeCursor(req.query.cursor);
@@ -60,12 +156,15 @@ function exportPage(a: Account, req: RecordedRequest, base: string): Reply {
   } else if (req.query.start_time !== undefined) {
     const start = Number(req.query.start_time);
     if (!Number.isInteger(start) || start < 0) return error(400, "InvalidValue", "start_time");
+    if (start * 1000 > cutoff)
+      return error(400, "InvalidValue", "Too recent start_time. Use a start_time older than 1 minute");
     after = [start * 1000 - 1, Number.MAX_SAFE_INTEGER];
   } else {
     return error(400, "InvalidValue", "start_time or cursor is required");
   }
   const ordered = [...a.tickets.values()]
     .map((t) => ({ t, at: Date.parse(t.updated_at) }))
+    .filter(({ at }) => !(at > cutoff))
     .sort((x, y) => x.at - y.at || x.t.id - y.t.id)
     .filter(({ t, at }) => at > after[0] || (at === after[0] && t.id > after[1]));
   const size = Math.min(perPage, a.pageSize);
@@ -88,7 +187,6 @@ function exportPage(a: Account, req: RecordedRequest, base: string): Reply {
   }
   return {
     status: 200,
-    headers: { "x-rate-limit": "700", "x-rate-limit-remaining": "699" },
     body: {
       tickets: page.map(({ t }) => ({
         url: `${base}/api/v2/tickets/${t.id}.json`,
@@ -121,55 +219,152 @@ function exportPage(a: Account, req: RecordedRequest, base: string): Reply {
   };
 }
 
+/** Record validation errors share one shape; `details` says which (the closed-ticket text is Zendesk's). */
+const recordInvalid = (details: Record<string, Array<{ description: string }>>): Reply => ({
+  status: 422,
+  body: { error: "RecordInvalid", description: "Record validation errors", details },
+});
+
+function updateTicket(a: Account, name: string, user: string, ticketId: number, req: RecordedRequest): Reply {
+  const now = Date.now();
+  const wait = a.updates.take(now);
+  if (wait > 0) return tooMany(wait, `${name}:update`);
+  const ticket = a.tickets.get(ticketId);
+  if (!ticket) return error(404, "RecordNotFound", "Not found");
+  const perTicketKey = `${user}:${ticketId}`;
+  let perTicket = a.ticketUpdates.get(perTicketKey);
+  if (!perTicket) {
+    perTicket = new SlidingWindow(a.updatesPerTicketPer10Minutes, 10 * MINUTE);
+    a.ticketUpdates.set(perTicketKey, perTicket);
+  }
+  const ticketWait = perTicket.waitMs(now);
+  if (ticketWait > 0) {
+    // developer.zendesk.com "Best practices for avoiding rate limiting": this limit's 429 is plain text.
+    return {
+      status: 429,
+      headers: { "retry-after": String(retryAfterSeconds(ticketWait)), "content-type": "text/html; charset=utf-8" },
+      body: "Rate limit for ticket updates exceeded, please wait before updating this ticket again",
+      limitScope: `${name}:update:${perTicketKey}`,
+    };
+  }
+  // developer.zendesk.com "Rate limits" / ticket docs: a closed ticket cannot be updated (422).
+  if (ticket.status === "closed") {
+    return recordInvalid({ status: [{ description: "Status: closed prevents ticket update" }] });
+  }
+  const comment = (req.body as { ticket?: { comment?: { body?: string; public?: boolean } } }).ticket?.comment;
+  // Fake-only: the product never sends an update without a comment.
+  if (!comment?.body) return error(400, "InvalidValue", "ticket.comment.body is required");
+  if (comment.body.length > MAX_COMMENT_CHARS) {
+    return recordInvalid({
+      base: [{ description: `Comment body is too long (maximum is ${MAX_COMMENT_CHARS} characters)` }],
+    });
+  }
+  if ((a.comments.get(ticket.id) ?? 0) >= MAX_COMMENTS) {
+    return recordInvalid({ base: [{ description: `Ticket has reached the limit of ${MAX_COMMENTS} comments` }] });
+  }
+  perTicket.add(now);
+  a.comments.set(ticket.id, (a.comments.get(ticket.id) ?? 0) + 1);
+  a.notes.push({ ticketId: ticket.id, body: comment.body, public: comment.public !== false });
+  return { status: 200, body: { ticket: { id: ticket.id, status: ticket.status } } };
+}
+
+/** The account and path of an API request under `/t/<account>`. */
+const apiPath = (path: string) => /^\/t\/([\w-]+)(\/api\/v2\/.*)$/.exec(path);
+const EXPORT = "/api/v2/incremental/tickets/cursor.json";
+const UPDATE = /^\/api\/v2\/tickets\/(\d+)\.json$/;
+
+/** The user a request authenticates as: the email of basic token auth, else the bearer token. */
+function userOf(req: RecordedRequest): string {
+  const auth = req.headers.authorization ?? "";
+  if (auth.startsWith("Basic ")) return Buffer.from(auth.slice(6), "base64").toString("utf8").split("/token:")[0]!;
+  return auth;
+}
+
+// Limit scopes: the account; its export; its updates, and one ticket's updates by one user.
+const watch = new RetryAfterWatch((req) => {
+  const m = apiPath(req.path);
+  if (!m) return undefined;
+  if (m[2] === EXPORT) return [m[1]!, `${m[1]}:export`];
+  const update = UPDATE.exec(m[2]!);
+  if (update && req.method === "PUT") return [m[1]!, `${m[1]}:update`, `${m[1]}:update:${userOf(req)}:${update[1]}`];
+  return [m[1]!];
+});
+
+function stats(name: string): ZendeskStats {
+  const exports = watch.stats(`${name}:export`);
+  const updates = watch.stats(`${name}:update`);
+  return {
+    exportRequests: exports.requests,
+    exportRateLimited: exports.rateLimited,
+    earlyRequests: watch.stats(name).earlyRequests,
+    updateRequests: updates.requests,
+    updateRateLimited: updates.rateLimited,
+  };
+}
+
 export function startFakeZendesk(port = 0): Promise<FakeServer> {
   return startFake(
     "zendesk",
     (req) => {
-      const m = /^\/t\/([\w-]+)(\/api\/v2\/.*)$/.exec(req.path);
+      const m = apiPath(req.path);
       if (!m) return undefined;
-      const a = accounts.get(m[1]!);
+      const name = m[1]!;
+      const a = accounts.get(name);
       if (!a) return error(404, "RecordNotFound", "no such account");
-      const base = `http://${req.headers.host}/t/${m[1]}`;
-      const basic = `Basic ${Buffer.from(`${a.email}/token:${a.token}`).toString("base64")}`;
-      if (req.headers.authorization !== basic && req.headers.authorization !== `Bearer ${a.token}`) {
-        return error(401, "Couldn't authenticate you");
-      }
+      const base = `http://${req.headers.host}/t/${name}`;
       const path = m[2]!;
-      if (req.method === "GET" && path === "/api/v2/incremental/tickets/cursor.json") return exportPage(a, req, base);
-      const update = /^\/api\/v2\/tickets\/(\d+)\.json$/.exec(path);
-      if (req.method === "PUT" && update) {
-        const ticket = a.tickets.get(Number(update[1]));
-        if (!ticket) return error(404, "RecordNotFound", "Not found");
-        if (ticket.status === "closed") {
+      const isExport = req.method === "GET" && path === EXPORT;
+      const update = req.method === "PUT" ? UPDATE.exec(path) : null;
+      if (!isExport && !update) return undefined;
+      const wait = a.general.take();
+      if (wait > 0) return tooMany(wait, name);
+      const reply = ((): Reply => {
+        // Auth (developer.zendesk.com "Security and authentication"): `{email}/token:{token}` or an OAuth bearer.
+        const basic = `Basic ${Buffer.from(`${a.email}/token:${a.token}`).toString("base64")}`;
+        if (req.headers.authorization !== basic && req.headers.authorization !== `Bearer ${a.token}`) {
+          return error(401, "Couldn't authenticate you");
+        }
+        if (update) return updateTicket(a, name, userOf(req), Number(update[1]), req);
+        if (a.role !== "admin") {
+          // Zendesk OpenAPI IncrementalTicketExportCursor: "Allowed For: Admins". The body is the one
+          // Zendesk users report for this refusal (support.zendesk.com community, zenpy issue #336).
           return {
-            status: 422,
+            status: 403,
             body: {
-              error: "RecordInvalid",
-              description: "Record validation errors",
-              details: { status: [{ description: "Status: closed prevents ticket update" }] },
+              error: {
+                title: "Forbidden",
+                message:
+                  "You do not have access to this page. Please contact the account owner of this help desk for further help.",
+              },
             },
           };
         }
-        const comment = (req.body as { ticket?: { comment?: { body?: string; public?: boolean } } }).ticket?.comment;
-        if (!comment?.body) return error(400, "InvalidValue", "ticket.comment.body is required");
-        a.notes.push({ ticketId: ticket.id, body: comment.body, public: comment.public !== false });
-        return { status: 200, body: { ticket: { id: ticket.id, status: ticket.status } } };
-      }
-      return undefined;
+        const exportWait = a.exports.take();
+        if (exportWait > 0) return tooMany(exportWait, `${name}:export`);
+        return exportPage(a, req, base);
+      })();
+      // developer.zendesk.com "Rate limits": every answer says the account's limit and what is left.
+      reply.headers = {
+        ...reply.headers,
+        "x-rate-limit": String(a.general.limit),
+        "x-rate-limit-remaining": String(Math.max(0, a.general.limit - a.general.used())),
+      };
+      return reply;
     },
     port,
     (path, req) => {
-      const m = /^zendesk\/([\w-]+)\/(tickets|config|notes)$/.exec(path);
+      const m = /^zendesk\/([\w-]+)\/(tickets|config|notes|stats)$/.exec(path);
       if (!m) return undefined;
       const a = account(m[1]!);
       if (m[2] === "notes") return { status: 200, body: a.notes };
+      if (m[2] === "stats") return { status: 200, body: stats(m[1]!) };
       if (req.method !== "POST") return undefined;
       if (m[2] === "tickets") {
         for (const t of req.body as FakeTicket[]) a.tickets.set(t.id, t);
         return { status: 200, body: { tickets: a.tickets.size } };
       }
-      Object.assign(a, req.body as Partial<Account>);
-      return { status: 200, body: { ok: true } };
+      return configure(a, req.body);
     },
+    watch,
   );
 }

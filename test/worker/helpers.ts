@@ -133,8 +133,18 @@ export async function dispatchAccount(overrides: Partial<Env> = {}) {
       for (const m of messages) sent.push(m.body);
     },
   } as unknown as Queue<QueueMessage>;
+  // Tests that are not about Zendesk's export quota run on an account whose quota is raised (as the
+  // High Volume add-on raises it, only more), so a test can run the cron several times in a row; the
+  // quota tests set Zendesk's documented 10 a minute on both sides.
+  const exportPerMinute = overrides.ZENDESK_EXPORT_REQUESTS_PER_MINUTE ?? "600";
+  await fetch(`${zendeskUrl}/__fake/zendesk/${name}/config`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ exportPerMinute: Number(exportPerMinute) }),
+  });
   const accountEnv = testEnv({
     ZENDESK_BASE_URL: `${zendeskUrl}/t/${name}`,
+    ZENDESK_EXPORT_REQUESTS_PER_MINUTE: exportPerMinute,
     MAIL_PROVIDER: "resend",
     RESEND_BASE_URL: `${resendUrl}/t/${name}`,
     INTERNAL_DOMAINS: "posthog.com",

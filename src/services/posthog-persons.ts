@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { callService } from "./request";
 
 const BulkDeleteAnswer = v.object({
   persons_found: v.optional(v.number()),
@@ -16,19 +17,22 @@ export async function deletePostHogPersons(
   fetcher: typeof fetch,
 ): Promise<string> {
   if (distinctIds.length === 0) return "no PostHog person to delete";
-  let response: Response;
+  const result = await callService({
+    service: "PostHog",
+    url: `${target.appHost}/api/projects/${target.projectId}/persons/bulk_delete/`,
+    method: "POST",
+    headers: { authorization: `Bearer ${target.personalApiKey}`, "content-type": "application/json" },
+    body: JSON.stringify({ distinct_ids: distinctIds.slice(0, 1000), delete_events: true }),
+    timeoutMs: 15_000,
+    fetcher,
+  });
+  if (result.kind !== "done") return `${result.reason}; ask again later`;
+  let body: unknown;
   try {
-    response = await fetcher(`${target.appHost}/api/projects/${target.projectId}/persons/bulk_delete/`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${target.personalApiKey}`, "content-type": "application/json" },
-      body: JSON.stringify({ distinct_ids: distinctIds.slice(0, 1000), delete_events: true }),
-      signal: AbortSignal.timeout(15_000),
-    });
-  } catch (err) {
-    return `PostHog could not be reached (${String(err)}); ask again later`;
+    body = JSON.parse(result.value.text);
+  } catch {
+    body = undefined;
   }
-  const body = await response.json().catch(() => undefined);
-  if (!response.ok) return `PostHog answered ${response.status}; ask again later`;
   const parsed = v.safeParse(BulkDeleteAnswer, body);
   const found = parsed.success ? parsed.output.persons_found : undefined;
   return `PostHog deletion requested${found !== undefined ? ` (${found} found)` : ""}; its events go in PostHog's next weekly deletion run`;

@@ -1,4 +1,6 @@
 import * as v from "valibot";
+import { done, failed, type Outcome } from "./outcome";
+import { callService, excerpt, type ServiceResponse } from "./request";
 
 /** How to reach Zendesk: an API token (`{email}/token:{token}` basic auth) or an OAuth bearer token. */
 export interface ZendeskAccess {
@@ -71,11 +73,6 @@ export interface ExportPage {
   malformed: number;
 }
 
-export type ZendeskResult<T> =
-  | { ok: true; value: T }
-  | { ok: false; kind: "rate-limited"; retryAfterMs: number; message: string }
-  | { ok: false; kind: "transient" | "permanent"; message: string };
-
 function parseEach<S extends v.GenericSchema>(
   schema: S,
   items: unknown[],
@@ -108,12 +105,6 @@ export function parseExportPage(json: unknown): ExportPage | undefined {
   };
 }
 
-/** Seconds in Retry-After (Zendesk sends seconds), as milliseconds; 60 s when missing or odd. */
-export function retryAfterMs(header: string | null): number {
-  const seconds = Number(header);
-  return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds, 3600) * 1000 : 60_000;
-}
-
 export type ExportPosition = { cursor: string } | { startTime: number };
 
 export function exportPageUrl(baseUrl: string, position: ExportPosition): string {
@@ -125,73 +116,100 @@ export function exportPageUrl(baseUrl: string, position: ExportPosition): string
   return `${baseUrl}/api/v2/incremental/tickets/cursor.json?${q}`;
 }
 
-async function classify(response: Response): Promise<ZendeskResult<never>> {
-  const detail = (await response.text().catch(() => "")).slice(0, 200);
-  const message = `Zendesk answered ${response.status}${detail ? `: ${detail}` : ""}`;
-  if (response.status === 429)
-    return {
-      ok: false,
-      kind: "rate-limited",
-      retryAfterMs: retryAfterMs(response.headers.get("retry-after")),
-      message,
-    };
-  if (response.status >= 500 || response.status === 408) return { ok: false, kind: "transient", message };
-  return { ok: false, kind: "permanent", message };
+/** What every Zendesk call needs besides the account: the fetch to use and D1 for pacing. */
+export interface ZendeskDeps {
+  db: D1Database;
+  fetcher: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
 }
 
-/** One authenticated request to Zendesk: the response when it succeeded, else a classified failure. */
-async function zendeskRequest(
-  access: ZendeskAccess,
-  url: string,
-  init: { method?: string; body?: unknown },
-  fetcher: typeof fetch,
-): Promise<ZendeskResult<Response>> {
-  let response: Response;
-  try {
-    response = await fetcher(url, {
-      method: init.method ?? "GET",
-      headers: {
-        authorization: access.authorization,
-        accept: "application/json",
-        ...(init.body !== undefined ? { "content-type": "application/json" } : {}),
-      },
-      body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
-      signal: AbortSignal.timeout(30_000),
-    });
-  } catch (err) {
-    return { ok: false, kind: "transient", message: `Zendesk could not be reached: ${String(err)}` };
-  }
-  if (!response.ok) return classify(response);
-  return { ok: true, value: response };
+/**
+ * Incremental exports: 10 requests a minute per account (30 with High Volume), shared with every
+ * other integration on the account (developer.zendesk.com, "Rate limits"). Paced evenly.
+ */
+export function exportPace(access: ZendeskAccess, requestsPerMinute: number) {
+  return { key: `zendesk-export:${access.baseUrl}`, intervalMs: Math.ceil(60_000 / requestsPerMinute) };
 }
+
+/** Ticket updates: 100 requests a minute per account (developer.zendesk.com, "Rate limits", update endpoints). */
+export function updatePace(access: ZendeskAccess) {
+  return { key: `zendesk-update:${access.baseUrl}`, intervalMs: 600 };
+}
+
+const ADMIN_ONLY =
+  "Zendesk refused the incremental export (403): the API token's user must be a Zendesk admin (the export is for admins only)";
 
 export async function fetchExportPage(
   access: ZendeskAccess,
   position: ExportPosition,
-  fetcher: typeof fetch,
-): Promise<ZendeskResult<ExportPage>> {
-  const result = await zendeskRequest(access, exportPageUrl(access.baseUrl, position), {}, fetcher);
-  if (!result.ok) return result;
-  const page = parseExportPage(await result.value.json().catch(() => undefined));
-  if (!page)
-    return { ok: false, kind: "permanent", message: "Zendesk's export page did not have the documented shape" };
-  return { ok: true, value: page };
+  deps: ZendeskDeps & { requestsPerMinute: number; maxWaitMs: number; attempt?: number },
+): Promise<Outcome<ExportPage>> {
+  const result = await callService({
+    service: "Zendesk",
+    url: exportPageUrl(access.baseUrl, position),
+    headers: { authorization: access.authorization, accept: "application/json" },
+    timeoutMs: 30_000,
+    fetcher: deps.fetcher,
+    attempt: deps.attempt,
+    pace: { db: deps.db, rule: exportPace(access, deps.requestsPerMinute), maxWaitMs: deps.maxWaitMs, sleep: deps.sleep },
+    // The export's window is a minute: a 429 without a usable Retry-After waits it out.
+    unspecifiedWaitMs: 60_000,
+    classify: (r) => (r.status === 403 ? failed(`${ADMIN_ONLY}: ${excerpt(r.text)}`, "forbidden") : undefined),
+  });
+  if (result.kind !== "done") return result;
+  let json: unknown;
+  try {
+    json = JSON.parse(result.value.text);
+  } catch {
+    json = undefined;
+  }
+  const page = parseExportPage(json);
+  return page ? done(page) : failed("Zendesk's export page did not have the documented shape", "malformed");
 }
 
-/** Adds an internal note (a private comment) to a ticket. */
+const ValidationErrorBody = v.object({
+  error: v.string(),
+  details: v.optional(v.record(v.string(), v.array(v.object({ description: v.optional(v.string()) })))),
+});
+
+/**
+ * Zendesk answers 422 RecordInvalid both for a closed ticket ("Status: closed prevents ticket
+ * update") and for any other validation error; only the body tells them apart.
+ */
+export function classifyUpdateRefusal(r: ServiceResponse): Outcome<ServiceResponse> | undefined {
+  if (r.status !== 422) return undefined;
+  let body: unknown;
+  try {
+    body = JSON.parse(r.text);
+  } catch {
+    body = undefined;
+  }
+  const parsed = v.safeParse(ValidationErrorBody, body);
+  const descriptions = parsed.success
+    ? Object.values(parsed.output.details ?? {}).flatMap((list) => list.map((d) => d.description ?? ""))
+    : [];
+  const closed = descriptions.some((d) => /closed prevents ticket update/i.test(d));
+  const reason = `Zendesk answered 422: ${descriptions.join("; ") || excerpt(r.text)}`;
+  return failed(reason, closed ? "closed" : "invalid");
+}
+
+/** Adds an internal note (a private comment) to a ticket. A closed ticket fails with code `closed`. */
 export async function addInternalNote(
   access: ZendeskAccess,
   ticketId: number,
   body: string,
-  fetcher: typeof fetch,
-): Promise<ZendeskResult<null>> {
-  const result = await zendeskRequest(
-    access,
-    `${access.baseUrl}/api/v2/tickets/${ticketId}.json`,
-    { method: "PUT", body: { ticket: { comment: { body, public: false } } } },
-    fetcher,
-  );
-  if (!result.ok) return result;
-  await result.value.body?.cancel();
-  return { ok: true, value: null };
+  deps: ZendeskDeps,
+): Promise<Outcome<null>> {
+  const result = await callService({
+    service: "Zendesk",
+    url: `${access.baseUrl}/api/v2/tickets/${ticketId}.json`,
+    method: "PUT",
+    headers: { authorization: access.authorization, accept: "application/json", "content-type": "application/json" },
+    body: JSON.stringify({ ticket: { comment: { body, public: false } } }),
+    timeoutMs: 30_000,
+    fetcher: deps.fetcher,
+    pace: { db: deps.db, rule: updatePace(access), maxWaitMs: 20_000, sleep: deps.sleep },
+    classify: classifyUpdateRefusal,
+  });
+  return result.kind === "done" ? done(null) : result;
 }

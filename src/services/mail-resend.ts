@@ -1,0 +1,117 @@
+import * as v from "valibot";
+import { done, failed, retry } from "./outcome";
+import type { EmailOutcome, Mailer, OutgoingEmail } from "./mail";
+import { callService, excerpt, type ServiceResponse } from "./request";
+
+export interface ResendSettings {
+  apiKey: string;
+  baseUrl: string;
+  /** Resend's limit is per team: 2 requests a second (resend.com changelog; newer docs say 5). */
+  requestsPerSecond: number;
+}
+
+/** The batch answer: ids of the emails sent, and in permissive mode the ones refused (resend-node src/batch). */
+const BatchAnswer = v.object({
+  data: v.optional(v.array(v.object({ id: v.string() })), []),
+  errors: v.optional(v.array(v.object({ index: v.number(), message: v.string() })), []),
+});
+const ErrorAnswer = v.object({ name: v.optional(v.string()), message: v.optional(v.string()) });
+
+function errorName(r: ServiceResponse): { name: string; message: string } {
+  try {
+    const parsed = v.safeParse(ErrorAnswer, JSON.parse(r.text));
+    if (parsed.success) return { name: parsed.output.name ?? "", message: parsed.output.message ?? "" };
+  } catch {
+    // not JSON: fall through
+  }
+  return { name: "", message: excerpt(r.text) };
+}
+
+/**
+ * Resend's own refusals, by the error `name` it documents (resend-node src/interfaces.ts):
+ * - 409 concurrent_idempotent_requests: the first request with this key is still in flight; ask
+ *   again shortly with the same request (it may be sending right now);
+ * - 409 invalid_idempotent_request: the key was used with a different body. We only ever replay the
+ *   exact bytes of a first attempt, so this means that attempt's fate cannot be learnt: fail rather
+ *   than risk a second email;
+ * - 401, and 403 invalid_api_key: our key is wrong; nothing is sent until the setting is fixed, so wait;
+ * - other 4xx (validation, an unverified sending domain): permanent for the whole request.
+ */
+function classify(r: ServiceResponse) {
+  if (r.status < 400 || r.status === 429 || r.status >= 500) return undefined;
+  const { name, message } = errorName(r);
+  const reason = `Resend answered ${r.status} ${name}: ${message}`.trim();
+  if (r.status === 409 && name === "concurrent_idempotent_requests") return retry(5_000, reason, true);
+  if (r.status === 401 || (r.status === 403 && name === "invalid_api_key"))
+    return retry(15 * 60_000, `${reason} (check RESEND_API_KEY)`, false);
+  return failed(reason, name || String(r.status));
+}
+
+/**
+ * Resend's batch endpoint: up to 100 emails in one request, in permissive validation mode (one
+ * invalid address fails only its own email), with an Idempotency-Key so the same request within 24
+ * hours sends nothing new. Paced to the team's rate across every invocation.
+ */
+export function resendMailer(
+  settings: ResendSettings,
+  deps: { db: D1Database; fetcher: typeof fetch; sleep?: (ms: number) => Promise<void> },
+): Mailer {
+  return {
+    name: "resend",
+    batchSize: 100,
+    idempotent: true,
+    async send(emails: OutgoingEmail[], requestKey: string): Promise<EmailOutcome[]> {
+      const result = await callService({
+        service: "Resend",
+        url: `${settings.baseUrl}/emails/batch`,
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${settings.apiKey}`,
+          "content-type": "application/json",
+          // Resend refuses requests without a User-Agent (403, error 1010).
+          "user-agent": "hedgehog-csat/1.0",
+          "idempotency-key": requestKey,
+          "x-batch-validation": "permissive",
+        },
+        body: JSON.stringify(
+          emails.map((e) => ({
+            from: e.from,
+            to: [e.to],
+            subject: e.subject,
+            html: e.html,
+            text: e.text,
+            headers: e.headers,
+          })),
+        ),
+        timeoutMs: 30_000,
+        fetcher: deps.fetcher,
+        // A little over the documented interval: requests leave a few milliseconds apart in time.
+        pace: {
+          db: deps.db,
+          rule: { key: `resend:${settings.baseUrl}`, intervalMs: Math.ceil((1000 / settings.requestsPerSecond) * 1.05) },
+          maxWaitMs: 20_000,
+          sleep: deps.sleep,
+        },
+        classify,
+      });
+      if (result.kind !== "done") return emails.map(() => result);
+      let answer;
+      try {
+        answer = v.safeParse(BatchAnswer, JSON.parse(result.value.text));
+      } catch {
+        answer = undefined;
+      }
+      const refused = new Map((answer?.success ? answer.output.errors : []).map((e) => [e.index, e.message]));
+      const ids = answer?.success ? answer.output.data.map((d) => d.id) : [];
+      const acceptedCount = emails.length - refused.size;
+      let next = 0;
+      return emails.map((_, index) => {
+        const refusal = refused.get(index);
+        if (refusal !== undefined) return failed(`Resend refused this email: ${refusal}`, "validation_error");
+        // Accepted, but the ids do not line up: never resend (that could deliver twice).
+        if (ids.length !== acceptedCount) return done(`resend-request:${requestKey}`);
+        return done(ids[next++]!);
+      });
+    },
+  };
+}

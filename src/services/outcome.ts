@@ -1,0 +1,29 @@
+/**
+ * What a call to an outside service came to. Every client in this folder answers with it, so the
+ * capability folders handle every service the same way:
+ * - `done`: the service accepted the request;
+ * - `retry`: a transient failure (rate limit, quota, 5xx, timeout); try again after `afterMs`.
+ *   `maybeDone` is true when the request may have taken effect anyway (a timeout, a 5xx, a lost
+ *   connection): only an idempotent replay of the very same request is safe then; `notSent` when
+ *   no request left at all (the pacing schedule is full, or a Retry-After has not passed);
+ * - `failed`: a permanent refusal that retrying cannot fix, with the service's reason.
+ */
+export type Outcome<T> =
+  | { kind: "done"; value: T }
+  | { kind: "retry"; afterMs: number; reason: string; maybeDone: boolean; notSent?: boolean }
+  | { kind: "failed"; reason: string; code?: string };
+
+export const done = <T>(value: T): Outcome<T> => ({ kind: "done", value });
+
+export function retry(afterMs: number, reason: string, maybeDone: boolean): Outcome<never> {
+  return { kind: "retry", afterMs: Math.max(0, Math.ceil(afterMs)), reason, maybeDone };
+}
+
+/** Nothing was sent: the service's schedule has no slot soon enough. */
+export function notSent(afterMs: number, reason: string): Outcome<never> {
+  return { kind: "retry", afterMs: Math.max(0, Math.ceil(afterMs)), reason, maybeDone: false, notSent: true };
+}
+
+export function failed(reason: string, code?: string): Outcome<never> {
+  return code === undefined ? { kind: "failed", reason } : { kind: "failed", reason, code };
+}

@@ -1,0 +1,89 @@
+import { waitBeforeRetryMs } from "./backoff";
+import { done, failed, notSent, retry, type Outcome } from "./outcome";
+import { holdOff, takeSlot, type PaceRule } from "./pacer";
+
+/** What came back from a service: the status, headers and (size-limited) body text. */
+export interface ServiceResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+export interface ServiceRequest {
+  /** The service's name, for messages: "Zendesk", "Resend", "Slack", "PostHog". */
+  service: string;
+  url: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array;
+  timeoutMs: number;
+  fetcher: typeof fetch;
+  /** Pacing to the service's documented limit, shared by every invocation (see pacer.ts). */
+  pace?: { db: D1Database; rule: PaceRule; maxWaitMs: number; sleep?: (ms: number) => Promise<void> };
+  /** Which try this is (for the back-off when the service gives no Retry-After). */
+  attempt?: number;
+  /** The wait after a 429 that gave no usable Retry-After (or 0); else the back-off from the pacing interval. */
+  unspecifiedWaitMs?: number;
+  /** Service-specific answers, looked at before the generic rules below (e.g. Zendesk's 403, Resend's 409s). */
+  classify?: (response: ServiceResponse) => Outcome<ServiceResponse> | undefined;
+}
+
+/** Bodies are read for error messages and small JSON answers; nothing we call answers more. */
+const MAX_BODY_CHARS = 2_000_000;
+
+export function excerpt(text: string, max = 200): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
+
+/**
+ * One request to an outside service, paced and classified:
+ * 2xx is done; 429 waits for its Retry-After (and holds every other caller off until then);
+ * 408, 5xx, timeouts and lost connections are retried, flagged as possibly done; any other 4xx is a
+ * permanent failure with the service's own message. A Retry-After of 0, or none, still waits at
+ * least the service's pacing interval.
+ */
+export async function callService(request: ServiceRequest): Promise<Outcome<ServiceResponse>> {
+  const floorMs = request.pace?.rule.intervalMs ?? 1000;
+  const attempt = request.attempt ?? 1;
+  if (request.pace) {
+    const slot = await takeSlot(request.pace.db, request.pace.rule, request.pace.maxWaitMs, request.pace.sleep);
+    if (!slot.ok) return notSent(slot.waitMs, `${request.service}: ${slot.reason}`);
+  }
+  let response: Response;
+  try {
+    response = await request.fetcher(request.url, {
+      method: request.method ?? "GET",
+      headers: request.headers,
+      body: request.body,
+      signal: AbortSignal.timeout(request.timeoutMs),
+    });
+  } catch (err) {
+    const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
+    const reason = timedOut
+      ? `${request.service} did not answer within ${request.timeoutMs / 1000} s`
+      : `${request.service} could not be reached: ${err instanceof Error ? err.message : String(err)}`;
+    return retry(waitBeforeRetryMs(null, { attempt, floorMs }), reason, true);
+  }
+  const text = (await response.text().catch(() => "")).slice(0, MAX_BODY_CHARS);
+  const answer: ServiceResponse = { status: response.status, headers: response.headers, text };
+  const special = request.classify?.(answer);
+  if (special) return special;
+  if (response.ok) return done(answer);
+
+  const reason = `${request.service} answered ${response.status}${text ? `: ${excerpt(text)}` : ""}`;
+  const retryAfter = response.headers.get("retry-after");
+  if (response.status === 429 || response.status === 408 || response.status >= 500) {
+    const waitMs = waitBeforeRetryMs(retryAfter, {
+      attempt,
+      floorMs,
+      baseMs: response.status === 429 ? floorMs : undefined,
+      fallbackMs: response.status === 429 ? request.unspecifiedWaitMs : undefined,
+    });
+    if (request.pace && (response.status === 429 || retryAfter !== null))
+      await holdOff(request.pace.db, request.pace.rule.key, Date.now() + waitMs, reason);
+    // A 429 was refused before any work was done; a 5xx or 408 may have done it anyway.
+    return retry(waitMs, reason, response.status !== 429);
+  }
+  return failed(reason, String(response.status));
+}

@@ -1,0 +1,35 @@
+import { sha256Hex } from "../lib/ids";
+import { done, failed, type Outcome } from "./outcome";
+import { callService } from "./request";
+
+/**
+ * Posts a message to a Slack incoming webhook. Slack allows about one message a second per webhook
+ * and answers 429 with Retry-After over it; its refusals are plain text (api.slack.com, "Sending
+ * messages using incoming webhooks"): 400 invalid_payload, 403 action_prohibited, 404 no_service,
+ * 410 channel_is_archived. Those are permanent; 429 and 5xx wait.
+ */
+export async function postToSlack(
+  webhookUrl: string,
+  message: { text: string },
+  deps: { db: D1Database; fetcher: typeof fetch; sleep?: (ms: number) => Promise<void> },
+): Promise<Outcome<null>> {
+  const result = await callService({
+    service: "Slack",
+    url: webhookUrl,
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(message),
+    timeoutMs: 15_000,
+    fetcher: deps.fetcher,
+    // The webhook URL is a secret: the schedule is keyed by its hash.
+    pace: {
+      db: deps.db,
+      rule: { key: `slack:${(await sha256Hex(webhookUrl)).slice(0, 32)}`, intervalMs: 1100 },
+      maxWaitMs: 10_000,
+      sleep: deps.sleep,
+    },
+  });
+  if (result.kind === "done") return done(null);
+  if (result.kind === "failed") return failed(result.reason, result.reason.match(/\b(\w+_\w+)\b/)?.[1] ?? result.code);
+  return result;
+}
