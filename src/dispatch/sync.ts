@@ -27,6 +27,12 @@ export interface SyncReport {
 }
 
 const TRANSIENT_ATTEMPTS = 3;
+/**
+ * The longest a run waits for its next export slot (the pacing interval, or a short Retry-After).
+ * A longer wait (a minute-long Retry-After, a quota used up by another integration) ends the run;
+ * the next run resumes from the cursor.
+ */
+const MAX_SLOT_WAIT_MS = 15_000;
 
 /** Turns a page of the export into candidate rows (pure apart from hashing). */
 export async function candidatesFromPage(page: ExportPage): Promise<CandidateInput[]> {
@@ -88,7 +94,7 @@ export async function syncTickets(db: D1Database, access: ZendeskAccess, options
       fetcher: options.fetcher,
       sleep: options.sleep,
       requestsPerMinute: options.requestsPerMinute,
-      maxWaitMs,
+      maxWaitMs: Math.min(maxWaitMs, MAX_SLOT_WAIT_MS),
       attempt: transientFailures + 1,
     });
     if (result.kind !== "retry" || !result.notSent) report.requests++;

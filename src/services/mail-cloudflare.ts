@@ -26,6 +26,16 @@ function classify(err: unknown, now: number): EmailOutcome {
   return retry(5 * 60_000, reason, true);
 }
 
+/**
+ * The binding takes a sender as an address or `{name, email}`, not as "Name <address>" (workers-types
+ * `SendEmail`, cloudflare-docs email-service/api/send-emails/workers-api).
+ */
+export function senderOf(from: string): string | { name: string; email: string } {
+  const match = /^\s*"?([^"<]*?)"?\s*<([^<>\s]+@[^<>\s]+)>\s*$/.exec(from);
+  if (!match) return from.trim();
+  return match[1] ? { name: match[1], email: match[2]! } : match[2]!;
+}
+
 /** Cloudflare Email Service through the `send_email` binding: one email a call, no idempotency keys. */
 export function cloudflareMailer(binding: SendEmail): Mailer {
   return {
@@ -43,7 +53,7 @@ export function cloudflareMailer(binding: SendEmail): Mailer {
         }
         try {
           const result = await binding.send({
-            from: e.from,
+            from: senderOf(e.from),
             to: e.to,
             subject: e.subject,
             html: e.html,

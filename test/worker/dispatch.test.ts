@@ -351,7 +351,7 @@ describe("other providers and credentials", () => {
     await deliverQueue(account.queued, { ...account.env, EMAIL: binding as unknown as SendEmail });
     expect(sent.map((m) => m.to).sort()).toEqual(tickets.map((t) => t.requester.email).sort());
     expect(sent[0]).toMatchObject({
-      from: "PostHog Support <support@example.com>",
+      from: { name: "PostHog Support", email: "support@example.com" },
       headers: { "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" },
     });
     expect(await sendRow(tickets[0]!.id)).toMatchObject({ status: "sent", provider: "cloudflare" });

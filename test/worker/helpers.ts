@@ -13,12 +13,19 @@ import worker from "../../src/index";
 import type { Env } from "../../src/env";
 import { buildSurveyUrl, expiryFrom, type SurveyLinkFields } from "../../src/survey/link";
 import type { RecordedRequest, ScriptedReply } from "../fakes/types";
+import { withD1Limits } from "./d1-limits";
 
 export const BASE = "https://survey.example.test";
 
-/** The test env: wrangler.toml's settings with outside services pointed at the loopback fakes. */
+const limitedDb = withD1Limits(env.DB);
+
+/**
+ * The test env: wrangler.toml's settings with outside services pointed at the loopback fakes, and D1
+ * held to Cloudflare's limits (Miniflare does not enforce them; d1-limits.ts does, and the setup
+ * file fails any test in which a statement of the product exceeded them).
+ */
 export function testEnv(overrides: Partial<Env> = {}): Env {
-  return { ...env, POSTHOG_HOST: inject("posthogUrl"), ...overrides } as Env;
+  return { ...env, DB: limitedDb, POSTHOG_HOST: inject("posthogUrl"), ...overrides } as Env;
 }
 
 let nextTicket = 1000 + Math.floor(Math.random() * 1_000_000) * 10;
@@ -198,15 +205,34 @@ export async function dispatchAccount(overrides: Partial<Env> = {}) {
   };
 }
 
-/** Hands messages to the Worker's real queue handler, as the Queue would, and reports acks and retries. */
+export type DispatchAccount = Awaited<ReturnType<typeof dispatchAccount>>;
+
+/**
+ * Hands messages to the Worker's real queue handler, as the Queue would, and reports acks and retries,
+ * with the delay each retry asked for (the pool's own result leaves it out).
+ */
 export async function deliverQueue(messages: QueueMessage[], envOverride: Env, attempts = 1) {
   const batch = createMessageBatch<QueueMessage>(
     "survey-dispatch",
     messages.map((body, i) => ({ id: `msg-${i}-${Math.random()}`, timestamp: new Date(), attempts, body })),
   );
+  const delays = new Map<string, number | undefined>();
+  for (const message of batch.messages) {
+    const retry = message.retry.bind(message);
+    Object.defineProperty(message, "retry", {
+      value: (options?: QueueRetryOptions) => {
+        delays.set(message.id, options?.delaySeconds);
+        retry(options);
+      },
+    });
+  }
   const ctx = createExecutionContext();
   await (worker.queue as ExportedHandlerQueueHandler<Env, QueueMessage>)(batch, envOverride, ctx);
-  return getQueueResult(batch, ctx);
+  const result = await getQueueResult(batch, ctx);
+  return {
+    ...result,
+    retryMessages: result.retryMessages.map((r: { msgId: string }) => ({ ...r, delaySeconds: delays.get(r.msgId) })),
+  };
 }
 
 export function daysAgo(days: number, from = Date.now()): string {
