@@ -1,7 +1,9 @@
-// One dispatch cycle at scale (issue 3): 20,000 tickets solved 4 days ago in a loopback Zendesk,
-// synced, selected, queued and emailed through Resend's batch API, all on Miniflare.
-// Goals: ≤ 2 Zendesk requests per 1,000 tickets; ≤ 10 Resend requests per 1,000 emails; under
-// 1,000 subrequests in any one invocation.
+// One dispatch cycle at scale: 20,000 tickets solved 4 days ago in a loopback Zendesk, synced,
+// selected, queued and emailed through Resend's batch API, all on Miniflare, against the strict fakes
+// at the services' documented limits (10 export requests a minute, 2 Resend requests a second).
+// Goals: wall time within 1.25× of the floor those limits allow; at most 1% of requests answered 429;
+// no request before a Retry-After has passed; no email lost or doubled; every D1 statement within
+// D1's limits; under 1,000 subrequests in any one invocation.
 import { startFakeResend } from "../test/fakes/resend";
 import { startFakeZendesk } from "../test/fakes/zendesk";
 import { machine, startMiniflare, table } from "./harness";
@@ -47,15 +49,26 @@ export async function benchDispatch(): Promise<string> {
   try {
     const started = performance.now();
     const worker = await mf.getWorker();
-    await worker.scheduled({ cron: "*/10 * * * *", scheduledTime: new Date() });
     const expectedSends = tickets.filter((t) => !t.tags.includes("spam")).length;
+    const count = async (sql: string) => (await db.prepare(sql).first<{ n: number }>())!.n;
+    // The cron runs every ten minutes in production; here each run starts as soon as the last one
+    // ended, so the wall time shows what the services' limits allow, not the cron's schedule.
+    let cronRuns = 0;
+    let synced = false;
+    const deadline = Date.now() + 15 * 60_000;
     let sent = 0;
-    const deadline = Date.now() + 10 * 60_000;
     while (Date.now() < deadline) {
-      sent = (await db.prepare("SELECT COUNT(*) AS n FROM survey_sends WHERE status = 'sent'").first<{ n: number }>())!
-        .n;
+      if (!synced) {
+        await worker.scheduled({ cron: "*/10 * * * *", scheduledTime: new Date() });
+        cronRuns++;
+        const state = await db.prepare("SELECT status FROM zendesk_sync WHERE account LIKE '%/t/bench'").first<{ status: string }>();
+        synced = state?.status === "up to date";
+        // Back to back, with a breath: a run that found the export's minute used up ends at once.
+        if (!synced) await new Promise((r) => setTimeout(r, 2_000));
+      }
+      sent = await count("SELECT COUNT(*) AS n FROM survey_sends WHERE status = 'sent'");
       if (sent >= expectedSends) break;
-      await new Promise((r) => setTimeout(r, 200));
+      if (synced) await new Promise((r) => setTimeout(r, 250));
     }
     const seconds = (performance.now() - started) / 1000;
     const runs = (
@@ -67,53 +80,53 @@ export async function benchDispatch(): Promise<string> {
         summary: string;
       }>()
     ).results;
-    const zendeskRequests = zendesk.requests.filter((r) => r.path.startsWith("/t/bench/")).length;
-    const resendRequests = resend.requests.filter((r) => r.path.startsWith("/t/bench/")).length;
+    const stats = async <T>(url: string) => (await fetch(url)).json() as Promise<T>;
+    const zendeskStats = await stats<{ exportRequests: number; exportRateLimited: number; earlyRequests: number }>(
+      `${zendesk.url}/__fake/zendesk/bench/stats`,
+    );
+    const resendStats = await stats<{ requests: number; rateLimited: number; earlyRequests: number; maxInOneSecond: number }>(
+      `${resend.url}/__fake/resend/bench/stats`,
+    );
+    const delivered = resend.requests.length ? await stats<Array<{ to: string[] }>>(`${resend.url}/__fake/resend/bench/sent`) : [];
+    const recipients = new Map<string, number>();
+    for (const e of delivered) for (const to of e.to) recipients.set(to, (recipients.get(to) ?? 0) + 1);
+    const doubled = [...recipients.values()].filter((n) => n > 1).length;
+    const lost = expectedSends - recipients.size;
     const maxSub = Math.max(...runs.map((r) => r.subrequests));
-    const rowsRead = runs.reduce((n, r) => n + r.d1_rows_read, 0);
-    const cron = runs.filter((r) => r.job === "every-ten-minutes");
+    const largest = runs
+      .map((r) => (JSON.parse(r.summary) as { cost?: { largestStatement?: { sqlBytes: number; params: number; stringBytes: number } } }).cost?.largestStatement)
+      .filter((l) => l !== undefined)
+      .reduce((m, l) => ({ sqlBytes: Math.max(m.sqlBytes, l.sqlBytes), params: Math.max(m.params, l.params), stringBytes: Math.max(m.stringBytes, l.stringBytes) }), { sqlBytes: 0, params: 0, stringBytes: 0 });
     const consumers = runs.filter((r) => r.job === "survey-emails");
-    const per1000 = (n: number, of: number) => ((n / of) * 1000).toFixed(2);
+    // The floors the documented limits allow: Resend 2 requests a second; Zendesk 10 export requests
+    // a minute (the first ten at once, so n requests need (n - 10) / 10 minutes at least).
+    const resendFloor = resendStats.requests / 2;
+    const zendeskFloor = (Math.max(0, zendeskStats.exportRequests - 10) / 10) * 60;
+    const floor = Math.max(resendFloor, zendeskFloor);
     const verdict = (ok: boolean) => (ok ? "met" : "MISSED");
+    const requests429 = zendeskStats.exportRateLimited + resendStats.rateLimited;
+    const allRequests = zendeskStats.exportRequests + resendStats.requests;
     const unexpected = zendesk.unexpected.length + resend.unexpected.length;
     return [
-      `Dispatch cycle (machine: ${machine()}; ${TICKETS.toLocaleString("en-GB")} tickets solved 4 days ago, 2% tagged spam; Miniflare, Resend batch API, both faked on loopback)`,
+      `Dispatch cycle (machine: ${machine()}; ${TICKETS.toLocaleString("en-GB")} tickets solved 4 days ago, 2% tagged spam; Miniflare with the real Queue; Zendesk and Resend are the strict loopback fakes at their documented limits, in real time: 10 export requests a minute, 2 Resend requests a second; cron runs back to back instead of every ten minutes)`,
       "",
       table(
         ["measure", "value", "goal", "result"],
         [
-          ["wall time, cron start to last email recorded", `${seconds.toFixed(1)} s`, "", ""],
+          ["wall time, first cron run to last email recorded", `${seconds.toFixed(1)} s`, `≤ 1.25 × floor (${(floor * 1.25).toFixed(1)} s)`, verdict(seconds <= floor * 1.25)],
+          ["floor the limits allow (max of the two below)", `${floor.toFixed(1)} s`, "", ""],
+          ["… Resend: requests ÷ 2 a second", `${resendFloor.toFixed(1)} s`, "", ""],
+          ["… Zendesk: export requests past the first 10, at 10 a minute", `${zendeskFloor.toFixed(1)} s`, "", ""],
           ["emails sent (recorded `sent`)", `${sent} of ${expectedSends}`, "all", verdict(sent === expectedSends)],
-          ["Zendesk requests", zendeskRequests, "", ""],
-          [
-            "Zendesk requests per 1,000 tickets",
-            per1000(zendeskRequests, TICKETS),
-            "≤ 2",
-            verdict((zendeskRequests / TICKETS) * 1000 <= 2),
-          ],
-          ["Resend requests", resendRequests, "", ""],
-          [
-            "Resend requests per 1,000 emails",
-            per1000(resendRequests, sent),
-            "≤ 10",
-            verdict((resendRequests / sent) * 1000 <= 10),
-          ],
-          ["invocations (cron + queue batches)", `${cron.length} + ${consumers.length}`, "", ""],
+          ["emails lost / doubled (as Resend received them)", `${lost} / ${doubled}`, "0 / 0", verdict(lost === 0 && doubled === 0)],
+          ["Zendesk export requests (cron runs)", `${zendeskStats.exportRequests} (${cronRuns})`, "", ""],
+          ["Resend requests (most in one second)", `${resendStats.requests} (${resendStats.maxInOneSecond})`, "", ""],
+          ["429s received", `${requests429} of ${allRequests}`, "≤ 1%", verdict(requests429 <= allRequests * 0.01)],
+          ["requests sent before a Retry-After had passed", zendeskStats.earlyRequests + resendStats.earlyRequests, "0", verdict(zendeskStats.earlyRequests + resendStats.earlyRequests === 0)],
+          ["largest D1 statement: SQL bytes / bound parameters", `${largest.sqlBytes} / ${largest.params}`, "≤ 100,000 / ≤ 100", verdict(largest.sqlBytes <= 100_000 && largest.params <= 100)],
+          ["largest bound string", `${largest.stringBytes.toLocaleString("en-GB")} bytes`, "≤ 2,000,000", verdict(largest.stringBytes <= 2_000_000)],
+          ["queue consumer invocations", consumers.length, "", ""],
           ["most subrequests in one invocation (fetch + queue + D1)", maxSub, "< 1,000", verdict(maxSub < 1000)],
-          ["D1 queries, cron invocation", cron.map((r) => r.d1_queries).join(", "), "", ""],
-          ["D1 rows read per ticket", (rowsRead / TICKETS).toFixed(2), "", ""],
-          [
-            "… by the cron (sync, select, claim)",
-            (cron.reduce((n, r) => n + r.d1_rows_read, 0) / TICKETS).toFixed(2),
-            "",
-            "",
-          ],
-          [
-            "… by the queue consumer (re-check, send, record)",
-            (consumers.reduce((n, r) => n + r.d1_rows_read, 0) / TICKETS).toFixed(2),
-            "",
-            "",
-          ],
           ["requests the fakes did not expect", unexpected, "0", verdict(unexpected === 0)],
         ],
       ),

@@ -44,7 +44,7 @@ export async function startMiniflare(
     d1Databases: { DB: "00000000-0000-0000-0000-000000000000" },
     d1Persist: path.join(state, "v3", "d1"),
     queueProducers: { DISPATCH: { queueName: "survey-dispatch" } },
-    queueConsumers: { "survey-dispatch": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 8 } }, // as in wrangler.toml
+    queueConsumers: { "survey-dispatch": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 10 } }, // as in wrangler.toml
     bindings: { ...wranglerVars(), ...bindings },
     // BENCH_VERBOSE=1 shows the Worker's own log lines.
     ...(process.env.BENCH_VERBOSE ? { log: new Log(LogLevel.INFO) } : {}),

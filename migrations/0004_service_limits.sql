@@ -1,10 +1,12 @@
 -- Pacing of outside services, shared by every invocation (cron runs, queue consumers, requests):
--- the limits are per account or team, not per invocation. `next_at` is the earliest time (Unix ms)
--- the next request may start; a request reserves its slot by moving it forward in one statement,
--- and a 429's Retry-After moves it past the wait.
+-- the limits are per account or team, not per invocation. Each row keeps the start times (Unix ms)
+-- of the last requests within the service's window (`slots`, a JSON array of at most its limit): a
+-- request reserves the first time that keeps the window within the limit, by a compare-and-set on
+-- `version`, and a 429's Retry-After moves `blocked_until` past the wait.
 CREATE TABLE service_pace (
-  service TEXT PRIMARY KEY,          -- e.g. 'resend', 'zendesk-export:<account>', 'slack:<webhook hash>'
-  next_at INTEGER NOT NULL,
+  service TEXT PRIMARY KEY,          -- e.g. 'resend:<base url>', 'zendesk-export:<account>', 'slack:<webhook hash>'
+  slots TEXT NOT NULL DEFAULT '[]',
+  version INTEGER NOT NULL DEFAULT 0,
   blocked_until INTEGER NOT NULL DEFAULT 0,  -- the latest Retry-After the service gave
   blocked_reason TEXT
 );

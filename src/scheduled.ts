@@ -27,7 +27,11 @@ const reportDeps = (ctx: JobContext) => ({
   fetcher: ctx.fetcher,
 });
 
-async function syncStep(ctx: JobContext, now: number): Promise<SyncReport | string> {
+async function syncStep(
+  ctx: JobContext,
+  now: number,
+  dispatchSoFar: () => Promise<unknown>,
+): Promise<SyncReport | string> {
   const access = zendeskAccess(ctx.settings.zendesk);
   if (!access) return "skipped: ZENDESK_BASE_URL and credentials are not set";
   return syncTickets(ctx.db, access, {
@@ -36,6 +40,9 @@ async function syncStep(ctx: JobContext, now: number): Promise<SyncReport | stri
     deadline: Date.now() + SYNC_BUDGET_MS,
     requestsPerMinute: ctx.settings.zendesk.exportRequestsPerMinute,
     fetcher: ctx.fetcher,
+    onProgress: async () => {
+      await dispatchSoFar();
+    },
   });
 }
 
@@ -54,7 +61,8 @@ async function requeueAlerts(ctx: JobContext, now: number) {
 export function runEveryTenMinutes(env: Env, now: number) {
   return runJob(env, "every-ten-minutes", async (ctx) => ({
     posthog: await step("posthog", () => deliverPendingResponses(ctx.settings, ctx.db, now, { fetcher: ctx.fetcher })),
-    sync: await step("sync", () => syncStep(ctx, now)),
+    // A long export is dispatched as it is read, one quota's worth of pages at a time.
+    sync: await step("sync", () => syncStep(ctx, now, () => selectAndEnqueue(ctx.db, ctx.queue, ctx.settings, now))),
     dispatch: await step("dispatch", () => selectAndEnqueue(ctx.db, ctx.queue, ctx.settings, now)),
     alertsRequeued: await step("alerts", () => requeueAlerts(ctx, now)),
     report: await step("report", () => retryOwedReport(reportDeps(ctx), now)),

@@ -12,6 +12,11 @@ export interface SyncOptions {
   requestsPerMinute: number;
   fetcher: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Called after each quota's worth of pages (before the sync waits for the next minute), so surveys
+   * of the tickets read so far go out while the export is still being read.
+   */
+  onProgress?: () => Promise<void>;
 }
 
 export interface SyncReport {
@@ -141,6 +146,9 @@ export async function syncTickets(db: D1Database, access: ZendeskAccess, options
     report.pages++;
     report.tickets += page.tickets.length;
     report.malformed += page.malformed;
+    if (options.onProgress && report.pages % options.requestsPerMinute === 0 && !endOfStream) {
+      await options.onProgress().catch((err) => console.error("zendesk sync: progress step failed:", err));
+    }
     if (endOfStream) {
       report.endOfStream = true;
       break;

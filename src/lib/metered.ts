@@ -1,3 +1,5 @@
+const encoder = new TextEncoder();
+
 /**
  * Counts what one invocation costs: outbound requests and D1 queries (with the rows D1 says it read
  * and wrote). Jobs record it in job_runs, so the admin page and the benchmark can show it.
@@ -8,6 +10,16 @@ export class Meter {
   d1Queries = 0;
   rowsRead = 0;
   rowsWritten = 0;
+  /** The largest statement seen, against D1's limits (100 bound parameters, 100 KB of SQL, 2,000,000-byte strings). */
+  largest = { sqlBytes: 0, params: 0, stringBytes: 0 };
+
+  private measure(sql: string, values: unknown[]): void {
+    const bytes = (v: unknown) =>
+      typeof v === "string" ? encoder.encode(v).length : v instanceof ArrayBuffer ? v.byteLength : ArrayBuffer.isView(v) ? v.byteLength : 0;
+    this.largest.sqlBytes = Math.max(this.largest.sqlBytes, encoder.encode(sql).length);
+    this.largest.params = Math.max(this.largest.params, values.length);
+    for (const v of values) this.largest.stringBytes = Math.max(this.largest.stringBytes, bytes(v));
+  }
 
   /** Everything that left the isolate: Cloudflare's subrequest limit counts no more than this. */
   get subrequests(): number {
@@ -28,9 +40,12 @@ export class Meter {
   /** The same database, counting every query. */
   db(db: D1Database): D1Database {
     const unwrap = new WeakMap<object, D1PreparedStatement>();
-    const wrap = (stmt: D1PreparedStatement): D1PreparedStatement => {
+    const wrap = (stmt: D1PreparedStatement, sql: string): D1PreparedStatement => {
       const proxy = {
-        bind: (...values: unknown[]) => wrap(stmt.bind(...values)),
+        bind: (...values: unknown[]) => {
+          this.measure(sql, values);
+          return wrap(stmt.bind(...values), sql);
+        },
         all: async <T>() => {
           const result = await stmt.all<T>();
           this.count(result.meta);
@@ -56,7 +71,7 @@ export class Meter {
       return proxy;
     };
     return {
-      prepare: (sql: string) => wrap(db.prepare(sql)),
+      prepare: (sql: string) => wrap(db.prepare(sql), sql),
       batch: async <T>(statements: D1PreparedStatement[]) => {
         const results = await db.batch<T>(statements.map((s) => unwrap.get(s) ?? s));
         for (const r of results) this.count(r.meta);
@@ -90,6 +105,7 @@ export class Meter {
       d1Queries: this.d1Queries,
       rowsRead: this.rowsRead,
       rowsWritten: this.rowsWritten,
+      largestStatement: { ...this.largest },
     };
   }
 }

@@ -85,10 +85,10 @@ export function resendMailer(
         ),
         timeoutMs: 30_000,
         fetcher: deps.fetcher,
-        // A little over the documented interval: requests leave a few milliseconds apart in time.
+        // A window a little over the documented second: requests arrive a few milliseconds after they leave.
         pace: {
           db: deps.db,
-          rule: { key: `resend:${settings.baseUrl}`, intervalMs: Math.ceil((1000 / settings.requestsPerSecond) * 1.05) },
+          rule: { key: `resend:${settings.baseUrl}`, limit: settings.requestsPerSecond, windowMs: 1050 },
           maxWaitMs: 20_000,
           sleep: deps.sleep,
         },

@@ -1,25 +1,45 @@
 /**
  * Paces requests to an outside service across every invocation of the Worker. The services limit a
  * whole account or team (Resend: 2 requests a second per team; Zendesk: 10 export requests a minute
- * per account), not one invocation, so the schedule lives in D1, which runs one statement at a time:
- * each request reserves the next free slot in one statement, then waits for it. A 429 moves the
- * schedule past its Retry-After, so no invocation calls before the service said it may.
+ * per account), not one invocation, so the schedule lives in D1. It is a sliding window, as the
+ * services count: a request takes the first start time at which the window ending there holds fewer
+ * than `limit` requests, reserved by a compare-and-set, so two invocations never take the same slot.
+ * A 429 moves the schedule past its Retry-After, so no invocation calls before the service said it may.
  */
 export interface PaceRule {
   /** One schedule per limited thing: e.g. `resend:<base url>`, `zendesk-export:<account>`. */
   key: string;
-  /** The documented rate as the time between two requests. */
-  intervalMs: number;
+  /** At most this many requests … */
+  limit: number;
+  /** … in any window of this many milliseconds (a little over the documented one: requests arrive a few ms apart from when they left). */
+  windowMs: number;
 }
 
 export type Slot = { ok: true; waitedMs: number } | { ok: false; waitMs: number; reason: string };
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const CAS_ATTEMPTS = 8;
+
+/** The first start time at or after `from` that keeps every window within the limit (pure). */
+export function nextSlot(slots: number[], from: number, rule: Pick<PaceRule, "limit" | "windowMs">): number {
+  const sorted = [...slots].sort((a, b) => a - b);
+  // Never before the last reserved slot: reservations stay in order, so one check covers every window.
+  let at = Math.max(from, sorted.at(-1) ?? from);
+  if (sorted.length >= rule.limit) at = Math.max(at, sorted[sorted.length - rule.limit]! + rule.windowMs);
+  return at;
+}
+
+interface PaceRow {
+  slots: string;
+  version: number;
+  blocked_until: number;
+  blocked_reason: string | null;
+}
 
 /**
  * Reserves this request's slot and waits for it. When the slot is more than `maxWaitMs` away
- * (a long Retry-After, or a queue of other invocations ahead) nothing is reserved and the caller is
- * told how long to come back after.
+ * (a long Retry-After, or a window already full) nothing is reserved and the caller is told how long
+ * to come back after.
  */
 export async function takeSlot(
   db: D1Database,
@@ -27,40 +47,48 @@ export async function takeSlot(
   maxWaitMs: number,
   sleep: (ms: number) => Promise<void> = realSleep,
 ): Promise<Slot> {
-  const now = Date.now();
-  const reserved = await db
-    .prepare(
-      `INSERT INTO service_pace (service, next_at) VALUES (?1, ?2 + ?3)
-       ON CONFLICT (service) DO UPDATE SET next_at = max(next_at, blocked_until, ?2) + ?3
-       WHERE max(next_at, blocked_until, ?2) <= ?2 + ?4
-       RETURNING next_at - ?3 AS slot`,
-    )
-    .bind(rule.key, now, rule.intervalMs, maxWaitMs)
-    .first<{ slot: number }>();
-  if (reserved) {
-    const waitMs = Math.max(0, reserved.slot - Date.now());
+  for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+    const row =
+      (await db
+        .prepare(`SELECT slots, version, blocked_until, blocked_reason FROM service_pace WHERE service = ?1`)
+        .bind(rule.key)
+        .first<PaceRow>()) ?? null;
+    const now = Date.now();
+    const slots = row ? (JSON.parse(row.slots) as number[]) : [];
+    const blockedUntil = row?.blocked_until ?? 0;
+    const slot = nextSlot(slots, Math.max(now, blockedUntil), rule);
+    if (slot - now > maxWaitMs) {
+      const blocked = blockedUntil >= slot && row?.blocked_reason;
+      return {
+        ok: false,
+        waitMs: slot - now,
+        reason: blocked ? row.blocked_reason! : "paced to the service's documented rate limit",
+      };
+    }
+    const kept = [...slots, slot].filter((s) => s > slot - rule.windowMs).slice(-rule.limit);
+    const written = row
+      ? await db
+          .prepare(`UPDATE service_pace SET slots = ?2, version = version + 1 WHERE service = ?1 AND version = ?3`)
+          .bind(rule.key, JSON.stringify(kept), row.version)
+          .run()
+      : await db
+          .prepare(`INSERT INTO service_pace (service, slots, version) VALUES (?1, ?2, 1) ON CONFLICT DO NOTHING`)
+          .bind(rule.key, JSON.stringify(kept))
+          .run();
+    if (written.meta.changes !== 1) continue; // another invocation took a slot first: look again
+    const waitMs = Math.max(0, slot - Date.now());
     if (waitMs > 0) await sleep(waitMs);
     return { ok: true, waitedMs: waitMs };
   }
-  const state = await db
-    .prepare(`SELECT next_at, blocked_until, blocked_reason FROM service_pace WHERE service = ?1`)
-    .bind(rule.key)
-    .first<{ next_at: number; blocked_until: number; blocked_reason: string | null }>();
-  const freeAt = Math.max(state?.next_at ?? now, state?.blocked_until ?? now);
-  const blocked = (state?.blocked_until ?? 0) >= freeAt;
-  return {
-    ok: false,
-    waitMs: Math.max(rule.intervalMs, freeAt - now),
-    reason: blocked && state?.blocked_reason ? state.blocked_reason : "paced to the service's documented rate limit",
-  };
+  return { ok: false, waitMs: 1000, reason: "many callers at once; try again shortly" };
 }
 
 /** After a 429 (or 503) with Retry-After: nobody calls this service again before `untilMs`. */
 export async function holdOff(db: D1Database, key: string, untilMs: number, reason: string): Promise<void> {
   await db
     .prepare(
-      `INSERT INTO service_pace (service, next_at, blocked_until, blocked_reason) VALUES (?1, ?2, ?2, ?3)
-       ON CONFLICT (service) DO UPDATE SET blocked_until = max(blocked_until, ?2),
+      `INSERT INTO service_pace (service, blocked_until, blocked_reason) VALUES (?1, ?2, ?3)
+       ON CONFLICT (service) DO UPDATE SET blocked_until = max(blocked_until, ?2), version = version + 1,
          blocked_reason = CASE WHEN ?2 >= blocked_until THEN ?3 ELSE blocked_reason END`,
     )
     .bind(key, Math.ceil(untilMs), reason.slice(0, 300))

@@ -44,7 +44,7 @@ export function excerpt(text: string, max = 200): string {
  * least the service's pacing interval.
  */
 export async function callService(request: ServiceRequest): Promise<Outcome<ServiceResponse>> {
-  const floorMs = request.pace?.rule.intervalMs ?? 1000;
+  const floorMs = request.pace ? Math.ceil(request.pace.rule.windowMs / request.pace.rule.limit) : 1000;
   const attempt = request.attempt ?? 1;
   if (request.pace) {
     const slot = await takeSlot(request.pace.db, request.pace.rule, request.pace.maxWaitMs, request.pace.sleep);

@@ -24,7 +24,7 @@ export async function postToSlack(
     // The webhook URL is a secret: the schedule is keyed by its hash.
     pace: {
       db: deps.db,
-      rule: { key: `slack:${(await sha256Hex(webhookUrl)).slice(0, 32)}`, intervalMs: 1100 },
+      rule: { key: `slack:${(await sha256Hex(webhookUrl)).slice(0, 32)}`, limit: 1, windowMs: 1100 },
       maxWaitMs: 10_000,
       sleep: deps.sleep,
     },

@@ -125,15 +125,16 @@ export interface ZendeskDeps {
 
 /**
  * Incremental exports: 10 requests a minute per account (30 with High Volume), shared with every
- * other integration on the account (developer.zendesk.com, "Rate limits"). Paced evenly.
+ * other integration on the account (developer.zendesk.com, "Rate limits"). A window of a minute
+ * (and a second, for the time requests take to arrive).
  */
 export function exportPace(access: ZendeskAccess, requestsPerMinute: number) {
-  return { key: `zendesk-export:${access.baseUrl}`, intervalMs: Math.ceil(60_000 / requestsPerMinute) };
+  return { key: `zendesk-export:${access.baseUrl}`, limit: requestsPerMinute, windowMs: 61_000 };
 }
 
 /** Ticket updates: 100 requests a minute per account (developer.zendesk.com, "Rate limits", update endpoints). */
 export function updatePace(access: ZendeskAccess) {
-  return { key: `zendesk-update:${access.baseUrl}`, intervalMs: 600 };
+  return { key: `zendesk-update:${access.baseUrl}`, limit: 100, windowMs: 61_000 };
 }
 
 const ADMIN_ONLY =

@@ -39,7 +39,7 @@ const surveyMessages = (queued: QueueMessage[]) => queued.filter((m) => m.kind =
 
 /** The time has come: the service's schedule (and any Retry-After) lies behind us. */
 async function letTimePass(key: string) {
-  await env.DB.prepare("UPDATE service_pace SET next_at = 0, blocked_until = 0 WHERE service = ?").bind(key).run();
+  await env.DB.prepare("UPDATE service_pace SET slots = '[]', blocked_until = 0 WHERE service = ?").bind(key).run();
 }
 
 describe("Resend's limits", () => {

@@ -106,7 +106,7 @@ describe("syncing Zendesk's incremental ticket export", () => {
     await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
     expect(await account.zendeskRequests()).toHaveLength(1);
     // Ten minutes on (the wait has passed), the next run resumes from the same place.
-    await env.DB.prepare("UPDATE service_pace SET blocked_until = 0, next_at = 0 WHERE service = ?")
+    await env.DB.prepare("UPDATE service_pace SET blocked_until = 0, slots = '[]' WHERE service = ?")
       .bind(`zendesk-export:${account.env.ZENDESK_BASE_URL}`)
       .run();
     await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
