@@ -3,6 +3,7 @@ import type { AppEnv } from "./app-env";
 import { SettingsError, settingsOf } from "./config";
 import { securityHeaders } from "./lib/http";
 import { MessagePage } from "./lib/layout";
+import { PAGE_CSS } from "./lib/page-style";
 import { adminRoutes } from "./admin/routes";
 import { unsubscribeRoutes } from "./dispatch/unsubscribe-routes";
 import { surveyRoutes } from "./survey/routes";
@@ -18,6 +19,15 @@ app.use(async (c, next) => {
 });
 
 app.get("/healthz", (c) => c.text("ok"));
+// The customer pages carry their stylesheet inline; the admin area imports the same one from here.
+app.get("/survey.css", (c) =>
+  c.body(PAGE_CSS, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=3600" }),
+);
+// Browsers that ask for the classic favicon get the SVG one.
+app.get("/favicon.ico", (c) => {
+  c.header("cache-control", "public, max-age=86400");
+  return c.redirect("/favicon.svg", 301);
+});
 app.route("/", surveyRoutes);
 app.route("/", unsubscribeRoutes);
 app.route("/admin", adminRoutes);

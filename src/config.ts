@@ -106,6 +106,18 @@ const SettingsSchema = v.object({
   HEDGEHOG_COST: wholeNumber(500, 0, 1_000_000),
   DONATION_CURRENCY: v.pipe(text("GBP"), v.regex(/^[A-Z]{3}$/, "must be a three-letter currency code such as GBP")),
   DONATION_CHARITY: text("Herts Wildlife Trust"),
+  BRAND_NAME: v.pipe(text("PostHog"), v.minLength(1, "must not be empty"), v.maxLength(60, "must be at most 60 characters")),
+  BRAND_LOGO_URL: v.pipe(
+    optionalText,
+    v.union([
+      v.undefined(),
+      v.pipe(
+        v.string(),
+        v.regex(/^(https:\/\/\S+|data:image\/(png|svg\+xml|webp|gif|jpeg);base64,[A-Za-z0-9+/=]+)$/, "must be an https: URL or a base64 data:image URL"),
+        v.maxLength(20_000, "must be at most 20,000 characters (a small logo)"),
+      ),
+    ]),
+  ),
 });
 
 type RawSettings = v.InferOutput<typeof SettingsSchema>;
@@ -148,6 +160,8 @@ export interface Settings {
     resendRequestsPerSecond: number;
   };
   adminToken: string | undefined;
+  /** Shown on the survey pages and in the survey email. */
+  brand: { name: string; logoUrl: string | undefined };
   slackWebhooks: Record<string, string>;
   donation: { reportTo: string | undefined; hedgehogCost: number; currency: string; charity: string };
 }
@@ -197,6 +211,7 @@ function toSettings(s: RawSettings): Settings {
       resendRequestsPerSecond: s.RESEND_REQUESTS_PER_SECOND,
     },
     adminToken: s.ADMIN_TOKEN,
+    brand: { name: s.BRAND_NAME, logoUrl: s.BRAND_LOGO_URL },
     slackWebhooks: s.SLACK_WEBHOOK_URLS,
     donation: {
       reportTo: s.DONATION_REPORT_TO,

@@ -39,4 +39,6 @@ export interface Env {
   HEDGEHOG_COST?: string;
   DONATION_CURRENCY?: string;
   DONATION_CHARITY?: string;
+  BRAND_NAME?: string;
+  BRAND_LOGO_URL?: string;
 }

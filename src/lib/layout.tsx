@@ -1,13 +1,35 @@
 import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
+import { PAGE_CSS } from "./page-style";
 
-/** The page shell shared by every HTML page: no inline script or style (the CSP forbids both). */
+/** Who the customer is talking to: shown above every page they see. */
+export interface Brand {
+  name: string;
+  logoUrl?: string | undefined;
+}
+
+function BrandLine(props: { brand: Brand }) {
+  return (
+    <p class="brand">
+      {props.brand.logoUrl ? <img src={props.brand.logoUrl} alt="" height="24" /> : null}
+      <span>{props.brand.name}</span>
+    </p>
+  );
+}
+
+/**
+ * The page shell shared by every HTML page. Customer pages carry their stylesheet (and script)
+ * inline, so the first view is one request; the Content-Security-Policy allows exactly those by
+ * their hashes. The admin area links its own stylesheet instead.
+ */
 export function Layout(props: {
   title: string;
   children: Child;
+  /** An inline script's source (its hash must be in the page's Content-Security-Policy). */
   script?: string;
   wide?: boolean;
   stylesheet?: string;
+  brand?: Brand;
 }) {
   return (
     <>
@@ -19,11 +41,15 @@ export function Layout(props: {
           <meta name="color-scheme" content="light dark" />
           <meta name="robots" content="noindex" />
           <title>{props.title}</title>
-          <link rel="stylesheet" href={props.stylesheet ?? "/survey.css"} />
-          {props.script ? <script src={props.script} defer></script> : null}
+          <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+          {props.stylesheet ? <link rel="stylesheet" href={props.stylesheet} /> : <style>{raw(PAGE_CSS)}</style>}
         </head>
         <body>
-          <main class={props.wide ? "card wide" : "card"}>{props.children}</main>
+          <main class={props.wide ? "card wide" : "card"}>
+            {props.brand ? <BrandLine brand={props.brand} /> : null}
+            {props.children}
+          </main>
+          {props.script ? <script>{raw(props.script)}</script> : null}
         </body>
       </html>
     </>
@@ -31,9 +57,9 @@ export function Layout(props: {
 }
 
 /** A friendly page for anything that went wrong; never shows internals. */
-export function MessagePage(props: { title: string; heading: string; children: Child }) {
+export function MessagePage(props: { title: string; heading: string; children: Child; brand?: Brand }) {
   return (
-    <Layout title={props.title}>
+    <Layout title={props.title} brand={props.brand}>
       <h1>{props.heading}</h1>
       {props.children}
     </Layout>

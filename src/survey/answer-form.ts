@@ -7,6 +7,10 @@ const AnswerSchema = v.object({
     v.regex(/^[1-5]$/, "Please choose one of the five faces."),
     v.transform(Number),
   ),
+  base_version: v.optional(
+    v.pipe(v.string(), v.regex(/^\d{1,9}$/, "This form was changed; please open the survey again."), v.transform(Number)),
+    "0",
+  ),
   comment: v.optional(
     v.pipe(
       v.string(),
@@ -21,13 +25,17 @@ const AnswerSchema = v.object({
 });
 
 export type AnswerParse =
-  | { ok: true; rating: number; comment: string | undefined }
+  /** `baseVersion`: the version of the ticket's answer the form showed (0: none). */
+  | { ok: true; rating: number; comment: string | undefined; baseVersion: number }
   | { ok: false; problem: string; rating: number | undefined; comment: string | undefined };
 
 /** The answer part of the survey form; on a problem, gives back what the customer typed. */
 export function parseAnswerForm(form: Record<string, string>): AnswerParse {
-  const result = v.safeParse(AnswerSchema, { rating: form.rating, comment: form.comment });
-  if (result.success) return { ok: true, rating: result.output.rating, comment: result.output.comment };
+  const result = v.safeParse(AnswerSchema, { rating: form.rating, comment: form.comment, base_version: form.base_version });
+  if (result.success) {
+    const { rating, comment, base_version: baseVersion } = result.output;
+    return { ok: true, rating, comment, baseVersion };
+  }
   const rating = /^[1-5]$/.test(form.rating ?? "") ? Number(form.rating) : undefined;
   return { ok: false, problem: result.issues[0].message, rating, comment: form.comment };
 }

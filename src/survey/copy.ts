@@ -1,9 +1,23 @@
 /** The words customers see, in one place so the page, the email and the PostHog event agree. */
 export const RATING_QUESTION = "How happy are you with the level of support you received?";
+/** The comment's question for ratings 1 to 4 (the seed page's words) … */
 export const COMMENT_QUESTION = "What can we do to increase your rating?";
+/** … and for a 5, where there is no rating left to increase. */
+export const COMMENT_QUESTION_TOP = "What did we do well?";
+
+export function commentQuestion(rating: number | undefined): string {
+  return rating === 5 ? COMMENT_QUESTION_TOP : COMMENT_QUESTION;
+}
 export const COMMENT_MAX_LENGTH = 2000;
 export const RATING_LABELS = ["Very dissatisfied", "Dissatisfied", "Neutral", "Satisfied", "Very satisfied"] as const;
 
 export function ratingLabel(rating: number): string {
   return RATING_LABELS[rating - 1] ?? String(rating);
 }
+
+/**
+ * The faces as emoji, for the email (mail clients cannot draw the page's SVG faces): the same five
+ * expressions as the page's drawings, from a big frown to a big smile. U+FE0F asks for the colour
+ * emoji presentation, so no face shows as a small black text symbol beside the others.
+ */
+export const FACE_EMOJI = ["\u2639\uFE0F", "\u{1F641}\uFE0F", "\u{1F610}\uFE0F", "\u{1F642}\uFE0F", "\u{1F600}\uFE0F"] as const;

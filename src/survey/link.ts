@@ -76,23 +76,38 @@ const LinkQuerySchema = v.object({
   ),
   ticketId: v.pipe(
     v.string("the ticket number (ticketId) is missing"),
-    v.regex(/^[1-9]\d{0,15}$/, "the ticket number (ticketId) is not a number"),
+    v.minLength(1, "the ticket number (ticketId) is empty"),
+    v.regex(/^\d+$/, "the ticket number (ticketId) is not a number"),
+    v.regex(/^[1-9]/, "the ticket number (ticketId) must not start with 0"),
     v.transform(Number),
+    // Beyond 2^53 two different numbers read as the same one: a signature would cover both.
+    v.maxValue(Number.MAX_SAFE_INTEGER, "the ticket number (ticketId) is too large"),
   ),
   team: v.pipe(
     v.string("the team is missing"),
     v.minLength(1, "the team is empty"),
     v.maxLength(100, "the team name is too long"),
   ),
-  initialTargetArea: v.optional(v.pipe(v.string(), v.maxLength(100, "the target area is too long"))),
+  initialTargetArea: v.optional(
+    v.pipe(
+      v.string(),
+      v.minLength(1, "the target area (initialTargetArea) is empty"),
+      v.maxLength(100, "the target area is too long"),
+    ),
+  ),
   exp: v.pipe(
     v.string("the expiry time (exp) is missing"),
+    v.minLength(1, "the expiry time (exp) is empty"),
     v.regex(/^\d{1,12}$/, "the expiry time (exp) is not a valid time"),
+    v.regex(/^[1-9]/, "the expiry time (exp) must not start with 0"),
     v.transform(Number),
   ),
   sig: v.pipe(
     v.string("the signature (sig) is missing"),
     v.regex(/^[A-Za-z0-9_-]{43}$/, "the signature (sig) is malformed"),
+    // 32 bytes in 43 base64url characters leave 2 spare bits in the last one; only zeros are canonical,
+    // so one signature has one spelling.
+    v.regex(/[AEIMQUYcgkosw048]$/, "the signature (sig) is not in its canonical form"),
   ),
   rating: v.optional(
     v.pipe(v.string(), v.regex(/^[1-5]$/, "the preselected rating must be 1 to 5"), v.transform(Number)),
@@ -106,15 +121,16 @@ export type LinkParseResult = { ok: true; link: ParsedSurveyLink } | { ok: false
  * `distinct_id`, `ticketTeam` for `team`, and `satisfaction` (0-based) for `rating`.
  */
 export function parseSurveyLink(input: Record<string, string | undefined>): LinkParseResult {
+  // The first name present wins; a signed field that is present but empty is reported as empty.
   const pick = (...names: string[]) => {
     for (const name of names) {
       const value = input[name];
       if (value !== undefined && value !== "") return value;
     }
-    return undefined;
+    return names.some((name) => input[name] === "") ? "" : undefined;
   };
-  let rating = pick("rating");
-  const satisfaction = pick("satisfaction");
+  let rating = pick("rating") || undefined;
+  const satisfaction = pick("satisfaction") || undefined;
   if (rating === undefined && satisfaction !== undefined) {
     rating = /^[0-4]$/.test(satisfaction) ? String(Number(satisfaction) + 1) : "invalid";
   }
@@ -141,6 +157,19 @@ export function parseSurveyLink(input: Record<string, string | undefined>): Link
       rating: o.rating,
     },
   };
+}
+
+/** What the server would refuse in a link before looking at its signature (for tools that print links). */
+export function linkFieldProblems(fields: SurveyLinkFields): string[] {
+  const parsed = parseSurveyLink({
+    distinct_id: fields.distinctId,
+    ticketId: String(fields.ticketId),
+    team: fields.team,
+    initialTargetArea: fields.initialTargetArea,
+    exp: String(fields.exp),
+    sig: "A".repeat(43),
+  });
+  return parsed.ok ? [] : parsed.problems;
 }
 
 export type LinkCheck = "valid" | "forged" | "expired";

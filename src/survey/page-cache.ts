@@ -48,8 +48,9 @@ function split(html: string): Template {
   return { parts, slots };
 }
 
-function template(rating: number | undefined, withArea: boolean, charity: string): Promise<Template> {
-  const key = `${rating ?? 0}|${withArea}|${charity}`;
+function template(rating: number | undefined, withArea: boolean, props: SurveyFormProps): Promise<Template> {
+  const { charity, brand } = props;
+  const key = JSON.stringify([rating ?? 0, withArea, charity, brand.name, brand.logoUrl ?? ""]);
   let cached = templates.get(key);
   if (!cached) {
     const page = SurveyPage({
@@ -62,8 +63,8 @@ function template(rating: number | undefined, withArea: boolean, charity: string
         sig: PLACEHOLDER.sig,
       },
       selectedRating: rating,
-      alreadyAnswered: false,
       charity,
+      brand,
     });
     cached = Promise.resolve(page.toString()).then((html) => split(String(html)));
     templates.set(key, cached);
@@ -72,11 +73,11 @@ function template(rating: number | undefined, withArea: boolean, charity: string
 }
 
 export async function renderSurveyPage(props: SurveyFormProps): Promise<string> {
-  if (props.alreadyAnswered || props.error !== undefined || props.comment !== undefined) {
+  if (props.earlier !== undefined || props.error !== undefined || props.comment !== undefined) {
     return String(await SurveyPage(props).toString());
   }
   const { link } = props;
-  const { parts, slots } = await template(props.selectedRating, link.initialTargetArea !== undefined, props.charity);
+  const { parts, slots } = await template(props.selectedRating, link.initialTargetArea !== undefined, props);
   const values: Record<Slot, string> = {
     distinctId: escapeHtml(link.distinctId),
     team: escapeHtml(link.team),

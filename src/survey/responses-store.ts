@@ -27,19 +27,29 @@ export interface Answer {
   comment: string | undefined;
 }
 
-export interface RecordOutcome {
-  row: ResponseRow;
-  /** True when the stored answer changed (first answer or a real edit). */
-  changed: boolean;
-}
+/**
+ * What storing an answer came to: `recorded` (a first answer or a real edit), `unchanged` (the same
+ * answer again: a double click), or `conflict`: the ticket's answer changed since the form was shown
+ * (another device, another tab), and the new one would replace what the customer never saw.
+ */
+export type RecordOutcome =
+  | { kind: "recorded"; row: ResponseRow }
+  | { kind: "unchanged"; row: ResponseRow }
+  | { kind: "conflict"; row: ResponseRow };
 
 /**
- * Stores an answer in one statement: upsert the ticket's row. Its first insert feeds a hedgehog (the
- * `feed_one_hedgehog_per_ticket` trigger adds it to the UTC month's tally) and takes the running
- * hedgehog count as its number. Re-submitting the same answer changes nothing, so a double click
- * sends nothing twice.
+ * Stores an answer in one statement: upsert the ticket's row, but edit it only if it is still the
+ * version the form showed (`baseVersion`, 0 for a form that showed none). Its first insert feeds a
+ * hedgehog (the `feed_one_hedgehog_per_ticket` trigger adds it to the UTC month's tally) and takes
+ * the running hedgehog count as its number. Re-submitting the same answer changes nothing, so a
+ * double click sends nothing twice.
  */
-export async function recordResponse(db: D1Database, answer: Answer, now: number): Promise<RecordOutcome> {
+export async function recordResponse(
+  db: D1Database,
+  answer: Answer,
+  now: number,
+  baseVersion: number,
+): Promise<RecordOutcome> {
   const written = await db
     .prepare(
       `INSERT INTO responses (ticket_id, distinct_id, team, initial_target_area, rating, comment, first_submitted_at, updated_at, hedgehog_number)
@@ -49,7 +59,8 @@ export async function recordResponse(db: D1Database, answer: Answer, now: number
          team = excluded.team, initial_target_area = excluded.initial_target_area,
          version = responses.version + 1, updated_at = excluded.updated_at,
          next_capture_at = 0, capture_attempts = 0
-       WHERE responses.rating IS NOT excluded.rating OR responses.comment IS NOT excluded.comment
+       WHERE responses.version = ?8
+         AND (responses.rating IS NOT excluded.rating OR responses.comment IS NOT excluded.comment)
        RETURNING *`,
     )
     .bind(
@@ -60,11 +71,14 @@ export async function recordResponse(db: D1Database, answer: Answer, now: number
       answer.rating,
       answer.comment ?? null,
       now,
+      baseVersion,
     )
     .first<ResponseRow>();
-  const row = written ?? (await findResponse(db, answer.ticketId));
+  if (written) return { kind: "recorded", row: written };
+  const row = await findResponse(db, answer.ticketId);
   if (!row) throw new Error(`response for ticket ${answer.ticketId} vanished after upsert`);
-  return { row, changed: written !== null };
+  const same = row.rating === answer.rating && (row.comment ?? null) === (answer.comment ?? null);
+  return { kind: same ? "unchanged" : "conflict", row };
 }
 
 export async function findResponse(db: D1Database, ticketId: number): Promise<ResponseRow | null> {

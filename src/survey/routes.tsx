@@ -1,17 +1,25 @@
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { raiseLowRatingAlert } from "../alerts/raise";
-import { getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
 import { settingsOf } from "../config";
-import { isSameOriginPost } from "../lib/http";
+import { contentSecurityPolicy, cspHash, isSameOriginPost } from "../lib/http";
 import { MessagePage } from "../lib/layout";
 import { COMMENT_MAX_LENGTH } from "./copy";
 import { captureSurveyShown, deliverPendingResponses } from "./delivery";
 import { checkSurveyLink, parseSurveyLink, surveyLinkQuery, type ParsedSurveyLink } from "./link";
-import { findResponse, recordImpression, recordResponse } from "./responses-store";
-import { BadLinkPage, ExpiredLinkPage, ForgedLinkPage, SurveyPage, ThanksPage } from "./views";
+import { findResponse, recordImpression, recordResponse, type ResponseRow } from "./responses-store";
+import { SURVEY_JS } from "./page-script";
+import {
+  BadLinkPage,
+  ConflictPage,
+  ExpiredLinkPage,
+  ForgedLinkPage,
+  SurveyPage,
+  ThanksPage,
+  type EarlierAnswer,
+} from "./views";
 import { parseAnswerForm } from "./answer-form";
 import { renderSurveyPage } from "./page-cache";
 
@@ -24,34 +32,51 @@ type LinkOutcome = { ok: true; link: ParsedSurveyLink } | { ok: false; response:
 
 /** Parses and checks a signed link: 400 names what is wrong, 403 forged, 410 expired. */
 async function checkedLink(c: Context<AppEnv>, fields: Record<string, string | undefined>): Promise<LinkOutcome> {
+  const { brand, linkSecret } = settingsOf(c.env);
   const parsed = parseSurveyLink(fields);
-  if (!parsed.ok) return { ok: false, response: c.html(<BadLinkPage problems={parsed.problems} />, 400) };
-  const check = await checkSurveyLink(parsed.link, settingsOf(c.env).linkSecret, new Date());
-  if (check === "forged") return { ok: false, response: c.html(<ForgedLinkPage />, 403) };
-  if (check === "expired") return { ok: false, response: c.html(<ExpiredLinkPage />, 410) };
+  if (!parsed.ok) return { ok: false, response: c.html(<BadLinkPage problems={parsed.problems} brand={brand} />, 400) };
+  const check = await checkSurveyLink(parsed.link, linkSecret, new Date());
+  if (check === "forged") return { ok: false, response: c.html(<ForgedLinkPage brand={brand} />, 403) };
+  if (check === "expired") return { ok: false, response: c.html(<ExpiredLinkPage brand={brand} />, 410) };
   return { ok: true, link: parsed.link };
 }
 
-/**
- * Set once this browser has answered a ticket, so the page knows to load the earlier answer. The
- * page itself reads nothing from D1 otherwise: a GET stays cheap and never writes (mail scanners
- * open every link).
- */
-const answeredCookie = (ticketId: number) => `answered_${ticketId}`;
+function earlierAnswer(row: ResponseRow | null): EarlierAnswer | undefined {
+  return row ? { rating: row.rating, comment: row.comment, version: row.version, updatedAt: row.updated_at } : undefined;
+}
 
+let scriptHash: Promise<string> | undefined;
+
+/** The survey pages' policy: their inline script by its hash, and the brand's logo if it is hosted elsewhere. */
+const surveyPolicy = createMiddleware<AppEnv>(async (c, next) => {
+  await next();
+  if (!(c.res.headers.get("content-type") ?? "").startsWith("text/html")) return;
+  scriptHash ??= cspHash(SURVEY_JS);
+  const logo = settingsOf(c.env).brand.logoUrl;
+  const imageOrigins = logo?.startsWith("https://") ? [new URL(logo).origin] : [];
+  c.res.headers.set("Content-Security-Policy", await contentSecurityPolicy({ scriptHashes: [await scriptHash], imageOrigins }));
+});
+surveyRoutes.use("/", surveyPolicy);
+surveyRoutes.use("/thanks", surveyPolicy);
+
+/**
+ * The survey. It always shows the ticket's earlier answer, on whichever device the link is opened,
+ * and says it is an edit. A GET never writes anything (mail scanners open every link).
+ */
 surveyRoutes.get("/", async (c) => {
   const checked = await checkedLink(c, c.req.query());
   if (!checked.ok) return checked.response;
   const { link } = checked;
   const settings = settingsOf(c.env);
-  const existing = getCookie(c, answeredCookie(link.ticketId)) ? await findResponse(c.env.DB, link.ticketId) : null;
+  const earlier = earlierAnswer(await findResponse(c.env.DB, link.ticketId));
   return c.html(
     await renderSurveyPage({
       link,
-      selectedRating: link.rating ?? existing?.rating,
-      comment: existing?.comment ?? undefined,
-      alreadyAnswered: existing !== null,
+      selectedRating: link.rating ?? earlier?.rating,
+      comment: earlier?.comment ?? undefined,
+      earlier,
       charity: settings.donation.charity,
+      brand: settings.brand,
     }),
   );
 });
@@ -127,15 +152,15 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
   const { link } = checked;
   const answer = parseAnswerForm(form);
   if (!answer.ok) {
-    const existing = await findResponse(c.env.DB, link.ticketId);
     return c.html(
       <SurveyPage
         link={link}
         selectedRating={answer.rating}
         comment={answer.comment}
-        alreadyAnswered={existing !== null}
+        earlier={earlierAnswer(await findResponse(c.env.DB, link.ticketId))}
         error={answer.problem}
         charity={settings.donation.charity}
+        brand={settings.brand}
       />,
       400,
     );
@@ -152,22 +177,27 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
       comment: answer.comment,
     },
     now,
+    answer.baseVersion,
   );
-  if (outcome.changed) {
+  if (outcome.kind === "conflict") {
+    return c.html(
+      <ConflictPage
+        link={link}
+        earlier={earlierAnswer(outcome.row)!}
+        submitted={{ rating: answer.rating, comment: answer.comment }}
+        thanksUrl={`/thanks?${surveyLinkQuery(link, link.sig)}`}
+        brand={settings.brand}
+      />,
+      409,
+    );
+  }
+  if (outcome.kind === "recorded") {
     const { ticket_id: ticketId, version, rating, comment } = outcome.row;
     c.executionCtx.waitUntil(raiseLowRatingAlert(c.env.DB, c.env.DISPATCH, { ticketId, version, rating, comment }, now));
+    // Without a PostHog key the answer simply stays pending; the cron says so in its log.
+    if (settings.posthog.apiKey)
+      c.executionCtx.waitUntil(deliverPendingResponses(settings, c.env.DB, now, { ticketId: link.ticketId }));
   }
-  // Without a PostHog key the answer simply stays pending; the cron says so in its log.
-  if (outcome.changed && settings.posthog.apiKey) {
-    c.executionCtx.waitUntil(deliverPendingResponses(settings, c.env.DB, now, { ticketId: link.ticketId }));
-  }
-  setCookie(c, answeredCookie(link.ticketId), "1", {
-    path: "/",
-    httpOnly: true,
-    sameSite: "Lax",
-    secure: new URL(c.req.url).protocol === "https:",
-    maxAge: Math.max(60, link.exp - Math.floor(now / 1000)),
-  });
   return c.redirect(`/thanks?${surveyLinkQuery(link, link.sig)}`, 303);
 });
 
@@ -177,13 +207,16 @@ surveyRoutes.get("/thanks", async (c) => {
   const { link } = checked;
   const row = await findResponse(c.env.DB, link.ticketId);
   if (row === null || row.hedgehog_number === null) return c.redirect(`/?${surveyLinkQuery(link, link.sig)}`, 303);
+  const settings = settingsOf(c.env);
   return c.html(
     <ThanksPage
       hedgehogNumber={row.hedgehog_number}
       rating={row.rating}
       comment={row.comment}
-      changeUrl={`/?${surveyLinkQuery(link, link.sig, row.rating)}`}
-      charity={settingsOf(c.env).donation.charity}
+      edited={row.version > 1}
+      changeUrl={`/?${surveyLinkQuery(link, link.sig)}`}
+      charity={settings.donation.charity}
+      brand={settings.brand}
     />,
   );
 });

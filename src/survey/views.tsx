@@ -1,16 +1,34 @@
+import type { Brand } from "../lib/layout";
 import { Layout, MessagePage } from "../lib/layout";
-import { COMMENT_MAX_LENGTH, COMMENT_QUESTION, RATING_LABELS, RATING_QUESTION, ratingLabel } from "./copy";
+import {
+  COMMENT_MAX_LENGTH,
+  COMMENT_QUESTION,
+  COMMENT_QUESTION_TOP,
+  RATING_LABELS,
+  RATING_QUESTION,
+  ratingLabel,
+} from "./copy";
 import { Face } from "./faces";
 import type { SurveyLinkFields } from "./link";
+import { SURVEY_JS } from "./page-script";
+
+/** The ticket's stored answer, as the customer gave it. */
+export interface EarlierAnswer {
+  rating: number;
+  comment: string | null;
+  version: number;
+  updatedAt: number;
+}
 
 export interface SurveyFormProps {
   link: SurveyLinkFields & { sig: string };
   selectedRating?: number | undefined;
   comment?: string | undefined;
-  /** Set when the ticket was answered before: the page edits that answer. */
-  alreadyAnswered: boolean;
+  /** Set when the ticket was answered before: the page shows that answer and edits it. */
+  earlier?: EarlierAnswer | undefined;
   error?: string | undefined;
   charity: string;
+  brand: Brand;
 }
 
 function HiddenLinkFields(props: { link: SurveyLinkFields & { sig: string } }) {
@@ -29,13 +47,27 @@ function HiddenLinkFields(props: { link: SurveyLinkFields & { sig: string } }) {
   );
 }
 
-export function SurveyPage(props: SurveyFormProps) {
+const day = (ms: number) =>
+  new Date(ms).toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+
+function CommentQuestion() {
   return (
-    <Layout title="How did we do? · Support survey" script="/survey.js">
+    <>
+      <span class="prompt-improve">{COMMENT_QUESTION}</span>
+      <span class="prompt-praise">{COMMENT_QUESTION_TOP}</span>
+    </>
+  );
+}
+
+export function SurveyPage(props: SurveyFormProps) {
+  const { earlier } = props;
+  return (
+    <Layout title="How did we do? · Support survey" script={SURVEY_JS} brand={props.brand}>
       <p class="eyebrow">Support ticket #{props.link.ticketId}</p>
-      {props.alreadyAnswered ? (
+      {earlier ? (
         <p class="notice" role="status">
-          You already answered for this ticket. You can change your answer below.
+          You answered on {day(earlier.updatedAt)}: <strong>{ratingLabel(earlier.rating)}</strong>. Your answer is
+          below; change it and press Update to edit it.
         </p>
       ) : null}
       {props.error ? (
@@ -43,8 +75,15 @@ export function SurveyPage(props: SurveyFormProps) {
           {props.error}
         </p>
       ) : null}
-      <form method="post" action="/" class="survey" id="survey-form">
+      <form
+        method="post"
+        action="/"
+        class={props.selectedRating ? `survey rated-${props.selectedRating}` : "survey"}
+        id="survey-form"
+      >
         <HiddenLinkFields link={props.link} />
+        {/* Which answer this form showed: a submit never replaces an answer the customer did not see. */}
+        <input type="hidden" name="base_version" value={String(earlier?.version ?? 0)} />
         <fieldset class="faces" aria-describedby={props.error ? "form-error" : undefined}>
           <legend>
             <h1>{RATING_QUESTION}</h1>
@@ -72,9 +111,14 @@ export function SurveyPage(props: SurveyFormProps) {
             <span>{RATING_LABELS[0]}</span>
             <span>{RATING_LABELS[4]}</span>
           </div>
+          <p class="chosen" aria-hidden="true">
+            {RATING_LABELS.map((label, i) => (
+              <span class={`chosen-${i + 1}`}>{label}</span>
+            ))}
+          </p>
         </fieldset>
         <label for="comment" class="comment-label">
-          {COMMENT_QUESTION} <span class="optional">(optional)</span>
+          <CommentQuestion /> <span class="optional">(optional)</span>
         </label>
         <textarea id="comment" name="comment" rows={4} maxlength={COMMENT_MAX_LENGTH} aria-describedby="comment-hint">
           {props.comment ?? ""}
@@ -82,9 +126,64 @@ export function SurveyPage(props: SurveyFormProps) {
         <p class="hint" id="comment-hint" data-max={String(COMMENT_MAX_LENGTH)}>
           Up to {COMMENT_MAX_LENGTH.toLocaleString("en-GB")} characters.
         </p>
-        <button type="submit">{props.alreadyAnswered ? "Update my answer" : "Submit"}</button>
+        <button type="submit">{earlier ? "Update my answer" : "Submit"}</button>
       </form>
       <p class="footnote">Every answer feeds a hedgehog: we donate to {props.charity} for each one.</p>
+    </Layout>
+  );
+}
+
+function AnswerSummary(props: { rating: number; comment: string | null | undefined }) {
+  return (
+    <>
+      <p>
+        <strong>{ratingLabel(props.rating)}</strong> ({props.rating} of 5)
+      </p>
+      {props.comment ? <blockquote class="your-comment">{props.comment}</blockquote> : <p>No comment.</p>}
+    </>
+  );
+}
+
+/**
+ * The ticket was answered since this form was shown (on another device or tab): both answers, and
+ * the customer chooses. Keeping the earlier one writes nothing; replacing it posts the new answer
+ * again, now against the answer it replaces.
+ */
+export function ConflictPage(props: {
+  link: SurveyLinkFields & { sig: string };
+  earlier: EarlierAnswer;
+  submitted: { rating: number; comment: string | undefined };
+  thanksUrl: string;
+  brand: Brand;
+}) {
+  return (
+    <Layout title="Which answer should we keep? · Support survey" brand={props.brand}>
+      <p class="eyebrow">Support ticket #{props.link.ticketId}</p>
+      <h1>You answered this survey before</h1>
+      <p>
+        This ticket already has an answer from {day(props.earlier.updatedAt)}, which the form you just sent did not
+        show. Which one should we keep?
+      </p>
+      <div class="choices">
+        <section class="choice">
+          <h2>Your earlier answer</h2>
+          <AnswerSummary rating={props.earlier.rating} comment={props.earlier.comment} />
+          <a class="button secondary" href={props.thanksUrl}>
+            Keep my earlier answer
+          </a>
+        </section>
+        <section class="choice">
+          <h2>The answer you just sent</h2>
+          <AnswerSummary rating={props.submitted.rating} comment={props.submitted.comment} />
+          <form method="post" action="/">
+            <HiddenLinkFields link={props.link} />
+            <input type="hidden" name="base_version" value={String(props.earlier.version)} />
+            <input type="hidden" name="rating" value={String(props.submitted.rating)} />
+            <input type="hidden" name="comment" value={props.submitted.comment ?? ""} />
+            <button type="submit">Use this answer instead</button>
+          </form>
+        </section>
+      </div>
     </Layout>
   );
 }
@@ -93,11 +192,15 @@ export function ThanksPage(props: {
   hedgehogNumber: number;
   rating: number;
   comment: string | null;
+  /** The answer was changed after it was first given. */
+  edited: boolean;
   changeUrl: string;
   charity: string;
+  brand: Brand;
 }) {
+  const hedgehog = `#${props.hedgehogNumber.toLocaleString("en-GB")}`;
   return (
-    <Layout title="Thank you · Support survey">
+    <Layout title="Thank you · Support survey" brand={props.brand}>
       <div class="hedgehog" aria-hidden="true">
         <svg viewBox="0 0 64 40" width="96" height="60" focusable="false">
           <path
@@ -109,14 +212,12 @@ export function ThanksPage(props: {
           <circle class="eye" cx="50" cy="26" r="1.6" />
         </svg>
       </div>
-      <h1>Thank you!</h1>
+      <h1>{props.edited ? "Your answer was updated" : "Thank you!"}</h1>
       <p class="big" role="status">
-        You just fed hedgehog #{props.hedgehogNumber.toLocaleString("en-GB")}.
+        {props.edited ? `Your first answer fed hedgehog ${hedgehog}.` : `You just fed hedgehog ${hedgehog}.`}
       </p>
-      <p>
-        Your answer: <strong>{ratingLabel(props.rating)}</strong> ({props.rating} of 5)
-      </p>
-      {props.comment ? <blockquote class="your-comment">{props.comment}</blockquote> : null}
+      <p>Your answer:</p>
+      <AnswerSummary rating={props.rating} comment={props.comment} />
       <p>
         <a href={props.changeUrl}>Change my answer</a>
       </p>
@@ -125,9 +226,9 @@ export function ThanksPage(props: {
   );
 }
 
-export function BadLinkPage(props: { problems: string[] }) {
+export function BadLinkPage(props: { problems: string[]; brand?: Brand }) {
   return (
-    <MessagePage title="Incomplete survey link" heading="This survey link is incomplete">
+    <MessagePage title="Incomplete survey link" heading="This survey link is incomplete" brand={props.brand}>
       <p>Something in the link is missing or has been changed:</p>
       <ul class="problems">
         {props.problems.map((p) => (
@@ -142,18 +243,18 @@ export function BadLinkPage(props: { problems: string[] }) {
   );
 }
 
-export function ForgedLinkPage() {
+export function ForgedLinkPage(props: { brand?: Brand }) {
   return (
-    <MessagePage title="Survey link not valid" heading="This survey link isn't valid">
+    <MessagePage title="Survey link not valid" heading="This survey link isn't valid" brand={props.brand}>
       <p>We couldn't confirm that this link came from one of our emails, so we can't record an answer with it.</p>
       <p>Please open the survey again from your email.</p>
     </MessagePage>
   );
 }
 
-export function ExpiredLinkPage() {
+export function ExpiredLinkPage(props: { brand?: Brand }) {
   return (
-    <MessagePage title="Survey link expired" heading="This survey has closed">
+    <MessagePage title="Survey link expired" heading="This survey has closed" brand={props.brand}>
       <p>The link in your email has expired, so we can no longer record an answer for this ticket.</p>
       <p>Thank you for wanting to tell us. You can always reply to your support email.</p>
     </MessagePage>

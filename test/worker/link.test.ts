@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   canonicalString,
   checkSurveyLink,
+  linkFieldProblems,
   parseSurveyLink,
   signSurveyLink,
   surveyLinkQuery,
@@ -103,5 +104,52 @@ describe("survey link signing", () => {
     const parsed = parseSurveyLink(input as Record<string, string | undefined>);
     expect(parsed.ok).toBe(false);
     expect(!parsed.ok && parsed.problems).toContain(problem);
+  });
+});
+
+describe("one canonical form per link", () => {
+  async function problems(change: (q: URLSearchParams) => void): Promise<string[]> {
+    const sig = await signSurveyLink(fields, SECRET);
+    const q = new URLSearchParams(surveyLinkQuery(fields, sig));
+    change(q);
+    const parsed = parseSurveyLink(Object.fromEntries(q));
+    return parsed.ok ? [] : parsed.problems;
+  }
+
+  it("refuses a signature whose spare bits are set (another spelling of the same bytes)", async () => {
+    const sig = await signSurveyLink(fields, SECRET);
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const last = alphabet.indexOf(sig.at(-1)!);
+    // Same 32 bytes: only the 2 unused low bits of the last character differ.
+    const flipped = sig.slice(0, -1) + alphabet[last + 1]!;
+    expect(await problems((q) => q.set("sig", flipped))).toEqual(["the signature (sig) is not in its canonical form"]);
+  });
+
+  it("refuses leading zeros in the ticket number and the expiry", async () => {
+    expect(await problems((q) => q.set("exp", `0${fields.exp}`))).toEqual(["the expiry time (exp) must not start with 0"]);
+    expect(await problems((q) => q.set("ticketId", "0123"))).toEqual(["the ticket number (ticketId) must not start with 0"]);
+  });
+
+  it("refuses a ticket number beyond 2^53, which would read as a neighbour's", async () => {
+    const big = { ...fields, ticketId: 9007199254740992 };
+    const sig = await signSurveyLink(big, SECRET);
+    const q = new URLSearchParams(surveyLinkQuery(big, sig));
+    q.set("ticketId", "9007199254740993");
+    const parsed = parseSurveyLink(Object.fromEntries(q));
+    expect(parsed.ok ? [] : parsed.problems).toEqual(["the ticket number (ticketId) is too large"]);
+  });
+
+  it.each([
+    ["distinct_id", "the customer id (distinct_id) is empty"],
+    ["team", "the team is empty"],
+    ["initialTargetArea", "the target area (initialTargetArea) is empty"],
+  ])("refuses an empty signed field %s, saying so", async (name, message) => {
+    expect(await problems((q) => q.set(name, ""))).toContain(message);
+  });
+
+  it("names what the server would refuse before a tool prints a link", () => {
+    expect(linkFieldProblems(fields)).toEqual([]);
+    expect(linkFieldProblems({ ...fields, initialTargetArea: "" })).toEqual(["the target area (initialTargetArea) is empty"]);
+    expect(linkFieldProblems({ ...fields, ticketId: 2 ** 54 })).toEqual(["the ticket number (ticketId) is too large"]);
   });
 });

@@ -20,8 +20,8 @@ describe("the cached survey page", () => {
             sig: "a".repeat(43),
           },
           selectedRating,
-          alreadyAnswered: false,
           charity: "Herts Wildlife Trust",
+          brand: { name: hostile },
         },
       ]);
     }
@@ -38,12 +38,13 @@ describe("the cached survey page", () => {
       link: { distinctId: "d", ticketId: 5, team: "t", exp: 1_900_000_000, sig: "b".repeat(43) },
       selectedRating: 2,
       comment: hostile,
-      alreadyAnswered: true,
+      earlier: { rating: 2, comment: hostile, version: 1, updatedAt: Date.parse("2026-11-20T10:00:00Z") },
       error: "Please choose one of the five faces.",
       charity: "Herts Wildlife Trust",
+      brand: { name: "PostHog" },
     };
     const html = await renderSurveyPage(props);
     expect(html).toBe(String(await SurveyPage(props).toString()));
-    expect(html).toContain("You already answered");
+    expect(html).toContain("You answered on 20 November 2026");
   });
 });

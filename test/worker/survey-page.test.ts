@@ -1,6 +1,17 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import { BASE, call, freshTicket, linkFields, posthog, posthogEvents, signedUrl, testEnv, textOf } from "./helpers";
+import {
+  answerForm,
+  BASE,
+  call,
+  freshTicket,
+  linkFields,
+  posthog,
+  posthogEvents,
+  signedUrl,
+  testEnv,
+  textOf,
+} from "./helpers";
 
 afterEach(async () => {
   expect(await posthog.unexpected()).toEqual([]);
@@ -27,7 +38,7 @@ describe("GET / (the survey page)", () => {
     expect(text).toContain("What can we do to increase your rating?");
     expect(html).toContain('maxlength="2000"');
     expect(text).toContain("Up to 2,000 characters");
-    expect(html).not.toContain("checked");
+    expect(html).not.toMatch(/checked=""/);
     expect(html.startsWith("<!doctype html>")).toBe(true);
   });
 
@@ -37,15 +48,28 @@ describe("GET / (the survey page)", () => {
     expect(html.match(/checked=""/g)).toHaveLength(1);
   });
 
-  it("sends the security headers: strict CSP, no referrer, no framing, no caching", async () => {
-    const { res } = await get(await signedUrl(linkFields(freshTicket())));
+  it("sends the security headers: inline code allowed by hash only, no referrer to other sites, no framing, HSTS", async () => {
+    const { res, html } = await get(await signedUrl(linkFields(freshTicket())));
     const csp = res.headers.get("content-security-policy")!;
-    expect(csp).toContain("script-src 'self'");
     expect(csp).not.toContain("unsafe-inline");
+    expect(csp).toMatch(/script-src 'self' 'sha256-[A-Za-z0-9+/]{43}='/);
+    expect(csp).toMatch(/style-src 'self' 'sha256-[A-Za-z0-9+/]{43}='/);
     expect(csp).toContain("frame-ancestors 'none'");
-    expect(res.headers.get("referrer-policy")).toBe("no-referrer");
+    // The hashes are those of the page's own inline style and script.
+    const digest = async (text: string) => {
+      const bytes = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+      return btoa(String.fromCharCode(...bytes));
+    };
+    const style = /<style>([\s\S]*?)<\/style>/.exec(html)![1]!;
+    const script = /<script>([\s\S]*?)<\/script>/.exec(html)![1]!;
+    expect(csp).toContain(`'sha256-${await digest(style)}'`);
+    expect(csp).toContain(`'sha256-${await digest(script)}'`);
+    expect(res.headers.get("referrer-policy")).toBe("same-origin");
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
-    expect(res.headers.get("cache-control")).toBe("no-store");
+    expect(res.headers.get("x-frame-options")).toBe("DENY");
+    expect(res.headers.get("cache-control")).toBe("private, no-cache");
+    expect(res.headers.get("strict-transport-security")).toMatch(/^max-age=\d{8,}/);
+    expect(res.headers.get("cross-origin-opener-policy")).toBeNull();
   });
 
   it("never records an answer, however often the link is opened (mail scanners open every link)", async () => {
@@ -217,5 +241,75 @@ describe("GET / (the survey page)", () => {
     expect((await thanks(missing)).status).toBe(400);
     const expired = new URL(await signedUrl(linkFields(freshTicket(), { exp: Math.floor(Date.now() / 1000) - 1 })));
     expect((await thanks(expired.searchParams)).status).toBe(410);
+  });
+});
+
+describe("the survey page, as a customer sees it", () => {
+  it("is one request: the stylesheet and script are inline, under 14 KB gzipped", async () => {
+    const { html } = await get(await signedUrl(linkFields(freshTicket())));
+    expect(html).not.toMatch(/<link[^>]+rel="stylesheet"/);
+    expect(html).not.toMatch(/<script[^>]+src=/);
+    expect(html).toContain("<style>");
+    expect(html).toContain("<script>");
+    const gzipped = await new Response(
+      new Blob([html]).stream().pipeThrough(new CompressionStream("gzip")),
+    ).arrayBuffer();
+    expect(gzipped.byteLength).toBeLessThan(14 * 1024);
+  });
+
+  it("shows the brand, and a configured logo allowed by the page's policy", async () => {
+    const plain = await get(await signedUrl(linkFields(freshTicket())));
+    expect(textOf(plain.html)).toContain("PostHog");
+    const env = testEnv({ BRAND_NAME: "Hedgehog & Co", BRAND_LOGO_URL: "https://cdn.example.test/logo.png" });
+    const res = await call(new Request(await signedUrl(linkFields(freshTicket()))), env);
+    const html = await res.text();
+    expect(html).toContain("Hedgehog &amp; Co");
+    expect(html).toContain('src="https://cdn.example.test/logo.png"');
+    expect(res.headers.get("content-security-policy")).toContain("img-src 'self' data: https://cdn.example.test");
+  });
+
+  it("asks what went well for a 5, and what would raise the rating otherwise", async () => {
+    const five = await get(await signedUrl(linkFields(freshTicket()), 5));
+    expect(five.html).toContain('class="survey rated-5"');
+    expect(five.html).toContain('<span class="prompt-praise">What did we do well?</span>');
+    const two = await get(await signedUrl(linkFields(freshTicket()), 2));
+    expect(two.html).toContain('class="survey rated-2"');
+  });
+
+  it("says the chosen face's name in words (for phones, where the five names do not fit)", async () => {
+    const { html } = await get(await signedUrl(linkFields(freshTicket()), 4));
+    expect(html).toContain('<span class="chosen-4">Satisfied</span>');
+  });
+
+  it("has a favicon, and the admin area's stylesheet is the pages' own", async () => {
+    const ico = await call(new Request(`${BASE}/favicon.ico`));
+    expect(ico.status).toBe(301);
+    expect(ico.headers.get("location")).toBe("/favicon.svg");
+    const css = await call(new Request(`${BASE}/survey.css`));
+    expect(css.headers.get("content-type")).toContain("text/css");
+    expect(await css.text()).toContain("--face-5");
+  });
+
+  it("takes a same-origin post from a browser without Sec-Fetch-Site (Safari before 16.4), and refuses Origin: null", async () => {
+    const accepted = freshTicket();
+    const form = await answerForm(linkFields(accepted), { rating: "4" });
+    const safari = new Request(`${BASE}/`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: BASE },
+      body: form.toString(),
+      redirect: "manual",
+    });
+    expect((await call(safari)).status).toBe(303);
+    const refused = freshTicket();
+    const nullOrigin = new Request(`${BASE}/`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: "null" },
+      body: (await answerForm(linkFields(refused), { rating: "4" })).toString(),
+    });
+    expect((await call(nullOrigin)).status).toBe(403);
+    const stored = await env.DB.prepare("SELECT ticket_id FROM responses WHERE ticket_id IN (?, ?)")
+      .bind(accepted, refused)
+      .all<{ ticket_id: number }>();
+    expect(stored.results.map((r) => r.ticket_id)).toEqual([accepted]);
   });
 });

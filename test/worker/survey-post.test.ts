@@ -47,7 +47,19 @@ describe("POST / (recording an answer)", () => {
     expect(text).toContain(`You just fed hedgehog #${rows[0]!.hedgehog_number.toLocaleString("en-GB")}`);
     expect(text).toContain("Very satisfied");
     expect(text).toContain("Quick and kind!");
-    expect(thanks.html).toMatch(/href="\/\?[^"]*rating=5"[^>]*>Change my answer/);
+    expect(thanks.html).toMatch(/href="\/\?[^"]*ticketId=\d+[^"]*sig=[\w-]{43}"[^>]*>Change my answer/);
+  });
+
+  it("after an edit, the thank-you says the answer was updated and which hedgehog the first one fed", async () => {
+    const ticket = freshTicket();
+    const fields = linkFields(ticket);
+    await call(postForm(await answerForm(fields, { rating: "3" })));
+    const [first] = await responseRows(ticket);
+    const thanks = await follow(await call(postForm(await answerForm(fields, { rating: "4", base_version: "1" }))));
+    const text = textOf(thanks.html);
+    expect(text).toContain("Your answer was updated");
+    expect(text).toContain(`Your first answer fed hedgehog #${first!.hedgehog_number.toLocaleString("en-GB")}`);
+    expect(text).not.toContain("You just fed");
   });
 
   it("edits the answer on a second submit: one row, first submit time kept, no second hedgehog", async () => {
@@ -57,7 +69,8 @@ describe("POST / (recording an answer)", () => {
     const [first] = await responseRows(ticket);
     const before = await tally();
     await new Promise((r) => setTimeout(r, 5));
-    await follow(await call(postForm(await answerForm(fields, { rating: "4", comment: "" }))));
+    // The page showed the first answer (version 1), and the customer changed it.
+    await follow(await call(postForm(await answerForm(fields, { rating: "4", comment: "", base_version: "1" }))));
     const rows = await responseRows(ticket);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
@@ -79,24 +92,49 @@ describe("POST / (recording an answer)", () => {
       ["1", "2", "3", "4", "5", "5", "5", "5"].map((rating) => answerForm(fields, { rating })),
     );
     const results = await Promise.all(forms.map((f) => call(postForm(f))));
-    expect(results.map((r) => r.status)).toEqual(Array(8).fill(303));
+    // None of the forms showed the others' answers: one is stored, and each different one is asked
+    // which to keep (409) instead of silently replacing it; a form identical to the stored one is fine.
+    const statuses = results.map((r) => r.status);
+    expect(statuses.every((s) => s === 303 || s === 409)).toBe(true);
+    const [row] = await responseRows(ticket);
+    const sameAsStored = ["1", "2", "3", "4", "5", "5", "5", "5"].filter((r) => Number(r) === row!.rating).length;
+    expect(statuses.filter((s) => s === 303)).toHaveLength(sameAsStored);
     expect(await responseRows(ticket)).toHaveLength(1);
     expect(await tally()).toBe(before + 1);
   });
 
-  it("shows the earlier answer when the same browser opens the link again", async () => {
+  it("shows the earlier answer on any device that opens the link, as an edit", async () => {
     const ticket = freshTicket();
     const fields = linkFields(ticket);
     const posted = await call(postForm(await answerForm(fields, { rating: "3", comment: "It was <b>fine</b>" })));
-    const cookie = posted.headers.get("set-cookie")!;
-    expect(cookie).toMatch(new RegExp(`^answered_${ticket}=1;`));
-    expect(cookie).toContain("HttpOnly");
-    expect(cookie).toContain("Secure");
-    const res = await call(new Request(await signedUrl(fields), { headers: { cookie: cookie.split(";")[0]! } }));
+    expect(posted.headers.get("set-cookie")).toBeNull();
+    // Another device: no cookie, the same link from the email, with another face tapped.
+    const res = await call(new Request(await signedUrl(fields, 1)));
     const html = await res.text();
-    expect(textOf(html)).toContain("You already answered for this ticket");
-    expect(html).toMatch(/value="3" checked=""/);
+    expect(textOf(html)).toMatch(/You answered on \d{1,2} \w+ \d{4}: Neutral/);
+    expect(html).toMatch(/value="1" checked=""/);
     expect(html).toContain("It was &lt;b&gt;fine&lt;/b&gt;</textarea>");
+    expect(html).toContain('name="base_version" value="1"');
+    expect(textOf(html)).toContain("Update my answer");
+  });
+
+  it("never erases an answer the form did not show: a stale form gets both answers to choose from", async () => {
+    const ticket = freshTicket();
+    const fields = linkFields(ticket);
+    await call(postForm(await answerForm(fields, { rating: "2", comment: "Waited four days" })));
+    // A form opened before that answer (or on a device that never saw it) sends only a rating.
+    const stale = await call(postForm(await answerForm(fields, { rating: "5", base_version: "0" })));
+    expect(stale.status).toBe(409);
+    const page = textOf(await stale.text());
+    expect(page).toContain("Your earlier answer");
+    expect(page).toContain("Waited four days");
+    expect(page).toContain("The answer you just sent");
+    expect(page).toContain("Very satisfied");
+    expect(await responseRows(ticket)).toMatchObject([{ rating: 2, comment: "Waited four days", version: 1 }]);
+    // Choosing the new answer posts it against the answer it replaces.
+    const chosen = await call(postForm(await answerForm(fields, { rating: "5", base_version: "1" })));
+    expect(chosen.status).toBe(303);
+    expect(await responseRows(ticket)).toMatchObject([{ rating: 5, comment: null, version: 2 }]);
   });
 
   it("asks for a face when none was chosen, keeping the comment typed (400)", async () => {

@@ -1,4 +1,9 @@
-// Small enhancements for the survey form; the form works the same without them.
+/**
+ * The survey page's small script: a character count, the chosen face's name for browsers without
+ * :has(), the `survey shown` beacon and one submit per click. The form works the same without it.
+ * Inlined into the page (allowed by its hash in the Content-Security-Policy); this is its only source.
+ */
+export const SURVEY_JS = `// Small enhancements for the survey form; the form works the same without them.
 (function () {
   var form = document.getElementById("survey-form");
   if (!form) return;
@@ -14,6 +19,12 @@
     comment.addEventListener("input", update);
     update();
   }
+  // Older browsers without :has(): the chosen face's name and the comment's question follow the rating.
+  form.addEventListener("change", function (event) {
+    var target = event.target;
+    if (!target || target.name !== "rating") return;
+    form.className = form.className.replace(/\\s*rated-\\d/g, "") + " rated-" + target.value;
+  });
   // Tell the server the survey was seen (a GET records nothing, so link scanners count for nothing).
   if (navigator.sendBeacon) {
     var link = new URLSearchParams();
@@ -33,3 +44,4 @@
     }
   });
 })();
+`;

@@ -1,4 +1,10 @@
-:root {
+/**
+ * The stylesheet of the pages customers see (survey, thanks, unsubscribe, messages). It is inlined
+ * into each of them (one request for the whole first view, allowed by its hash in the
+ * Content-Security-Policy) and also served at /survey.css for the admin area, which imports it. This
+ * is its only source.
+ */
+export const PAGE_CSS = `:root {
   color-scheme: light dark;
   --bg: #f6f4ef;
   --card: #ffffff;
@@ -304,3 +310,109 @@ button[disabled] {
   white-space: pre-wrap;
   overflow-wrap: anywhere;
 }
+
+.brand {
+  display: flex;
+  align-items: center;
+  gap: 8px;
+  font-weight: 700;
+  color: var(--muted);
+  font-size: 0.95rem;
+  margin: 0 0 10px;
+}
+.brand img {
+  height: 24px;
+  width: auto;
+}
+/* The chosen face's name, under the faces: on a phone the five names do not fit, so this says it. */
+.chosen {
+  min-height: 1.5em;
+  margin: -12px 0 16px;
+  font-weight: 600;
+  text-align: center;
+}
+.chosen span {
+  display: none;
+}
+.faces:has([value="1"]:checked) .chosen-1,
+.faces:has([value="2"]:checked) .chosen-2,
+.faces:has([value="3"]:checked) .chosen-3,
+.faces:has([value="4"]:checked) .chosen-4,
+.faces:has([value="5"]:checked) .chosen-5,
+.rated-1 .chosen-1,
+.rated-2 .chosen-2,
+.rated-3 .chosen-3,
+.rated-4 .chosen-4,
+.rated-5 .chosen-5 {
+  display: inline;
+}
+@media (min-width: 480px) {
+  .chosen {
+    display: none;
+  }
+}
+/* The comment's question follows the rating: what would raise it, or (for a 5) what went well. */
+.prompt-praise,
+.rated-5 .prompt-improve {
+  display: none;
+}
+.rated-5 .prompt-praise {
+  display: inline;
+}
+@supports selector(:has(*)) {
+  .survey:has([value="5"]:checked) .prompt-improve {
+    display: none;
+  }
+  .survey:has([value="5"]:checked) .prompt-praise {
+    display: inline;
+  }
+  .survey:has([name="rating"]:checked):not(:has([value="5"]:checked)) .prompt-improve {
+    display: inline;
+  }
+  .survey:has([name="rating"]:checked):not(:has([value="5"]:checked)) .prompt-praise {
+    display: none;
+  }
+}
+.choices {
+  display: grid;
+  gap: 12px;
+  margin: 16px 0;
+}
+@media (min-width: 480px) {
+  .choices {
+    grid-template-columns: 1fr 1fr;
+  }
+}
+.choice {
+  border: 1px solid var(--line);
+  border-radius: 10px;
+  padding: 12px;
+}
+.choice h2 {
+  font-size: 1rem;
+  margin: 0 0 6px;
+}
+.choice form {
+  margin-top: 10px;
+}
+.secondary {
+  background: transparent;
+  color: var(--accent);
+  border: 2px solid var(--accent);
+}
+@media (prefers-color-scheme: dark) {
+  .secondary {
+    color: var(--accent);
+  }
+  /* The nose and eye sit partly on the page: a ring of the body's colour keeps them visible on dark. */
+  .hedgehog .nose,
+  .hedgehog .eye {
+    fill: #2b1d12;
+    stroke: #e6c9a8;
+    stroke-width: 0.8;
+  }
+  .hedgehog .spines {
+    fill: #a07a52;
+  }
+}
+`;
