@@ -137,8 +137,9 @@ export async function buildEmail(
     requesterName: snapshot.name,
     team: snapshot.team,
     faceUrls,
-    unsubscribeUrl: await unsubscribeUrl(settings.publicBaseUrl, snapshot.to, settings.linkSecret),
+    unsubscribeUrl: await unsubscribeUrl(settings.publicBaseUrl, ticketId, settings.linkSecret),
     charity: settings.donation.charity,
+    brand: settings.brand,
   });
   return { ...email, to: snapshot.to, from: settings.mail.from, idempotencyKey: `survey-${ticketId}` };
 }

@@ -1,7 +1,8 @@
-import { RATING_LABELS, RATING_QUESTION } from "../survey/copy";
+import { EMAIL_FONT, emailDocument, type RenderedEmail } from "../lib/email-shell";
+import type { Brand } from "../lib/layout";
+import { FACE_EMOJI, RATING_LABELS, RATING_QUESTION } from "../survey/copy";
 
-/** Faces as text, so the email reads the same with images blocked. */
-const FACE_EMOJI = ["😠", "☹", "😐", "☺", "😄"] as const;
+export type { RenderedEmail } from "../lib/email-shell";
 
 export interface SurveyEmailInput {
   ticketId: number;
@@ -11,13 +12,7 @@ export interface SurveyEmailInput {
   faceUrls: string[];
   unsubscribeUrl: string;
   charity: string;
-}
-
-export interface RenderedEmail {
-  subject: string;
-  html: string;
-  text: string;
-  headers: Record<string, string>;
+  brand: Brand;
 }
 
 function firstName(name: string | null): string | null {
@@ -25,76 +20,77 @@ function firstName(name: string | null): string | null {
   return first && first.length <= 40 ? first : null;
 }
 
-const font = "font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;";
+const PREHEADER = "One tap tells us how we did, and feeds a hedgehog.";
 
-function Html(props: SurveyEmailInput & { greeting: string; subject: string }) {
+/**
+ * Five equal buttons, "bulletproof": each is a table cell carrying the padding, border and
+ * background (Outlook for Windows drops them on links), with the whole face as the link. A fixed
+ * table layout keeps them equal; the names show under the faces where there is room (481 px and
+ * up, in clients that read <style>) and otherwise the two ends of the scale are named below.
+ */
+function FaceButtons(props: { faceUrls: string[] }) {
   return (
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="color-scheme" content="light dark" />
-        <title>{props.subject}</title>
-      </head>
-      <body style={`margin:0;padding:0;background:#f6f4ef;${font}`}>
-        <div style="display:none;max-height:0;overflow:hidden">
-          One click tells us how we did, and feeds a hedgehog.
-        </div>
-        <table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f6f4ef">
-          <tr>
-            <td align="center" style="padding:16px 8px">
-              <table
-                role="presentation"
-                width="100%"
-                cellpadding="0"
-                cellspacing="0"
-                style="max-width:520px;background:#ffffff;border:1px solid #d8d4ca;border-radius:12px"
+    <>
+      <table
+        role="presentation"
+        width="100%"
+        cellpadding="0"
+        cellspacing="6"
+        border={0}
+        style="width:100%;table-layout:fixed;margin:4px 0 0"
+      >
+        <tr>
+          {props.faceUrls.map((url, i) => (
+            <td
+              align="center"
+              valign="middle"
+              width="20%"
+              class="email-button"
+              style="width:20%;padding:8px 0;border:1px solid #d8d4ca;border-radius:10px;background:#ffffff"
+            >
+              <a
+                href={url}
+                title={RATING_LABELS[i]}
+                class="email-text"
+                style={`display:block;color:#1d1f24;text-decoration:none;font-size:28px;line-height:36px;${EMAIL_FONT}`}
               >
-                <tr>
-                  <td style={`padding:24px 20px;color:#1d1f24;font-size:16px;line-height:1.5;${font}`}>
-                    <p style="margin:0 0 12px">{props.greeting}</p>
-                    <p style="margin:0 0 16px">
-                      Your support ticket #{props.ticketId}
-                      {props.team ? ` with our ${props.team} team` : ""} was solved a few days ago. {RATING_QUESTION}
-                    </p>
-                    <table role="presentation" width="100%" cellpadding="0" cellspacing="0">
-                      <tr>
-                        {props.faceUrls.map((url, i) => (
-                          <td align="center" width="20%" style="padding:2px">
-                            <a
-                              href={url}
-                              style={`display:block;padding:10px 2px;border:1px solid #d8d4ca;border-radius:10px;color:#1d1f24;text-decoration:none;font-size:12px;line-height:1.3;${font}`}
-                            >
-                              <span style="font-size:28px;line-height:1.2" aria-hidden="true">
-                                {FACE_EMOJI[i]}
-                              </span>
-                              <br />
-                              {RATING_LABELS[i]}
-                            </a>
-                          </td>
-                        ))}
-                      </tr>
-                    </table>
-                    <p style="margin:16px 0 0;font-size:14px;color:#5b6270">
-                      Your click opens a short page where you can add a comment. Nothing is recorded until you press
-                      Submit there.
-                    </p>
-                    <p style="margin:16px 0 0">For every answer we feed a hedgehog: a donation to {props.charity}.</p>
-                  </td>
-                </tr>
-              </table>
-              <p style={`margin:12px 0 0;font-size:12px;color:#5b6270;${font}`}>
-                Don't want these surveys?{" "}
-                <a href={props.unsubscribeUrl} style="color:#5b6270">
-                  Unsubscribe
-                </a>
-                .
-              </p>
+                {FACE_EMOJI[i]}
+                <span
+                  class="email-wide"
+                  style="display:none;max-height:0;overflow:hidden;mso-hide:all;font-size:12px;line-height:16px"
+                >
+                  {RATING_LABELS[i]}
+                </span>
+              </a>
             </td>
-          </tr>
-        </table>
-      </body>
-    </html>
+          ))}
+        </tr>
+      </table>
+      <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border={0} style="width:100%">
+        <tr>
+          <td class="email-muted" align="left" style="padding:2px 6px 0;font-size:12px;color:#5b6270">
+            {FACE_EMOJI[0]} {RATING_LABELS[0]}
+          </td>
+          <td class="email-muted" align="right" style="padding:2px 6px 0;font-size:12px;color:#5b6270">
+            {RATING_LABELS[4]} {FACE_EMOJI[4]}
+          </td>
+        </tr>
+      </table>
+    </>
+  );
+}
+
+function BrandLine(props: { brand: Brand }) {
+  // Images in email need a hosted https URL (mail clients drop data: images); the name always shows.
+  const logo = props.brand.logoUrl?.startsWith("https://") ? props.brand.logoUrl : undefined;
+  return (
+    <p class="email-muted" style="margin:0 0 12px;font-size:14px;font-weight:700;color:#5b6270">
+      {logo ? (
+        <img src={logo} alt={props.brand.name} height="24" style="height:24px;width:auto;vertical-align:middle;border:0" />
+      ) : (
+        props.brand.name
+      )}
+    </p>
   );
 }
 
@@ -103,15 +99,43 @@ export function renderSurveyEmail(input: SurveyEmailInput): RenderedEmail {
   const name = firstName(input.requesterName);
   const greeting = name ? `Hi ${name},` : "Hi,";
   const subject = `How did we do with your support ticket #${input.ticketId}?`;
-  const html = "<!doctype html>" + String(<Html {...input} greeting={greeting} subject={subject} />);
+  const solved = `Your support ticket #${input.ticketId}${input.team ? ` with our ${input.team} team` : ""} was solved a few days ago.`;
+  const html = emailDocument({
+    title: subject,
+    preheader: PREHEADER,
+    maxWidth: 520,
+    children: (
+      <>
+        <BrandLine brand={input.brand} />
+        <p style="margin:0 0 12px">{greeting}</p>
+        <p style="margin:0 0 12px">
+          {solved} {RATING_QUESTION}
+        </p>
+        <FaceButtons faceUrls={input.faceUrls} />
+        <p class="email-muted" style="margin:16px 0 0;font-size:14px;color:#5b6270">
+          Your tap opens a short page where you can add a comment. Nothing is recorded until you press Submit there.
+        </p>
+        <p style="margin:16px 0 0">For every answer we feed a hedgehog: a donation to {input.charity}.</p>
+      </>
+    ),
+    footer: (
+      <p class="email-muted" style={`margin:12px 0 0;font-size:12px;color:#5b6270;${EMAIL_FONT}`}>
+        Don't want these surveys?{" "}
+        <a href={input.unsubscribeUrl} class="email-link" style="color:#5b6270">
+          Unsubscribe
+        </a>
+        .
+      </p>
+    ),
+  });
   const text = [
     greeting,
     "",
-    `Your support ticket #${input.ticketId}${input.team ? ` with our ${input.team} team` : ""} was solved a few days ago.`,
+    solved,
     RATING_QUESTION,
     "",
     ...input.faceUrls.map((url, i) => `${RATING_LABELS[i]}:\n${url}\n`),
-    "Your click opens a short page where you can add a comment. Nothing is recorded until you press Submit there.",
+    "Your tap opens a short page where you can add a comment. Nothing is recorded until you press Submit there.",
     "",
     `For every answer we feed a hedgehog: a donation to ${input.charity}.`,
     "",

@@ -7,6 +7,17 @@ export async function suppress(db: D1Database, emailHash: string, source: string
   return result.meta.changes === 1;
 }
 
-export async function isSuppressed(db: D1Database, emailHash: string): Promise<boolean> {
-  return (await db.prepare(`SELECT 1 FROM suppressions WHERE email_hash = ?1`).bind(emailHash).first()) !== null;
+/** The address a ticket's survey went to: its hash (for the suppression list) and, unless erased, the address. */
+export async function surveyedAddress(
+  db: D1Database,
+  ticketId: number,
+): Promise<{ emailHash: string; email: string | null } | null> {
+  const row = await db
+    .prepare(
+      `SELECT COALESCE(s.email_hash, c.email_hash) AS email_hash, COALESCE(s.to_address, c.requester_email) AS email
+       FROM survey_sends s LEFT JOIN candidates c ON c.ticket_id = s.ticket_id WHERE s.ticket_id = ?1`,
+    )
+    .bind(ticketId)
+    .first<{ email_hash: string | null; email: string | null }>();
+  return row?.email_hash ? { emailHash: row.email_hash, email: row.email } : null;
 }

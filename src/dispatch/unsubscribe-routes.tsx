@@ -2,39 +2,64 @@ import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../app-env";
 import { settingsOf } from "../config";
-import { emailHash } from "../lib/email-address";
+import { emailHash, normalizeEmail } from "../lib/email-address";
 import { MessagePage } from "../lib/layout";
-import { suppress } from "./suppressions-store";
+import { suppress, surveyedAddress } from "./suppressions-store";
 import { maskEmail, readUnsubscribeToken } from "./unsubscribe-link";
 
 export const unsubscribeRoutes = new Hono<AppEnv>();
 
-function badLink(c: Context<AppEnv>, status: 400 | 403) {
+function badLink(c: Context<AppEnv>, status: 400 | 403 | 404) {
+  const why =
+    status === 400
+      ? "Part of the link is missing. Please use the whole link from the email."
+      : status === 403
+        ? "We couldn't confirm that this link came from one of our emails."
+        : "We no longer have the survey this link belongs to.";
   return c.html(
     <MessagePage title="Unsubscribe link not valid" heading="This unsubscribe link isn't valid">
-      <p>
-        {status === 400
-          ? "Part of the link is missing. Please use the whole link from the email."
-          : "We couldn't confirm that this link came from one of our emails."}
-      </p>
+      <p>{why}</p>
       <p>You can also reply to any of our emails and ask us to stop the surveys.</p>
     </MessagePage>,
     status,
   );
 }
 
+type Who = { ok: true; emailHash: string; shown: string } | { ok: false; status: 400 | 403 | 404 };
+
+/** Whose address the link stands for: by its ticket's survey, or (older links) by the address it carries. */
+async function addressOf(c: Context<AppEnv>): Promise<Who> {
+  const token = await readUnsubscribeToken(
+    { t: c.req.query("t"), e: c.req.query("e"), sig: c.req.query("sig") },
+    settingsOf(c.env).linkSecret,
+  );
+  if (!token.ok) return token;
+  if ("email" in token) return { ok: true, emailHash: await emailHash(token.email), shown: maskEmail(token.email) };
+  const address = await surveyedAddress(c.env.DB, token.ticketId);
+  if (!address) return { ok: false, status: 404 };
+  return { ok: true, emailHash: address.emailHash, shown: address.email ? maskEmail(normalizeEmail(address.email)) : "your address" };
+}
+
+function sameLink(c: Context<AppEnv>): string {
+  const q = new URLSearchParams();
+  for (const name of ["t", "e", "sig"]) {
+    const value = c.req.query(name);
+    if (value !== undefined) q.set(name, value);
+  }
+  return `/unsubscribe?${q}`;
+}
+
 /** GET only asks: link scanners open every link, and must not unsubscribe anyone. */
 unsubscribeRoutes.get("/unsubscribe", async (c) => {
-  const token = await readUnsubscribeToken(c.req.query("e"), c.req.query("sig"), settingsOf(c.env).linkSecret);
-  if (!token.ok) return badLink(c, token.status);
-  const action = `/unsubscribe?${new URLSearchParams({ e: c.req.query("e")!, sig: c.req.query("sig")! })}`;
+  const who = await addressOf(c);
+  if (!who.ok) return badLink(c, who.status);
   return c.html(
     <MessagePage title="Unsubscribe from survey emails" heading="Stop survey emails?">
       <p>
-        We'll stop sending satisfaction surveys to <strong>{maskEmail(token.email)}</strong>. You'll still get replies
-        to your support tickets.
+        We'll stop sending satisfaction surveys to <strong>{who.shown}</strong>. You'll still get replies to your
+        support tickets.
       </p>
-      <form method="post" action={action}>
+      <form method="post" action={sameLink(c)}>
         <button type="submit">Unsubscribe</button>
       </form>
     </MessagePage>,
@@ -46,14 +71,14 @@ unsubscribeRoutes.post(
   "/unsubscribe",
   bodyLimit({ maxSize: 4096, onError: (c) => c.text("Request too large", 413) }),
   async (c) => {
-    const token = await readUnsubscribeToken(c.req.query("e"), c.req.query("sig"), settingsOf(c.env).linkSecret);
-    if (!token.ok) return badLink(c, token.status);
+    const who = await addressOf(c);
+    if (!who.ok) return badLink(c, who.status);
     const body = await c.req.text().catch(() => "");
     const source = body.includes("List-Unsubscribe=One-Click") ? "one-click" : "unsubscribe page";
-    await suppress(c.env.DB, await emailHash(token.email), source, Date.now());
+    await suppress(c.env.DB, who.emailHash, source, Date.now());
     return c.html(
       <MessagePage title="Unsubscribed" heading="You're unsubscribed">
-        <p>We won't send any more satisfaction surveys to {maskEmail(token.email)}.</p>
+        <p>We won't send any more satisfaction surveys to {who.shown}.</p>
       </MessagePage>,
     );
   },

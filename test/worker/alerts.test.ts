@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { slackMessage } from "../../src/alerts/low-rating";
 import type { QueueMessage } from "../../src/queue-message";
-import { answerForm, call, deliverQueue, dispatchAccount, linkFields, postForm, solvedTicket, fake } from "./helpers";
+import { formFromPage, call, deliverQueue, dispatchAccount, linkFields, postForm, solvedTicket, fake } from "./helpers";
 
 afterEach(async () => {
   for (const name of ["zendeskUrl", "slackUrl"] as const) {
@@ -17,7 +17,7 @@ async function answer(
   comment = "",
   team = "Product analytics",
 ) {
-  const res = await call(postForm(await answerForm(linkFields(ticketId, { team }), { rating, comment })), account.env);
+  const res = await call(postForm(await formFromPage(linkFields(ticketId, { team }), { rating, comment }, account.env)), account.env);
   expect(res.status).toBe(303);
 }
 

@@ -61,8 +61,9 @@ describe("survey email", () => {
     requesterName: 'Ada <b>"Lovelace"</b>',
     team: "Product analytics",
     faceUrls: [1, 2, 3, 4, 5].map((r) => `https://s.example/?ticketId=77&sig=x&rating=${r}`),
-    unsubscribeUrl: "https://s.example/unsubscribe?e=abc&sig=def",
+    unsubscribeUrl: "https://s.example/unsubscribe?t=77&sig=def",
     charity: "Herts Wildlife Trust",
+    brand: { name: "PostHog" },
   };
 
   it("has a plain subject, both parts, five face links in order, the promise and a visible unsubscribe", () => {
@@ -74,9 +75,9 @@ describe("survey email", () => {
     expect(email.html).toContain("we feed a hedgehog");
     expect(email.html).not.toContain("<img");
     expect(email.text).toContain("Very satisfied:\nhttps://s.example/?ticketId=77&sig=x&rating=5");
-    expect(email.text).toContain("Unsubscribe: https://s.example/unsubscribe?e=abc&sig=def");
+    expect(email.text).toContain("Unsubscribe: https://s.example/unsubscribe?t=77&sig=def");
     expect(email.headers).toEqual({
-      "List-Unsubscribe": "<https://s.example/unsubscribe?e=abc&sig=def>",
+      "List-Unsubscribe": "<https://s.example/unsubscribe?t=77&sig=def>",
       "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     });
   });

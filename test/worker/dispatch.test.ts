@@ -63,7 +63,7 @@ describe("the dispatcher", () => {
     expect(body).toHaveLength(2);
     for (const email of body) {
       expect(email.headers["List-Unsubscribe"]).toMatch(
-        /^<https:\/\/survey\.example\.test\/unsubscribe\?e=[\w-]+&sig=[\w-]{43}>$/,
+        /^<https:\/\/survey\.example\.test\/unsubscribe\?t=\d+&sig=[\w-]{43}>$/,
       );
       expect(email.headers["List-Unsubscribe-Post"]).toBe("List-Unsubscribe=One-Click");
       expect(email.html).toContain("Unsubscribe");

@@ -70,6 +70,20 @@ export async function answerForm(fields: SurveyLinkFields, answer: Record<string
   return form;
 }
 
+/**
+ * The form a browser would post after opening the link: the page's own hidden fields (the link, and
+ * which earlier answer it showed), with the customer's answer filled in.
+ */
+export async function formFromPage(fields: SurveyLinkFields, answer: Record<string, string>, envOverride?: Env) {
+  const page = await (await call(new Request(await signedUrl(fields)), envOverride)).text();
+  const form = new URLSearchParams();
+  for (const m of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) {
+    form.set(m[1]!, m[2]!.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&"));
+  }
+  for (const [k, val] of Object.entries(answer)) form.set(k, val);
+  return form;
+}
+
 export function postForm(body: URLSearchParams | string, headers: Record<string, string> = {}): Request {
   return new Request(`${BASE}/`, {
     method: "POST",

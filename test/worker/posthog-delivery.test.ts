@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { EVERY_TEN_MINUTES } from "../../src/scheduled";
-import { answerForm, call, freshTicket, linkFields, posthog, postForm, runCron, testEnv } from "./helpers";
+import { answerForm, call, formFromPage, freshTicket, linkFields, posthog, postForm, runCron, testEnv } from "./helpers";
 
 afterEach(async () => {
   expect(await posthog.unexpected()).toEqual([]);
@@ -65,9 +65,9 @@ describe("delivery to PostHog", () => {
   it("keeps the submission id on an edit and gives the new version a new event uuid", async () => {
     const ticket = freshTicket();
     const fields = linkFields(ticket);
-    await call(postForm(await answerForm(fields, { rating: "2" })));
-    await call(postForm(await answerForm(fields, { rating: "5" })));
-    await call(postForm(await answerForm(fields, { rating: "5" }))); // same answer again: nothing new to send
+    await call(postForm(await formFromPage(fields, { rating: "2" })));
+    await call(postForm(await formFromPage(fields, { rating: "5" })));
+    await call(postForm(await formFromPage(fields, { rating: "5" }))); // same answer again: nothing new to send
     const events = (await sentRequests(ticket)).map((r) => (r.body as any).batch[0]);
     expect(events.map((e) => e.properties["$survey_response_csat-rating"])).toEqual([2, 5]);
     expect(events[0].properties.$survey_submission_id).toBe(events[1].properties.$survey_submission_id);

@@ -8,6 +8,7 @@ import type { ResendStats, ZendeskStats } from "../fakes/types";
 import { fakeSendEmail } from "./fake-send-email";
 import {
   answerForm,
+  formFromPage,
   call,
   deliverQueue,
   dispatchAccount,
@@ -406,7 +407,7 @@ describe("the ten-minute cron", () => {
 
 describe("low-rating alerts within Zendesk's and Slack's limits", () => {
   async function answer(account: DispatchAccount, ticketId: number, rating: string, comment = "") {
-    const res = await call(postForm(await answerForm(linkFields(ticketId), { rating, comment })), account.env);
+    const res = await call(postForm(await formFromPage(linkFields(ticketId), { rating, comment }, account.env)), account.env);
     expect(res.status).toBe(303);
   }
   const lowRatings = (queued: QueueMessage[]) => queued.filter((m) => m.kind === "low-rating");
