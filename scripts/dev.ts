@@ -1,47 +1,52 @@
-// `npm run dev`: local D1 migrations, a signed example link, then wrangler dev on 127.0.0.1:8787.
-import { spawn, spawnSync } from "node:child_process";
+// `npm run dev [-- --port N] [--persist-to DIR] [wrangler dev options]`: the product on its embedded
+// defaults (local D1, local outbox), for work against real services. `PORT=N` works as --port does.
 import { copyFileSync, existsSync } from "node:fs";
 import { buildSurveyUrl, expiryFrom } from "../src/survey/link";
-import { OFFLINE_ENV, readDevVars } from "./local-env";
+import { failUsage } from "./cli";
+import { readDevVars } from "./local-env";
+import { migrateLocal, requireFreePort, serveArgs, startWrangler, stopTogether } from "./serve";
 
-const port = process.env.PORT ?? "8787";
-const env = { ...process.env, ...OFFLINE_ENV };
-const wrangler = "node_modules/.bin/wrangler";
+const { port, persistTo, rest, problems } = serveArgs(process.argv.slice(2));
+if (problems.length > 0) failUsage("dev", problems);
+await requireFreePort(port, "dev");
 
 if (!existsSync(".dev.vars")) {
   copyFileSync(".dev.vars.example", ".dev.vars");
   console.log("Created .dev.vars from .dev.vars.example (local development secrets).");
 }
+await migrateLocal(persistTo);
 
-const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "DB", "--local"], { stdio: "inherit", env });
-if (migrate.status !== 0) process.exit(migrate.status ?? 1);
+/** A setting given on the command line as `--var NAME:VALUE`. */
+const givenVar = (name: string) =>
+  rest.map((a) => (a.startsWith(`${name}:`) ? a.slice(name.length + 1) : "")).find(Boolean);
 
-const secret = readDevVars().SURVEY_LINK_SECRET;
+/** PUBLIC_BASE_URL follows the port unless it is set (environment, .dev.vars or --var). */
+function publicBaseUrl(): { url: string; pass: boolean } {
+  const given = givenVar("PUBLIC_BASE_URL");
+  if (given) return { url: given, pass: false };
+  const set = process.env.PUBLIC_BASE_URL || readDevVars().PUBLIC_BASE_URL;
+  return { url: set || `http://127.0.0.1:${port}`, pass: true };
+}
+
+const base = publicBaseUrl();
+const wrangler = startWrangler({
+  port,
+  persistTo,
+  vars: base.pass ? { PUBLIC_BASE_URL: base.url } : {},
+  rest,
+});
+stopTogether(wrangler);
+await wrangler.ready;
+
+// The Worker's secret comes from --var or .dev.vars (wrangler does not read the environment).
+const secret = givenVar("SURVEY_LINK_SECRET") || readDevVars().SURVEY_LINK_SECRET;
 if (secret) {
   const link = await buildSurveyUrl(
-    `http://127.0.0.1:${port}`,
+    base.url,
     { distinctId: "dev-customer", ticketId: 123, team: "Product analytics", exp: expiryFrom(new Date(), 30) },
     secret,
     4,
   );
-  console.log(`\nExample survey link (ticket 123, preselected "Satisfied"):\n${link}\n`);
+  // Last on screen, so the link to open is not lost behind wrangler's lines.
+  console.log(`\nExample survey link (ticket 123, preselected "Satisfied"):\n${link}`);
 }
-
-const dev = spawn(
-  wrangler,
-  [
-    "dev",
-    "--local",
-    "--ip",
-    "127.0.0.1",
-    "--port",
-    port,
-    "--show-interactive-dev-session=false",
-    // Enables GET /__scheduled?cron=… (the /cdn-cgi/handler/scheduled route fails when static assets are configured).
-    "--test-scheduled",
-    ...process.argv.slice(2),
-  ],
-  { stdio: "inherit", env },
-);
-dev.on("exit", (code) => process.exit(code ?? 0));
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => dev.kill(signal));

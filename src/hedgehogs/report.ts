@@ -1,4 +1,5 @@
 /** The monthly donation report's maths: plain values in, plain values out. */
+import { plural } from "../lib/plural";
 
 export interface TeamCounts {
   team: string;
@@ -144,7 +145,7 @@ export function reportText(r: MonthlyReport): string {
       ? ["  (no responses)"]
       : r.teams.map(
           (t) =>
-            `  ${t.team}: ${t.responses} responses, CSAT ${formatPercent(t.csat)}, mean ${formatMean(t.meanRating)}`,
+            `  ${t.team}: ${plural(t.responses, "response")}, CSAT ${formatPercent(t.csat)}, mean ${formatMean(t.meanRating)}`,
         )),
     "",
   ];

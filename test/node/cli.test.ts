@@ -13,6 +13,17 @@ const run = (script: string, args: string[], env: Record<string, string> = {}) =
     encoding: "utf8",
   });
 
+/** Runs SQL on a state folder's database with wrangler itself (so the CLIs are shown to read wrangler's database). */
+const wranglerSql = (state: string, sql: string, extra: string[] = []) =>
+  spawnSync(
+    "node_modules/.bin/wrangler",
+    ["d1", "execute", "DB", "--local", "--persist-to", state, ...extra, "--command", sql],
+    {
+      env: { ...process.env, ...OFFLINE_ENV, CI: "true" },
+      encoding: "utf8",
+    },
+  );
+
 describe("npm run survey-link", () => {
   it("prints a signed link as its last line, valid for the secret it was given", async () => {
     const secret = "cli-test-secret-0123456789";
@@ -48,6 +59,29 @@ describe("npm run survey-link", () => {
     if (parsed.ok) expect(await checkSurveyLink(parsed.link, secret, new Date())).toBe("valid");
   });
 
+  it("prints its usage for --help", () => {
+    const result = run("survey-link", ["--help"]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("npm run survey-link -- --ticket 123");
+    expect(result.stdout).toContain("--ttl-days N");
+    expect(result.stderr).toBe("");
+  });
+
+  it("names every missing or bad option at once, without a stack trace, and exits 2", () => {
+    const result = run("survey-link", ["--rating", "9", "--team", "--colour", "red"], { SURVEY_LINK_SECRET: "" });
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim().split("\n")).toEqual([
+      "survey-link: --team expects a value",
+      "survey-link: unknown option --colour",
+      'survey-link: unexpected argument "red"',
+      "survey-link: --ticket is required",
+      "survey-link: --distinct-id is required",
+      "survey-link: SURVEY_LINK_SECRET is not set (environment or .dev.vars)",
+      "survey-link: --rating must be 1 to 5",
+      "Run `npm run survey-link -- --help` for usage.",
+    ]);
+  });
+
   it("says what is missing and exits 2", () => {
     const result = run("survey-link", ["--distinct-id", "abc", "--team", "x"], {
       SURVEY_LINK_SECRET: "cli-test-secret-0123456789",
@@ -70,28 +104,64 @@ describe("npm run report", () => {
       expect(empty.stdout).toContain("Hedgehog donation report: October 2026");
       expect(empty.stdout).toContain("(no responses)");
       const at = Date.parse("2026-10-15T12:00:00Z");
-      const insert = spawnSync(
-        "node_modules/.bin/wrangler",
-        [
-          "d1",
-          "execute",
-          "DB",
-          "--local",
-          "--persist-to",
-          state,
-          "--command",
-          `INSERT INTO responses (ticket_id, distinct_id, team, rating, first_submitted_at, updated_at, hedgehog_number) VALUES (1, 'a', 'Billing', 5, ${at}, ${at}, 1), (2, 'b', 'Billing', 2, ${at}, ${at}, 2)`,
-        ],
-        { env: { ...process.env, ...OFFLINE_ENV, CI: "true" }, encoding: "utf8" },
+      const insert = wranglerSql(
+        state,
+        `INSERT INTO responses (ticket_id, distinct_id, team, rating, first_submitted_at, updated_at, hedgehog_number) VALUES (1, 'a', 'Billing', 5, ${at}, ${at}, 1), (2, 'b', 'Billing', 2, ${at}, ${at}, 2)`,
       );
       expect(insert.status).toBe(0);
       const report = run("report", ["--month", "2026-10", "--persist-to", state]);
       expect(report.stdout).toContain("Hedgehogs fed: 2 (2 in all)");
       expect(report.stdout).toContain("Donation: £10.00 to Herts Wildlife Trust");
       expect(report.stdout).toContain("Billing: 2 responses, CSAT 50.0%, mean 3.50");
-      const wrong = run("report", ["--month", "October"]);
+      expect(run("report", ["--help"]).stdout).toContain("--preview");
+      const preview = run("report", ["--month", "2026-10", "--preview", "--persist-to", state], {
+        DONATION_REPORT_TO: "donor@example.org",
+      });
+      expect(preview.status).toBe(0);
+      expect(preview.stdout).toContain("Preview: nothing is stored or sent.");
+      expect(preview.stdout).toContain("To: donor@example.org");
+      expect(preview.stdout).toContain("Subject: Hedgehog donation report for October 2026: 2 hedgehogs, £10.00");
+      const stored = wranglerSql(state, "SELECT COUNT(*) AS n FROM monthly_reports", ["--json"]);
+      expect(JSON.parse(stored.stdout)[0].results[0].n).toBe(0);
+      const wrong = run("report", ["--month", "October", "--persist"]);
       expect(wrong.status).toBe(2);
-      expect(wrong.stderr).toContain("--month must look like 2026-10");
+      expect(wrong.stderr).toContain("report: --month must look like 2026-10");
+      expect(wrong.stderr).toContain("report: unknown option --persist");
+      expect(wrong.stderr).not.toContain("    at ");
+    } finally {
+      rmSync(state, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("npm run outbox", () => {
+  it("prints its usage for --help, and names bad options at once", () => {
+    const help = run("outbox", ["--help"]);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain("npm run outbox [-- --id N]");
+    const bad = run("outbox", ["--id", "x", "--limit", "0", "--persist-to"]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("outbox: --persist-to expects a value");
+    expect(bad.stderr).toContain("outbox: --id takes a whole number");
+    expect(bad.stderr).toContain("outbox: --limit takes a whole number above 0");
+  });
+
+  it("lists and prints the emails of a local database", () => {
+    const state = mkdtempSync(path.join(tmpdir(), "hedgehog-outbox-"));
+    try {
+      expect(run("outbox", ["--persist-to", state]).stdout).toContain("The outbox is empty.");
+      const insert = wranglerSql(
+        state,
+        `INSERT INTO outbox (idempotency_key, to_address, from_address, subject, html, text, headers, created_at) VALUES ('k1', 'ada@example.org', 'support@example.com', 'How did we do?', '<p>Hi</p>', 'Hi Ada', '{"List-Unsubscribe":"<https://x/u>"}', 0)`,
+      );
+      expect(insert.status).toBe(0);
+      const list = run("outbox", ["--persist-to", state]);
+      expect(list.stdout).toContain("#1  1970-01-01T00:00:00.000Z  ada@example.org  How did we do?");
+      expect(list.stdout).toContain("1 email shown.");
+      const one = run("outbox", ["--id", "1", "--persist-to", state]);
+      expect(one.stdout).toContain("To: ada@example.org");
+      expect(one.stdout).toContain("List-Unsubscribe: <https://x/u>");
+      expect(one.stdout).toContain("Hi Ada");
     } finally {
       rmSync(state, { recursive: true, force: true });
     }
