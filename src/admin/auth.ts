@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import type { AppEnv } from "../app-env";
 import { settingsOf } from "../config";
+import { sessionIsLive } from "./sessions";
 
 export const ADMIN_COOKIE = "hh_admin";
 const encoder = new TextEncoder();
@@ -15,23 +16,24 @@ export async function sameSecret(given: string, expected: string): Promise<boole
   return crypto.subtle.timingSafeEqual(a, b);
 }
 
-function presentedToken(c: Context<AppEnv>): string | undefined {
+/** A bearer token (API clients) or a live session cookie (browsers); the cookie never holds the token. */
+async function isSignedIn(c: Context<AppEnv>, adminToken: string): Promise<boolean> {
   const header = c.req.header("authorization");
-  if (header?.startsWith("Bearer ")) return header.slice("Bearer ".length).trim();
-  return getCookie(c, ADMIN_COOKIE);
+  if (header?.startsWith("Bearer ")) return sameSecret(header.slice("Bearer ".length).trim(), adminToken);
+  const cookie = getCookie(c, ADMIN_COOKIE);
+  return cookie !== undefined && cookie.length <= 200 && sessionIsLive(c.env.DB, cookie, adminToken, Date.now());
 }
 
 /**
- * The admin area: off (404) without ADMIN_TOKEN, never open. A bearer token or the sign-in cookie
+ * The admin area: off (404) without ADMIN_TOKEN, never open. A bearer token or a session cookie
  * lets a request through; a browser without either is sent to the sign-in form.
  */
 export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
   const expected = settingsOf(c.env).adminToken;
   if (!expected) return c.notFound();
   const path = new URL(c.req.url).pathname;
-  if (path === "/admin/sign-in") return next();
-  const token = presentedToken(c);
-  if (token !== undefined && (await sameSecret(token, expected))) return next();
+  if (path === "/admin/sign-in" || path === "/admin/sign-out") return next();
+  if (await isSignedIn(c, expected)) return next();
   const wantsHtml =
     c.req.method === "GET" && (c.req.header("accept") ?? "").includes("text/html") && !c.req.header("authorization");
   if (wantsHtml) return c.redirect("/admin/sign-in", 303);

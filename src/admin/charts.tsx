@@ -1,4 +1,9 @@
-/** Charts drawn on the server as SVG: no chart library in the browser, readable without script. */
+/**
+ * Charts drawn on the server as SVG: no chart library in the browser, readable without script. An
+ * SVG scales its text with its width, so each chart is drawn twice, for a desktop and for a phone
+ * (admin.css shows one): each drawing is shown no narrower than it was drawn for, so its 12-13 px
+ * labels never shrink below 12 px.
+ */
 
 const TEAM_COLOURS = ["#1d4aff", "#f54e00", "#2e9c55", "#b62ad9", "#e8b517", "#0aa8b4", "#d9412b", "#7a5a3a"];
 
@@ -6,115 +11,197 @@ export function teamColour(index: number): string {
   return TEAM_COLOURS[index % TEAM_COLOURS.length]!;
 }
 
+/** Drawing widths: the desktop card's content is at least this wide where admin.css shows it, the phone's too. */
+const WIDE = 880;
+const NARROW = 260;
+/** The phone's CSAT chart keeps its months this far apart, so it shows the last six. */
+const NARROW_CSAT_MONTHS = 6;
+
 function niceMax(value: number): number {
   if (value <= 0) return 1;
   const magnitude = 10 ** Math.floor(Math.log10(value));
   return [1, 2, 5, 10].map((m) => m * magnitude).find((m) => m >= value)!;
 }
 
-const shortMonth = (month: string) =>
-  new Date(`${month}-01T00:00:00Z`).toLocaleDateString("en-GB", { month: "short", year: "2-digit", timeZone: "UTC" });
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
-/** Hedgehogs fed per month, as bars. */
-export function HedgehogBars(props: { data: Array<{ month: string; hedgehogs: number }>; title: string }) {
-  const width = 640;
-  const height = 220;
-  const left = 44;
-  const bottom = 28;
-  const top = 12;
+/** The one month format of the charts: "Sep 2026" ("Sept" in some locales, so not toLocaleDateString). */
+export function monthLabel(month: string): { name: string; year: string } {
+  return { name: MONTHS[Number(month.slice(5, 7)) - 1]!, year: month.slice(0, 4) };
+}
+
+/** A month under a column: its name over its year, so that 24 columns fit a desktop. */
+function MonthTick(props: { month: string; x: number; y: number }) {
+  const { name, year } = monthLabel(props.month);
+  return (
+    <text x={props.x} y={props.y} text-anchor="middle">
+      <tspan x={props.x}>{name}</tspan>
+      <tspan x={props.x} dy="14">
+        {year}
+      </tspan>
+    </text>
+  );
+}
+
+const count = (n: number) => n.toLocaleString("en-GB");
+
+/** Desktop: a column per month, its count above it and its month below. */
+function HedgehogColumns(props: { data: Array<{ month: string; hedgehogs: number }>; title: string }) {
+  const height = 240;
+  const [left, top, bottom] = [44, 20, 36];
   const max = niceMax(Math.max(0, ...props.data.map((d) => d.hedgehogs)));
-  const slot = (width - left - 8) / Math.max(1, props.data.length);
+  const slot = (WIDE - left - 8) / Math.max(1, props.data.length);
   const y = (v: number) => top + (height - top - bottom) * (1 - v / max);
   return (
-    <svg class="chart" viewBox={`0 0 ${width} ${height}`} role="img" aria-label={props.title}>
+    <svg class="chart chart-wide" viewBox={`0 0 ${WIDE} ${height}`} role="img" aria-label={props.title}>
       <title>{props.title}</title>
       {[0, max / 2, max].map((tick) => (
         <>
-          <line class="axis" x1={left} x2={width - 4} y1={y(tick)} y2={y(tick)} />
+          <line class="axis" x1={left} x2={WIDE - 4} y1={y(tick)} y2={y(tick)} />
           <text x={left - 6} y={y(tick) + 4} text-anchor="end">
-            {Math.round(tick).toLocaleString("en-GB")}
+            {count(Math.round(tick))}
           </text>
         </>
       ))}
-      {props.data.map((d, i) => (
-        <>
-          <rect
-            class="bar"
-            x={left + i * slot + slot * 0.15}
-            y={y(d.hedgehogs)}
-            width={slot * 0.7}
-            height={Math.max(0, y(0) - y(d.hedgehogs))}
-          >
-            <title>{`${d.month}: ${d.hedgehogs.toLocaleString("en-GB")} hedgehogs`}</title>
-          </rect>
-          {props.data.length <= 12 || i % 2 === 0 ? (
-            <text x={left + i * slot + slot / 2} y={height - 10} text-anchor="middle">
-              {shortMonth(d.month)}
+      {props.data.map((d, i) => {
+        const middle = left + i * slot + slot / 2;
+        return (
+          <>
+            <rect
+              class="bar"
+              x={middle - slot * 0.35}
+              y={y(d.hedgehogs)}
+              width={slot * 0.7}
+              height={y(0) - y(d.hedgehogs)}
+            >
+              <title>{`${d.month}: ${count(d.hedgehogs)} hedgehogs`}</title>
+            </rect>
+            <text class="value" x={middle} y={y(d.hedgehogs) - 4} text-anchor="middle">
+              {count(d.hedgehogs)}
             </text>
-          ) : null}
+            <MonthTick month={d.month} x={middle} y={height - bottom + 16} />
+          </>
+        );
+      })}
+    </svg>
+  );
+}
+
+/** Phone: a row per month, "Sep 2026", its bar and its count. */
+function HedgehogRows(props: { data: Array<{ month: string; hedgehogs: number }>; title: string }) {
+  const row = 22;
+  const [labelWidth, valueWidth] = [70, 44];
+  const max = Math.max(1, ...props.data.map((d) => d.hedgehogs));
+  const barWidth = (v: number) => ((NARROW - labelWidth - valueWidth) * v) / max;
+  const height = row * props.data.length + 4;
+  return (
+    <svg class="chart chart-narrow" viewBox={`0 0 ${NARROW} ${height}`} role="img" aria-label={props.title}>
+      <title>{props.title}</title>
+      {props.data.map((d, i) => {
+        const { name, year } = monthLabel(d.month);
+        const y = i * row + 2;
+        return (
+          <>
+            <text x="0" y={y + 15}>{`${name} ${year}`}</text>
+            <rect class="bar" x={labelWidth} y={y + 3} width={barWidth(d.hedgehogs)} height={row - 6}>
+              <title>{`${d.month}: ${count(d.hedgehogs)} hedgehogs`}</title>
+            </rect>
+            <text class="value" x={labelWidth + barWidth(d.hedgehogs) + 4} y={y + 15}>
+              {count(d.hedgehogs)}
+            </text>
+          </>
+        );
+      })}
+    </svg>
+  );
+}
+
+/** Hedgehogs fed per month: columns on a desktop, rows on a phone, every month labelled. */
+export function HedgehogBars(props: { data: Array<{ month: string; hedgehogs: number }>; title: string }) {
+  return (
+    <figure class="chart-frame">
+      <HedgehogColumns {...props} />
+      <HedgehogRows {...props} />
+    </figure>
+  );
+}
+
+interface CsatSeries {
+  team: string;
+  csat: Array<number | null>;
+}
+
+/** One team's line, broken where a month had no answers, with a dot per month that had. */
+function TeamLine(props: {
+  series: CsatSeries;
+  colour: string;
+  months: string[];
+  x: (i: number) => number;
+  y: (s: number) => number;
+}) {
+  const segments: string[] = [];
+  let current = "";
+  props.series.csat.forEach((share, i) => {
+    if (share === null) {
+      if (current) segments.push(current);
+      current = "";
+    } else current += `${current ? " L" : "M"}${props.x(i).toFixed(1)} ${props.y(share).toFixed(1)}`;
+  });
+  if (current) segments.push(current);
+  return (
+    <g>
+      {segments.map((d) => (
+        <path class="line" d={d} stroke={props.colour} />
+      ))}
+      {props.series.csat.map((share, i) =>
+        share === null ? null : (
+          <circle cx={props.x(i)} cy={props.y(share)} r="3" fill={props.colour}>
+            <title>{`${props.series.team}, ${props.months[i]}: ${(share * 100).toFixed(1)}%`}</title>
+          </circle>
+        ),
+      )}
+    </g>
+  );
+}
+
+function CsatDrawing(props: { months: string[]; teams: CsatSeries[]; title: string; width: number; class: string }) {
+  const height = 240;
+  const [left, right, top, bottom] = [44, 24, 12, 36];
+  const step = (props.width - left - right) / Math.max(1, props.months.length - 1);
+  const x = (i: number) => (props.months.length === 1 ? (left + props.width - right) / 2 : left + i * step);
+  const y = (share: number) => top + (height - top - bottom) * (1 - share);
+  return (
+    <svg class={`chart ${props.class}`} viewBox={`0 0 ${props.width} ${height}`} role="img" aria-label={props.title}>
+      <title>{props.title}</title>
+      {[0, 0.5, 1].map((tick) => (
+        <>
+          <line class="axis" x1={left} x2={props.width - 4} y1={y(tick)} y2={y(tick)} />
+          <text x={left - 6} y={y(tick) + 4} text-anchor="end">{`${tick * 100}%`}</text>
         </>
+      ))}
+      {props.months.map((m, i) => (
+        <MonthTick month={m} x={x(i)} y={height - bottom + 16} />
+      ))}
+      {props.teams.map((t, ti) => (
+        <TeamLine series={t} colour={teamColour(ti)} months={props.months} x={x} y={y} />
       ))}
     </svg>
   );
 }
 
-/** CSAT (share of 4-5 ratings) per team per month, one line per team; months without answers leave gaps. */
-export function CsatLines(props: {
-  months: string[];
-  teams: Array<{ team: string; csat: Array<number | null> }>;
-  title: string;
-}) {
-  const width = 640;
-  const height = 240;
-  const left = 44;
-  const bottom = 28;
-  const top = 12;
-  const step = (width - left - 28) / Math.max(1, props.months.length - 1);
-  const x = (i: number) => left + i * step;
-  const y = (share: number) => top + (height - top - bottom) * (1 - share);
+/** CSAT (share of 4-5 ratings) per team per month, one line per team; the phone's drawing shows the last six months. */
+export function CsatLines(props: { months: string[]; teams: CsatSeries[]; title: string }) {
+  const recent = Math.max(0, props.months.length - NARROW_CSAT_MONTHS);
   return (
-    <>
-      <svg class="chart" viewBox={`0 0 ${width} ${height}`} role="img" aria-label={props.title}>
-        <title>{props.title}</title>
-        {[0, 0.5, 1].map((tick) => (
-          <>
-            <line class="axis" x1={left} x2={width - 4} y1={y(tick)} y2={y(tick)} />
-            <text x={left - 6} y={y(tick) + 4} text-anchor="end">{`${tick * 100}%`}</text>
-          </>
-        ))}
-        {props.months.map((m, i) =>
-          props.months.length <= 12 || i % 2 === 0 ? (
-            <text x={x(i)} y={height - 10} text-anchor="middle">
-              {shortMonth(m)}
-            </text>
-          ) : null,
-        )}
-        {props.teams.map((t, ti) => {
-          const segments: string[] = [];
-          let current = "";
-          t.csat.forEach((share, i) => {
-            if (share === null) {
-              if (current) segments.push(current);
-              current = "";
-            } else current += `${current ? " L" : "M"}${x(i).toFixed(1)} ${y(share).toFixed(1)}`;
-          });
-          if (current) segments.push(current);
-          return (
-            <g>
-              {segments.map((d) => (
-                <path class="line" d={d} stroke={teamColour(ti)} />
-              ))}
-              {t.csat.map((share, i) =>
-                share === null ? null : (
-                  <circle cx={x(i)} cy={y(share)} r="3" fill={teamColour(ti)}>
-                    <title>{`${t.team}, ${props.months[i]}: ${(share * 100).toFixed(1)}%`}</title>
-                  </circle>
-                ),
-              )}
-            </g>
-          );
-        })}
-      </svg>
+    <figure class="chart-frame">
+      <CsatDrawing {...props} width={WIDE} class="chart-wide" />
+      <CsatDrawing
+        months={props.months.slice(recent)}
+        teams={props.teams.map((t) => ({ team: t.team, csat: t.csat.slice(recent) }))}
+        title={props.title}
+        width={NARROW}
+        class="chart-narrow"
+      />
       <ul class="legend">
         {props.teams.map((t, ti) => (
           <li>
@@ -123,6 +210,11 @@ export function CsatLines(props: {
           </li>
         ))}
       </ul>
-    </>
+      {recent > 0 ? (
+        <figcaption class="narrow-only">
+          The last {NARROW_CSAT_MONTHS} months; a wider screen shows {props.months.length}.
+        </figcaption>
+      ) : null}
+    </figure>
   );
 }

@@ -32,3 +32,25 @@ export async function recentJobRuns(db: D1Database, limit: number): Promise<JobR
   const { results } = await db.prepare(`SELECT * FROM job_runs ORDER BY id DESC LIMIT ?1`).bind(limit).all<JobRunRow>();
   return results;
 }
+
+export interface WaitingTickets {
+  tickets: number;
+  /** When the first of them is due (solved + the delay), or null when none wait. */
+  nextDueAt: number | null;
+}
+
+/**
+ * Solved tickets still waiting out the delay before their survey (no decision yet). Whether each is
+ * then emailed or skipped is decided when it is due. Reads the candidates_due index.
+ */
+export async function waitingTickets(db: D1Database, now: number, delayMs: number): Promise<WaitingTickets> {
+  const row = await db
+    .prepare(
+      `SELECT COUNT(*) AS tickets, MIN(solved_at) AS oldest FROM candidates c
+       WHERE status IN ('solved', 'closed') AND solved_at > ?1
+         AND NOT EXISTS (SELECT 1 FROM survey_sends s WHERE s.ticket_id = c.ticket_id)`,
+    )
+    .bind(now - delayMs)
+    .first<{ tickets: number; oldest: number | null }>();
+  return { tickets: row?.tickets ?? 0, nextDueAt: row?.oldest == null ? null : row.oldest + delayMs };
+}

@@ -9,22 +9,27 @@ export interface ErasureResult {
   suppressedAddresses: number;
 }
 
-/**
- * Erases a person's personal fields, found by email address or distinct id: the comment and distinct
- * id of their answers, the requester fields of their tickets, and emails kept in the outbox. Ratings,
- * counts and the hedgehog tally stay (they are anonymous), and every address of theirs is suppressed
- * so no survey reaches them again. One D1 batch: all of it or none.
- */
+/** The Zendesk user a `zendesk-user-<id>` distinct id names (a requester without an external id). */
 function zendeskUserId(distinctId: string | null): number | null {
   const match = distinctId ? /^zendesk-user-(\d{1,15})$/.exec(distinctId) : null;
   return match ? Number(match[1]) : null;
 }
 
-export async function erasePerson(
-  db: D1Database,
-  who: { email?: string | undefined; distinctId?: string | undefined },
-  now: number,
-): Promise<ErasureResult> {
+export interface Person {
+  email?: string | undefined;
+  distinctId?: string | undefined;
+}
+
+/** What identifies a person's data: their tickets, distinct ids, address hashes and addresses. */
+interface Found {
+  ticketIds: string;
+  did: string | null;
+  distinctIds: string[];
+  hashes: string[];
+  addresses: string[];
+}
+
+async function findPerson(db: D1Database, who: Person): Promise<Found> {
   const hash = who.email ? await emailHash(who.email) : null;
   const did = who.distinctId ?? null;
   // Their tickets, and their addresses' hashes, before the fields that find them are cleared.
@@ -46,20 +51,62 @@ export async function erasePerson(
     )
     .bind(ticketIds)
     .all<{ distinct_id: string }>();
-  const distinctIds = [...new Set([...(did ? [did] : []), ...ids.map((r) => r.distinct_id)])];
-  const hashes = [...new Set([hash, ...tickets.map((t) => t.email_hash)].filter((h): h is string => h !== null))];
   const emailOf = await db
     .prepare(
       `SELECT DISTINCT requester_email FROM candidates WHERE ticket_id IN (SELECT value FROM json_each(?1)) AND requester_email IS NOT NULL`,
     )
     .bind(ticketIds)
     .all<{ requester_email: string }>();
-  const addresses = [
-    ...new Set([
-      ...(who.email ? [normalizeEmail(who.email)] : []),
-      ...emailOf.results.map((r) => normalizeEmail(r.requester_email)),
-    ]),
-  ];
+  return {
+    ticketIds,
+    did,
+    distinctIds: [...new Set([...(did ? [did] : []), ...ids.map((r) => r.distinct_id)])],
+    hashes: [...new Set([hash, ...tickets.map((t) => t.email_hash)].filter((h): h is string => h !== null))],
+    addresses: [
+      ...new Set([
+        ...(who.email ? [normalizeEmail(who.email)] : []),
+        ...emailOf.results.map((r) => normalizeEmail(r.requester_email)),
+      ]),
+    ],
+  };
+}
+
+export type ErasureCounts = Omit<ErasureResult, "distinctIds">;
+
+/** What erasePerson would change, counted without changing anything (the confirmation page). */
+export async function previewErasure(db: D1Database, who: Person): Promise<ErasureCounts> {
+  const found = await findPerson(db, who);
+  const [responses, candidates, outbox] = await db.batch<{ n: number }>([
+    db
+      .prepare(
+        `SELECT COUNT(*) AS n FROM responses
+         WHERE (ticket_id IN (SELECT value FROM json_each(?1)) OR (?2 IS NOT NULL AND distinct_id = ?2))
+           AND (comment IS NOT NULL OR distinct_id IS NOT NULL)`,
+      )
+      .bind(found.ticketIds, found.did),
+    db
+      .prepare(`SELECT COUNT(*) AS n FROM candidates WHERE ticket_id IN (SELECT value FROM json_each(?1))`)
+      .bind(found.ticketIds),
+    db
+      .prepare(`SELECT COUNT(*) AS n FROM outbox WHERE lower(to_address) IN (SELECT value FROM json_each(?1))`)
+      .bind(JSON.stringify(found.addresses)),
+  ]);
+  return {
+    responses: responses!.results[0]!.n,
+    candidates: candidates!.results[0]!.n,
+    outboxMessages: outbox!.results[0]!.n,
+    suppressedAddresses: found.hashes.length,
+  };
+}
+
+/**
+ * Erases a person's personal fields, found by email address or distinct id: the comment and distinct
+ * id of their answers, the requester fields of their tickets, and emails kept in the outbox. Ratings,
+ * counts and the hedgehog tally stay (they are anonymous), and every address of theirs is suppressed
+ * so no survey reaches them again. One D1 batch: all of it or none.
+ */
+export async function erasePerson(db: D1Database, who: Person, now: number): Promise<ErasureResult> {
+  const { ticketIds, did, distinctIds, hashes, addresses } = await findPerson(db, who);
 
   const [responses, candidates, , outbox] = await db.batch([
     db

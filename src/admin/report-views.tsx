@@ -1,7 +1,7 @@
 import { formatMean, formatMoney, formatPercent, monthName, type MonthlyReport } from "../hedgehogs/report";
 import { CsatLines, HedgehogBars } from "./charts";
 import type { LowRatingRow } from "./responses-queries";
-import { AdminPage, formatTime } from "./views";
+import { AdminPage, formatTime, ScrollTable, TicketLink } from "./views";
 
 export function ReportPage(props: {
   report: MonthlyReport;
@@ -38,6 +38,7 @@ export function ReportPage(props: {
         </label>
         <button type="submit">Show</button>
         <a href={`/admin/report.json?month=${r.month}`}>Report as JSON</a>
+        <a href={`/admin/report/preview?month=${r.month}`}>Preview the donor's email</a>
       </form>
       <p class="big">
         {r.runningHedgehogs.toLocaleString("en-GB")} hedgehogs fed so far. For {monthName(r.month)}: donate{" "}
@@ -57,7 +58,7 @@ export function ReportPage(props: {
         ))}
       </div>
       <h2>By team</h2>
-      <div class="table-scroll">
+      <ScrollTable label="By team">
         <table>
           <thead>
             <tr>
@@ -89,15 +90,23 @@ export function ReportPage(props: {
             ))}
           </tbody>
         </table>
-      </div>
+      </ScrollTable>
       <h2>Hedgehogs per month</h2>
-      <HedgehogBars data={props.hedgehogSeries} title="Hedgehogs fed per month" />
-      <h2>CSAT by team, last 12 months</h2>
-      <CsatLines
-        months={props.csatMonths}
-        teams={props.csatTeams}
-        title="CSAT (share of 4-5 ratings) by team and month"
-      />
+      {props.hedgehogSeries.length === 0 ? (
+        <p>No hedgehogs fed yet: the chart starts with the first answer.</p>
+      ) : (
+        <HedgehogBars data={props.hedgehogSeries} title="Hedgehogs fed per month" />
+      )}
+      <h2>CSAT by team{props.csatMonths.length > 1 ? `, last ${props.csatMonths.length} months` : ""}</h2>
+      {props.csatMonths.length === 0 ? (
+        <p>No answers yet.</p>
+      ) : (
+        <CsatLines
+          months={props.csatMonths}
+          teams={props.csatTeams}
+          title="CSAT (share of 4-5 ratings) by team and month"
+        />
+      )}
       <h2>Download responses</h2>
       <form method="get" action="/admin/responses.csv" class="filters">
         <label>
@@ -120,7 +129,7 @@ export function LowRatingsPage(props: { rows: LowRatingRow[]; zendeskBaseUrl: st
         the last column says how that went.
       </p>
       {props.rows.length === 0 ? <p>No low ratings. 🦔</p> : null}
-      <div class="table-scroll">
+      <ScrollTable label="Low ratings">
         <table>
           <thead>
             <tr>
@@ -139,13 +148,7 @@ export function LowRatingsPage(props: { rows: LowRatingRow[]; zendeskBaseUrl: st
               <tr>
                 <td>{formatTime(r.updated_at)}</td>
                 <td>
-                  {props.zendeskBaseUrl ? (
-                    <a href={`${props.zendeskBaseUrl}/agent/tickets/${r.ticket_id}`} rel="noreferrer" target="_blank">
-                      #{r.ticket_id}
-                    </a>
-                  ) : (
-                    `#${r.ticket_id}`
-                  )}
+                  <TicketLink ticketId={r.ticket_id} zendeskBaseUrl={props.zendeskBaseUrl} />
                 </td>
                 <td>{r.team}</td>
                 <td class="num">{r.rating}</td>
@@ -157,35 +160,7 @@ export function LowRatingsPage(props: { rows: LowRatingRow[]; zendeskBaseUrl: st
             ))}
           </tbody>
         </table>
-      </div>
-    </AdminPage>
-  );
-}
-
-export function DataRightsPage(props: { result?: string | undefined; error?: string | undefined }) {
-  return (
-    <AdminPage title="Data rights" current="/admin/erase">
-      <p>
-        Erase a person's personal data: the comments and distinct id of their answers, their name and address on
-        tickets, and emails kept in the outbox. Ratings and counts stay, anonymous; their address gets no more surveys.
-      </p>
-      {props.error ? (
-        <p class="error" role="alert">
-          {props.error}
-        </p>
-      ) : null}
-      {props.result ? (
-        <p class="notice" role="status">
-          {props.result}
-        </p>
-      ) : null}
-      <form method="post" action="/admin/erase" class="sign-in">
-        <label for="email">Email address</label>
-        <input id="email" name="email" type="email" autocomplete="off" />
-        <label for="distinct_id">or PostHog distinct id</label>
-        <input id="distinct_id" name="distinct_id" type="text" autocomplete="off" />
-        <button type="submit">Erase</button>
-      </form>
+      </ScrollTable>
     </AdminPage>
   );
 }

@@ -1,20 +1,22 @@
 import { Hono, type Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
-import * as v from "valibot";
-import { deleteCookie, setCookie } from "hono/cookie";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { AppEnv } from "../app-env";
-import { settingsOf, type Settings } from "../config";
+import { settingsOf } from "../config";
 import { isMonth, monthRange, monthsEnding } from "../hedgehogs/report";
 import { computeReport, csatByTeamAndMonth, findStoredReport, hedgehogsByMonth } from "../hedgehogs/report-store";
+import { firstAnsweredMonth } from "./answers-queries";
 import { csv } from "./csv";
-import { deletePostHogPersons } from "../services/posthog-persons";
-import { erasePerson } from "./erasure";
-import { DataRightsPage, LowRatingsPage, ReportPage } from "./report-views";
+import { eraseRoutes } from "./erase-routes";
+import { answersRoutes } from "./answers-routes";
+import { donationTerms, EMAIL_HTML_CSP, reportPreviewRoutes } from "./report-preview";
+import { LowRatingsPage, ReportPage } from "./report-views";
 import { recentLowRatings, responsesBetween } from "./responses-queries";
 import { isSameOriginPost } from "../lib/http";
 import { DAY_MS, utcMonth } from "../lib/time";
 import { ADMIN_COOKIE, requireAdmin, sameSecret } from "./auth";
-import { dispatchStatus, recentJobRuns } from "./dispatch-status";
+import { createSession, endSession, SESSION_MS } from "./sessions";
+import { formLimit, readForm } from "./forms";
+import { dispatchStatus, recentJobRuns, waitingTickets } from "./dispatch-status";
 import { readSyncStates } from "../dispatch/candidates-store";
 import { findOutboxMessage, listOutbox } from "./outbox-store";
 import { DispatchPage, OutboxMessagePage, OutboxPage, SignInPage } from "./views";
@@ -34,34 +36,31 @@ adminRoutes.use("*", async (c, next) => {
 
 adminRoutes.get("/sign-in", (c) => c.html(<SignInPage />));
 
-adminRoutes.post("/sign-in", async (c) => {
-  const form = new URLSearchParams(await c.req.text().catch(() => ""));
-  const token = form.get("token") ?? "";
-  if (token === "" || token.length > 500 || !(await sameSecret(token, settingsOf(c.env).adminToken!))) {
+const cookieOptions = (c: Context<AppEnv>) => ({
+  path: "/admin",
+  httpOnly: true,
+  secure: new URL(c.req.url).protocol === "https:",
+  sameSite: "Strict" as const,
+});
+
+adminRoutes.post("/sign-in", formLimit, async (c) => {
+  const token = (await readForm(c)).get("token") ?? "";
+  const adminToken = settingsOf(c.env).adminToken!;
+  if (token === "" || token.length > 500 || !(await sameSecret(token, adminToken))) {
     return c.html(<SignInPage error="That token is not right." />, 401);
   }
-  setCookie(c, ADMIN_COOKIE, token, {
-    path: "/admin",
-    httpOnly: true,
-    secure: new URL(c.req.url).protocol === "https:",
-    sameSite: "Strict",
-    maxAge: 12 * 3600,
-  });
+  const session = await createSession(c.env.DB, adminToken, Date.now());
+  setCookie(c, ADMIN_COOKIE, session, { ...cookieOptions(c), maxAge: SESSION_MS / 1000 });
   return c.redirect("/admin", 303);
 });
 
-adminRoutes.post("/sign-out", (c) => {
-  deleteCookie(c, ADMIN_COOKIE, { path: "/admin" });
+/** Ends the session on the server too, so a copied cookie stops working. */
+adminRoutes.post("/sign-out", async (c) => {
+  const cookie = getCookie(c, ADMIN_COOKIE);
+  if (cookie !== undefined && cookie.length <= 200) await endSession(c.env.DB, cookie);
+  deleteCookie(c, ADMIN_COOKIE, cookieOptions(c));
   return c.redirect("/admin/sign-in", 303);
 });
-
-function donationTerms(settings: Settings) {
-  return {
-    hedgehogCostMinor: settings.donation.hedgehogCost,
-    currency: settings.donation.currency,
-    charity: settings.donation.charity,
-  };
-}
 
 const badRequest = (c: Context<AppEnv>, message: string) => c.json({ error: message }, 400);
 
@@ -71,13 +70,16 @@ adminRoutes.get("/", async (c) => {
   const current = utcMonth(now);
   const month = c.req.query("month") ?? current;
   if (!isMonth(month)) return badRequest(c, "month must look like 2026-10");
-  const chartMonths = monthsEnding(current, 24);
+  const first = await firstAnsweredMonth(c.env.DB);
+  // The months that matter: from the first answer, at most the last 24 (12 for CSAT).
+  const fromFirst = (months: string[]) => months.filter((m) => first !== null && m >= first);
+  const chartMonths = fromFirst(monthsEnding(current, 24));
   const csatMonths = chartMonths.slice(-12);
   const [report, stored, hedgehogSeries, csatRows] = await Promise.all([
     computeReport(c.env.DB, month, donationTerms(settings)),
     findStoredReport(c.env.DB, month),
-    hedgehogsByMonth(c.env.DB, chartMonths[0]!),
-    csatByTeamAndMonth(c.env.DB, monthRange(csatMonths[0]!).start),
+    hedgehogsByMonth(c.env.DB, chartMonths[0] ?? current),
+    csatByTeamAndMonth(c.env.DB, monthRange(csatMonths[0] ?? current).start),
   ]);
   const byMonth = new Map(hedgehogSeries.map((h) => [h.month, h.hedgehogs]));
   const teams = [...new Set(csatRows.map((r) => r.team))].sort();
@@ -85,7 +87,7 @@ adminRoutes.get("/", async (c) => {
   return c.html(
     <ReportPage
       report={report}
-      months={[...chartMonths].reverse()}
+      months={monthsEnding(current, 24).reverse()}
       emailedAt={stored?.emailed_at ?? null}
       hedgehogSeries={chartMonths.map((m) => ({ month: m, hedgehogs: byMonth.get(m) ?? 0 }))}
       csatMonths={csatMonths}
@@ -160,80 +162,27 @@ adminRoutes.get("/low-ratings", async (c) =>
   ),
 );
 
-adminRoutes.get("/erase", (c) => c.html(<DataRightsPage />));
-
-const EraseSchema = v.pipe(
-  v.object({
-    email: v.optional(
-      v.pipe(
-        v.string(),
-        v.trim(),
-        v.transform((s) => s || undefined),
-        v.optional(v.pipe(v.string(), v.email("that is not an email address"), v.maxLength(254))),
-      ),
-    ),
-    distinct_id: v.optional(
-      v.pipe(
-        v.string(),
-        v.trim(),
-        v.maxLength(200, "the distinct id is too long"),
-        v.transform((s) => s || undefined),
-      ),
-    ),
-  }),
-  v.check((x) => x.email !== undefined || x.distinct_id !== undefined, "give an email address or a distinct id"),
-);
-
-/** Erasure by email or distinct id; answers with what changed (form or JSON in, page or JSON out). */
-adminRoutes.post(
-  "/erase",
-  bodyLimit({ maxSize: 4096, onError: (c) => c.json({ error: "request too large" }, 413) }),
-  async (c) => {
-    const isJson = (c.req.header("content-type") ?? "").includes("application/json");
-    let input: unknown;
-    try {
-      input = isJson ? await c.req.json() : Object.fromEntries(new URLSearchParams(await c.req.text()));
-    } catch {
-      return badRequest(c, "the body must be JSON or a form");
-    }
-    const parsed = v.safeParse(EraseSchema, input);
-    if (!parsed.success) {
-      const message = parsed.issues[0].message;
-      return isJson ? badRequest(c, message) : c.html(<DataRightsPage error={`Nothing erased: ${message}.`} />, 400);
-    }
-    const { distinctIds, ...result } = await erasePerson(
-      c.env.DB,
-      { email: parsed.output.email, distinctId: parsed.output.distinct_id },
-      Date.now(),
-    );
-    const ph = settingsOf(c.env).posthog;
-    const posthog =
-      ph.personalApiKey && ph.projectId
-        ? await deletePostHogPersons(
-            { appHost: ph.appHost, projectId: ph.projectId, personalApiKey: ph.personalApiKey },
-            distinctIds,
-            fetch,
-          )
-        : "PostHog not asked (set POSTHOG_PERSONAL_API_KEY and POSTHOG_PROJECT_ID to delete there too)";
-    // The log says what was done, never to whom.
-    console.log(`erasure: ${JSON.stringify({ ...result, posthog })}`);
-    if (isJson) return c.json({ ...result, posthog });
-    return c.html(
-      <DataRightsPage
-        result={`Erased: ${result.responses} answers, ${result.candidates} tickets, ${result.outboxMessages} outbox emails; ${result.suppressedAddresses} addresses suppressed. ${posthog}.`}
-      />,
-    );
-  },
-);
-
 adminRoutes.get("/dispatch", async (c) => {
   const days = 30;
-  const [status, runs, sync] = await Promise.all([
-    dispatchStatus(c.env.DB, Date.now() - days * DAY_MS),
+  const now = Date.now();
+  const delayDays = settingsOf(c.env).dispatch.delayDays;
+  const [status, runs, sync, waiting] = await Promise.all([
+    dispatchStatus(c.env.DB, now - days * DAY_MS),
     recentJobRuns(c.env.DB, 20),
     readSyncStates(c.env.DB),
+    waitingTickets(c.env.DB, now, delayDays * DAY_MS),
   ]);
-  return c.html(<DispatchPage status={status} runs={runs} days={days} sync={sync} now={Date.now()} />);
+  return c.html(
+    <DispatchPage
+      status={status}
+      runs={runs}
+      days={days}
+      sync={sync}
+      now={now}
+      waiting={waiting}
+      delayDays={delayDays}
+    />,
+  );
 });
 
 adminRoutes.get("/outbox", async (c) => c.html(<OutboxPage messages={await listOutbox(c.env.DB, 200)} />));
@@ -248,8 +197,9 @@ adminRoutes.get("/outbox/:id{[0-9]{1,12}}", async (c) => {
 adminRoutes.get("/outbox/:id{[0-9]{1,12}}/html", async (c) => {
   const message = await findOutboxMessage(c.env.DB, Number(c.req.param("id")));
   if (!message) return c.notFound();
-  return c.html(message.html, 200, {
-    "Content-Security-Policy":
-      "sandbox allow-popups allow-top-navigation-by-user-activation; default-src 'none'; style-src 'unsafe-inline'; img-src data:",
-  });
+  return c.html(message.html, 200, { "Content-Security-Policy": EMAIL_HTML_CSP });
 });
+
+adminRoutes.route("/", eraseRoutes);
+adminRoutes.route("/", answersRoutes);
+adminRoutes.route("/", reportPreviewRoutes);

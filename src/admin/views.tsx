@@ -1,6 +1,7 @@
 import type { Child } from "hono/jsx";
 import { Layout } from "../lib/layout";
-import type { DispatchStatusRow, JobRunRow } from "./dispatch-status";
+import type { DispatchStatusRow, JobRunRow, WaitingTickets } from "./dispatch-status";
+import { plural } from "../lib/plural";
 import type { OutboxRow } from "./outbox-store";
 import type { SyncState } from "../dispatch/candidates-store";
 
@@ -8,8 +9,28 @@ export function formatTime(ms: number | null): string {
   return ms === null ? "—" : new Date(ms).toISOString().replace("T", " ").slice(0, 16) + " UTC";
 }
 
+/** The ticket's number, linked to it in Zendesk when ZENDESK_BASE_URL is set. */
+export function TicketLink(props: { ticketId: number; zendeskBaseUrl: string | undefined }) {
+  if (!props.zendeskBaseUrl) return <>#{props.ticketId}</>;
+  return (
+    <a href={`${props.zendeskBaseUrl}/agent/tickets/${props.ticketId}`} rel="noreferrer" target="_blank">
+      #{props.ticketId}
+    </a>
+  );
+}
+
+/** A table wider than the screen scrolls inside this frame (which says so), never the page. */
+export function ScrollTable(props: { label: string; children: Child }) {
+  return (
+    <div class="table-scroll" role="region" aria-label={props.label} tabindex={0}>
+      {props.children}
+    </div>
+  );
+}
+
 const NAV = [
   ["/admin", "Report"],
+  ["/admin/answers", "Answers"],
   ["/admin/low-ratings", "Low ratings"],
   ["/admin/dispatch", "Dispatch"],
   ["/admin/outbox", "Outbox"],
@@ -89,18 +110,34 @@ function SyncStatus(props: { sync: SyncState[]; now: number }) {
   );
 }
 
+function Waiting(props: { waiting: WaitingTickets; delayDays: number }) {
+  const w = props.waiting;
+  if (w.tickets === 0)
+    return <p>No solved ticket is waiting out the {plural(props.delayDays, "day")} before its survey.</p>;
+  return (
+    <p class="waiting">
+      <strong>{plural(w.tickets, "ticket")}</strong> solved less than {plural(props.delayDays, "day")} ago{" "}
+      {w.tickets === 1 ? "waits" : "wait"} for {w.tickets === 1 ? "its" : "their"} survey; the first is due{" "}
+      {formatTime(w.nextDueAt)}. Whether each is emailed or skipped is decided then.
+    </p>
+  );
+}
+
 export function DispatchPage(props: {
   status: DispatchStatusRow[];
   runs: JobRunRow[];
   days: number;
   sync: SyncState[];
   now: number;
+  waiting: WaitingTickets;
+  delayDays: number;
 }) {
   const totals = new Map<string, number>();
   for (const row of props.status) totals.set(row.status, (totals.get(row.status) ?? 0) + row.tickets);
   return (
     <AdminPage title="Dispatch" current="/admin/dispatch">
       <SyncStatus sync={props.sync} now={props.now} />
+      <Waiting waiting={props.waiting} delayDays={props.delayDays} />
       <p>Survey decisions of the last {props.days} days.</p>
       <ul class="totals">
         {["sent", "claimed", "sending", "skipped", "failed"].map((s) => (
@@ -109,57 +146,61 @@ export function DispatchPage(props: {
           </li>
         ))}
       </ul>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Status</th>
-            <th scope="col">Reason</th>
-            <th scope="col" class="num">
-              Tickets
-            </th>
-            <th scope="col">Latest</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.status.map((r) => (
+      <ScrollTable label="Survey decisions">
+        <table>
+          <thead>
             <tr>
-              <td>{r.status}</td>
-              <td>{r.reason ?? ""}</td>
-              <td class="num">{r.tickets.toLocaleString("en-GB")}</td>
-              <td>{formatTime(r.latest)}</td>
+              <th scope="col">Status</th>
+              <th scope="col">Reason</th>
+              <th scope="col" class="num">
+                Tickets
+              </th>
+              <th scope="col">Latest</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {props.status.map((r) => (
+              <tr>
+                <td>{r.status}</td>
+                <td>{r.reason ?? ""}</td>
+                <td class="num">{r.tickets.toLocaleString("en-GB")}</td>
+                <td>{formatTime(r.latest)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </ScrollTable>
       <h2>Recent runs</h2>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Job</th>
-            <th scope="col">Started</th>
-            <th scope="col" class="num">
-              Seconds
-            </th>
-            <th scope="col" class="num">
-              Subrequests
-            </th>
-            <th scope="col">Summary</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.runs.map((r) => (
+      <ScrollTable label="Recent runs">
+        <table>
+          <thead>
             <tr>
-              <td>{r.job}</td>
-              <td>{formatTime(r.started_at)}</td>
-              <td class="num">{((r.finished_at - r.started_at) / 1000).toFixed(1)}</td>
-              <td class="num">{r.subrequests}</td>
-              <td>
-                <code class="summary">{r.summary}</code>
-              </td>
+              <th scope="col">Job</th>
+              <th scope="col">Started</th>
+              <th scope="col" class="num">
+                Seconds
+              </th>
+              <th scope="col" class="num">
+                Subrequests
+              </th>
+              <th scope="col">Summary</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {props.runs.map((r) => (
+              <tr>
+                <td>{r.job}</td>
+                <td>{formatTime(r.started_at)}</td>
+                <td class="num">{((r.finished_at - r.started_at) / 1000).toFixed(1)}</td>
+                <td class="num">{r.subrequests}</td>
+                <td>
+                  <code class="summary">{r.summary}</code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </ScrollTable>
     </AdminPage>
   );
 }
@@ -169,28 +210,30 @@ export function OutboxPage(props: { messages: Array<Omit<OutboxRow, "html" | "te
     <AdminPage title="Outbox" current="/admin/outbox">
       <p>Emails kept by the local mail provider (MAIL_PROVIDER=outbox) instead of being sent. Newest first.</p>
       {props.messages.length === 0 ? <p>No messages yet.</p> : null}
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">#</th>
-            <th scope="col">To</th>
-            <th scope="col">Subject</th>
-            <th scope="col">Created</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.messages.map((m) => (
+      <ScrollTable label="Outbox">
+        <table>
+          <thead>
             <tr>
-              <td>{m.id}</td>
-              <td>{m.to_address}</td>
-              <td>
-                <a href={`/admin/outbox/${m.id}`}>{m.subject}</a>
-              </td>
-              <td>{formatTime(m.created_at)}</td>
+              <th scope="col">#</th>
+              <th scope="col">To</th>
+              <th scope="col">Subject</th>
+              <th scope="col">Created</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {props.messages.map((m) => (
+              <tr>
+                <td>{m.id}</td>
+                <td>{m.to_address}</td>
+                <td>
+                  <a href={`/admin/outbox/${m.id}`}>{m.subject}</a>
+                </td>
+                <td>{formatTime(m.created_at)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </ScrollTable>
     </AdminPage>
   );
 }

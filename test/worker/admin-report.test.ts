@@ -30,7 +30,9 @@ describe("admin report pages", () => {
     const text = textOf(html);
     expect(text).toContain("hedgehogs fed so far");
     expect(text).toMatch(/Feature flags \d+ [\d.]+% [\d.]+/);
-    expect(html.match(/<svg class="chart"/g)).toHaveLength(2);
+    // Each chart drawn for a desktop and for a phone.
+    expect(html.match(/<svg class="chart chart-wide"/g)).toHaveLength(2);
+    expect(html.match(/<svg class="chart chart-narrow"/g)).toHaveLength(2);
     expect(html).toContain('aria-label="Hedgehogs fed per month"');
     expect(html).toContain('aria-label="CSAT (share of 4-5 ratings) by team and month"');
     expect(html).toMatch(/<circle cx="[\d.]+" cy="[\d.]+" r="3" fill="#[0-9a-f]{6}"><title>Feature flags/);

@@ -43,6 +43,7 @@ describe("erasing a person's data", () => {
     const res = await erase(JSON.stringify({ email: email.toUpperCase() }));
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
+      person: `a•••@example.org`,
       responses: 1,
       candidates: 1,
       outboxMessages: 1,
@@ -86,10 +87,23 @@ describe("erasing a person's data", () => {
     const email = `grace.${ticket}@example.org`;
     const did = `ph-grace-${ticket}`;
     const id = await seedPerson(email, did);
-    const res = await erase(new URLSearchParams({ distinct_id: did }).toString(), "application/x-www-form-urlencoded");
+    const form = (fields: Record<string, string>) =>
+      erase(new URLSearchParams(fields).toString(), "application/x-www-form-urlencoded");
+    // The form first shows what it would erase, and erases nothing yet.
+    const asked = await form({ distinct_id: did });
+    expect(asked.status).toBe(200);
+    const question = textOf(await asked.text());
+    expect(question).toContain(`For distinct id ${did} this erases, for good:`);
+    expect(question).toContain("1 answer without its comment and distinct id (the rating stays, anonymous)");
+    expect(question).toContain("the name and address removed from 1 ticket");
+    expect(question).toContain("1 outbox email deleted");
+    expect(question).toContain("Erase for good");
+    const kept = await env.DB.prepare("SELECT comment FROM responses WHERE ticket_id = ?").bind(id).first();
+    expect(kept).not.toEqual({ comment: null });
+    const res = await form({ distinct_id: did, confirm: "yes" });
     expect(res.status).toBe(200);
     expect(textOf(await res.text())).toContain(
-      "Erased: 1 answers, 1 tickets, 1 outbox emails; 1 addresses suppressed.",
+      `Erased the data of distinct id ${did}: 1 answer without its comment and distinct id (the rating stays, anonymous); the name and address removed from 1 ticket; 1 outbox email deleted; 1 address sent no more surveys.`,
     );
     expect(
       (await env.DB.prepare("SELECT comment FROM responses WHERE ticket_id = ?").bind(id).first<{ comment: null }>())!

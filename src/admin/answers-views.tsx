@@ -1,0 +1,180 @@
+import { monthName } from "../hedgehogs/report";
+import { plural } from "../lib/plural";
+import { RATING_LABELS } from "../survey/copy";
+import type { AnswerRow } from "./answers-queries";
+import { AdminPage, formatTime, ScrollTable, TicketLink } from "./views";
+
+export interface AnswersFilterValues {
+  month: string | undefined;
+  team: string | undefined;
+  rating: number | undefined;
+}
+
+/** The page's own URL with these filters (and a cursor), for links that keep the filters. */
+export function answersHref(filter: AnswersFilterValues, cursor?: string): string {
+  const query = new URLSearchParams();
+  if (filter.month) query.set("month", filter.month);
+  if (filter.team) query.set("team", filter.team);
+  if (filter.rating) query.set("rating", String(filter.rating));
+  if (cursor) query.set("cursor", cursor);
+  const text = query.toString();
+  return text ? `/admin/answers?${text}` : "/admin/answers";
+}
+
+function Filters(props: { filter: AnswersFilterValues; months: string[]; teams: string[] }) {
+  const f = props.filter;
+  return (
+    <form method="get" action="/admin/answers" class="filters">
+      <label>
+        Month
+        <select name="month">
+          <option value="">All months</option>
+          {props.months.map((m) => (
+            <option value={m} selected={m === f.month}>
+              {monthName(m)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Team
+        <select name="team">
+          <option value="">All teams</option>
+          {props.teams.map((t) => (
+            <option value={t} selected={t === f.team}>
+              {t}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Rating
+        <select name="rating">
+          <option value="">All ratings</option>
+          {[5, 4, 3, 2, 1].map((r) => (
+            <option value={String(r)} selected={r === f.rating}>
+              {r} · {RATING_LABELS[r - 1]}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="submit">Show</button>
+    </form>
+  );
+}
+
+/** How many 1s, 2s … 5s: a row each, its count and share, with a bar (HTML text, so it reads at any width). */
+function Distribution(props: { counts: number[]; filter: AnswersFilterValues }) {
+  const total = props.counts.reduce((a, b) => a + b, 0);
+  const scope = `${props.filter.month ? monthName(props.filter.month) : "all months"}, ${props.filter.team ?? "all teams"}`;
+  return (
+    <section aria-labelledby="distribution">
+      <h2 id="distribution">Ratings ({scope})</h2>
+      <p>{plural(total, "answer")}.</p>
+      <table class="distribution">
+        <thead>
+          <tr>
+            <th scope="col">Rating</th>
+            <th scope="col" class="num">
+              Answers
+            </th>
+            <th scope="col" class="num">
+              Share
+            </th>
+            <th scope="col" class="bar-cell">
+              <span class="visually-hidden">Bar</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {[5, 4, 3, 2, 1].map((r) => {
+            const count = props.counts[r - 1]!;
+            const share = total > 0 ? count / total : 0;
+            return (
+              <tr>
+                <th scope="row">
+                  <a href={answersHref({ ...props.filter, rating: r })}>
+                    {r} · {RATING_LABELS[r - 1]}
+                  </a>
+                </th>
+                <td class="num">{count.toLocaleString("en-GB")}</td>
+                <td class="num">{total > 0 ? `${(share * 100).toFixed(0)}%` : "—"}</td>
+                <td class="bar-cell">
+                  <svg class="share-bar" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true">
+                    <rect class={`rating-${r}`} width={(share * 100).toFixed(1)} height="10" />
+                  </svg>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function AnswersTable(props: { rows: AnswerRow[]; zendeskBaseUrl: string | undefined }) {
+  return (
+    <ScrollTable label="Answers">
+      <table class="answers">
+        <thead>
+          <tr>
+            <th scope="col">Answered</th>
+            <th scope="col">Ticket</th>
+            <th scope="col">Team</th>
+            <th scope="col" class="num">
+              Rating
+            </th>
+            <th scope="col">Comment</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.rows.map((r) => (
+            <tr>
+              <td class="nowrap">
+                {formatTime(r.first_submitted_at)}
+                {r.updated_at !== r.first_submitted_at ? <span class="detail"> (edited)</span> : null}
+              </td>
+              <td>
+                <TicketLink ticketId={r.ticket_id} zendeskBaseUrl={props.zendeskBaseUrl} />
+              </td>
+              <td>{r.team}</td>
+              <td class="num" title={RATING_LABELS[r.rating - 1]}>
+                {r.rating}
+              </td>
+              <td class="comment">{r.comment ?? ""}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </ScrollTable>
+  );
+}
+
+export function AnswersPage(props: {
+  filter: AnswersFilterValues;
+  months: string[];
+  teams: string[];
+  counts: number[];
+  rows: AnswerRow[];
+  nextCursor: string | null;
+  isFirstPage: boolean;
+  zendeskBaseUrl: string | undefined;
+}) {
+  return (
+    <AdminPage title="Answers" current="/admin/answers">
+      <Filters filter={props.filter} months={props.months} teams={props.teams} />
+      <Distribution counts={props.counts} filter={props.filter} />
+      <h2>Every answer{props.filter.rating ? ` rated ${props.filter.rating}` : ""}, newest first</h2>
+      {props.rows.length === 0 ? (
+        <p>No answers match.</p>
+      ) : (
+        <AnswersTable rows={props.rows} zendeskBaseUrl={props.zendeskBaseUrl} />
+      )}
+      <nav class="pager" aria-label="Pages">
+        {props.isFirstPage ? null : <a href={answersHref(props.filter)}>Newest answers</a>}
+        {props.nextCursor ? <a href={answersHref(props.filter, props.nextCursor)}>Older answers</a> : null}
+      </nav>
+    </AdminPage>
+  );
+}
