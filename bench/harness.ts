@@ -37,8 +37,7 @@ export async function startMiniflare(
   );
   if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
   const mf = new Miniflare({
-    // Listed explicitly: the bundle keeps one optional dynamic import (posthog-node's email renderer)
-    // that Miniflare's module scanner would otherwise insist on resolving.
+    // The bundle wrangler built, listed as one module (as `wrangler deploy` uploads it).
     modules: [{ type: "ESModule", path: scriptPath }],
     compatibilityDate: "2026-04-20",
     d1Databases: { DB: "00000000-0000-0000-0000-000000000000" },

@@ -1,10 +1,12 @@
 // `npm run bench [-- survey]`: runs the benchmarks and prints their tables.
 import { benchDispatch } from "./dispatch";
+import { benchFirstView } from "./first-view";
 import { benchReport } from "./report";
 import { benchSurvey } from "./survey";
 
 const benches: Record<string, () => Promise<string>> = {
   survey: benchSurvey,
+  "first-view": benchFirstView,
   dispatch: benchDispatch,
   report: benchReport,
 };

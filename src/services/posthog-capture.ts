@@ -1,7 +1,10 @@
-import { PostHog } from "posthog-node";
-import { waitBeforeRetryMs } from "./backoff";
-import { done, failed, notSent, retry, type Outcome } from "./outcome";
+import { done, notSent, type Outcome } from "./outcome";
 import { blockedUntil, holdOff } from "./pacer";
+import { callService } from "./request";
+
+/** How our events name their sender in PostHog (`$lib`), as SDKs do. */
+const LIBRARY = "hedgehog-csat";
+const LIBRARY_VERSION = "1.0.0";
 
 export interface PostHogTarget {
   apiKey: string;
@@ -21,13 +24,22 @@ export interface CaptureMessage {
   uuid: string;
 }
 
-/** PostHog's batch endpoint takes up to this many events in one request (posthog-node's batch size). */
+/** Events per request: posthog-node's batch size, well under capture's 20 MB body limit. */
 export const CAPTURE_BATCH_SIZE = 100;
 
+/** Gzips a request body (capture accepts `Content-Encoding: gzip`, as posthog-node sends it). */
+async function gzip(text: string): Promise<Uint8Array> {
+  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
 /**
- * Sends up to 100 events to PostHog's capture API through posthog-node, as one gzipped `POST
- * /batch/`. posthog-node would retry on its own for seconds; we retry from D1 instead, so one quick
- * attempt here. Capture answers 400, 401, 429 and 503 with plain-text bodies
+ * Sends up to 100 events to PostHog's capture API in one request, in the wire format of PostHog's
+ * own server SDK (posthog-node): a gzipped `POST /batch/` of `{api_key, batch: [{event,
+ * distinct_id, properties, timestamp, uuid}], sent_at}`, with `$lib` and `$lib_version` in each
+ * event's properties. Spoken directly rather than through posthog-node, which with @posthog/core was
+ * most of the Worker's bundle and slowed every cold start of the survey page (bench/first-view.ts).
+ * One attempt here; we retry from D1. Capture answers 400, 401, 429 and 503 with plain-text bodies
  * (PostHog/posthog rust/capture/src/api.rs): 429 and 503 wait for their Retry-After (every caller
  * does, through D1), 5xx and timeouts back off, 400 and 401 are permanent.
  */
@@ -38,57 +50,37 @@ export async function captureToPostHog(
   const events = Array.isArray(messages) ? messages : [messages];
   if (events.length === 0) return done(null);
   if (events.length > CAPTURE_BATCH_SIZE) throw new Error(`at most ${CAPTURE_BATCH_SIZE} events per request`);
-  const attempt = target.attempt ?? 1;
   const paceKey = `posthog:${target.host}`;
   const heldUntil = await blockedUntil(target.db, paceKey);
   if (heldUntil > Date.now()) return notSent(heldUntil - Date.now(), "PostHog asked us to wait (Retry-After)");
-
-  let answer: { status: number; retryAfter: string | null; text: string } | undefined;
-  const baseFetch = target.fetch ?? fetch;
-  const observingFetch: typeof fetch = async (input, init) => {
-    const response = await baseFetch(input, init);
-    const text = await response.clone().text().catch(() => "");
-    answer = { status: response.status, retryAfter: response.headers.get("retry-after"), text: text.slice(0, 200) };
-    return response;
-  };
-  const client = new PostHog(target.apiKey, {
-    host: target.host,
-    // Nothing leaves until flush(): all the events go in one request.
-    flushAt: CAPTURE_BATCH_SIZE + 1,
-    flushInterval: 0,
-    maxBatchSize: CAPTURE_BATCH_SIZE,
-    fetchRetryCount: 0,
-    requestTimeout: 10_000,
-    fetch: observingFetch as never,
-  });
-  let failure: string | null = null;
-  client.on("error", (err: unknown) => {
-    failure ??= err instanceof Error ? err.message : String(err);
-  });
-  for (const e of events) {
-    client.capture({
-      distinctId: e.distinctId,
+  const body = JSON.stringify({
+    api_key: target.apiKey,
+    batch: events.map((e) => ({
       event: e.event,
-      properties: e.properties,
-      timestamp: e.timestamp,
+      distinct_id: e.distinctId,
+      properties: { ...e.properties, $lib: LIBRARY, $lib_version: LIBRARY_VERSION },
+      timestamp: e.timestamp.toISOString(),
       uuid: e.uuid,
-    });
-  }
-  try {
-    await client.flush();
-  } catch (err) {
-    failure ??= err instanceof Error ? err.message : String(err);
-  }
-  await client.shutdown(1_000).catch(() => undefined);
-
-  if (answer && answer.status >= 200 && answer.status < 300 && failure === null) return done(null);
-  if (!answer) return retry(waitBeforeRetryMs(null, { attempt, floorMs: 1000 }), `PostHog could not be reached: ${failure}`, true);
-  const reason = `PostHog answered ${answer.status}${answer.text ? `: ${answer.text}` : ""}`;
-  if (answer.status === 429 || answer.status >= 500) {
-    const waitMs = waitBeforeRetryMs(answer.retryAfter, { attempt, floorMs: 1000 });
-    if (answer.retryAfter !== null || answer.status === 429) await holdOff(target.db, paceKey, Date.now() + waitMs, reason);
-    return retry(waitMs, reason, answer.status !== 429);
-  }
-  if (answer.status >= 200 && answer.status < 300) return retry(60_000, `PostHog: ${failure}`, true);
-  return failed(reason, String(answer.status));
+    })),
+    sent_at: new Date().toISOString(),
+  });
+  let toldToWait = false;
+  const result = await callService({
+    service: "PostHog",
+    url: `${target.host}/batch/`,
+    method: "POST",
+    headers: { "content-type": "application/json", "content-encoding": "gzip", "user-agent": `${LIBRARY}/${LIBRARY_VERSION}` },
+    body: await gzip(body),
+    timeoutMs: 10_000,
+    fetcher: target.fetch ?? fetch,
+    attempt: target.attempt,
+    classify: (r) => {
+      toldToWait = r.status === 429 || (r.status === 503 && r.headers.get("retry-after") !== null);
+      return undefined;
+    },
+  });
+  if (result.kind === "done") return done(null);
+  // A 429, or a 503 with Retry-After, holds every other caller off too.
+  if (result.kind === "retry" && toldToWait) await holdOff(target.db, paceKey, Date.now() + result.afterMs, result.reason);
+  return result;
 }
