@@ -1,5 +1,5 @@
 // `npm run survey-link`: prints a signed survey link (see USAGE).
-import { buildSurveyUrl, expiryFrom } from "../src/survey/link";
+import { buildSurveyUrl, expiryFrom, linkFieldProblems } from "../src/survey/link";
 import { failUsage, parseCli } from "./cli";
 import { localSetting } from "./local-env";
 
@@ -43,14 +43,16 @@ const ttlDays = Number(values["ttl-days"] ?? localSetting("LINK_TTL_DAYS") ?? "3
 if (!(Number.isFinite(ttlDays) && ttlDays > 0)) problems.push("--ttl-days must be a positive number");
 const baseUrl = values["base-url"] ?? localSetting("PUBLIC_BASE_URL") ?? "http://127.0.0.1:8787";
 if (!URL.canParse(baseUrl)) problems.push("--base-url must be a URL like http://127.0.0.1:8787");
+const fields = {
+  distinctId: values["distinct-id"] ?? "",
+  ticketId: Number(values.ticket),
+  team: values.team ?? "",
+  initialTargetArea: values["target-area"],
+  exp: expiryFrom(new Date(), Number.isFinite(ttlDays) ? ttlDays : 30),
+};
+// Never print a link the server would refuse (the same rules it applies: empty fields, lengths, …).
+if (problems.length === 0) problems.push(...linkFieldProblems(fields));
 if (problems.length > 0) failUsage("survey-link", problems);
 
-const fields = {
-  distinctId: values["distinct-id"]!,
-  ticketId: Number(values.ticket),
-  team: values.team!,
-  initialTargetArea: values["target-area"],
-  exp: expiryFrom(new Date(), ttlDays),
-};
 console.log(`Survey link for ticket ${values.ticket}, valid until ${new Date(fields.exp * 1000).toISOString()}:`);
 console.log(await buildSurveyUrl(baseUrl, fields, secret!, rating));
