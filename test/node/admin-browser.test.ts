@@ -100,4 +100,60 @@ describe("the team's admin area in a browser", () => {
       await browser.close();
     }
   });
+
+  for (const width of [390, 1280]) {
+    it(`reads at ${width} px: no page scrolls sideways, wide tables scroll in a marked frame, chart labels are 12 px or more`, async () => {
+      const browser = await openBrowser({ width });
+      try {
+        const page = await browser.context.newPage();
+        await page.goto(`${dev.url}/admin/sign-in`);
+        await page.getByLabel("Admin token").fill(ADMIN_TOKEN);
+        await page.getByRole("button", { name: "Sign in" }).click();
+        await page.getByRole("heading", { name: /^Report: / }).waitFor();
+        for (const path of [
+          "/admin",
+          "/admin/answers",
+          "/admin/low-ratings",
+          "/admin/dispatch",
+          "/admin/outbox",
+          "/admin/erase",
+          "/admin/report/preview",
+        ]) {
+          await page.goto(`${dev.url}${path}`);
+          const layout = await page.evaluate(() => {
+            // display: none leaves an element no boxes.
+            const visible = (el: Element) => el.getClientRects().length > 0;
+            const charts = [...document.querySelectorAll("svg.chart")].filter(visible) as SVGSVGElement[];
+            const labelSizes = charts.flatMap((svg) => {
+              const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+              return [...svg.querySelectorAll("text")].map((t) => parseFloat(getComputedStyle(t).fontSize) * scale);
+            });
+            const unframed = [...document.querySelectorAll("table")].filter((table) => {
+              const parent = table.parentElement!;
+              return table.scrollWidth > parent.clientWidth + 1 && !table.closest(".table-scroll");
+            }).length;
+            return {
+              scroll: document.documentElement.scrollWidth,
+              client: document.documentElement.clientWidth,
+              charts: charts.length,
+              smallestLabel: Math.min(...labelSizes),
+              unframed,
+            };
+          });
+          expect(layout.scroll, path).toBeLessThanOrEqual(layout.client);
+          expect(layout.unframed, path).toBe(0);
+          if (path === "/admin") {
+            expect(layout.charts).toBe(2);
+            expect(layout.smallestLabel).toBeGreaterThanOrEqual(12);
+          }
+        }
+        await page.goto(`${dev.url}/admin`);
+        await screenshot(page, `admin-report-${width}`);
+        await page.goto(`${dev.url}/admin/answers`);
+        await screenshot(page, `admin-answers-${width}`);
+      } finally {
+        await browser.close();
+      }
+    });
+  }
 });
