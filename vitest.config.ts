@@ -32,6 +32,8 @@ export default defineConfig(async () => {
           ],
           test: {
             name: "workers",
+            // Job summaries and request logs are shown for a failing test only: a clean run stays quiet.
+            silent: "passed-only",
             include: ["test/worker/**/*.test.ts", "test/worker/**/*.test.tsx"],
             setupFiles: ["./test/worker/apply-migrations.ts"],
             globalSetup: ["./test/worker/global-setup.ts"],
@@ -40,6 +42,7 @@ export default defineConfig(async () => {
         {
           test: {
             name: "node",
+            silent: "passed-only",
             environment: "node",
             include: ["test/node/**/*.test.ts"],
             testTimeout: 90_000,
