@@ -6,6 +6,8 @@ export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
     test: {
+      // Job summaries and request logs are shown for a failing test only: a clean run stays quiet.
+      silent: "passed-only",
       projects: [
         {
           plugins: [
@@ -32,8 +34,6 @@ export default defineConfig(async () => {
           ],
           test: {
             name: "workers",
-            // Job summaries and request logs are shown for a failing test only: a clean run stays quiet.
-            silent: "passed-only",
             include: ["test/worker/**/*.test.ts", "test/worker/**/*.test.tsx"],
             setupFiles: ["./test/worker/apply-migrations.ts"],
             globalSetup: ["./test/worker/global-setup.ts"],
@@ -42,7 +42,6 @@ export default defineConfig(async () => {
         {
           test: {
             name: "node",
-            silent: "passed-only",
             environment: "node",
             include: ["test/node/**/*.test.ts"],
             testTimeout: 90_000,
