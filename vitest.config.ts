@@ -7,7 +7,7 @@ export default defineConfig(async () => {
   return {
     test: {
       // Job summaries and request logs are shown for a failing test only: a clean run stays quiet.
-      silent: "passed-only",
+      silent: "passed-only" as const,
       projects: [
         {
           plugins: [

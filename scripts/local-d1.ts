@@ -2,6 +2,7 @@
 // same SQLite file), so the CLIs answer in well under two seconds instead of starting wrangler twice.
 import { readdirSync } from "node:fs";
 import path from "node:path";
+import type { D1Database } from "@cloudflare/workers-types/experimental";
 import { Miniflare } from "miniflare";
 
 /** wrangler.toml's database_id: Miniflare names the SQLite file after it, as wrangler does. */
