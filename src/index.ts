@@ -1,11 +1,12 @@
 import { app } from "./app";
 import type { Env } from "./env";
 import type { QueueMessage } from "./queue-message";
-import { runScheduled } from "./scheduled";
-import { consumeQueue } from "./queue";
 
 export default {
   fetch: app.fetch,
-  scheduled: (controller, env, ctx) => ctx.waitUntil(runScheduled(controller, env)),
-  queue: (batch, env) => consumeQueue(batch, env),
+  // Cron jobs and queue consumers are loaded when they run: the survey page's cold start carries
+  // only what it uses.
+  scheduled: (controller, env, ctx) =>
+    ctx.waitUntil(import("./scheduled").then(({ runScheduled }) => runScheduled(controller, env))),
+  queue: async (batch, env) => (await import("./queue")).consumeQueue(batch, env),
 } satisfies ExportedHandler<Env, QueueMessage>;

@@ -73,7 +73,7 @@ unsubscribeRoutes.post(
   async (c) => {
     const who = await addressOf(c);
     if (!who.ok) return badLink(c, who.status);
-    const body = await c.req.text().catch(() => "");
+    const body = new TextDecoder().decode(await c.req.arrayBuffer().catch(() => new ArrayBuffer(0)));
     const source = body.includes("List-Unsubscribe=One-Click") ? "one-click" : "unsubscribe page";
     await suppress(c.env.DB, who.emailHash, source, Date.now());
     return c.html(

@@ -65,3 +65,11 @@ export function MessagePage(props: { title: string; heading: string; children: C
     </Layout>
   );
 }
+
+export function NotFoundPage() {
+  return (
+    <MessagePage title="Page not found" heading="We couldn't find that page">
+      <p>If you followed a link from a survey email, please open it again from the email.</p>
+    </MessagePage>
+  );
+}

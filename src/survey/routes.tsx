@@ -224,7 +224,9 @@ surveyRoutes.get("/thanks", async (c) => {
 /** Form fields as strings (the first value of a repeated field wins). */
 async function readForm(request: Request): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const [key, value] of new URLSearchParams(await request.text())) {
+  // Bytes, decoded here: workerd warns when .text() reads a body whose type is not text/*.
+  const body = new TextDecoder().decode(await request.arrayBuffer());
+  for (const [key, value] of new URLSearchParams(body)) {
     if (!(key in out)) out[key] = value;
   }
   return out;
