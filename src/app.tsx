@@ -7,6 +7,7 @@ import { MessagePage, NotFoundPage } from "./lib/layout";
 import { PAGE_CSS } from "./lib/page-style";
 import { unsubscribeRoutes } from "./dispatch/unsubscribe-routes";
 import { surveyRoutes } from "./survey/routes";
+import { publicRoutes } from "./hedgehogs/public-routes";
 
 // LinearRouter: no router compilation on an isolate's first request (Hono's note on routers for
 // environments that start often); with a few dozen routes its matching costs nothing measurable.
@@ -32,6 +33,7 @@ app.get("/favicon.ico", (c) => {
 });
 app.route("/", surveyRoutes);
 app.route("/", unsubscribeRoutes);
+app.route("/", publicRoutes);
 // The admin area (and everything only it uses) is loaded on its first request: a customer's first
 // view never waits for it (bench/first-view.ts measures the cold start).
 const admin = async (c: Context<AppEnv>) => (await import("./admin/app")).adminApp.fetch(c.req.raw, c.env, c.executionCtx);

@@ -60,6 +60,54 @@ const slackWebhooks = v.pipe(
   v.record(v.string(), v.pipe(v.string(), v.url("each webhook must be a URL"))),
 );
 
+/** The handbook's response targets: hours Monday to Friday per plan; `null` means no target (Free: community only). */
+export const DEFAULT_RESPONSE_TARGET_HOURS = { pay_as_you_go: 72, boost: 48, scale: 24, enterprise: 8, free: null };
+
+/** A plan's name as the product compares it: lower case, anything but letters and digits as `_`. */
+export function planKey(value: string): string {
+  return value.trim().toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "");
+}
+
+const optionalFieldId = v.pipe(
+  optionalText,
+  v.union([v.undefined(), v.pipe(v.string(), v.regex(/^\d{1,16}$/, "must be a Zendesk ticket field id (a number)"), v.transform(Number))]),
+);
+
+const responseTargets = v.pipe(
+  v.optional(v.string(), ""),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    if (dataset.value.trim() === "") return DEFAULT_RESPONSE_TARGET_HOURS as unknown;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(dataset.value);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+      addIssue({ message: 'must be a JSON object of plan to hours, e.g. {"scale": 24, "free": null}' });
+      return NEVER;
+    }
+    return parsed;
+  }),
+  v.record(
+    v.pipe(v.string(), v.minLength(1, "a plan name must not be empty")),
+    v.nullable(v.pipe(v.number("each target must be a number of hours or null"), v.minValue(0, "hours must not be negative"), v.maxValue(10_000, "hours must be at most 10,000"))),
+  ),
+  v.transform((map) => Object.fromEntries(Object.entries(map).map(([plan, hours]) => [planKey(plan), hours]))),
+);
+
+const timeZone = v.pipe(
+  text("UTC"),
+  v.check((zone) => {
+    try {
+      new Intl.DateTimeFormat("en-GB", { timeZone: zone });
+      return zone !== "";
+    } catch {
+      return false;
+    }
+  }, "must be an IANA time zone such as Europe/London"),
+);
+
 const SettingsSchema = v.object({
   PUBLIC_BASE_URL: baseUrl("http://127.0.0.1:8787"),
   SURVEY_LINK_SECRET: v.pipe(
@@ -106,6 +154,10 @@ const SettingsSchema = v.object({
   HEDGEHOG_COST: wholeNumber(500, 0, 1_000_000),
   DONATION_CURRENCY: v.pipe(text("GBP"), v.regex(/^[A-Z]{3}$/, "must be a three-letter currency code such as GBP")),
   DONATION_CHARITY: text("Herts Wildlife Trust"),
+  ZENDESK_PLAN_FIELD_ID: optionalFieldId,
+  ZENDESK_SEVERITY_FIELD_ID: optionalFieldId,
+  RESPONSE_TARGET_HOURS: responseTargets,
+  SUPPORT_TIMEZONE: timeZone,
   BRAND_NAME: v.pipe(text("PostHog"), v.minLength(1, "must not be empty"), v.maxLength(60, "must be at most 60 characters")),
   BRAND_LOGO_URL: v.pipe(
     optionalText,
@@ -173,6 +225,13 @@ export class SettingsError extends Error {
   }
 }
 
+  /** The support context of each answer: ticket fields, response targets and the support week's time zone. */
+  support: {
+    planFieldId: number | undefined;
+    severityFieldId: number | undefined;
+    targetHours: Record<string, number | null>;
+    timeZone: string;
+  };
 function toSettings(s: RawSettings): Settings {
   return {
     publicBaseUrl: s.PUBLIC_BASE_URL,
@@ -230,6 +289,12 @@ export function parseSettings(raw: Record<string, unknown>): Settings {
   }
   return toSettings(result.output);
 }
+    support: {
+      planFieldId: s.ZENDESK_PLAN_FIELD_ID,
+      severityFieldId: s.ZENDESK_SEVERITY_FIELD_ID,
+      targetHours: s.RESPONSE_TARGET_HOURS,
+      timeZone: s.SUPPORT_TIMEZONE,
+    },
 
 const cache = new WeakMap<object, Settings>();
 

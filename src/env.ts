@@ -42,3 +42,7 @@ export interface Env {
   BRAND_NAME?: string;
   BRAND_LOGO_URL?: string;
 }
+  ZENDESK_PLAN_FIELD_ID?: string;
+  ZENDESK_SEVERITY_FIELD_ID?: string;
+  RESPONSE_TARGET_HOURS?: string;
+  SUPPORT_TIMEZONE?: string;

@@ -41,6 +41,7 @@ async function syncStep(
     requestsPerMinute: ctx.settings.zendesk.exportRequestsPerMinute,
     fetcher: ctx.fetcher,
     onProgress: async () => {
+    support: ctx.settings.support,
       await dispatchSoFar();
     },
   });

@@ -1,6 +1,7 @@
 import { formatMean, formatMoney, formatPercent, monthName, type MonthlyReport } from "../hedgehogs/report";
 import { CsatLines, HedgehogBars } from "./charts";
 import type { LowRatingRow } from "./responses-queries";
+import { SpeedBreakdowns } from "./speed-views";
 import { AdminPage, formatTime, ScrollTable, TicketLink } from "./views";
 
 export function ReportPage(props: {
@@ -95,6 +96,7 @@ export function ReportPage(props: {
       {props.hedgehogSeries.length === 0 ? (
         <p>No hedgehogs fed yet: the chart starts with the first answer.</p>
       ) : (
+      <SpeedBreakdowns report={r} />
         <HedgehogBars data={props.hedgehogSeries} title="Hedgehogs fed per month" />
       )}
       <h2>CSAT by team{props.csatMonths.length > 1 ? `, last ${props.csatMonths.length} months` : ""}</h2>

@@ -7,6 +7,7 @@ import { computeReport, csatByTeamAndMonth, findStoredReport, hedgehogsByMonth }
 import { firstAnsweredMonth } from "./answers-queries";
 import { csv } from "./csv";
 import { eraseRoutes } from "./erase-routes";
+import { donationsRoutes } from "./donations-routes";
 import { answersRoutes } from "./answers-routes";
 import { donationTerms, EMAIL_HTML_CSP, reportPreviewRoutes } from "./report-preview";
 import { LowRatingsPage, ReportPage } from "./report-views";
@@ -203,3 +204,4 @@ adminRoutes.get("/outbox/:id{[0-9]{1,12}}/html", async (c) => {
 adminRoutes.route("/", eraseRoutes);
 adminRoutes.route("/", answersRoutes);
 adminRoutes.route("/", reportPreviewRoutes);
+adminRoutes.route("/", donationsRoutes);

@@ -32,6 +32,7 @@ const NAV = [
   ["/admin", "Report"],
   ["/admin/answers", "Answers"],
   ["/admin/low-ratings", "Low ratings"],
+  ["/admin/donations", "Donations"],
   ["/admin/dispatch", "Dispatch"],
   ["/admin/outbox", "Outbox"],
   ["/admin/erase", "Data rights"],

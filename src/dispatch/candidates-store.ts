@@ -1,4 +1,5 @@
 import { jsonChunks } from "../lib/json-chunks";
+import type { TicketContext } from "./support-context";
 /** A ticket as the dispatcher keeps it. */
 export interface CandidateInput {
   ticketId: number;
@@ -49,6 +50,7 @@ export async function savePage(
   db: D1Database,
   account: string,
   candidates: CandidateInput[],
+  contexts: TicketContext[],
   after: { afterCursor: string | null; newestChange: number | null; state: SyncStatus; now: number },
 ): Promise<void> {
   const now = after.now;
@@ -84,6 +86,7 @@ export async function savePage(
       )
       .bind(json, now),
   );
+  statements.push(...contextStatements(db, contexts));
   statements.push(
     db
       .prepare(
@@ -97,6 +100,73 @@ export async function savePage(
       .bind(after.afterCursor, now, account, after.state, after.newestChange),
   );
   await db.batch(statements);
+}
+
+/** The support context of a page's tickets (issue 12); an older copy never overwrites a newer one. */
+function contextStatements(db: D1Database, contexts: TicketContext[]): D1PreparedStatement[] {
+  const b = (value: boolean | null) => (value === null ? null : value ? 1 : 0);
+  const rows = contexts.map((c) => ({
+    t: c.ticketId,
+    p: c.plan,
+    s: c.severity,
+    c: c.createdAt,
+    fm: c.firstReplyMinutes,
+    fh: c.firstReplyHours,
+    th: c.targetHours,
+    tm: b(c.targetMet),
+    rm: c.fullResolutionMinutes,
+    ro: c.reopens,
+    re: c.replies,
+    a: c.assigneeId,
+    an: c.assigneeName,
+    u: c.ticketUpdatedAt,
+  }));
+  return jsonChunks(rows).map((json) =>
+    db
+      .prepare(
+        `INSERT INTO ticket_context (ticket_id, plan, severity, created_at, first_reply_minutes, first_reply_hours,
+           target_hours, target_met, full_resolution_minutes, reopens, replies, assignee_id, assignee_name, ticket_updated_at)
+         SELECT j.value ->> 't', j.value ->> 'p', j.value ->> 's', j.value ->> 'c', j.value ->> 'fm', j.value ->> 'fh',
+           j.value ->> 'th', j.value ->> 'tm', j.value ->> 'rm', j.value ->> 'ro', j.value ->> 're', j.value ->> 'a',
+           j.value ->> 'an', j.value ->> 'u'
+         FROM json_each(?1) AS j WHERE true
+         ON CONFLICT (ticket_id) DO UPDATE SET
+           plan = excluded.plan, severity = excluded.severity, created_at = excluded.created_at,
+           first_reply_minutes = excluded.first_reply_minutes, first_reply_hours = excluded.first_reply_hours,
+           target_hours = excluded.target_hours, target_met = excluded.target_met,
+           full_resolution_minutes = excluded.full_resolution_minutes, reopens = excluded.reopens,
+           replies = excluded.replies, assignee_id = excluded.assignee_id, assignee_name = excluded.assignee_name,
+           ticket_updated_at = excluded.ticket_updated_at
+         WHERE excluded.ticket_updated_at >= ticket_context.ticket_updated_at`,
+      )
+      .bind(json),
+  );
+}
+
+export interface TicketContextRow {
+  ticket_id: number;
+  plan: string | null;
+  severity: string | null;
+  first_reply_hours: number | null;
+  target_hours: number | null;
+  target_met: number | null;
+  reopens: number | null;
+  replies: number | null;
+  assignee_id: number | null;
+  assignee_name: string | null;
+}
+
+/** What the sync knows of these tickets (one statement, ids as JSON). */
+export async function ticketContexts(db: D1Database, ticketIds: number[]): Promise<Map<number, TicketContextRow>> {
+  if (ticketIds.length === 0) return new Map();
+  const { results } = await db
+    .prepare(
+      `SELECT ticket_id, plan, severity, first_reply_hours, target_hours, target_met, reopens, replies, assignee_id, assignee_name
+       FROM ticket_context WHERE ticket_id IN (SELECT value FROM json_each(?1))`,
+    )
+    .bind(JSON.stringify(ticketIds))
+    .all<TicketContextRow>();
+  return new Map(results.map((r) => [r.ticket_id, r]));
 }
 
 export type SyncStatus = "up to date" | "reading" | "throttled" | "forbidden" | "error";

@@ -1,6 +1,7 @@
 import { emailHash } from "../lib/email-address";
 import { DAY_MS } from "../lib/time";
 import { readCursor, recordSyncState, savePage, type CandidateInput } from "./candidates-store";
+import { ticketContext, type SupportSettings, type TicketContext } from "./support-context";
 import { fetchExportPage, type ExportPage, type ExportPosition, type ZendeskAccess } from "../services/zendesk";
 
 export interface SyncOptions {
@@ -10,6 +11,8 @@ export interface SyncOptions {
   deadline: number;
   /** The account's export quota (ZENDESK_EXPORT_REQUESTS_PER_MINUTE): requests are paced to it. */
   requestsPerMinute: number;
+  /** Which ticket fields hold plan and severity, the response targets and the support week's time zone. */
+  support?: SupportSettings;
   fetcher: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
   /**
@@ -62,6 +65,27 @@ export async function candidatesFromPage(page: ExportPage): Promise<CandidateInp
       };
     }),
   );
+}
+
+const NO_FIELDS: SupportSettings = { planFieldId: undefined, severityFieldId: undefined, targetHours: {}, timeZone: "UTC" };
+
+/** The support context of each ticket on a page: plan, severity, reply times, reopens, assignee. */
+export function contextsFromPage(page: ExportPage, support: SupportSettings = NO_FIELDS): TicketContext[] {
+  return page.tickets.map((t) => {
+    const m = page.metrics.get(t.id);
+    const assignee = t.assignee_id != null ? page.users.get(t.assignee_id) : undefined;
+    return ticketContext(
+      { id: t.id, createdAt: t.created_at, updatedAt: t.updated_at, assigneeId: t.assignee_id, customFields: t.custom_fields },
+      m && {
+        replyMinutes: m.reply_time_in_minutes?.calendar,
+        fullResolutionMinutes: m.full_resolution_time_in_minutes?.calendar,
+        reopens: m.reopens,
+        replies: m.replies,
+      },
+      assignee?.name ?? null,
+      support,
+    );
+  });
 }
 
 /**
@@ -137,7 +161,7 @@ export async function syncTickets(db: D1Database, access: ZendeskAccess, options
     const page = result.value;
     const newest = page.tickets.reduce((max, t) => Math.max(max, Date.parse(t.updated_at)), 0) || null;
     const endOfStream = page.endOfStream || !page.afterCursor;
-    await savePage(db, access.baseUrl, await candidatesFromPage(page), {
+    await savePage(db, access.baseUrl, await candidatesFromPage(page), contextsFromPage(page, options.support), {
       afterCursor: page.afterCursor,
       newestChange: newest,
       state: endOfStream ? "up to date" : "reading",

@@ -1,6 +1,6 @@
 import { emailDocument, type RenderedEmail } from "../lib/email-shell";
 import { plural } from "../lib/plural";
-import { formatMean, formatMoney, formatPercent, monthName, reportText, type MonthlyReport } from "./report";
+import { formatMean, formatMoney, formatPercent, ledgerLine, monthName, reportText, type MonthlyReport } from "./report";
 
 // Cells wrap long team names rather than widen the table: nothing scrolls sideways at 320 px.
 const cell = "padding:6px 4px;border-bottom:1px solid #d8d4ca;text-align:left;vertical-align:top;overflow-wrap:anywhere;word-break:break-word";
@@ -19,6 +19,7 @@ export function renderReportEmail(r: MonthlyReport): Omit<RenderedEmail, "header
     ["Response rate", formatPercent(r.responseRate)],
     ["CSAT (4-5 ratings)", formatPercent(r.csat)],
     ["Mean rating", formatMean(r.meanRating)],
+    ...(r.ledger ? [["Donations to date", ledgerLine(r.ledger)] as [string, string]] : []),
   ];
   const html = emailDocument({
     title: subject,
@@ -30,6 +31,7 @@ export function renderReportEmail(r: MonthlyReport): Omit<RenderedEmail, "header
         <p style="font-size:18px;margin:0 0 16px">
           Please donate <strong>{amount}</strong> to {r.donation.charity} for {plural(r.hedgehogs, "hedgehog")}.
         </p>
+        {r.speedFinding ? <p style="font-size:16px;margin:0 0 16px">{r.speedFinding}</p> : null}
         <table role="presentation" cellpadding="0" cellspacing="0" border={0} style={table}>
           {rows.map(([k, v]) => (
             <tr>

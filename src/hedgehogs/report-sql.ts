@@ -17,4 +17,15 @@ export const REPORT_SQL = {
                          COUNT(*) AS responses, SUM(rating >= 4) AS satisfied
                        FROM responses WHERE first_submitted_at >= ?1
                        GROUP BY month, team ORDER BY month, team`,
+  /**
+   * ?1 month start (ms), ?2 month end (ms). Every breakdown of "is it our speed?" in one pass: answers
+   * grouped by the ticket's plan, target met, reopened and assignee (the covering index, then one
+   * ticket_context row by primary key per answer); src/hedgehogs/breakdowns.ts rolls them up.
+   */
+  support: `SELECT c.plan AS plan, c.target_met AS targetMet, (c.reopens > 0) AS reopened, c.assignee_id AS assigneeId,
+              MAX(c.assignee_name) AS assigneeName, COUNT(*) AS responses, SUM(r.rating >= 4) AS satisfied,
+              SUM(r.rating) AS ratingSum
+            FROM responses r LEFT JOIN ticket_context c ON c.ticket_id = r.ticket_id
+            WHERE r.first_submitted_at >= ?1 AND r.first_submitted_at < ?2
+            GROUP BY c.plan, c.target_met, (c.reopens > 0), c.assignee_id`,
 } as const;

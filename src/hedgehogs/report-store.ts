@@ -1,13 +1,25 @@
 import { REPORT_SQL } from "./report-sql";
+import type { SupportCell } from "./breakdowns";
+import { buildLedger } from "./ledger";
+import { LEDGER_SQL, toEntries } from "./ledger-store";
 import { buildReport, monthRange, type DonationTerms, type MonthlyReport, type TeamCounts } from "./report";
 
 export async function computeReport(db: D1Database, month: string, terms: DonationTerms): Promise<MonthlyReport> {
   const { start, end } = monthRange(month);
-  const [teams, hedgehogs, emailed] = await db.batch([
+  const [teams, hedgehogs, emailed, support, entries, tally] = await db.batch([
     db.prepare(REPORT_SQL.teams).bind(start, end),
     db.prepare(REPORT_SQL.hedgehogs).bind(month),
     db.prepare(REPORT_SQL.emailed).bind(start, end),
+    db.prepare(REPORT_SQL.support).bind(start, end),
+    db.prepare(LEDGER_SQL.entries),
+    db.prepare(LEDGER_SQL.tally),
   ]);
+  const { months: _months, entries: _entries, ...ledger } = buildLedger(
+    tally!.results as Array<{ month: string; hedgehogs: number }>,
+    toEntries(entries!.results),
+    terms,
+    month,
+  );
   const h = hedgehogs!.results[0] as { hedgehogs: number; runningHedgehogs: number };
   const e = emailed!.results[0] as { surveysEmailed: number };
   return buildReport(
@@ -17,6 +29,8 @@ export async function computeReport(db: D1Database, month: string, terms: Donati
       runningHedgehogs: h.runningHedgehogs,
       surveysEmailed: e.surveysEmailed,
       teams: teams!.results as TeamCounts[],
+      support: support!.results as SupportCell[],
+      ledger,
     },
     terms,
   );

@@ -1,5 +1,7 @@
 /** The monthly donation report's maths: plain values in, plain values out. */
 import { plural } from "../lib/plural";
+import { buildBreakdowns, speedFinding, type Breakdowns, type SupportCell } from "./breakdowns";
+import { balanceWords, minorDigits, type Ledger } from "./ledger";
 
 export interface TeamCounts {
   team: string;
@@ -34,7 +36,15 @@ export interface MonthlyReport {
   csat: number | null;
   meanRating: number | null;
   teams: TeamFigures[];
+  /** CSAT by plan, first-reply target, reopened and assignee (absent from reports stored before issue 12). */
+  breakdowns?: Breakdowns;
+  /** "CSAT 92% when the first reply met its target, 61% when it missed: …" (null: no answer had a target). */
+  speedFinding?: string | null;
+  /** The ledger to the end of this month: owed for every hedgehog so far, paid, and the balance. */
+  ledger?: LedgerSummary;
 }
+
+export type LedgerSummary = Pick<Ledger, "currency" | "hedgehogs" | "owedMinor" | "paidMinor" | "balanceMinor" | "otherCurrencies">;
 
 const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
 
@@ -75,9 +85,18 @@ function teamFigures(c: TeamCounts): TeamFigures {
 }
 
 export function buildReport(
-  input: { month: string; hedgehogs: number; runningHedgehogs: number; surveysEmailed: number; teams: TeamCounts[] },
+  input: {
+    month: string;
+    hedgehogs: number;
+    runningHedgehogs: number;
+    surveysEmailed: number;
+    teams: TeamCounts[];
+    support?: SupportCell[];
+    ledger?: LedgerSummary;
+  },
   terms: DonationTerms,
 ): MonthlyReport {
+  const breakdowns = buildBreakdowns(input.support ?? []);
   const total = input.teams.reduce(
     (sum, t) => ({
       responses: sum.responses + t.responses,
@@ -103,11 +122,15 @@ export function buildReport(
     csat: overall.csat,
     meanRating: overall.meanRating,
     teams: [...input.teams].sort((a, b) => b.responses - a.responses || a.team.localeCompare(b.team)).map(teamFigures),
+    breakdowns,
+    speedFinding: speedFinding(breakdowns),
+    ...(input.ledger ? { ledger: input.ledger } : {}),
   };
 }
 
+/** An amount in minor units, in its currency's own digits (£12.50, ¥1,200, KWD 1.250). */
 export function formatMoney(minor: number, currency: string): string {
-  return new Intl.NumberFormat("en-GB", { style: "currency", currency }).format(minor / 100);
+  return new Intl.NumberFormat("en-GB", { style: "currency", currency }).format(minor / 10 ** minorDigits(currency));
 }
 
 export function formatPercent(share: number | null): string {
@@ -126,6 +149,13 @@ export function monthName(month: string): string {
   });
 }
 
+/** "owed £60.00 for 12 hedgehogs, paid £50.00: £10.00 still to pay" */
+export function ledgerLine(l: LedgerSummary): string {
+  const money = (minor: number) => formatMoney(minor, l.currency);
+  const other = l.otherCurrencies.map((o) => ` (also paid ${formatMoney(o.amountMinor, o.currency)}, not converted)`).join("");
+  return `owed ${money(l.owedMinor)} for ${plural(l.hedgehogs, "hedgehog")}, paid ${money(l.paidMinor)}: ${balanceWords(l.balanceMinor, money)}${other}`;
+}
+
 /** The report as plain text (the email's text part and `npm run report`). */
 export function reportText(r: MonthlyReport): string {
   const lines = [
@@ -140,6 +170,8 @@ export function reportText(r: MonthlyReport): string {
     `CSAT (share of 4-5 ratings): ${formatPercent(r.csat)}`,
     `Mean rating: ${formatMean(r.meanRating)}`,
     "",
+    ...(r.speedFinding ? [r.speedFinding, ""] : []),
+    ...(r.ledger ? [`Donations to date: ${ledgerLine(r.ledger)}`, ""] : []),
     "By team:",
     ...(r.teams.length === 0
       ? ["  (no responses)"]

@@ -415,4 +415,27 @@ button[disabled] {
     fill: #a07a52;
   }
 }
+/* The public hedgehog counter (/hedgehogs). */
+.tally {
+  width: 100%;
+  border-collapse: collapse;
+}
+.tally caption {
+  text-align: left;
+  font-weight: 600;
+  margin-bottom: 6px;
+}
+.tally th,
+.tally td {
+  padding: 4px 0;
+  border-bottom: 1px solid var(--line);
+  text-align: left;
+}
+.tally .num {
+  text-align: right;
+  white-space: nowrap;
+}
+.tally-bar {
+  fill: var(--accent);
+}
 `;

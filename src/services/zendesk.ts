@@ -35,6 +35,10 @@ export const ZendeskTicketSchema = v.object({
   group_id: v.nullish(id),
   tags: v.optional(v.array(v.string()), []),
   updated_at: v.pipe(v.string(), v.isoTimestamp()),
+  // Support context (issue 12). developer.zendesk.com "Tickets": created_at, assignee_id, custom_fields [{id, value}].
+  created_at: v.nullish(v.pipe(v.string(), v.isoTimestamp())),
+  assignee_id: v.nullish(id),
+  custom_fields: v.optional(v.array(v.looseObject({ id, value: v.optional(v.unknown()) })), []),
 });
 export const ZendeskUserSchema = v.object({
   id,
@@ -47,7 +51,13 @@ export const ZendeskGroupSchema = v.object({ id, name: v.string() });
 export const ZendeskMetricSetSchema = v.object({
   ticket_id: id,
   solved_at: v.nullish(v.pipe(v.string(), v.isoTimestamp())),
+  // developer.zendesk.com "Ticket Metrics": times as {calendar, business} minutes, reopens, replies.
+  reply_time_in_minutes: v.nullish(v.looseObject({ calendar: v.nullish(v.number()) })),
+  full_resolution_time_in_minutes: v.nullish(v.looseObject({ calendar: v.nullish(v.number()) })),
+  reopens: v.nullish(v.number()),
+  replies: v.nullish(v.number()),
 });
+export type ZendeskMetricSet = v.InferOutput<typeof ZendeskMetricSetSchema>;
 
 /** A page of the incremental ticket export; tickets are checked one by one so one odd ticket cannot stop the sync. */
 const ExportPageSchema = v.object({
@@ -67,6 +77,8 @@ export interface ExportPage {
   users: Map<number, ZendeskUser>;
   groups: Map<number, string>;
   solvedAt: Map<number, string | null>;
+  /** Each ticket's metric set, by ticket id. */
+  metrics: Map<number, ZendeskMetricSet>;
   afterCursor: string | null;
   endOfStream: boolean;
   /** Entries that did not match Zendesk's documented shape and were left out. */
@@ -99,6 +111,7 @@ export function parseExportPage(json: unknown): ExportPage | undefined {
     users: new Map(users.values.map((u) => [u.id, u])),
     groups: new Map(groups.values.map((g) => [g.id, g.name])),
     solvedAt: new Map(metrics.values.map((m) => [m.ticket_id, m.solved_at ?? null])),
+    metrics: new Map(metrics.values.map((m) => [m.ticket_id, m])),
     afterCursor: page.output.after_cursor ?? null,
     endOfStream: page.output.end_of_stream,
     malformed: tickets.malformed + users.malformed + groups.malformed + metrics.malformed,

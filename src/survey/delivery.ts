@@ -1,7 +1,14 @@
 import type { Settings } from "../config";
 import { uuidFromName } from "../lib/ids";
 import { CAPTURE_BATCH_SIZE, captureToPostHog } from "../services/posthog-capture";
-import { buildSurveySentEvent, buildSurveyShownEvent, captureBackoffMs, type CaptureEvent } from "./posthog-event";
+import {
+  buildSurveySentEvent,
+  buildSurveyShownEvent,
+  captureBackoffMs,
+  type CaptureEvent,
+  type SupportProperties,
+} from "./posthog-event";
+import { ticketContexts, type TicketContextRow } from "../dispatch/candidates-store";
 import { claimPendingCaptures, markCaptured, markCaptureFailed, type ResponseRow } from "./responses-store";
 
 const LEASE_MS = 60_000;
@@ -19,7 +26,27 @@ export function submissionIdFor(surveyId: string, ticketId: number): Promise<str
   return uuidFromName(`hedgehog-csat:submission:${surveyId}:${ticketId}`);
 }
 
-async function eventFor(settings: Settings, row: ResponseRow & { distinct_id: string }): Promise<CaptureEvent> {
+/** The event's support properties from what the sync knows (answers to unsigned or manual links included). */
+export function supportProperties(c: TicketContextRow | undefined): SupportProperties | undefined {
+  if (!c) return undefined;
+  return {
+    plan: c.plan,
+    severity: c.severity,
+    firstReplyHours: c.first_reply_hours,
+    targetHours: c.target_hours,
+    targetMet: c.target_met === null ? null : c.target_met === 1,
+    reopens: c.reopens,
+    replies: c.replies,
+    assigneeId: c.assignee_id,
+    assignee: c.assignee_name,
+  };
+}
+
+async function eventFor(
+  settings: Settings,
+  row: ResponseRow & { distinct_id: string },
+  context: TicketContextRow | undefined,
+): Promise<CaptureEvent> {
   return buildSurveySentEvent(
     {
       ticketId: row.ticket_id,
@@ -29,6 +56,7 @@ async function eventFor(settings: Settings, row: ResponseRow & { distinct_id: st
       rating: row.rating,
       comment: row.comment,
       submittedAt: row.updated_at,
+      support: supportProperties(context),
     },
     settings.posthog,
     {
@@ -76,9 +104,10 @@ export async function deliverPendingResponses(
   const sendable = rows.filter((r): r is ResponseRow & { distinct_id: string } => r.distinct_id !== null);
   if (sendable.length === 0) return report;
 
+  const contexts = await ticketContexts(db, sendable.map((r) => r.ticket_id));
   const outcome = await captureToPostHog(
     { apiKey, host: settings.posthog.host, fetch: fetcher, db, attempt: 1 + Math.min(...sendable.map((r) => r.capture_attempts)) },
-    await Promise.all(sendable.map((row) => eventFor(settings, row))),
+    await Promise.all(sendable.map((row) => eventFor(settings, row, contexts.get(row.ticket_id)))),
   );
   // An answer is never dropped: a refusal (a wrong key, a malformed event) waits like an outage,
   // with the longer of PostHog's Retry-After and our back-off, and the log says why.

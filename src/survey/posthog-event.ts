@@ -24,6 +24,21 @@ export interface SurveyAnswer {
   comment: string | null;
   /** When the customer submitted this version of the answer. */
   submittedAt: number;
+  /** What the Zendesk sync knows of the ticket's support, if it knows the ticket. */
+  support?: SupportProperties;
+}
+
+/** The ticket's support, so a PostHog insight can break CSAT down by plan, speed, reopens and agent. */
+export interface SupportProperties {
+  plan: string | null;
+  severity: string | null;
+  firstReplyHours: number | null;
+  targetHours: number | null;
+  targetMet: boolean | null;
+  reopens: number | null;
+  replies: number | null;
+  assigneeId: number | null;
+  assignee: string | null;
 }
 
 /**
@@ -56,6 +71,8 @@ export function buildSurveySentEvent(
     ticketTeam: answer.team,
   };
   if (answer.initialTargetArea !== null) properties.initialTargetArea = answer.initialTargetArea;
+  // Only what is known: an absent property reads as "unknown" in PostHog, a null would be a value.
+  for (const [key, value] of Object.entries(answer.support ?? {})) if (value !== null) properties[key] = value;
   return {
     distinctId: answer.distinctId,
     event: "survey sent",

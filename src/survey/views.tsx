@@ -221,7 +221,7 @@ export function ThanksPage(props: {
       <p>
         <a href={props.changeUrl}>Change my answer</a>
       </p>
-      <p class="footnote">We donate to {props.charity} for every answer. Thank you for helping us improve.</p>
+      <p class="footnote">We donate to {props.charity} for every answer. Thank you for helping us improve. <a href="/hedgehogs">See every hedgehog fed</a></p>
     </Layout>
   );
 }

@@ -1,0 +1,170 @@
+import { balanceWords, type Ledger } from "../hedgehogs/ledger";
+import { formatMoney, monthName } from "../hedgehogs/report";
+import { formatTime, ScrollTable } from "./views";
+import { AdminPage } from "./views";
+
+export interface DonationFormValues {
+  paid_on?: string;
+  amount?: string;
+  currency?: string;
+  from_month?: string;
+  to_month?: string;
+  reference?: string;
+  corrects?: string;
+}
+
+/** The hedgehog ledger: what the tally owes, what was paid, the balance; and the form that records a payment. */
+export function DonationsPage(props: {
+  ledger: Ledger;
+  charity: string;
+  costMinor: number;
+  formId: string;
+  values: DonationFormValues;
+  error?: string;
+  notice?: string;
+}) {
+  const l = props.ledger;
+  const money = (minor: number) => formatMoney(minor, l.currency);
+  const f = props.values;
+  return (
+    <AdminPage title="Hedgehog ledger" current="/admin/donations">
+      {props.error ? (
+        <p class="error" role="alert">
+          {props.error}
+        </p>
+      ) : null}
+      {props.notice ? <p role="status">{props.notice}</p> : null}
+      <p class="big">
+        {l.hedgehogs.toLocaleString("en-GB")} hedgehogs fed: {money(l.owedMinor)} owed to {props.charity} (
+        {money(props.costMinor)} each), {money(l.paidMinor)} paid, {balanceWords(l.balanceMinor, money)}.
+      </p>
+      {l.otherCurrencies.length > 0 ? (
+        <p>
+          Also paid, in other currencies (listed, not converted, so not counted against the balance):{" "}
+          {l.otherCurrencies.map((o) => formatMoney(o.amountMinor, o.currency)).join(", ")}.
+        </p>
+      ) : null}
+      <h2>Record a donation</h2>
+      <form method="post" action="/admin/donations" class="filters donation-form">
+        <input type="hidden" name="form_id" value={props.formId} />
+        <label>
+          Paid on <input type="date" name="paid_on" value={f.paid_on ?? ""} required />
+        </label>
+        <label>
+          Amount <input name="amount" inputmode="decimal" value={f.amount ?? ""} placeholder="60.00" size={10} required />
+        </label>
+        <label>
+          Currency{" "}
+          <input name="currency" value={f.currency ?? l.currency} pattern="[A-Za-z]{3}" maxlength={3} size={4} required />
+        </label>
+        <label>
+          From month <input type="month" name="from_month" value={f.from_month ?? ""} placeholder="2026-10" required />
+        </label>
+        <label>
+          To month <input type="month" name="to_month" value={f.to_month ?? ""} placeholder="2026-10" required />
+        </label>
+        <label>
+          Reference or receipt link <input name="reference" value={f.reference ?? ""} maxlength={500} />
+        </label>
+        <label>
+          Corrects entry #{" "}
+          <input name="corrects" value={f.corrects ?? ""} inputmode="numeric" size={6} placeholder="(none)" />
+        </label>
+        <button type="submit">Record</button>
+      </form>
+      <p>
+        Entries are never edited: to fix one, record the right values with "Corrects entry #" set to its number (an
+        amount of 0 cancels it). The corrected entry stays listed, struck through.
+      </p>
+      <h2>Per month</h2>
+      <ScrollTable label="Per month">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Month</th>
+              <th scope="col" class="num">
+                Hedgehogs
+              </th>
+              <th scope="col" class="num">
+                Owed
+              </th>
+              <th scope="col" class="num">
+                Paid
+              </th>
+              <th scope="col" class="num">
+                Balance
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {l.months.length === 0 ? (
+              <tr>
+                <td colspan={5}>No hedgehogs fed yet.</td>
+              </tr>
+            ) : null}
+            {[...l.months].reverse().map((m) => (
+              <tr>
+                <td class="nowrap">{monthName(m.month)}</td>
+                <td class="num">{m.hedgehogs.toLocaleString("en-GB")}</td>
+                <td class="num">{money(m.owedMinor)}</td>
+                <td class="num">{money(m.paidMinor)}</td>
+                <td class="num">{balanceWords(m.balanceMinor, money)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </ScrollTable>
+      <h2>Entries</h2>
+      <ScrollTable label="Entries">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">#</th>
+              <th scope="col">Paid on</th>
+              <th scope="col" class="num">
+                Amount
+              </th>
+              <th scope="col">Covers</th>
+              <th scope="col">Reference</th>
+              <th scope="col">Recorded</th>
+              <th scope="col">Note</th>
+            </tr>
+          </thead>
+          <tbody>
+            {l.entries.length === 0 ? (
+              <tr>
+                <td colspan={7}>No donations recorded yet.</td>
+              </tr>
+            ) : null}
+            {l.entries.map((e) => {
+              const struck = e.correctedBy !== null;
+              const cell = (text: string) => (struck ? <s>{text}</s> : text);
+              return (
+                <tr>
+                  <td>{e.id}</td>
+                  <td class="nowrap">{cell(e.paidOn)}</td>
+                  <td class="num">{cell(formatMoney(e.amountMinor, e.currency))}</td>
+                  <td>{cell(e.fromMonth === e.toMonth ? e.fromMonth : `${e.fromMonth} to ${e.toMonth}`)}</td>
+                  <td class="comment">
+                    {e.reference && /^https:\/\//.test(e.reference) ? (
+                      <a href={e.reference} rel="noreferrer noopener" target="_blank">
+                        {e.reference}
+                      </a>
+                    ) : (
+                      (e.reference ?? "")
+                    )}
+                  </td>
+                  <td class="nowrap">{formatTime(e.createdAt)}</td>
+                  <td>
+                    {struck ? `corrected by #${e.correctedBy}` : ""}
+                    {e.correctsId !== null ? `${struck ? "; " : ""}corrects #${e.correctsId}` : ""}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </ScrollTable>
+    </AdminPage>
+  );
+}

@@ -1,0 +1,116 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../app-env";
+import { settingsOf } from "../config";
+import { Layout } from "../lib/layout";
+import { plural } from "../lib/plural";
+import { monthName } from "./report";
+
+/**
+ * The public hedgehog counter: `/hedgehogs` (a page) and `/hedgehogs.svg` (a badge for a handbook
+ * page or a README). No sign-in and no personal data: only the tally's monthly counts and the charity.
+ * Shared caches may keep both for five minutes; each isolate keeps the tally for a minute, so a
+ * request costs at most one read of hedgehog_tally (a few hundred rows by primary key) and usually none.
+ */
+export const publicRoutes = new Hono<AppEnv>();
+
+export const PUBLIC_CACHE_CONTROL = "public, max-age=300";
+const ISOLATE_MEMO_MS = 60_000;
+
+interface Tally {
+  total: number;
+  months: Array<{ month: string; hedgehogs: number }>;
+}
+
+let memo: { db: D1Database; at: number; tally: Promise<Tally> } | undefined;
+
+/** Forgets the isolate's copy of the tally (tests change the tally and look again at once). */
+export function forgetHedgehogCounter(): void {
+  memo = undefined;
+}
+
+function readTally(db: D1Database, now: number): Promise<Tally> {
+  if (memo && memo.db === db && now - memo.at < ISOLATE_MEMO_MS) return memo.tally;
+  const tally = db
+    .prepare(`SELECT month, hedgehogs FROM hedgehog_tally ORDER BY month`)
+    .all<{ month: string; hedgehogs: number }>()
+    .then(({ results }) => ({ total: results.reduce((sum, r) => sum + r.hedgehogs, 0), months: results }));
+  memo = { db, at: now, tally };
+  // A failed read is not kept: the next request tries again.
+  tally.catch(() => {
+    if (memo?.tally === tally) memo = undefined;
+  });
+  return tally;
+}
+
+function HedgehogsPage(props: { tally: Tally; charity: string; brand: string }) {
+  const { total, months } = props.tally;
+  const largest = Math.max(1, ...months.map((m) => m.hedgehogs));
+  return (
+    <Layout title="Hedgehogs fed by our support answers" brand={{ name: props.brand }}>
+      <h1>{plural(total, "hedgehog")} fed</h1>
+      <p class="big">
+        Every answer to our support survey feeds a hedgehog: we donate to {props.charity} for each one.
+      </p>
+      {months.length === 0 ? (
+        <p>No hedgehogs fed yet: the first answer feeds the first one.</p>
+      ) : (
+        <table class="tally">
+          <caption>Hedgehogs fed per month</caption>
+          <thead>
+            <tr>
+              <th scope="col">Month</th>
+              <th scope="col" class="num">
+                Hedgehogs
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {[...months].reverse().map((m) => (
+              <tr>
+                <td>{monthName(m.month)}</td>
+                <td class="num">
+                  <svg viewBox="0 0 100 8" width="100" height="8" aria-hidden="true" focusable="false">
+                    <rect class="tally-bar" width={Math.max(1, Math.round((m.hedgehogs / largest) * 100))} height="8" />
+                  </svg>{" "}
+                  {m.hedgehogs.toLocaleString("en-GB")}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <p class="footnote">Counted per month (UTC). No personal data is shown here.</p>
+    </Layout>
+  );
+}
+
+const escapeXml = (s: string) =>
+  s.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[ch]!);
+
+/** A small flat badge: "1,234 hedgehogs fed", about 7 px a character in 11 px Verdana. */
+export function hedgehogBadge(total: number): string {
+  const label = `🦔 ${plural(total, "hedgehog")} fed`;
+  const width = Math.round(label.length * 7 + 14);
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="20" role="img" aria-label="${escapeXml(label)}">` +
+    `<title>${escapeXml(label)}</title>` +
+    `<rect width="${width}" height="20" rx="3" fill="#5b3a1e"/>` +
+    `<text x="${width / 2}" y="14" fill="#fff" text-anchor="middle" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11">${escapeXml(label)}</text>` +
+    `</svg>`
+  );
+}
+
+publicRoutes.get("/hedgehogs", async (c) => {
+  const settings = settingsOf(c.env);
+  const tally = await readTally(c.env.DB, Date.now());
+  c.header("cache-control", PUBLIC_CACHE_CONTROL);
+  return c.html(<HedgehogsPage tally={tally} charity={settings.donation.charity} brand={settings.brand.name} />);
+});
+
+publicRoutes.get("/hedgehogs.svg", async (c) => {
+  const tally = await readTally(c.env.DB, Date.now());
+  return c.body(hedgehogBadge(tally.total), 200, {
+    "content-type": "image/svg+xml; charset=utf-8",
+    "cache-control": PUBLIC_CACHE_CONTROL,
+  });
+});
