@@ -9,6 +9,7 @@ import { DAY_MS } from "./lib/time";
 import { mailerFor } from "./services/mailer-for";
 import { zendeskAccess } from "./services/zendesk";
 import { deliverPendingResponses } from "./survey/delivery";
+import { dailyPostHogCheck } from "./survey/posthog-setup-check";
 
 export const EVERY_TEN_MINUTES = "*/10 * * * *";
 export const MONTHLY_REPORT = "0 9 1 * *";
@@ -67,6 +68,7 @@ export function runEveryTenMinutes(env: Env, now: number) {
     dispatch: await step("dispatch", () => selectAndEnqueue(ctx.db, ctx.queue, ctx.settings, now)),
     alertsRequeued: await step("alerts", () => requeueAlerts(ctx, now)),
     report: await step("report", () => retryOwedReport(reportDeps(ctx), now)),
+    posthogSetup: await step("posthog-setup", () => dailyPostHogCheck(ctx.db, ctx.settings, now, ctx.fetcher)),
     pruned: await step("prune", () => pruneJobRuns(ctx.env.DB, now - JOB_RUN_RETENTION_MS)),
   }));
 }

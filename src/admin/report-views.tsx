@@ -1,3 +1,4 @@
+import type { Child } from "hono/jsx";
 import { formatMean, formatMoney, formatPercent, monthName, type MonthlyReport } from "../hedgehogs/report";
 import { CsatLines, HedgehogBars } from "./charts";
 import type { LowRatingRow } from "./responses-queries";
@@ -13,6 +14,8 @@ export function ReportPage(props: {
   csatTeams: Array<{ team: string; csat: Array<number | null> }>;
   today: string;
   monthStart: string;
+  /** The daily PostHog check's findings, when something is wrong (posthog-setup-notice.tsx). */
+  notice?: Child;
 }) {
   const r = props.report;
   const cards: Array<[string, string]> = [
@@ -41,6 +44,7 @@ export function ReportPage(props: {
         <a href={`/admin/report.json?month=${r.month}`}>Report as JSON</a>
         <a href={`/admin/report/preview?month=${r.month}`}>Preview the donor's email</a>
       </form>
+      {props.notice}
       <p class="big">
         {r.runningHedgehogs.toLocaleString("en-GB")} hedgehogs fed so far. For {monthName(r.month)}: donate{" "}
         {formatMoney(r.donation.amountMinor, r.donation.currency)} to {r.donation.charity}.

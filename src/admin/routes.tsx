@@ -11,6 +11,7 @@ import { donationsRoutes } from "./donations-routes";
 import { answersRoutes } from "./answers-routes";
 import { donationTerms, EMAIL_HTML_CSP, reportPreviewRoutes } from "./report-preview";
 import { LowRatingsPage, ReportPage } from "./report-views";
+import { postHogSetupNotice } from "./posthog-setup-notice";
 import { recentLowRatings, responsesBetween } from "./responses-queries";
 import { isSameOriginPost } from "../lib/http";
 import { DAY_MS, utcMonth } from "../lib/time";
@@ -101,6 +102,7 @@ adminRoutes.get("/", async (c) => {
       }))}
       today={new Date(now).toISOString().slice(0, 10)}
       monthStart={new Date(monthRange(current).start).toISOString().slice(0, 10)}
+      notice={await postHogSetupNotice(c.env.DB)}
     />,
   );
 });

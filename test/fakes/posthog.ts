@@ -1,4 +1,5 @@
 import { RetryAfterWatch, startFake, type FakeServer, type RecordedRequest, type Reply } from "./fake-server";
+import { privateApi, projectState } from "./posthog-app";
 
 /**
  * PostHog's capture API as posthog-node uses it: a gzipped `POST /batch/` with
@@ -72,6 +73,9 @@ export function startFakePostHog(port = 0): Promise<FakeServer> {
   return startFake(
     "posthog",
     (req: RecordedRequest) => {
+      // The private API's surveys, dashboards and insights, as `npm run posthog-setup` uses them (posthog-app.ts).
+      const app = privateApi(req);
+      if (app) return app;
       // The private API's person deletion, as the admin erasure uses it.
       const bulkDelete = /^\/api\/projects\/(\d+)\/persons\/bulk_delete\/$/.exec(req.path);
       if (req.method === "POST" && bulkDelete) {
@@ -102,6 +106,7 @@ export function startFakePostHog(port = 0): Promise<FakeServer> {
     port,
     (path, req) => {
       if (path === "posthog/stats") return { status: 200, body: watch.stats("capture") };
+      if (path.startsWith("posthog/projects/")) return projectState(path);
       if (path !== "posthog/config" || req.method !== "POST") return undefined;
       type Asked = Omit<Partial<Unavailable>, "retryAfter"> & { retryAfter?: string | number };
       const u = (req.body as { unavailable?: Asked | null } | undefined)?.unavailable;

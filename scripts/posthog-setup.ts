@@ -1,0 +1,110 @@
+// `npm run posthog-setup`: creates, or checks and with --fix repairs, the PostHog survey and dashboard
+// the product's answers belong to (see USAGE).
+import { PostHogAppError } from "../src/services/posthog-app";
+import { looksLikeSurveyId, setUpPostHog, type SetupReport } from "../src/survey/posthog-setup";
+import { earliestAnswerAt } from "../src/survey/posthog-setup-check";
+import { failUsage, parseCli, PERSIST_TO_USAGE } from "./cli";
+import { localSetting, wranglerVars } from "./local-env";
+import { withLocalD1 } from "./local-d1";
+
+const USAGE = `Creates, or checks and with --fix repairs, the PostHog survey and dashboard of this product.
+
+npm run posthog-setup [-- --fix] [--earliest-answer YYYY-MM-DD] [--persist-to DIR]
+
+  --fix                     change what differs (without it, a survey or dashboard that exists is only checked)
+  --earliest-answer DATE    the first stored answer (the survey must start no later); for production, read it with
+                            npx wrangler d1 execute DB --remote --command "SELECT date(MIN(first_submitted_at)/1000,'unixepoch') FROM responses"
+${PERSIST_TO_USAGE}
+                            (read for the first stored answer when --earliest-answer is not given)
+  --help                    this text
+
+Settings, from the environment, else .dev.vars, else wrangler.toml [vars]:
+  POSTHOG_PERSONAL_API_KEY  a personal API key (phx_…) with survey:write, dashboard:write and insight:write (required)
+  POSTHOG_PROJECT_ID        the project's number (required)
+  POSTHOG_APP_HOST          PostHog's app (default https://us.posthog.com; https://eu.posthog.com for EU)
+  POSTHOG_SURVEY_NAME, POSTHOG_SURVEY_ID, POSTHOG_RATING_QUESTION_ID, POSTHOG_COMMENT_QUESTION_ID
+
+A missing survey or dashboard is created. It prints what it created, changed or would change, and the
+settings to put in wrangler.toml. Exit code 0: all in order; 1: something differs (run with --fix) or
+PostHog refused; 2: bad options or settings.`;
+
+const { values, problems } = parseCli({
+  name: "posthog-setup",
+  usage: USAGE,
+  options: { fix: { type: "boolean" }, "earliest-answer": { type: "string" }, "persist-to": { type: "string" } },
+});
+
+const vars = wranglerVars();
+const setting = (name: string, fallback = "") => (localSetting(name) ?? vars[name] ?? fallback).trim();
+const personalApiKey = setting("POSTHOG_PERSONAL_API_KEY");
+const projectId = setting("POSTHOG_PROJECT_ID");
+const appHost = setting("POSTHOG_APP_HOST", "https://us.posthog.com").replace(/\/+$/, "");
+const surveyName = setting("POSTHOG_SURVEY_NAME", "Customer satisfaction score (CSAT)");
+const surveyId = setting("POSTHOG_SURVEY_ID", "hedgehog-csat-dev");
+const ratingQuestionId = setting("POSTHOG_RATING_QUESTION_ID", "csat-rating");
+const commentQuestionId = setting("POSTHOG_COMMENT_QUESTION_ID", "csat-comment");
+
+if (personalApiKey === "") problems.push("POSTHOG_PERSONAL_API_KEY is not set (a personal API key, phx_…)");
+else if (personalApiKey.startsWith("phc_"))
+  problems.push("POSTHOG_PERSONAL_API_KEY is a project key (phc_…); the private API needs a personal API key (phx_…)");
+if (projectId === "") problems.push("POSTHOG_PROJECT_ID is not set (the project's number, from its URL)");
+else if (!/^\d+$/.test(projectId)) problems.push("POSTHOG_PROJECT_ID must be the project's number");
+if (!URL.canParse(appHost) || !/^https?:$/.test(new URL(appHost).protocol))
+  problems.push("POSTHOG_APP_HOST must be a URL like https://us.posthog.com");
+if (surveyName === "") problems.push("POSTHOG_SURVEY_NAME must not be empty");
+for (const [name, value] of [
+  ["POSTHOG_RATING_QUESTION_ID", ratingQuestionId],
+  ["POSTHOG_COMMENT_QUESTION_ID", commentQuestionId],
+] as const)
+  if (!/^[\w-]{1,64}$/.test(value)) problems.push(`${name} must be letters, digits, - or _`);
+if (ratingQuestionId === commentQuestionId) problems.push("POSTHOG_RATING_QUESTION_ID and POSTHOG_COMMENT_QUESTION_ID must differ");
+const earliestOption = values["earliest-answer"];
+if (earliestOption !== undefined && !(/^\d{4}-\d{2}-\d{2}(T[\d:.]+Z)?$/.test(earliestOption) && Number.isFinite(Date.parse(earliestOption))))
+  problems.push("--earliest-answer must be a date like 2026-03-01");
+if (problems.length > 0) failUsage("posthog-setup", problems);
+
+const earliest =
+  earliestOption !== undefined
+    ? { at: Date.parse(earliestOption), from: "--earliest-answer" }
+    : { at: await withLocalD1(values["persist-to"], earliestAnswerAt), from: "the local database" };
+
+const list = (title: string, items: string[]) => {
+  if (items.length === 0) return;
+  console.log(`\n${title}`);
+  for (const item of items) console.log(`  - ${item}`);
+};
+
+let report: SetupReport;
+try {
+  console.log(`PostHog project ${projectId} at ${appHost}`);
+  console.log(
+    earliest.at === null
+      ? `No stored answer in ${earliest.from}: the survey may start today.`
+      : `Earliest stored answer (${earliest.from}): ${new Date(earliest.at).toISOString()}; the survey must start no later.`,
+  );
+  report = await setUpPostHog(
+    { appHost, projectId, personalApiKey, fetcher: fetch },
+    { surveyName, surveyId, ratingQuestionId, commentQuestionId },
+    { create: true, fix: values.fix === true, earliestAnswerAt: earliest.at, now: Date.now() },
+  );
+} catch (err) {
+  const message = err instanceof Error ? err.message : String(err);
+  console.error(`posthog-setup: ${message}`);
+  if (err instanceof PostHogAppError && (err.status === 401 || err.status === 403))
+    console.error("posthog-setup: the personal API key needs the scopes survey:write, dashboard:write and insight:write.");
+  process.exit(1);
+}
+
+list(values.fix ? "Created or changed:" : "Created:", report.done);
+list("Would change (run again with --fix):", report.mismatches);
+list("Settings that differ from PostHog:", report.settingsToChange);
+console.log("\nPut these in wrangler.toml [vars] (the personal key stays a secret: npx wrangler secret put POSTHOG_PERSONAL_API_KEY):");
+for (const [name, value] of Object.entries(report.settings)) console.log(`${name} = ${JSON.stringify(value)}`);
+if (report.dashboardId !== undefined) console.log(`\nDashboard: ${appHost}/project/${projectId}/dashboard/${report.dashboardId}`);
+if (report.surveyId !== undefined && looksLikeSurveyId(report.surveyId))
+  console.log(`Survey: ${appHost}/project/${projectId}/surveys/${report.surveyId}`);
+if (report.mismatches.length > 0) {
+  console.log(`\n${report.mismatches.length} difference${report.mismatches.length === 1 ? "" : "s"} left as they are.`);
+  process.exit(1);
+}
+console.log(report.done.length === 0 ? "\nNothing to change: PostHog is set up as the product needs." : "\nPostHog is set up as the product needs.");
