@@ -7,6 +7,11 @@ export const QueueMessageSchema = v.variant("kind", [
     kind: v.literal("survey-email"),
     ticketIds: v.pipe(v.array(v.pipe(v.number(), v.integer(), v.minValue(1))), v.minLength(1), v.maxLength(100)),
   }),
+  // An answer's rating to write onto its Zendesk ticket (the latest answer is written).
+  v.object({
+    kind: v.literal("ticket-rating"),
+    ticketId: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  }),
   v.object({
     kind: v.literal("low-rating"),
     ticketId: v.pipe(v.number(), v.integer(), v.minValue(1)),

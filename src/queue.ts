@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { consumeLowRatings, type LowRatingMessage } from "./alerts/consumer";
+import { consumeTicketRatings, type TicketRatingMessage } from "./alerts/ticket-rating";
 import { consumeSurveyEmails, type SurveyEmailMessage } from "./dispatch/consumer";
 import type { Env } from "./env";
 import { runJob } from "./lib/job-runner";
@@ -17,6 +18,7 @@ const CONFIGURATION_WAIT_SECONDS = 600;
 export async function consumeQueue(batch: MessageBatch<QueueMessage>, env: Env): Promise<void> {
   const surveyEmails: SurveyEmailMessage[] = [];
   const lowRatings: LowRatingMessage[] = [];
+  const ticketRatings: TicketRatingMessage[] = [];
   for (const message of batch.messages) {
     const parsed = v.safeParse(QueueMessageSchema, message.body);
     if (!parsed.success) {
@@ -27,6 +29,7 @@ export async function consumeQueue(batch: MessageBatch<QueueMessage>, env: Env):
     const handle = { attempts: message.attempts, ack: () => message.ack(), retry: message.retry.bind(message) };
     const body = parsed.output;
     if (body.kind === "survey-email") surveyEmails.push({ ticketIds: body.ticketIds, ...handle });
+    else if (body.kind === "ticket-rating") ticketRatings.push({ ticketId: body.ticketId, ...handle });
     else lowRatings.push({ ticketId: body.ticketId, version: body.version, ...handle });
   }
   if (lowRatings.length > 0) {
@@ -34,6 +37,12 @@ export async function consumeQueue(batch: MessageBatch<QueueMessage>, env: Env):
       consumeLowRatings(lowRatings, { db: ctx.db, settings: ctx.settings, fetcher: ctx.fetcher }),
     );
     if ("error" in outcome) for (const m of lowRatings) m.retry({ delaySeconds: 60 });
+  }
+  if (ticketRatings.length > 0) {
+    const outcome = await runJob(env, "ticket-ratings", (ctx) =>
+      consumeTicketRatings(ticketRatings, { db: ctx.db, settings: ctx.settings, fetcher: ctx.fetcher }),
+    );
+    if ("error" in outcome) for (const m of ticketRatings) m.retry({ delaySeconds: 60 });
   }
   if (surveyEmails.length > 0) {
     const outcome = await runJob(env, "survey-emails", async (ctx) => {

@@ -52,7 +52,9 @@ export async function callService(request: ServiceRequest): Promise<Outcome<Serv
   }
   let response: Response;
   try {
-    response = await request.fetcher(request.url, {
+    // Called as a plain function: workerd refuses `fetch` called as a method of another object.
+    const fetcher = request.fetcher;
+    response = await fetcher(request.url, {
       method: request.method ?? "GET",
       headers: request.headers,
       body: request.body,

@@ -15,6 +15,11 @@ export interface ParsedSurveyLink extends SurveyLinkFields {
   sig: string;
   /** 1-5 preselected face; not signed, it only chooses which face starts selected. */
   rating?: number | undefined;
+  /**
+   * An unsigned link (from a Zendesk automation) that was checked against the ticket in Zendesk:
+   * it has no `sig`, its `exp` follows from when the ticket was solved, and its team is the ticket's group.
+   */
+  unsigned?: boolean;
 }
 
 /** The exact bytes that are signed: fixed order, percent-encoded, versioned so the format can change. */
@@ -36,6 +41,15 @@ export function signSurveyLink(fields: SurveyLinkFields, secret: string): Promis
 /** Constant-time check (WebCrypto's verify compares in constant time). */
 export function verifySurveyLink(fields: SurveyLinkFields, sig: string, secret: string): Promise<boolean> {
   return hmacVerify(secret, canonicalString(fields), sig);
+}
+
+/** The query string of the link a page was opened with: a signed link's, or an unsigned one's as Zendesk sent it. */
+export function pageLinkQuery(link: ParsedSurveyLink, rating?: number): string {
+  if (!link.unsigned) return surveyLinkQuery(link, link.sig, rating);
+  const q = new URLSearchParams({ distinct_id: link.distinctId, ticketId: String(link.ticketId), team: link.team });
+  if (link.initialTargetArea !== undefined) q.set("initialTargetArea", link.initialTargetArea);
+  if (rating !== undefined) q.set("rating", String(rating));
+  return q.toString();
 }
 
 /** The query string of a survey link (canonical names; `rating` last). */
@@ -68,7 +82,7 @@ export function expiryFrom(now: Date, ttlDays: number): number {
   return Math.floor(now.getTime() / 1000) + ttlDays * 86_400;
 }
 
-const LinkQuerySchema = v.object({
+const LinkFields = {
   distinct_id: v.pipe(
     v.string("the customer id (distinct_id) is missing"),
     v.minLength(1, "the customer id (distinct_id) is empty"),
@@ -112,6 +126,16 @@ const LinkQuerySchema = v.object({
   rating: v.optional(
     v.pipe(v.string(), v.regex(/^[1-5]$/, "the preselected rating must be 1 to 5"), v.transform(Number)),
   ),
+};
+
+const LinkQuerySchema = v.object(LinkFields);
+/** An unsigned link as a Zendesk automation sends it: the same fields, no expiry and no signature. */
+const UnsignedQuerySchema = v.object({
+  distinct_id: LinkFields.distinct_id,
+  ticketId: LinkFields.ticketId,
+  team: LinkFields.team,
+  initialTargetArea: LinkFields.initialTargetArea,
+  rating: LinkFields.rating,
 });
 
 export type LinkParseResult = { ok: true; link: ParsedSurveyLink } | { ok: false; problems: string[] };
@@ -120,7 +144,8 @@ export type LinkParseResult = { ok: true; link: ParsedSurveyLink } | { ok: false
  * Reads a survey link from query or form fields, accepting the old page's names: `userId` for
  * `distinct_id`, `ticketTeam` for `team`, and `satisfaction` (0-based) for `rating`.
  */
-export function parseSurveyLink(input: Record<string, string | undefined>): LinkParseResult {
+/** The link's fields under their canonical names, from the canonical or the old page's names. */
+function linkInput(input: Record<string, string | undefined>) {
   // The first name present wins; a signed field that is present but empty is reported as empty.
   const pick = (...names: string[]) => {
     for (const name of names) {
@@ -134,7 +159,7 @@ export function parseSurveyLink(input: Record<string, string | undefined>): Link
   if (rating === undefined && satisfaction !== undefined) {
     rating = /^[0-4]$/.test(satisfaction) ? String(Number(satisfaction) + 1) : "invalid";
   }
-  const result = v.safeParse(LinkQuerySchema, {
+  return {
     distinct_id: pick("distinct_id", "userId"),
     ticketId: pick("ticketId"),
     team: pick("team", "ticketTeam"),
@@ -142,7 +167,38 @@ export function parseSurveyLink(input: Record<string, string | undefined>): Link
     exp: pick("exp"),
     sig: pick("sig"),
     rating,
-  });
+  };
+}
+
+/** True when a link carries neither an expiry nor a signature: it came from a Zendesk automation. */
+export function isUnsignedLink(input: Record<string, string | undefined>): boolean {
+  const fields = linkInput(input);
+  return fields.sig === undefined && fields.exp === undefined;
+}
+
+export type UnsignedLinkParse =
+  | { ok: true; fields: { distinctId: string; ticketId: number; team: string; initialTargetArea?: string; rating?: number } }
+  | { ok: false; problems: string[] };
+
+/** Reads an unsigned link: the ticket, the customer and the team as the automation filled them in. */
+export function parseUnsignedLink(input: Record<string, string | undefined>): UnsignedLinkParse {
+  const result = v.safeParse(UnsignedQuerySchema, linkInput(input));
+  if (!result.success) return { ok: false, problems: [...new Set(result.issues.map((i) => i.message))] };
+  const o = result.output;
+  return {
+    ok: true,
+    fields: {
+      distinctId: o.distinct_id,
+      ticketId: o.ticketId,
+      team: o.team,
+      ...(o.initialTargetArea !== undefined ? { initialTargetArea: o.initialTargetArea } : {}),
+      ...(o.rating !== undefined ? { rating: o.rating } : {}),
+    },
+  };
+}
+
+export function parseSurveyLink(input: Record<string, string | undefined>): LinkParseResult {
+  const result = v.safeParse(LinkQuerySchema, linkInput(input));
   if (!result.success) return { ok: false, problems: [...new Set(result.issues.map((i) => i.message))] };
   const o = result.output;
   return {

@@ -73,7 +73,7 @@ function template(rating: number | undefined, withArea: boolean, props: SurveyFo
 }
 
 export async function renderSurveyPage(props: SurveyFormProps): Promise<string> {
-  if (props.earlier !== undefined || props.error !== undefined || props.comment !== undefined) {
+  if (props.earlier !== undefined || props.error !== undefined || props.comment !== undefined || props.link.unsigned) {
     return String(await SurveyPage(props).toString());
   }
   const { link } = props;

@@ -25,6 +25,8 @@ export interface Answer {
   initialTargetArea: string | undefined;
   rating: number;
   comment: string | undefined;
+  /** How the link was verified: its signature, or the ticket in Zendesk (an unsigned link). */
+  verifiedBy: "signature" | "zendesk";
 }
 
 /**
@@ -52,11 +54,12 @@ export async function recordResponse(
 ): Promise<RecordOutcome> {
   const written = await db
     .prepare(
-      `INSERT INTO responses (ticket_id, distinct_id, team, initial_target_area, rating, comment, first_submitted_at, updated_at, hedgehog_number)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, (SELECT COALESCE(SUM(hedgehogs), 0) + 1 FROM hedgehog_tally))
+      `INSERT INTO responses (ticket_id, distinct_id, team, initial_target_area, rating, comment, first_submitted_at, updated_at,
+         hedgehog_number, verified_by)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, (SELECT COALESCE(SUM(hedgehogs), 0) + 1 FROM hedgehog_tally), ?9)
        ON CONFLICT (ticket_id) DO UPDATE SET
          previous_rating = responses.rating, rating = excluded.rating, comment = excluded.comment, distinct_id = excluded.distinct_id,
-         team = excluded.team, initial_target_area = excluded.initial_target_area,
+         team = excluded.team, initial_target_area = excluded.initial_target_area, verified_by = excluded.verified_by,
          version = responses.version + 1, updated_at = excluded.updated_at,
          next_capture_at = 0, capture_attempts = 0
        WHERE responses.version = ?8
@@ -72,6 +75,7 @@ export async function recordResponse(
       answer.comment ?? null,
       now,
       baseVersion,
+      answer.verifiedBy,
     )
     .first<ResponseRow>();
   if (written) return { kind: "recorded", row: written };

@@ -1,19 +1,25 @@
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { raiseLowRatingAlert } from "../alerts/raise";
+import { raiseTicketRating } from "../alerts/ticket-rating";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
 import { settingsOf } from "../config";
 import { contentSecurityPolicy, cspHash, isSameOriginPost } from "../lib/http";
-import { MessagePage } from "../lib/layout";
+import { MessagePage, type Brand } from "../lib/layout";
 import { COMMENT_MAX_LENGTH } from "./copy";
 import { captureSurveyShown, deliverPendingResponses } from "./delivery";
-import { checkSurveyLink, parseSurveyLink, surveyLinkQuery, type ParsedSurveyLink } from "./link";
+import { checkSurveyLink, isUnsignedLink, pageLinkQuery, parseSurveyLink, parseUnsignedLink, type ParsedSurveyLink } from "./link";
+import { verifyUnsignedLink } from "./unsigned-link";
 import { findResponse, recordImpression, recordResponse, type ResponseRow } from "./responses-store";
 import { SURVEY_JS } from "./page-script";
 import {
   BadLinkPage,
+  CannotCheckPage,
   ConflictPage,
+  NotYourTicketPage,
+  TicketNotFoundPage,
+  TicketNotSolvedPage,
   ExpiredLinkPage,
   ForgedLinkPage,
   SurveyPage,
@@ -30,9 +36,23 @@ export const surveyRoutes = new Hono<AppEnv>();
 
 type LinkOutcome = { ok: true; link: ParsedSurveyLink } | { ok: false; response: Response | Promise<Response> };
 
-/** Parses and checks a signed link: 400 names what is wrong, 403 forged, 410 expired. */
+/**
+ * Parses and checks a link: 400 names what is wrong, 403 forged, 410 expired. With
+ * UNSIGNED_LINKS=verify a link without signature and expiry (a Zendesk automation's) is checked
+ * against the ticket in Zendesk instead.
+ */
 async function checkedLink(c: Context<AppEnv>, fields: Record<string, string | undefined>): Promise<LinkOutcome> {
-  const { brand, linkSecret } = settingsOf(c.env);
+  const settings = settingsOf(c.env);
+  const { brand, linkSecret } = settings;
+  if (settings.unsignedLinks === "verify" && isUnsignedLink(fields)) {
+    const parsedUnsigned = parseUnsignedLink(fields);
+    if (!parsedUnsigned.ok)
+      return { ok: false, response: c.html(<BadLinkPage problems={parsedUnsigned.problems} brand={brand} />, 400) };
+    const verdict = await verifyUnsignedLink(c.env.DB, settings, parsedUnsigned.fields, Date.now());
+    if (verdict.ok) return { ok: true, link: verdict.link };
+    const [status, page] = UNSIGNED_REFUSALS[verdict.why];
+    return { ok: false, response: c.html(page(brand), status) };
+  }
   const parsed = parseSurveyLink(fields);
   if (!parsed.ok) return { ok: false, response: c.html(<BadLinkPage problems={parsed.problems} brand={brand} />, 400) };
   const check = await checkSurveyLink(parsed.link, linkSecret, new Date());
@@ -40,6 +60,15 @@ async function checkedLink(c: Context<AppEnv>, fields: Record<string, string | u
   if (check === "expired") return { ok: false, response: c.html(<ExpiredLinkPage brand={brand} />, 410) };
   return { ok: true, link: parsed.link };
 }
+
+/** Why an unsigned link was not accepted, in plain words, with its status. Nothing is recorded. */
+const UNSIGNED_REFUSALS = {
+  unknown: [404, (brand) => <TicketNotFoundPage brand={brand} />],
+  "not-theirs": [403, (brand) => <NotYourTicketPage brand={brand} />],
+  "not-solved": [409, (brand) => <TicketNotSolvedPage brand={brand} />],
+  expired: [410, (brand) => <ExpiredLinkPage brand={brand} />],
+  unavailable: [503, (brand) => <CannotCheckPage brand={brand} />],
+} as const satisfies Record<string, readonly [number, (brand: Brand) => unknown]>;
 
 function earlierAnswer(row: ResponseRow | null): EarlierAnswer | undefined {
   return row ? { rating: row.rating, comment: row.comment, version: row.version, updatedAt: row.updated_at } : undefined;
@@ -175,6 +204,7 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
       initialTargetArea: link.initialTargetArea,
       rating: answer.rating,
       comment: answer.comment,
+      verifiedBy: link.unsigned ? "zendesk" : "signature",
     },
     now,
     answer.baseVersion,
@@ -185,7 +215,7 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
         link={link}
         earlier={earlierAnswer(outcome.row)!}
         submitted={{ rating: answer.rating, comment: answer.comment }}
-        thanksUrl={`/thanks?${surveyLinkQuery(link, link.sig)}`}
+        thanksUrl={`/thanks?${pageLinkQuery(link)}`}
         brand={settings.brand}
       />,
       409,
@@ -194,11 +224,12 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
   if (outcome.kind === "recorded") {
     const { ticket_id: ticketId, version, rating, comment } = outcome.row;
     c.executionCtx.waitUntil(raiseLowRatingAlert(c.env.DB, c.env.DISPATCH, { ticketId, version, rating, comment }, now));
+    c.executionCtx.waitUntil(raiseTicketRating(c.env.DB, c.env.DISPATCH, settings, { ticketId, version }, now));
     // Without a PostHog key the answer simply stays pending; the cron says so in its log.
     if (settings.posthog.apiKey)
       c.executionCtx.waitUntil(deliverPendingResponses(settings, c.env.DB, now, { ticketId: link.ticketId }));
   }
-  return c.redirect(`/thanks?${surveyLinkQuery(link, link.sig)}`, 303);
+  return c.redirect(`/thanks?${pageLinkQuery(link)}`, 303);
 });
 
 surveyRoutes.get("/thanks", async (c) => {
@@ -206,7 +237,7 @@ surveyRoutes.get("/thanks", async (c) => {
   if (!checked.ok) return checked.response;
   const { link } = checked;
   const row = await findResponse(c.env.DB, link.ticketId);
-  if (row === null || row.hedgehog_number === null) return c.redirect(`/?${surveyLinkQuery(link, link.sig)}`, 303);
+  if (row === null || row.hedgehog_number === null) return c.redirect(`/?${pageLinkQuery(link)}`, 303);
   const settings = settingsOf(c.env);
   return c.html(
     <ThanksPage
@@ -214,7 +245,7 @@ surveyRoutes.get("/thanks", async (c) => {
       rating={row.rating}
       comment={row.comment}
       edited={row.version > 1}
-      changeUrl={`/?${surveyLinkQuery(link, link.sig)}`}
+      changeUrl={`/?${pageLinkQuery(link)}`}
       charity={settings.donation.charity}
       brand={settings.brand}
     />,

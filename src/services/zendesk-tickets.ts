@@ -1,0 +1,83 @@
+import * as v from "valibot";
+import { done, failed, type Outcome } from "./outcome";
+import { callService } from "./request";
+import {
+  classifyUpdateRefusal,
+  parseExportPage,
+  updatePace,
+  type ExportPage,
+  type ZendeskAccess,
+  type ZendeskDeps,
+} from "./zendesk";
+
+/**
+ * Zendesk's general API limit: 200 requests a minute on the smallest plan (Team; up to 700 on
+ * Enterprise), per account (developer.zendesk.com, "Rate limits"). Single-ticket reads are paced
+ * to it, with room left for other integrations.
+ */
+export function apiPace(access: ZendeskAccess) {
+  return { key: `zendesk-api:${access.baseUrl}`, limit: 100, windowMs: 61_000 };
+}
+
+/**
+ * Reads tickets by id with the same sideloads the export carries (`show_many` with
+ * `include=users,groups,metric_sets`), so they parse exactly like an export page. A ticket Zendesk
+ * does not have is simply missing from the answer.
+ */
+export async function fetchTickets(
+  access: ZendeskAccess,
+  ticketIds: number[],
+  deps: ZendeskDeps & { maxWaitMs: number },
+): Promise<Outcome<ExportPage>> {
+  const q = new URLSearchParams({ ids: ticketIds.join(","), include: "users,groups,metric_sets" });
+  const result = await callService({
+    service: "Zendesk",
+    url: `${access.baseUrl}/api/v2/tickets/show_many.json?${q}`,
+    headers: { authorization: access.authorization, accept: "application/json" },
+    timeoutMs: 10_000,
+    fetcher: deps.fetcher,
+    pace: { db: deps.db, rule: apiPace(access), maxWaitMs: deps.maxWaitMs, sleep: deps.sleep },
+    unspecifiedWaitMs: 60_000,
+  });
+  if (result.kind !== "done") return result;
+  let json: unknown;
+  try {
+    json = JSON.parse(result.value.text);
+  } catch {
+    json = undefined;
+  }
+  const shaped = v.safeParse(v.looseObject({ tickets: v.array(v.unknown()) }), json);
+  const page = shaped.success ? parseExportPage({ ...shaped.output, end_of_stream: true }) : undefined;
+  return page ? done(page) : failed("Zendesk's tickets answer did not have the documented shape", "malformed");
+}
+
+/**
+ * Writes a rating onto a ticket: the CSAT ticket field, and a `csat_<rating>` tag in place of any
+ * other `csat_*` tag (`additional_tags` / `remove_tags` change the tag list without replacing it;
+ * developer.zendesk.com "Tickets", update ticket). A closed ticket fails with code `closed`.
+ */
+export async function writeTicketRating(
+  access: ZendeskAccess,
+  ticket: { ticketId: number; rating: number; fieldId: number },
+  deps: ZendeskDeps,
+): Promise<Outcome<null>> {
+  const others = [1, 2, 3, 4, 5].filter((r) => r !== ticket.rating).map((r) => `csat_${r}`);
+  const result = await callService({
+    service: "Zendesk",
+    url: `${access.baseUrl}/api/v2/tickets/${ticket.ticketId}.json`,
+    method: "PUT",
+    headers: { authorization: access.authorization, accept: "application/json", "content-type": "application/json" },
+    body: JSON.stringify({
+      ticket: {
+        custom_fields: [{ id: ticket.fieldId, value: ticket.rating }],
+        additional_tags: [`csat_${ticket.rating}`],
+        remove_tags: others,
+      },
+    }),
+    timeoutMs: 30_000,
+    fetcher: deps.fetcher,
+    pace: { db: deps.db, rule: updatePace(access), maxWaitMs: 20_000, sleep: deps.sleep },
+    classify: classifyUpdateRefusal,
+  });
+  return result.kind === "done" ? done(null) : result;
+}

@@ -1,0 +1,73 @@
+/** What a survey needs to know about a Zendesk ticket to accept an unsigned link for it. */
+export interface TicketFacts {
+  found: boolean;
+  status: string | null;
+  solvedAt: number | null;
+  requesterId: number | null;
+  requesterExternalId: string | null;
+  groupName: string | null;
+}
+
+interface FactsRow {
+  status: string | null;
+  solved_at: number | null;
+  requester_id: number | null;
+  requester_external_id: string | null;
+  group_name: string | null;
+}
+
+const toFacts = (row: FactsRow, found = true): TicketFacts => ({
+  found,
+  status: row.status,
+  solvedAt: row.solved_at,
+  requesterId: row.requester_id,
+  requesterExternalId: row.requester_external_id,
+  groupName: row.group_name,
+});
+
+/**
+ * The ticket as the dispatcher's sync last read it, else as an earlier lookup for an unsigned link
+ * found it (if that lookup is younger than `freshAfter`). Null when neither knows it.
+ */
+export async function knownTicketFacts(db: D1Database, ticketId: number, freshAfter: number): Promise<TicketFacts | null> {
+  const [synced, looked] = await db.batch<FactsRow & { found?: number; checked_at?: number }>([
+    db
+      .prepare(
+        `SELECT status, solved_at, requester_id, requester_external_id, group_name FROM candidates WHERE ticket_id = ?1`,
+      )
+      .bind(ticketId),
+    db
+      .prepare(
+        `SELECT found, status, solved_at, requester_id, requester_external_id, group_name, checked_at
+         FROM zendesk_ticket_lookups WHERE ticket_id = ?1 AND checked_at >= ?2`,
+      )
+      .bind(ticketId, freshAfter),
+  ]);
+  const fromSync = synced?.results[0];
+  if (fromSync) return toFacts(fromSync);
+  const fromLookup = looked?.results[0];
+  return fromLookup ? toFacts(fromLookup, fromLookup.found === 1) : null;
+}
+
+/** Keeps what Zendesk said about a ticket (or that it did not have it). */
+export async function rememberTicketFacts(db: D1Database, ticketId: number, facts: TicketFacts, now: number): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO zendesk_ticket_lookups (ticket_id, found, status, solved_at, requester_id, requester_external_id, group_name, checked_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+       ON CONFLICT (ticket_id) DO UPDATE SET found = excluded.found, status = excluded.status, solved_at = excluded.solved_at,
+         requester_id = excluded.requester_id, requester_external_id = excluded.requester_external_id,
+         group_name = excluded.group_name, checked_at = excluded.checked_at`,
+    )
+    .bind(
+      ticketId,
+      facts.found ? 1 : 0,
+      facts.status,
+      facts.solvedAt,
+      facts.requesterId,
+      facts.requesterExternalId,
+      facts.groupName,
+      now,
+    )
+    .run();
+}

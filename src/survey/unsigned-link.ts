@@ -1,0 +1,97 @@
+import type { Settings } from "../config";
+import { DAY_MS } from "../lib/time";
+import { fetchTickets } from "../services/zendesk-tickets";
+import { zendeskAccess } from "../services/zendesk";
+import type { ParsedSurveyLink } from "./link";
+import { knownTicketFacts, rememberTicketFacts, type TicketFacts } from "./ticket-facts-store";
+
+/** How long what Zendesk said about a ticket the sync does not know is trusted. */
+const LOOKUP_FRESH_MS = 10 * 60_000;
+/** A page view waits at most this long for a Zendesk request slot before saying "try again". */
+const LOOKUP_MAX_WAIT_MS = 3_000;
+
+export type UnsignedVerdict =
+  | { ok: true; link: ParsedSurveyLink }
+  | { ok: false; why: "unknown" | "not-theirs" | "not-solved" | "expired" | "unavailable"; detail?: string };
+
+/** The PostHog distinct id a Zendesk requester gets: their external id, else one from the user id. */
+export function requesterDistinctIds(facts: Pick<TicketFacts, "requesterId" | "requesterExternalId">): string[] {
+  const ids: string[] = [];
+  if (facts.requesterExternalId) ids.push(facts.requesterExternalId);
+  if (facts.requesterId !== null) ids.push(`zendesk-user-${facts.requesterId}`);
+  return ids;
+}
+
+/**
+ * Whether an unsigned link may be answered (pure): the ticket is real, solved or closed within the
+ * link lifetime, and the link's customer is its requester. The team is the ticket's group in
+ * Zendesk, whatever the link's text says.
+ */
+export function judgeUnsignedLink(
+  fields: { distinctId: string; ticketId: number; team: string; initialTargetArea?: string; rating?: number },
+  facts: TicketFacts,
+  now: number,
+  linkTtlDays: number,
+): UnsignedVerdict {
+  if (!facts.found) return { ok: false, why: "unknown" };
+  if (!requesterDistinctIds(facts).includes(fields.distinctId)) return { ok: false, why: "not-theirs" };
+  if ((facts.status !== "solved" && facts.status !== "closed") || facts.solvedAt === null)
+    return { ok: false, why: "not-solved" };
+  const expiresAt = facts.solvedAt + linkTtlDays * DAY_MS;
+  if (expiresAt <= now) return { ok: false, why: "expired" };
+  return {
+    ok: true,
+    link: {
+      distinctId: fields.distinctId,
+      ticketId: fields.ticketId,
+      team: facts.groupName ?? "Support",
+      initialTargetArea: fields.initialTargetArea,
+      exp: Math.floor(expiresAt / 1000),
+      sig: "",
+      rating: fields.rating,
+      unsigned: true,
+    },
+  };
+}
+
+async function lookUp(db: D1Database, settings: Settings, ticketId: number, now: number): Promise<TicketFacts | "unavailable"> {
+  const known = await knownTicketFacts(db, ticketId, now - LOOKUP_FRESH_MS);
+  if (known) return known;
+  const access = zendeskAccess(settings.zendesk);
+  if (!access) return "unavailable";
+  const answer = await fetchTickets(access, [ticketId], { db, fetcher: fetch, maxWaitMs: LOOKUP_MAX_WAIT_MS });
+  if (answer.kind !== "done") {
+    console.warn(`unsigned link for ticket ${ticketId}: ${answer.reason}`);
+    return "unavailable";
+  }
+  const ticket = answer.value.tickets.find((t) => t.id === ticketId);
+  const user = ticket?.requester_id != null ? answer.value.users.get(ticket.requester_id) : undefined;
+  const solvedAt = ticket ? (answer.value.solvedAt.get(ticket.id) ?? null) : null;
+  const facts: TicketFacts = ticket
+    ? {
+        found: true,
+        status: ticket.status,
+        solvedAt: solvedAt === null ? null : Date.parse(solvedAt),
+        requesterId: ticket.requester_id ?? null,
+        requesterExternalId: user?.external_id == null ? null : String(user.external_id),
+        groupName: ticket.group_id != null ? (answer.value.groups.get(ticket.group_id) ?? null) : null,
+      }
+    : { found: false, status: null, solvedAt: null, requesterId: null, requesterExternalId: null, groupName: null };
+  await rememberTicketFacts(db, ticketId, facts, now);
+  return facts;
+}
+
+/**
+ * Checks an unsigned link against Zendesk: from what the sync knows, else one (cached, paced)
+ * Zendesk request. Nothing is recorded for a link that fails.
+ */
+export async function verifyUnsignedLink(
+  db: D1Database,
+  settings: Settings,
+  fields: { distinctId: string; ticketId: number; team: string; initialTargetArea?: string; rating?: number },
+  now: number,
+): Promise<UnsignedVerdict> {
+  const facts = await lookUp(db, settings, fields.ticketId, now);
+  if (facts === "unavailable") return { ok: false, why: "unavailable" };
+  return judgeUnsignedLink(fields, facts, now, settings.linkTtlDays);
+}
