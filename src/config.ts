@@ -158,6 +158,11 @@ const SettingsSchema = v.object({
   ZENDESK_SEVERITY_FIELD_ID: optionalFieldId,
   RESPONSE_TARGET_HOURS: responseTargets,
   SUPPORT_TIMEZONE: timeZone,
+  UNSIGNED_LINKS: v.optional(v.picklist(["off", "verify"], "must be off or verify"), "off"),
+  ZENDESK_CSAT_FIELD_ID: v.pipe(
+    optionalText,
+    v.union([v.undefined(), v.pipe(v.string(), v.regex(/^\d{1,15}$/, "must be the ticket field's number"), v.transform(Number))]),
+  ),
   BRAND_NAME: v.pipe(text("PostHog"), v.minLength(1, "must not be empty"), v.maxLength(60, "must be at most 60 characters")),
   BRAND_LOGO_URL: v.pipe(
     optionalText,
@@ -212,10 +217,21 @@ export interface Settings {
     resendRequestsPerSecond: number;
   };
   adminToken: string | undefined;
+  /** Links without a signature (from a Zendesk automation): refused, or accepted once checked against Zendesk. */
+  unsignedLinks: "off" | "verify";
+  /** The ticket field that receives each answer's rating (and a csat_<rating> tag); none when unset. */
+  csatFieldId: number | undefined;
   /** Shown on the survey pages and in the survey email. */
   brand: { name: string; logoUrl: string | undefined };
   slackWebhooks: Record<string, string>;
   donation: { reportTo: string | undefined; hedgehogCost: number; currency: string; charity: string };
+  /** The support context of each answer: ticket fields, response targets and the support week's time zone. */
+  support: {
+    planFieldId: number | undefined;
+    severityFieldId: number | undefined;
+    targetHours: Record<string, number | null>;
+    timeZone: string;
+  };
 }
 
 export class SettingsError extends Error {
@@ -225,13 +241,6 @@ export class SettingsError extends Error {
   }
 }
 
-  /** The support context of each answer: ticket fields, response targets and the support week's time zone. */
-  support: {
-    planFieldId: number | undefined;
-    severityFieldId: number | undefined;
-    targetHours: Record<string, number | null>;
-    timeZone: string;
-  };
 function toSettings(s: RawSettings): Settings {
   return {
     publicBaseUrl: s.PUBLIC_BASE_URL,
@@ -271,12 +280,20 @@ function toSettings(s: RawSettings): Settings {
     },
     adminToken: s.ADMIN_TOKEN,
     brand: { name: s.BRAND_NAME, logoUrl: s.BRAND_LOGO_URL },
+    unsignedLinks: s.UNSIGNED_LINKS,
+    csatFieldId: s.ZENDESK_CSAT_FIELD_ID,
     slackWebhooks: s.SLACK_WEBHOOK_URLS,
     donation: {
       reportTo: s.DONATION_REPORT_TO,
       hedgehogCost: s.HEDGEHOG_COST,
       currency: s.DONATION_CURRENCY,
       charity: s.DONATION_CHARITY,
+    },
+    support: {
+      planFieldId: s.ZENDESK_PLAN_FIELD_ID,
+      severityFieldId: s.ZENDESK_SEVERITY_FIELD_ID,
+      targetHours: s.RESPONSE_TARGET_HOURS,
+      timeZone: s.SUPPORT_TIMEZONE,
     },
   };
 }
@@ -289,12 +306,6 @@ export function parseSettings(raw: Record<string, unknown>): Settings {
   }
   return toSettings(result.output);
 }
-    support: {
-      planFieldId: s.ZENDESK_PLAN_FIELD_ID,
-      severityFieldId: s.ZENDESK_SEVERITY_FIELD_ID,
-      targetHours: s.RESPONSE_TARGET_HOURS,
-      timeZone: s.SUPPORT_TIMEZONE,
-    },
 
 const cache = new WeakMap<object, Settings>();
 

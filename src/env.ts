@@ -39,10 +39,12 @@ export interface Env {
   HEDGEHOG_COST?: string;
   DONATION_CURRENCY?: string;
   DONATION_CHARITY?: string;
+  UNSIGNED_LINKS?: string;
+  ZENDESK_CSAT_FIELD_ID?: string;
   BRAND_NAME?: string;
   BRAND_LOGO_URL?: string;
-}
   ZENDESK_PLAN_FIELD_ID?: string;
   ZENDESK_SEVERITY_FIELD_ID?: string;
   RESPONSE_TARGET_HOURS?: string;
   SUPPORT_TIMEZONE?: string;
+}

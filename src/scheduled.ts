@@ -1,4 +1,5 @@
 import { reclaimPendingAlerts } from "./alerts/alerts-store";
+import { reclaimPendingWritebacks } from "./alerts/ticket-rating-store";
 import { selectAndEnqueue } from "./dispatch/select";
 import { syncTickets, type SyncReport } from "./dispatch/sync";
 import { retryOwedReport, runMonthlyReport } from "./hedgehogs/monthly-job";
@@ -40,9 +41,9 @@ async function syncStep(
     lookbackDays: ctx.settings.dispatch.lookbackDays,
     deadline: Date.now() + SYNC_BUDGET_MS,
     requestsPerMinute: ctx.settings.zendesk.exportRequestsPerMinute,
+    support: ctx.settings.support,
     fetcher: ctx.fetcher,
     onProgress: async () => {
-    support: ctx.settings.support,
       await dispatchSoFar();
     },
   });
@@ -52,6 +53,12 @@ async function requeueAlerts(ctx: JobContext, now: number) {
   const due = await reclaimPendingAlerts(ctx.db, now, ALERT_REQUEUE_AFTER_MS, 100);
   if (due.length > 0)
     await ctx.queue.sendBatch(due.map((a) => ({ body: { kind: "low-rating", ticketId: a.ticket_id, version: a.version } })));
+  return due.length;
+}
+
+async function requeueTicketRatings(ctx: JobContext, now: number) {
+  const due = await reclaimPendingWritebacks(ctx.db, now, ALERT_REQUEUE_AFTER_MS, 100);
+  if (due.length > 0) await ctx.queue.sendBatch(due.map((ticketId) => ({ body: { kind: "ticket-rating", ticketId } })));
   return due.length;
 }
 
@@ -67,6 +74,7 @@ export function runEveryTenMinutes(env: Env, now: number) {
     sync: await step("sync", () => syncStep(ctx, now, () => selectAndEnqueue(ctx.db, ctx.queue, ctx.settings, now))),
     dispatch: await step("dispatch", () => selectAndEnqueue(ctx.db, ctx.queue, ctx.settings, now)),
     alertsRequeued: await step("alerts", () => requeueAlerts(ctx, now)),
+    ticketRatingsRequeued: await step("ticket ratings", () => requeueTicketRatings(ctx, now)),
     report: await step("report", () => retryOwedReport(reportDeps(ctx), now)),
     posthogSetup: await step("posthog-setup", () => dailyPostHogCheck(ctx.db, ctx.settings, now, ctx.fetcher)),
     pruned: await step("prune", () => pruneJobRuns(ctx.env.DB, now - JOB_RUN_RETENTION_MS)),

@@ -21,7 +21,7 @@ export interface EarlierAnswer {
 }
 
 export interface SurveyFormProps {
-  link: SurveyLinkFields & { sig: string };
+  link: SurveyLinkFields & { sig: string; unsigned?: boolean };
   selectedRating?: number | undefined;
   comment?: string | undefined;
   /** Set when the ticket was answered before: the page shows that answer and edits it. */
@@ -31,7 +31,7 @@ export interface SurveyFormProps {
   brand: Brand;
 }
 
-function HiddenLinkFields(props: { link: SurveyLinkFields & { sig: string } }) {
+function HiddenLinkFields(props: { link: SurveyLinkFields & { sig: string; unsigned?: boolean } }) {
   const { link } = props;
   return (
     <>
@@ -41,8 +41,13 @@ function HiddenLinkFields(props: { link: SurveyLinkFields & { sig: string } }) {
       {link.initialTargetArea !== undefined ? (
         <input type="hidden" name="initialTargetArea" value={link.initialTargetArea} />
       ) : null}
-      <input type="hidden" name="exp" value={String(link.exp)} />
-      <input type="hidden" name="sig" value={link.sig} />
+      {/* An unsigned link (checked against Zendesk) posts back as it came: no expiry, no signature. */}
+      {link.unsigned ? null : (
+        <>
+          <input type="hidden" name="exp" value={String(link.exp)} />
+          <input type="hidden" name="sig" value={link.sig} />
+        </>
+      )}
     </>
   );
 }
@@ -150,7 +155,7 @@ function AnswerSummary(props: { rating: number; comment: string | null | undefin
  * again, now against the answer it replaces.
  */
 export function ConflictPage(props: {
-  link: SurveyLinkFields & { sig: string };
+  link: SurveyLinkFields & { sig: string; unsigned?: boolean };
   earlier: EarlierAnswer;
   submitted: { rating: number; comment: string | undefined };
   thanksUrl: string;
@@ -257,6 +262,40 @@ export function ExpiredLinkPage(props: { brand?: Brand }) {
     <MessagePage title="Survey link expired" heading="This survey has closed" brand={props.brand}>
       <p>The link in your email has expired, so we can no longer record an answer for this ticket.</p>
       <p>Thank you for wanting to tell us. You can always reply to your support email.</p>
+    </MessagePage>
+  );
+}
+
+export function TicketNotFoundPage(props: { brand?: Brand }) {
+  return (
+    <MessagePage title="Ticket not found" heading="We couldn't find this ticket" brand={props.brand}>
+      <p>The survey link names a support ticket we have no record of, so we can't take an answer for it.</p>
+      <p>Please open the survey again from your email, or reply to your support email.</p>
+    </MessagePage>
+  );
+}
+
+export function NotYourTicketPage(props: { brand?: Brand }) {
+  return (
+    <MessagePage title="Survey link not valid" heading="This survey link doesn't match its ticket" brand={props.brand}>
+      <p>The link names a ticket that was opened by someone else, so we can't record an answer with it.</p>
+      <p>Please open the survey from the email about your own ticket.</p>
+    </MessagePage>
+  );
+}
+
+export function TicketNotSolvedPage(props: { brand?: Brand }) {
+  return (
+    <MessagePage title="Ticket still open" heading="This ticket isn't solved yet" brand={props.brand}>
+      <p>We ask how we did once a ticket is solved. This one is still being worked on, so there's nothing to rate yet.</p>
+    </MessagePage>
+  );
+}
+
+export function CannotCheckPage(props: { brand?: Brand }) {
+  return (
+    <MessagePage title="Please try again" heading="We can't open this survey right now" brand={props.brand}>
+      <p>We couldn't check the ticket this link is for. Please try again in a minute.</p>
     </MessagePage>
   );
 }

@@ -40,6 +40,12 @@ export interface FakeTicket {
   tags?: string[];
   requester: { id: number; name: string; email: string | null; role?: string; external_id?: string | null };
   group?: { id: number; name: string } | null;
+  /** Support context (issue 12); the fake serves Zendesk's defaults when absent. */
+  created_at?: string;
+  assignee?: { id: number; name: string } | null;
+  metrics?: { reply_minutes?: number | null; full_resolution_minutes?: number | null; reopens?: number; replies?: number };
+  /** Custom ticket field values (`custom_fields` on the ticket); updates through the API change them. */
+  custom_fields?: Array<{ id: number; value: unknown }>;
 }
 
 /** An email the fake Resend accepted. */

@@ -137,6 +137,83 @@ const tooMany = (waitMs: number, limitScope: string): Reply => ({
   limitScope,
 });
 
+interface TicketUpdate {
+  comment?: { body?: string; public?: boolean };
+  custom_fields?: Array<{ id: number; value: unknown }>;
+  additional_tags?: string[];
+  remove_tags?: string[];
+}
+
+/** Tickets as the API serves them, with the users, groups and metric sets sideloaded (`include=`). */
+function ticketsWithSideloads(tickets: FakeTicket[], base: string) {
+  const users = new Map<number, unknown>();
+  const groups = new Map<number, unknown>();
+  for (const t of tickets) {
+    users.set(t.requester.id, {
+      id: t.requester.id,
+      name: t.requester.name,
+      email: t.requester.email,
+      role: t.requester.role ?? "end-user",
+      external_id: t.requester.external_id ?? null,
+      url: `${base}/api/v2/users/${t.requester.id}.json`,
+    });
+    if (t.group)
+      groups.set(t.group.id, { id: t.group.id, name: t.group.name, url: `${base}/api/v2/groups/${t.group.id}.json` });
+    // Sideloading includes every user a ticket names, its assignee (an agent) too.
+    if (t.assignee)
+      users.set(t.assignee.id, { id: t.assignee.id, name: t.assignee.name, email: `agent${t.assignee.id}@posthog.com`, role: "agent", external_id: null });
+  }
+  return {
+    tickets: tickets.map((t) => ({
+      url: `${base}/api/v2/tickets/${t.id}.json`,
+      id: t.id,
+      status: t.status,
+      subject: `Ticket ${t.id}`,
+      requester_id: t.requester.id,
+      submitter_id: t.requester.id,
+      group_id: t.group?.id ?? null,
+      tags: t.tags ?? [],
+      custom_fields: t.custom_fields ?? [],
+      assignee_id: t.assignee?.id ?? null, // developer.zendesk.com "Tickets"
+      created_at: t.created_at ?? t.updated_at,
+      updated_at: t.updated_at,
+      generated_timestamp: Math.floor(Date.parse(t.updated_at) / 1000),
+    })),
+    users: [...users.values()],
+    groups: [...groups.values()],
+    // developer.zendesk.com "Ticket Metrics": durations are {calendar, business} minutes, null until they happen.
+    metric_sets: tickets.map((t) => ({
+      id: t.id * 10,
+      ticket_id: t.id,
+      solved_at: t.solved_at ?? null,
+      created_at: t.created_at ?? t.updated_at,
+      reply_time_in_minutes: { calendar: t.metrics?.reply_minutes ?? null, business: t.metrics?.reply_minutes ?? null },
+      full_resolution_time_in_minutes: {
+        calendar: t.metrics?.full_resolution_minutes ?? null,
+        business: t.metrics?.full_resolution_minutes ?? null,
+      },
+      reopens: t.metrics?.reopens ?? 0,
+      replies: t.metrics?.replies ?? 1,
+    })),
+  };
+}
+
+/**
+ * `GET /api/v2/tickets/show_many.json?ids=…` (developer.zendesk.com "Tickets", Show Multiple
+ * Tickets): at most 100 ids, the ones Zendesk does not have simply left out; sideloads as the export's.
+ */
+function showMany(a: Account, req: RecordedRequest, base: string): Reply {
+  const ids = (req.query.ids ?? "").split(",").filter((x) => x !== "");
+  if (ids.length === 0 || ids.length > 100 || !ids.every((x) => /^\d+$/.test(x)))
+    return error(400, "InvalidValue", "ids must list 1 to 100 ticket ids");
+  const include = (req.query.include ?? "").split(",");
+  for (const needed of ["users", "groups", "metric_sets"]) {
+    if (!include.includes(needed)) return error(400, "InvalidValue", `expected include to list ${needed}`);
+  }
+  const tickets = ids.map((id) => a.tickets.get(Number(id))).filter((t): t is FakeTicket => t !== undefined);
+  return { status: 200, body: { ...ticketsWithSideloads(tickets, base), next_page: null, previous_page: null, count: tickets.length } };
+}
+
 function exportPage(a: Account, req: RecordedRequest, base: string): Reply {
   const include = (req.query.include ?? "").split(",");
   for (const needed of ["users", "groups", "metric_sets"]) {
@@ -171,45 +248,13 @@ function exportPage(a: Account, req: RecordedRequest, base: string): Reply {
   const page = ordered.slice(0, size);
   const last = page[page.length - 1];
   const afterCursor = last ? encodeCursor(last.at, last.t.id) : encodeCursor(after[0], after[1]);
-  const users = new Map<number, unknown>();
-  const groups = new Map<number, unknown>();
-  for (const { t } of page) {
-    users.set(t.requester.id, {
-      id: t.requester.id,
-      name: t.requester.name,
-      email: t.requester.email,
-      role: t.requester.role ?? "end-user",
-      external_id: t.requester.external_id ?? null,
-      url: `${base}/api/v2/users/${t.requester.id}.json`,
-    });
-    if (t.group)
-      groups.set(t.group.id, { id: t.group.id, name: t.group.name, url: `${base}/api/v2/groups/${t.group.id}.json` });
-  }
   return {
     status: 200,
     body: {
-      tickets: page.map(({ t }) => ({
-        url: `${base}/api/v2/tickets/${t.id}.json`,
-        id: t.id,
-        status: t.status,
-        subject: `Ticket ${t.id}`,
-        requester_id: t.requester.id,
-        submitter_id: t.requester.id,
-        group_id: t.group?.id ?? null,
-        tags: t.tags ?? [],
-        created_at: t.updated_at,
-        updated_at: t.updated_at,
-        generated_timestamp: Math.floor(Date.parse(t.updated_at) / 1000),
-      })),
-      users: [...users.values()],
-      groups: [...groups.values()],
-      metric_sets: page.map(({ t }) => ({
-        id: t.id * 10,
-        ticket_id: t.id,
-        solved_at: t.solved_at ?? null,
-        reopens: 0,
-        replies: 1,
-      })),
+      ...ticketsWithSideloads(
+        page.map(({ t }) => t),
+        base,
+      ),
       after_cursor: afterCursor,
       after_url: `${base}/api/v2/incremental/tickets/cursor.json?cursor=${afterCursor}`,
       before_cursor: null,
@@ -251,8 +296,31 @@ function updateTicket(a: Account, name: string, user: string, ticketId: number, 
   if (ticket.status === "closed") {
     return recordInvalid({ status: [{ description: "Status: closed prevents ticket update" }] });
   }
-  const comment = (req.body as { ticket?: { comment?: { body?: string; public?: boolean } } }).ticket?.comment;
-  // Fake-only: the product never sends an update without a comment.
+  const update = (req.body as { ticket?: TicketUpdate }).ticket;
+  const comment = update?.comment;
+  const changesFields =
+    update?.custom_fields !== undefined || update?.additional_tags !== undefined || update?.remove_tags !== undefined;
+  // Fake-only: the product never sends an update that changes nothing.
+  if (!comment?.body && !changesFields) return error(400, "InvalidValue", "the update changes nothing");
+  if (changesFields) {
+    // developer.zendesk.com "Tickets", update ticket: custom_fields [{id, value}]; additional_tags and
+    // remove_tags change the tag list without replacing it.
+    const fields = update!.custom_fields ?? [];
+    if (!Array.isArray(fields) || fields.some((f) => !Number.isInteger(f?.id)))
+      return recordInvalid({ custom_fields: [{ description: "custom_fields must be a list of {id, value}" }] });
+    const tagLists = [update!.additional_tags ?? [], update!.remove_tags ?? []];
+    if (tagLists.some((l) => !Array.isArray(l) || l.some((t) => typeof t !== "string")))
+      return recordInvalid({ tags: [{ description: "tags must be a list of strings" }] });
+    const byId = new Map((ticket.custom_fields ?? []).map((f) => [f.id, f.value]));
+    for (const f of fields) byId.set(f.id, f.value);
+    ticket.custom_fields = [...byId].map(([id, value]) => ({ id, value }));
+    const removed = new Set(update!.remove_tags ?? []);
+    ticket.tags = [...new Set([...(ticket.tags ?? []).filter((t) => !removed.has(t)), ...(update!.additional_tags ?? [])])];
+    if (!comment?.body) {
+      perTicket.add(now);
+      return { status: 200, body: { ticket: { id: ticket.id, status: ticket.status, tags: ticket.tags } } };
+    }
+  }
   if (!comment?.body) return error(400, "InvalidValue", "ticket.comment.body is required");
   if (comment.body.length > MAX_COMMENT_CHARS) {
     return recordInvalid({
@@ -271,6 +339,7 @@ function updateTicket(a: Account, name: string, user: string, ticketId: number, 
 /** The account and path of an API request under `/t/<account>`. */
 const apiPath = (path: string) => /^\/t\/([\w-]+)(\/api\/v2\/.*)$/.exec(path);
 const EXPORT = "/api/v2/incremental/tickets/cursor.json";
+const SHOW_MANY = "/api/v2/tickets/show_many.json";
 const UPDATE = /^\/api\/v2\/tickets\/(\d+)\.json$/;
 
 /** The user a request authenticates as: the email of basic token auth, else the bearer token. */
@@ -314,8 +383,9 @@ export function startFakeZendesk(port = 0): Promise<FakeServer> {
       const base = `http://${req.headers.host}/t/${name}`;
       const path = m[2]!;
       const isExport = req.method === "GET" && path === EXPORT;
+      const isShowMany = req.method === "GET" && path === SHOW_MANY;
       const update = req.method === "PUT" ? UPDATE.exec(path) : null;
-      if (!isExport && !update) return undefined;
+      if (!isExport && !isShowMany && !update) return undefined;
       const wait = a.general.take();
       if (wait > 0) return tooMany(wait, name);
       const reply = ((): Reply => {
@@ -325,6 +395,7 @@ export function startFakeZendesk(port = 0): Promise<FakeServer> {
           return error(401, "Couldn't authenticate you");
         }
         if (update) return updateTicket(a, name, userOf(req), Number(update[1]), req);
+        if (isShowMany) return showMany(a, req, base);
         if (a.role !== "admin") {
           // Zendesk OpenAPI IncrementalTicketExportCursor: "Allowed For: Admins". The body is the one
           // Zendesk users report for this refusal (support.zendesk.com community, zenpy issue #336).
@@ -358,6 +429,7 @@ export function startFakeZendesk(port = 0): Promise<FakeServer> {
       const a = account(m[1]!);
       if (m[2] === "notes") return { status: 200, body: a.notes };
       if (m[2] === "stats") return { status: 200, body: stats(m[1]!) };
+      if (m[2] === "tickets" && req.method === "GET") return { status: 200, body: [...a.tickets.values()] };
       if (req.method !== "POST") return undefined;
       if (m[2] === "tickets") {
         for (const t of req.body as FakeTicket[]) a.tickets.set(t.id, t);
