@@ -1,8 +1,7 @@
 // `npm run posthog-setup`: creates, or checks and with --fix repairs, the PostHog survey and dashboard
 // the product's answers belong to (see USAGE).
 import { PostHogAppError } from "../src/services/posthog-app";
-import { looksLikeSurveyId, setUpPostHog, type SetupReport } from "../src/survey/posthog-setup";
-import { earliestAnswerAt } from "../src/survey/posthog-setup-check";
+import { earliestAnswerAt, looksLikeSurveyId, setUpPostHog, type SetupReport } from "../src/survey/posthog-setup";
 import { failUsage, parseCli, PERSIST_TO_USAGE } from "./cli";
 import { localSetting, wranglerVars } from "./local-env";
 import { withLocalD1 } from "./local-d1";

@@ -57,7 +57,8 @@ export async function callService(request: ServiceRequest): Promise<Outcome<Serv
     response = await fetcher(request.url, {
       method: request.method ?? "GET",
       headers: request.headers,
-      body: request.body,
+      // (A type-only cast: node's DOM typings, which the CLIs compile with, accept only ArrayBuffer-backed bytes.)
+      body: request.body as BodyInit | undefined,
       signal: AbortSignal.timeout(request.timeoutMs),
     });
   } catch (err) {

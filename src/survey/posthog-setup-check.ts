@@ -2,7 +2,7 @@
 // `npm run posthog-setup` would (without changing anything) and keeps the result for /admin.
 import type { Settings } from "../config";
 import { DAY_MS } from "../lib/time";
-import { setUpPostHog } from "./posthog-setup";
+import { earliestAnswerAt, setUpPostHog } from "./posthog-setup";
 
 /** Checked once a day; a little slack keeps the check at the same time of day despite cron jitter. */
 export const CHECK_INTERVAL_MS = DAY_MS - 5 * 60_000;
@@ -42,12 +42,6 @@ export async function lastPostHogCheck(db: D1Database): Promise<StoredCheck | nu
     surveyId: row.survey_id,
     dashboardId: row.dashboard_id,
   };
-}
-
-/** The first stored answer (Unix ms): the survey must not start after it. */
-export async function earliestAnswerAt(db: D1Database): Promise<number | null> {
-  const row = await db.prepare("SELECT MIN(first_submitted_at) AS first FROM responses").first<{ first: number | null }>();
-  return row?.first ?? null;
 }
 
 /**

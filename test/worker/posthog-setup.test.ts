@@ -1,0 +1,195 @@
+import { env } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import { inject } from "vitest";
+import type { Env } from "../../src/env";
+import { EVERY_TEN_MINUTES } from "../../src/scheduled";
+import { setUpPostHog } from "../../src/survey/posthog-setup";
+import { surveyMismatches, type PostHogSurvey } from "../../src/survey/posthog-survey-spec";
+import { BASE, call, posthog, runCron, testEnv, textOf } from "./helpers";
+
+const auth = { authorization: "Bearer test-admin-token-0123456789" };
+const adminText = async (e: Env) => textOf(await (await call(new Request(`${BASE}/admin`, { headers: auth }), e)).text());
+const NAME = "Customer satisfaction score (CSAT)";
+const DAY = 86_400_000;
+let nextProject = 800_000 + Math.floor(Math.random() * 100_000);
+
+/** An env whose PostHog project is this test's own on the loopback fake. */
+function projectEnv(overrides: Partial<Env> = {}) {
+  const project = String(nextProject++);
+  return {
+    project,
+    env: testEnv({
+      POSTHOG_PERSONAL_API_KEY: "phx_test_read_only",
+      POSTHOG_PROJECT_ID: project,
+      POSTHOG_APP_HOST: inject("posthogUrl"),
+      POSTHOG_SURVEY_NAME: NAME,
+      ...overrides,
+    }),
+  };
+}
+
+/** Sets the project up as `npm run posthog-setup` does; answers the survey's id. */
+async function setUp(project: string, earliestAnswerAt = Date.parse("2019-01-01")) {
+  const report = await setUpPostHog(
+    { appHost: inject("posthogUrl"), projectId: project, personalApiKey: "phx_test_personal_key", fetcher: fetch },
+    { surveyName: NAME, surveyId: "hedgehog-csat-dev", ratingQuestionId: "csat-rating", commentQuestionId: "csat-comment" },
+    { create: true, fix: false, earliestAnswerAt, now: Date.now() },
+  );
+  return report.surveyId!;
+}
+
+async function privateApiCalls(project: string) {
+  return (await posthog.requests()).filter((r) => r.path.startsWith(`/api/projects/${project}/`));
+}
+
+async function lastSummary() {
+  const row = await env.DB.prepare("SELECT summary FROM job_runs WHERE job = 'every-ten-minutes' ORDER BY id DESC").first<{
+    summary: string;
+  }>();
+  return JSON.parse(row!.summary) as { posthogSetup: unknown };
+}
+
+beforeEach(async () => {
+  await env.DB.prepare("DELETE FROM posthog_setup_check").run();
+});
+
+describe("the survey's differences from what the product needs", () => {
+  const good: PostHogSurvey = {
+    id: "019f37dc-7c9a-0000-d86a-aa8bf46f4917",
+    name: NAME,
+    type: "api",
+    start_date: "2026-01-01T00:00:00Z",
+    end_date: null,
+    archived: false,
+    enable_partial_responses: true,
+    questions: [
+      {
+        id: "csat-rating",
+        type: "rating",
+        question: "How happy are you with the level of support you received?",
+        scale: 5,
+        display: "emoji",
+        lowerBoundLabel: "Very dissatisfied",
+        upperBoundLabel: "Very satisfied",
+      },
+      { id: "csat-comment", type: "open", question: "What can we do to increase your rating?", optional: true },
+    ],
+  };
+  const input = { surveyName: NAME, ratingQuestionId: "csat-rating", commentQuestionId: "csat-comment" };
+
+  it("finds nothing in a survey set up as needed, and names each difference in words with its repair", () => {
+    expect(surveyMismatches(good, input, Date.parse("2026-02-01T10:00:00Z"), Date.now())).toEqual([]);
+    const bad = { ...good, enable_partial_responses: null, end_date: "2026-03-01T00:00:00Z", type: "popover" };
+    const found = surveyMismatches(bad, input, Date.parse("2025-12-24T10:00:00Z"), Date.now());
+    expect(found.map((m) => m.what)).toEqual([
+      'the type is "popover", should be "api" (answers captured by the server)',
+      "partial responses are off: an edited answer would count twice in PostHog's results",
+      "its start date 2026-01-01T00:00:00Z is after the earliest stored answer (2025-12-24T10:00:00.000Z): earlier answers are hidden",
+      "it was stopped (end date 2026-03-01T00:00:00Z): later answers are hidden",
+    ]);
+    expect(Object.assign({}, ...found.map((m) => m.fix))).toEqual({
+      type: "api",
+      enable_partial_responses: true,
+      start_date: "2025-12-24T00:00:00.000Z",
+      end_date: null,
+    });
+  });
+
+  it("wants the labels of a 5-point scale and the product's question ids", () => {
+    const renamed = {
+      ...good,
+      questions: [{ ...good.questions![0]!, id: "d8462827-1575-4e1e-ab1d-b5fddd9f829c", upperBoundLabel: "Excellent" }, good.questions![1]!],
+    };
+    const [m] = surveyMismatches(renamed, input, null, Date.now());
+    expect(m!.what).toBe(
+      'the rating question\'s id is "d8462827-1575-4e1e-ab1d-b5fddd9f829c", should be "csat-rating"; the rating question\'s upperBoundLabel is "Excellent", should be "Very satisfied"',
+    );
+    expect(m!.fix).toEqual({ questions: expect.arrayContaining([expect.objectContaining({ id: "csat-rating", upperBoundLabel: "Very satisfied" })]) });
+  });
+});
+
+describe("the daily PostHog check", () => {
+  it("does nothing without a personal API key, and /admin shows no notice", async () => {
+    const e = testEnv({ POSTHOG_PERSONAL_API_KEY: "", POSTHOG_PROJECT_ID: "" });
+    await runCron(EVERY_TEN_MINUTES, Date.now(), e);
+    expect((await lastSummary()).posthogSetup).toBe("skipped: POSTHOG_PERSONAL_API_KEY and POSTHOG_PROJECT_ID are not set");
+    expect(await adminText(e)).not.toContain("PostHog's survey set-up needs attention");
+  });
+
+  it("finds a project set up by the command in order (with read scopes only), and checks once a day", async () => {
+    const { project, env: base } = projectEnv();
+    const surveyId = await setUp(project);
+    const e = { ...base, POSTHOG_SURVEY_ID: surveyId } as Env;
+    const now = Date.now();
+    await runCron(EVERY_TEN_MINUTES, now, e);
+    expect((await lastSummary()).posthogSetup).toEqual({ ok: true, mismatches: 0 });
+    expect(await adminText(e)).not.toContain("needs attention");
+
+    const before = (await privateApiCalls(project)).length;
+    await runCron(EVERY_TEN_MINUTES, now + 10 * 60_000, e);
+    expect((await lastSummary()).posthogSetup).toBe("not due (checked within the last day)");
+    expect((await privateApiCalls(project)).length).toBe(before);
+    // Every call was a read: the daily check never changes PostHog.
+    expect((await privateApiCalls(project)).filter((r) => r.headers.authorization === "Bearer phx_test_read_only" && r.method !== "GET")).toEqual([]);
+    expect(await posthog.unexpected()).toEqual([]);
+  });
+
+  it("shows on /admin what differs in PostHog, and the notice goes once a later check finds it repaired", async () => {
+    const { project, env: base } = projectEnv();
+    const surveyId = await setUp(project);
+    const e = { ...base, POSTHOG_SURVEY_ID: surveyId } as Env;
+    // Someone turns partial responses off and stops the survey in PostHog's UI.
+    await fetch(`${inject("posthogUrl")}/api/projects/${project}/surveys/${surveyId}/`, {
+      method: "PATCH",
+      headers: { authorization: "Bearer phx_test_personal_key", "content-type": "application/json" },
+      body: JSON.stringify({ enable_partial_responses: false, end_date: "2026-01-02T00:00:00Z" }),
+    });
+    const now = Date.now();
+    await runCron(EVERY_TEN_MINUTES, now, e);
+    const text = await adminText(e);
+    expect(text).toContain("PostHog's survey set-up needs attention");
+    expect(text).toContain(`survey "${NAME}": partial responses are off: an edited answer would count twice in PostHog's results`);
+    expect(text).toContain(`survey "${NAME}": it was stopped (end date 2026-01-02T00:00:00Z)`);
+    expect(text).toContain("npm run posthog-setup -- --fix");
+
+    await fetch(`${inject("posthogUrl")}/api/projects/${project}/surveys/${surveyId}/`, {
+      method: "PATCH",
+      headers: { authorization: "Bearer phx_test_personal_key", "content-type": "application/json" },
+      body: JSON.stringify({ enable_partial_responses: true, end_date: null }),
+    });
+    await runCron(EVERY_TEN_MINUTES, now + DAY, e);
+    expect(await adminText(e)).not.toContain("needs attention");
+  });
+
+  it("names a survey that starts after the earliest stored answer, a missing dashboard and a survey id setting that is not PostHog's", async () => {
+    const { project, env: base } = projectEnv();
+    const surveyId = await setUp(project, Date.parse("2026-01-20T00:00:00Z"));
+    await env.DB.prepare(
+      "INSERT INTO responses (ticket_id, team, rating, first_submitted_at, updated_at) VALUES (?1, 'Billing', 4, ?2, ?2)",
+    )
+      .bind(nextProject * 10, Date.parse("2026-01-05T09:00:00Z"))
+      .run();
+    const e = { ...base, POSTHOG_SURVEY_NAME: NAME, POSTHOG_SURVEY_ID: "hedgehog-csat-dev" } as Env;
+    await runCron(EVERY_TEN_MINUTES, Date.now(), e);
+    const text = await adminText(e);
+    expect(text).toContain(
+      `its start date 2026-01-20T00:00:00.000Z is after the earliest stored answer (2026-01-05T09:00:00.000Z): earlier answers are hidden`,
+    );
+    expect(text).toContain(`POSTHOG_SURVEY_ID is "hedgehog-csat-dev", the survey's id is "${surveyId}"`);
+
+    const { env: empty } = projectEnv();
+    await env.DB.prepare("DELETE FROM posthog_setup_check").run();
+    await runCron(EVERY_TEN_MINUTES, Date.now(), empty);
+    const missing = await adminText(empty);
+    expect(missing).toContain(`there is no survey named "${NAME}"`);
+  });
+
+  it("says on /admin why it could not look when PostHog refuses the key", async () => {
+    const { env: e } = projectEnv({ POSTHOG_PERSONAL_API_KEY: "phc_project_key_by_mistake" });
+    await runCron(EVERY_TEN_MINUTES, Date.now(), e);
+    expect((await lastSummary()).posthogSetup).toMatchObject({ ok: false });
+    expect(await adminText(e)).toContain(
+      "could not look at PostHog: PostHog answered 401: Personal API key found in request Authorization header is invalid.",
+    );
+  });
+});
