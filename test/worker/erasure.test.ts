@@ -156,4 +156,31 @@ describe("erasing a person's data", () => {
     );
     expect(res.status).toBe(401);
   });
+
+  it("by a zendesk-user-<id> distinct id (a requester without an external id): suppresses their address and clears their ticket", async () => {
+    const { dispatchAccount, runCron, solvedTicket } = await import("./helpers");
+    const { EVERY_TEN_MINUTES } = await import("../../src/scheduled");
+    const account = await dispatchAccount();
+    const t = solvedTicket(10);
+    t.requester.external_id = null;
+    await account.seed([t]);
+    await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+    const distinctId = `zendesk-user-${t.requester.id}`;
+    await call(postForm(await answerForm(linkFields(t.id, { distinctId }), { rating: "1", comment: "call me back" })));
+
+    const res = await erase(JSON.stringify({ distinct_id: distinctId }));
+    expect(res.status).toBe(200);
+    expect(
+      await env.DB.prepare("SELECT source FROM suppressions WHERE email_hash = ?")
+        .bind(await emailHash(t.requester.email!))
+        .first(),
+    ).toEqual({ source: "erasure" });
+    expect(
+      await env.DB.prepare("SELECT requester_email, requester_name FROM candidates WHERE ticket_id = ?").bind(t.id).first(),
+    ).toEqual({ requester_email: null, requester_name: null });
+    expect(await env.DB.prepare("SELECT comment, distinct_id FROM responses WHERE ticket_id = ?").bind(t.id).first()).toEqual({
+      comment: null,
+      distinct_id: null,
+    });
+  });
 });
