@@ -64,6 +64,27 @@ export async function benchReport(): Promise<string> {
       seedSeconds = (performance.now() - started) / 1000;
       await import("node:fs").then((fs) => fs.writeFileSync(path.join(state, "seeded"), String(RESPONSES)));
     }
+    // Issue 12: every answer's ticket has its support context (five plans, targets met and missed,
+    // some reopened, 40 assignees), so the report's breakdowns join all of them.
+    const withContext = (await db.prepare("SELECT COUNT(*) AS n FROM ticket_context").first<{ n: number }>())!.n;
+    if (withContext < RESPONSES) {
+      const started = performance.now();
+      for (let from = 1_000_000; from < 1_000_000 + RESPONSES; from += 50_000) {
+        await db
+          .prepare(
+            `INSERT OR IGNORE INTO ticket_context (ticket_id, plan, severity, first_reply_hours, target_hours, target_met, reopens,
+               replies, assignee_id, assignee_name, ticket_updated_at)
+             SELECT ticket_id, CASE ticket_id % 5 WHEN 0 THEN 'free' WHEN 1 THEN 'pay_as_you_go' WHEN 2 THEN 'boost'
+                 WHEN 3 THEN 'scale' ELSE 'enterprise' END,
+               'sev_' || (ticket_id % 3 + 1), (ticket_id % 97) * 0.5, 24, (ticket_id % 7) <> 0, (ticket_id % 11 = 0), 3,
+               ticket_id % 40, 'Agent ' || (ticket_id % 40), 0
+             FROM responses WHERE ticket_id >= ?1 AND ticket_id < ?2`,
+          )
+          .bind(from, from + 50_000)
+          .run();
+      }
+      seedSeconds += (performance.now() - started) / 1000;
+    }
     const count = (await db.prepare("SELECT COUNT(*) AS n FROM responses").first<{ n: number }>())!.n;
     const month = months[MONTHS - 2]!; // a full month
     const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -83,11 +104,14 @@ export async function benchReport(): Promise<string> {
       return res.text();
     };
     const rows = [
-      await time(`report JSON for ${month} (GET /admin/report.json)`, async () =>
+      await time(`report JSON for ${month} with every breakdown (GET /admin/report.json)`, async () =>
         expectOk(await mf.dispatchFetch(`http://localhost/admin/report.json?month=${month}`, { headers: auth })),
       ),
-      await time(`admin report page (GET /admin?month=${month}, both charts)`, async () =>
+      await time(`admin report page (GET /admin?month=${month}, both charts, breakdowns)`, async () =>
         expectOk(await mf.dispatchFetch(`http://localhost/admin?month=${month}`, { headers: auth })),
+      ),
+      await time(`report breakdowns as CSV (GET /admin/report.csv?month=${month})`, async () =>
+        expectOk(await mf.dispatchFetch(`http://localhost/admin/report.csv?month=${month}`, { headers: auth })),
       ),
       await time("recent low ratings page (GET /admin/low-ratings)", async () =>
         expectOk(await mf.dispatchFetch("http://localhost/admin/low-ratings", { headers: auth })),
@@ -97,6 +121,7 @@ export async function benchReport(): Promise<string> {
     const plans: Array<[string, string, unknown[]]> = [
       ["month by team", REPORT_SQL.teams, [start, end]],
       ["hedgehogs", REPORT_SQL.hedgehogs, [month]],
+      ["breakdowns (plan, target, reopened, assignee)", REPORT_SQL.support, [start, end]],
       ["surveys emailed", REPORT_SQL.emailed, [start, end]],
       ["CSAT by team and month (chart)", REPORT_SQL.csatByTeamAndMonth, [monthRange(months[MONTHS - 12]!).start]],
       [

@@ -1,6 +1,7 @@
 // `npm run bench [-- survey]`: runs the benchmarks and prints their tables.
 import { benchDispatch } from "./dispatch";
 import { benchFirstView } from "./first-view";
+import { benchHedgehogs } from "./hedgehogs";
 import { benchReport } from "./report";
 import { benchSurvey } from "./survey";
 
@@ -9,6 +10,7 @@ const benches: Record<string, () => Promise<string>> = {
   "first-view": benchFirstView,
   dispatch: benchDispatch,
   report: benchReport,
+  hedgehogs: benchHedgehogs,
 };
 const chosen = process.argv.slice(2).filter((a) => a in benches);
 for (const name of chosen.length ? chosen : Object.keys(benches)) {

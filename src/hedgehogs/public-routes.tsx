@@ -19,6 +19,8 @@ const ISOLATE_MEMO_MS = 60_000;
 interface Tally {
   total: number;
   months: Array<{ month: string; hedgehogs: number }>;
+  /** The page and badge rendered from this tally, by charity and brand (rendering costs more than the read). */
+  rendered: Map<string, string>;
 }
 
 let memo: { db: D1Database; at: number; tally: Promise<Tally> } | undefined;
@@ -33,7 +35,11 @@ function readTally(db: D1Database, now: number): Promise<Tally> {
   const tally = db
     .prepare(`SELECT month, hedgehogs FROM hedgehog_tally ORDER BY month`)
     .all<{ month: string; hedgehogs: number }>()
-    .then(({ results }) => ({ total: results.reduce((sum, r) => sum + r.hedgehogs, 0), months: results }));
+    .then(({ results }) => ({
+      total: results.reduce((sum, r) => sum + r.hedgehogs, 0),
+      months: results,
+      rendered: new Map<string, string>(),
+    }));
   memo = { db, at: now, tally };
   // A failed read is not kept: the next request tries again.
   tally.catch(() => {
@@ -100,17 +106,33 @@ export function hedgehogBadge(total: number): string {
   );
 }
 
+/** Renders once per tally and key: month names and numbers go through Intl, which is slow per call. */
+function once(tally: Tally, key: string, render: () => string): string {
+  let out = tally.rendered.get(key);
+  if (out === undefined) {
+    out = render();
+    tally.rendered.set(key, out);
+  }
+  return out;
+}
+
 publicRoutes.get("/hedgehogs", async (c) => {
   const settings = settingsOf(c.env);
   const tally = await readTally(c.env.DB, Date.now());
+  const { charity } = settings.donation;
+  const brand = settings.brand.name;
+  const html = once(tally, `page|${charity}|${brand}`, () =>
+    String(<HedgehogsPage tally={tally} charity={charity} brand={brand} />),
+  );
   c.header("cache-control", PUBLIC_CACHE_CONTROL);
-  return c.html(<HedgehogsPage tally={tally} charity={settings.donation.charity} brand={settings.brand.name} />);
+  return c.html(html);
 });
 
 publicRoutes.get("/hedgehogs.svg", async (c) => {
   const tally = await readTally(c.env.DB, Date.now());
-  return c.body(hedgehogBadge(tally.total), 200, {
-    "content-type": "image/svg+xml; charset=utf-8",
-    "cache-control": PUBLIC_CACHE_CONTROL,
-  });
+  return c.body(
+    once(tally, "badge", () => hedgehogBadge(tally.total)),
+    200,
+    { "content-type": "image/svg+xml; charset=utf-8", "cache-control": PUBLIC_CACHE_CONTROL },
+  );
 });
