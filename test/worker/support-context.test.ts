@@ -6,7 +6,6 @@ import { targetMet, ticketContext, weekdayHours, type SupportSettings } from "..
 import { call, dispatchAccount, formFromPage, linkFields, posthogEvents, postForm, runCron, solvedTicket } from "./helpers";
 import { env } from "cloudflare:workers";
 
-const H = 3_600_000;
 const at = (iso: string) => Date.parse(iso);
 
 describe("hours Monday to Friday", () => {
