@@ -1,8 +1,8 @@
 import type { Child } from "hono/jsx";
 import { formatMean, formatMoney, formatPercent, monthName, type MonthlyReport } from "../hedgehogs/report";
 import { CsatLines, HedgehogBars } from "./charts";
-import type { LowRatingRow } from "./responses-queries";
 import { SpeedBreakdowns } from "./speed-views";
+import type { LowRatingRow } from "./responses-queries";
 import { AdminPage, formatTime, ScrollTable, TicketLink } from "./views";
 
 export function ReportPage(props: {
@@ -96,11 +96,11 @@ export function ReportPage(props: {
           </tbody>
         </table>
       </ScrollTable>
+      <SpeedBreakdowns report={r} />
       <h2>Hedgehogs per month</h2>
       {props.hedgehogSeries.length === 0 ? (
         <p>No hedgehogs fed yet: the chart starts with the first answer.</p>
       ) : (
-      <SpeedBreakdowns report={r} />
         <HedgehogBars data={props.hedgehogSeries} title="Hedgehogs fed per month" />
       )}
       <h2>CSAT by team{props.csatMonths.length > 1 ? `, last ${props.csatMonths.length} months` : ""}</h2>

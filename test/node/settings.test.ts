@@ -1,0 +1,70 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { OFFLINE_ENV } from "../../scripts/local-env";
+import { defaultOf, SETTINGS, settingsTable, type SettingName } from "../../src/settings";
+
+const names = Object.keys(SETTINGS) as SettingName[];
+const secrets = names.filter((n) => "secret" in SETTINGS[n]);
+const plain = names.filter((n) => !("secret" in SETTINGS[n]));
+const BINDINGS = ["DB", "DISPATCH", "EMAIL"];
+
+/** `[vars]` of wrangler.toml as name → value (the file keeps them as simple `NAME = "value"` lines). */
+function wranglerVars(): Map<string, string> {
+  const toml = readFileSync("wrangler.toml", "utf8");
+  const vars = toml.slice(toml.indexOf("[vars]") + "[vars]".length);
+  return new Map(
+    [...vars.matchAll(/^([A-Z_]+) = (?:"((?:[^"\\]|\\.)*)"|'([^']*)')/gm)].map((m) => [m[1]!, m[2] ?? m[3] ?? ""]),
+  );
+}
+
+describe("each setting is defined once (src/settings.ts), and everything else agrees with it", () => {
+  it("wrangler.toml's [vars] hold every non-secret setting, at its default, and no secret", () => {
+    const vars = wranglerVars();
+    expect([...vars.keys()].sort()).toEqual([...plain].sort());
+    for (const name of plain) expect(vars.get(name), name).toBe(defaultOf(name) ?? "");
+  });
+
+  it(".dev.vars.example names every secret and nothing else", () => {
+    const example = readFileSync(".dev.vars.example", "utf8");
+    const keys = [...example.matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]!);
+    expect(keys.sort()).toEqual([...secrets].sort());
+  });
+
+  it("the README's settings table is the one made from the definitions", () => {
+    const readme = readFileSync("README.md", "utf8");
+    expect(readme).toContain(settingsTable());
+  });
+
+  it("`wrangler types` sees exactly these bindings and settings, and its checked-in output is current", () => {
+    const committed = readFileSync("worker-configuration.d.ts", "utf8");
+    const generatedNames = [...committed.matchAll(/^\t\t([A-Z_0-9]+):/gm)].map((m) => m[1]!);
+    expect(generatedNames.sort()).toEqual([...BINDINGS, ...names].sort());
+    // Made again beside the checked-in one (the path shapes the output), and compared but for the
+    // header line, which names the output file.
+    const fresh = "worker-configuration.check.d.ts";
+    try {
+      const result = spawnSync(
+        "node_modules/.bin/wrangler",
+        [
+          "types",
+          fresh,
+          "--include-runtime",
+          "false",
+          "--env-interface",
+          "WranglerEnv",
+          "--strict-vars",
+          "false",
+          "--env-file",
+          ".dev.vars.example",
+        ],
+        { env: { ...process.env, ...OFFLINE_ENV }, encoding: "utf8" },
+      );
+      expect(result.status, result.stderr).toBe(0);
+      const body = (text: string) => text.split("\n").slice(2).join("\n");
+      expect(body(readFileSync(fresh, "utf8")), "run `npm run types` after changing wrangler.toml").toBe(body(committed));
+    } finally {
+      rmSync(fresh, { force: true });
+    }
+  });
+});
