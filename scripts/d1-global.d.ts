@@ -1,7 +1,11 @@
 // The scripts share the Worker's storage modules, written against the global D1Database of the
 // workers types; here it is Miniflare's (the same interface, from the importable workers types).
-import type { D1Database as MiniflareD1Database } from "@cloudflare/workers-types/experimental";
+import type {
+  D1Database as MiniflareD1Database,
+  D1PreparedStatement as MiniflareD1PreparedStatement,
+} from "@cloudflare/workers-types/experimental";
 
 declare global {
   type D1Database = MiniflareD1Database;
+  type D1PreparedStatement = MiniflareD1PreparedStatement;
 }

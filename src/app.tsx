@@ -5,6 +5,9 @@ import { SettingsError, settingsOf } from "./config";
 import { securityHeaders } from "./lib/http";
 import { MessagePage, NotFoundPage } from "./lib/layout";
 import { PAGE_CSS } from "./lib/page-style";
+import { raiseLowRatingAlert } from "./alerts/raise";
+import { raiseTicketRating } from "./alerts/ticket-rating";
+import { onAnswerRecorded } from "./survey/answer-events";
 import { unsubscribeRoutes } from "./dispatch/unsubscribe-routes";
 import { surveyRoutes } from "./survey/routes";
 import { publicRoutes } from "./hedgehogs/public-routes";
@@ -12,6 +15,11 @@ import { publicRoutes } from "./hedgehogs/public-routes";
 // LinearRouter: no router compilation on an isolate's first request (Hono's note on routers for
 // environments that start often); with a few dozen routes its matching costs nothing measurable.
 export const app = new Hono<AppEnv>({ router: new LinearRouter() });
+
+// What follows a stored answer, outside the survey: a low rating tells the team; the rating goes onto
+// the Zendesk ticket.
+onAnswerRecorded((answer, ctx) => raiseLowRatingAlert(ctx.db, ctx.queue, answer, answer.at));
+onAnswerRecorded((answer, ctx) => raiseTicketRating(ctx.db, ctx.queue, ctx.settings, answer, answer.at));
 
 app.use(securityHeaders);
 

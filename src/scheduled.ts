@@ -5,7 +5,7 @@ import { syncTickets, type SyncReport } from "./dispatch/sync";
 import { retryOwedReport, runMonthlyReport } from "./hedgehogs/monthly-job";
 import type { Env } from "./env";
 import { runJob, step, type JobContext } from "./lib/job-runner";
-import { pruneJobRuns } from "./lib/metered";
+import { pruneJobRuns } from "./lib/job-runs-store";
 import { DAY_MS } from "./lib/time";
 import { mailerFor } from "./services/mailer-for";
 import { zendeskAccess } from "./services/zendesk";

@@ -1,19 +1,9 @@
+export { recentJobRuns, type JobRunRow } from "../lib/job-runs-store";
 export interface DispatchStatusRow {
   status: string;
   reason: string | null;
   tickets: number;
   latest: number;
-}
-
-export interface JobRunRow {
-  id: number;
-  job: string;
-  started_at: number;
-  finished_at: number;
-  subrequests: number;
-  d1_queries: number;
-  d1_rows_read: number;
-  summary: string;
 }
 
 /** Tickets by dispatch outcome (and reason) since a time. */
@@ -25,11 +15,6 @@ export async function dispatchStatus(db: D1Database, since: number): Promise<Dis
     )
     .bind(since)
     .all<DispatchStatusRow>();
-  return results;
-}
-
-export async function recentJobRuns(db: D1Database, limit: number): Promise<JobRunRow[]> {
-  const { results } = await db.prepare(`SELECT * FROM job_runs ORDER BY id DESC LIMIT ?1`).bind(limit).all<JobRunRow>();
   return results;
 }
 

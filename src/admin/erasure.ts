@@ -1,4 +1,9 @@
+import { eraseRequesters } from "../dispatch/candidates-store";
+import { eraseSnapshots } from "../dispatch/sends-store";
+import { suppressAll } from "../dispatch/suppressions-store";
 import { emailHash, normalizeEmail } from "../lib/email-address";
+import { eraseAnswers } from "../survey/responses-store";
+import { eraseOutbox } from "./outbox-store";
 
 export interface ErasureResult {
   /** The PostHog distinct ids their answers were sent under (not part of the answer to the caller). */
@@ -108,37 +113,13 @@ export async function previewErasure(db: D1Database, who: Person): Promise<Erasu
 export async function erasePerson(db: D1Database, who: Person, now: number): Promise<ErasureResult> {
   const { ticketIds, did, distinctIds, hashes, addresses } = await findPerson(db, who);
 
+  // Each capability erases its own rows; one D1 batch makes it all or nothing.
   const [responses, candidates, , outbox] = await db.batch([
-    db
-      .prepare(
-        `UPDATE responses SET comment = NULL, distinct_id = NULL
-         WHERE (ticket_id IN (SELECT value FROM json_each(?1)) OR (?2 IS NOT NULL AND distinct_id = ?2))
-           AND (comment IS NOT NULL OR distinct_id IS NOT NULL)`,
-      )
-      .bind(ticketIds, did),
-    db
-      .prepare(
-        `UPDATE candidates SET requester_email = NULL, requester_name = NULL, requester_external_id = NULL
-         WHERE ticket_id IN (SELECT value FROM json_each(?1))`,
-      )
-      .bind(ticketIds),
-    // A survey being sent keeps what it was built from until settled; erase that too (its replay,
-    // if one is due, then fails instead of reaching them).
-    db
-      .prepare(
-        `UPDATE survey_sends SET to_address = NULL, to_name = NULL, distinct_id = NULL
-         WHERE ticket_id IN (SELECT value FROM json_each(?1)) AND to_address IS NOT NULL`,
-      )
-      .bind(ticketIds),
-    db
-      .prepare(`DELETE FROM outbox WHERE lower(to_address) IN (SELECT value FROM json_each(?1))`)
-      .bind(JSON.stringify(addresses)),
-    db
-      .prepare(
-        `INSERT INTO suppressions (email_hash, created_at, source) SELECT value, ?2, 'erasure' FROM json_each(?1) WHERE true
-         ON CONFLICT DO NOTHING`,
-      )
-      .bind(JSON.stringify(hashes), now),
+    eraseAnswers(db, { ticketIdsJson: ticketIds, distinctId: did }),
+    eraseRequesters(db, ticketIds),
+    eraseSnapshots(db, ticketIds),
+    eraseOutbox(db, addresses),
+    suppressAll(db, hashes, "erasure", now),
   ]);
   return {
     distinctIds,

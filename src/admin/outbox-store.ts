@@ -23,3 +23,10 @@ export async function listOutbox(db: D1Database, limit: number): Promise<Array<O
 export async function findOutboxMessage(db: D1Database, id: number): Promise<OutboxRow | null> {
   return db.prepare(`SELECT * FROM outbox WHERE id = ?1`).bind(id).first<OutboxRow>();
 }
+
+/** Erasure: emails the local outbox kept for the person's addresses. */
+export function eraseOutbox(db: D1Database, addresses: string[]): D1PreparedStatement {
+  return db
+    .prepare(`DELETE FROM outbox WHERE lower(to_address) IN (SELECT value FROM json_each(?1))`)
+    .bind(JSON.stringify(addresses));
+}

@@ -62,6 +62,12 @@ export function ReportPage(props: {
           </div>
         ))}
       </div>
+      {r.verifiedBy ? (
+        <p class="verified-by">
+          Answers by how their link was verified: {r.verifiedBy.signature.toLocaleString("en-GB")} from signed links,{" "}
+          {r.verifiedBy.zendesk.toLocaleString("en-GB")} from Zendesk links checked against the ticket.
+        </p>
+      ) : null}
       <h2>By team</h2>
       <ScrollTable label="By team">
         <table>

@@ -211,3 +211,13 @@ export async function readSyncStates(db: D1Database): Promise<SyncState[]> {
     checkedAt: r.checked_at,
   }));
 }
+
+/** Erasure: the requester's fields on the person's tickets (the sync brings them back only if the ticket changes). */
+export function eraseRequesters(db: D1Database, ticketIdsJson: string): D1PreparedStatement {
+  return db
+    .prepare(
+      `UPDATE candidates SET requester_email = NULL, requester_name = NULL, requester_external_id = NULL
+       WHERE ticket_id IN (SELECT value FROM json_each(?1))`,
+    )
+    .bind(ticketIdsJson);
+}

@@ -340,3 +340,16 @@ export async function endClaims(
   if (verdicts.failed.length > 0) statements.push(finalStatement(db, verdicts.failed, "failed", now));
   if (statements.length > 0) await db.batch(statements);
 }
+
+/**
+ * Erasure: what the person's surveys were built from. A send whose outcome is still unknown then
+ * fails instead of being replayed to them.
+ */
+export function eraseSnapshots(db: D1Database, ticketIdsJson: string): D1PreparedStatement {
+  return db
+    .prepare(
+      `UPDATE survey_sends SET to_address = NULL, to_name = NULL, distinct_id = NULL
+       WHERE ticket_id IN (SELECT value FROM json_each(?1)) AND to_address IS NOT NULL`,
+    )
+    .bind(ticketIdsJson);
+}

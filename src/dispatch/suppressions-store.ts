@@ -21,3 +21,13 @@ export async function surveyedAddress(
     .first<{ email_hash: string | null; email: string | null }>();
   return row?.email_hash ? { emailHash: row.email_hash, email: row.email } : null;
 }
+
+/** Erasure: every address of the person, by hash, so no survey reaches them again. */
+export function suppressAll(db: D1Database, emailHashes: string[], source: string, now: number): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO suppressions (email_hash, created_at, source) SELECT value, ?2, ?3 FROM json_each(?1) WHERE true
+       ON CONFLICT DO NOTHING`,
+    )
+    .bind(JSON.stringify(emailHashes), now, source);
+}

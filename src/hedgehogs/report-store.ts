@@ -6,13 +6,14 @@ import { buildReport, monthRange, type DonationTerms, type MonthlyReport, type T
 
 export async function computeReport(db: D1Database, month: string, terms: DonationTerms): Promise<MonthlyReport> {
   const { start, end } = monthRange(month);
-  const [teams, hedgehogs, emailed, support, entries, tally] = await db.batch([
+  const [teams, hedgehogs, emailed, support, entries, tally, verification] = await db.batch([
     db.prepare(REPORT_SQL.teams).bind(start, end),
     db.prepare(REPORT_SQL.hedgehogs).bind(month),
     db.prepare(REPORT_SQL.emailed).bind(start, end),
     db.prepare(REPORT_SQL.support).bind(start, end),
     db.prepare(LEDGER_SQL.entries),
     db.prepare(LEDGER_SQL.tally),
+    db.prepare(REPORT_SQL.verification).bind(start, end),
   ]);
   const { months: _months, entries: _entries, ...ledger } = buildLedger(
     tally!.results as Array<{ month: string; hedgehogs: number }>,
@@ -31,6 +32,7 @@ export async function computeReport(db: D1Database, month: string, terms: Donati
       teams: teams!.results as TeamCounts[],
       support: support!.results as SupportCell[],
       ledger,
+      verification: verification!.results as Array<{ verifiedBy: string; responses: number }>,
     },
     terms,
   );

@@ -42,6 +42,8 @@ export interface MonthlyReport {
   speedFinding?: string | null;
   /** The ledger to the end of this month: owed for every hedgehog so far, paid, and the balance. */
   ledger?: LedgerSummary;
+  /** How the month's answers' links were verified: signed links, or unsigned ones checked against Zendesk. */
+  verifiedBy?: { signature: number; zendesk: number };
 }
 
 export type LedgerSummary = Pick<Ledger, "currency" | "hedgehogs" | "owedMinor" | "paidMinor" | "balanceMinor" | "otherCurrencies">;
@@ -93,6 +95,7 @@ export function buildReport(
     teams: TeamCounts[];
     support?: SupportCell[];
     ledger?: LedgerSummary;
+    verification?: Array<{ verifiedBy: string; responses: number }>;
   },
   terms: DonationTerms,
 ): MonthlyReport {
@@ -125,6 +128,14 @@ export function buildReport(
     breakdowns,
     speedFinding: speedFinding(breakdowns),
     ...(input.ledger ? { ledger: input.ledger } : {}),
+    ...(input.verification
+      ? {
+          verifiedBy: {
+            signature: input.verification.find((v) => v.verifiedBy === "signature")?.responses ?? 0,
+            zendesk: input.verification.find((v) => v.verifiedBy === "zendesk")?.responses ?? 0,
+          },
+        }
+      : {}),
   };
 }
 

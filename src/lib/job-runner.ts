@@ -1,7 +1,8 @@
 import { settingsOf, type Settings } from "../config";
 import type { Env } from "../env";
 import type { QueueMessage } from "../queue-message";
-import { Meter, recordJobRun } from "./metered";
+import { recordJobRun } from "./job-runs-store";
+import { Meter } from "./metered";
 
 /** What every cron job and queue consumer works with: parsed settings, metered D1, fetch and queue. */
 export interface JobContext {

@@ -109,32 +109,3 @@ export class Meter {
     };
   }
 }
-
-export async function recordJobRun(
-  db: D1Database,
-  job: string,
-  startedAt: number,
-  meter: Meter,
-  summary: Record<string, unknown>,
-): Promise<void> {
-  await db
-    .prepare(
-      `INSERT INTO job_runs (job, started_at, finished_at, subrequests, d1_queries, d1_rows_read, d1_rows_written, summary)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`,
-    )
-    .bind(
-      job,
-      startedAt,
-      Date.now(),
-      meter.subrequests,
-      meter.d1Queries,
-      meter.rowsRead,
-      meter.rowsWritten,
-      JSON.stringify(summary),
-    )
-    .run();
-}
-
-export async function pruneJobRuns(db: D1Database, before: number): Promise<void> {
-  await db.prepare(`DELETE FROM job_runs WHERE started_at < ?1`).bind(before).run();
-}

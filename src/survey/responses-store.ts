@@ -150,3 +150,17 @@ export async function recordImpression(db: D1Database, ticketId: number, now: nu
     .run();
   return result.meta.changes === 1;
 }
+
+/**
+ * Erasure: the personal fields of a person's answers (comment and distinct id), on their tickets or
+ * under their distinct id. Ratings and hedgehogs stay: they are anonymous.
+ */
+export function eraseAnswers(db: D1Database, who: { ticketIdsJson: string; distinctId: string | null }): D1PreparedStatement {
+  return db
+    .prepare(
+      `UPDATE responses SET comment = NULL, distinct_id = NULL
+       WHERE (ticket_id IN (SELECT value FROM json_each(?1)) OR (?2 IS NOT NULL AND distinct_id = ?2))
+         AND (comment IS NOT NULL OR distinct_id IS NOT NULL)`,
+    )
+    .bind(who.ticketIdsJson, who.distinctId);
+}

@@ -1,13 +1,12 @@
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { raiseLowRatingAlert } from "../alerts/raise";
-import { raiseTicketRating } from "../alerts/ticket-rating";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
 import { settingsOf } from "../config";
 import { contentSecurityPolicy, cspHash, isSameOriginPost } from "../lib/http";
 import { MessagePage, type Brand } from "../lib/layout";
 import { COMMENT_MAX_LENGTH } from "./copy";
+import { publishAnswerRecorded } from "./answer-events";
 import { captureSurveyShown, deliverPendingResponses } from "./delivery";
 import { checkSurveyLink, isUnsignedLink, pageLinkQuery, parseSurveyLink, parseUnsignedLink, type ParsedSurveyLink } from "./link";
 import { verifyUnsignedLink } from "./unsigned-link";
@@ -223,8 +222,11 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
   }
   if (outcome.kind === "recorded") {
     const { ticket_id: ticketId, version, rating, comment } = outcome.row;
-    c.executionCtx.waitUntil(raiseLowRatingAlert(c.env.DB, c.env.DISPATCH, { ticketId, version, rating, comment }, now));
-    c.executionCtx.waitUntil(raiseTicketRating(c.env.DB, c.env.DISPATCH, settings, { ticketId, version }, now));
+    const reactions = publishAnswerRecorded(
+      { ticketId, version, rating, comment, at: now },
+      { db: c.env.DB, queue: c.env.DISPATCH, settings },
+    );
+    for (const reaction of reactions) c.executionCtx.waitUntil(reaction);
     // Without a PostHog key the answer simply stays pending; the cron says so in its log.
     if (settings.posthog.apiKey)
       c.executionCtx.waitUntil(deliverPendingResponses(settings, c.env.DB, now, { ticketId: link.ticketId }));

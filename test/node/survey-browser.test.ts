@@ -127,7 +127,7 @@ describe("accessibility and layout", () => {
       await page.goto(await link(4003));
       await screenshot(page, "survey-desktop");
       expect(await seriousA11yViolations(page)).toEqual([]);
-      await page.getByText("Neutral").click();
+      await page.locator("label.face-option", { hasText: "Neutral" }).click();
       await page.getByRole("button", { name: "Submit" }).click();
       await page.getByRole("heading", { name: "Thank you!" }).waitFor();
       await screenshot(page, "thanks-desktop");

@@ -1,11 +1,16 @@
 import { applyD1Migrations } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterEach, expect } from "vitest";
+import { afterEach, expect, inject } from "vitest";
 import { d1LimitViolations } from "./d1-limits";
 
 await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
 
-// Every statement the product ran through the test env stayed within D1's limits.
-afterEach(() => {
+// After every test: each statement the product ran stayed within D1's limits, and no loopback fake
+// received a request its service would not expect (one check, for every fake and every test file).
+afterEach(async () => {
   expect(d1LimitViolations, "statements over Cloudflare D1's limits").toEqual([]);
+  for (const fake of ["posthogUrl", "zendeskUrl", "resendUrl", "slackUrl"] as const) {
+    const unexpected = await (await fetch(`${inject(fake)}/__fake/unexpected`)).json();
+    expect(unexpected, `requests the ${fake.replace("Url", "")} fake did not expect`).toEqual([]);
+  }
 });

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { emailHash } from "../../src/lib/email-address";
 import { EVERY_TEN_MINUTES } from "../../src/scheduled";
 import { suppress } from "../../src/dispatch/suppressions-store";
@@ -21,11 +21,6 @@ import {
   type DispatchAccount,
 } from "./helpers";
 
-afterEach(async () => {
-  for (const name of ["zendeskUrl", "resendUrl", "slackUrl", "posthogUrl"] as const) {
-    expect(await (await fetch(`${inject(name)}/__fake/unexpected`)).json(), name).toEqual([]);
-  }
-});
 
 const resendBatch = (account: DispatchAccount) => `/t/${account.name}/emails/batch`;
 const exportPath = (account: DispatchAccount) => `/t/${account.name}/api/v2/incremental/tickets/cursor.json`;

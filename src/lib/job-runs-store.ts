@@ -1,0 +1,50 @@
+/**
+ * The record of every cron and queue run (job_runs): what it did and what it cost. Written by the
+ * job runner, read by /admin/dispatch and the benchmarks; this is the only place its SQL lives.
+ */
+import type { Meter } from "./metered";
+
+export interface JobRunRow {
+  id: number;
+  job: string;
+  started_at: number;
+  finished_at: number;
+  subrequests: number;
+  d1_queries: number;
+  d1_rows_read: number;
+  summary: string;
+}
+
+export async function recordJobRun(
+  db: D1Database,
+  job: string,
+  startedAt: number,
+  meter: Pick<Meter, "subrequests" | "d1Queries" | "rowsRead" | "rowsWritten">,
+  summary: Record<string, unknown>,
+): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO job_runs (job, started_at, finished_at, subrequests, d1_queries, d1_rows_read, d1_rows_written, summary)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`,
+    )
+    .bind(
+      job,
+      startedAt,
+      Date.now(),
+      meter.subrequests,
+      meter.d1Queries,
+      meter.rowsRead,
+      meter.rowsWritten,
+      JSON.stringify(summary),
+    )
+    .run();
+}
+
+export async function pruneJobRuns(db: D1Database, before: number): Promise<void> {
+  await db.prepare(`DELETE FROM job_runs WHERE started_at < ?1`).bind(before).run();
+}
+
+export async function recentJobRuns(db: D1Database, limit: number): Promise<JobRunRow[]> {
+  const { results } = await db.prepare(`SELECT * FROM job_runs ORDER BY id DESC LIMIT ?1`).bind(limit).all<JobRunRow>();
+  return results;
+}
