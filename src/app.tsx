@@ -5,12 +5,8 @@ import { SettingsError, settingsOf } from "./config";
 import { securityHeaders } from "./lib/http";
 import { MessagePage, NotFoundPage } from "./lib/layout";
 import { PAGE_CSS } from "./lib/page-style";
-import { raiseLowRatingAlert } from "./alerts/raise";
-import { raiseTicketRating } from "./alerts/ticket-rating";
 import { onAnswerRecorded } from "./survey/answer-events";
-import { unsubscribeRoutes } from "./dispatch/unsubscribe-routes";
 import { surveyRoutes } from "./survey/routes";
-import { publicRoutes } from "./hedgehogs/public-routes";
 
 // LinearRouter: no router compilation on an isolate's first request (Hono's note on routers for
 // environments that start often); with a few dozen routes its matching costs nothing measurable.
@@ -18,8 +14,14 @@ export const app = new Hono<AppEnv>({ router: new LinearRouter() });
 
 // What follows a stored answer, outside the survey: a low rating tells the team; the rating goes onto
 // the Zendesk ticket.
-onAnswerRecorded((answer, ctx) => raiseLowRatingAlert(ctx.db, ctx.queue, answer, answer.at));
-onAnswerRecorded((answer, ctx) => raiseTicketRating(ctx.db, ctx.queue, ctx.settings, answer, answer.at));
+// (Loaded when an answer is stored, like every part of the app the survey page itself does not use:
+// a customer's cold start carries only the survey; bench/first-view.ts measures it.)
+onAnswerRecorded(async (answer, ctx) =>
+  (await import("./alerts/raise")).raiseLowRatingAlert(ctx.db, ctx.queue, answer, answer.at),
+);
+onAnswerRecorded(async (answer, ctx) =>
+  (await import("./alerts/ticket-rating")).raiseTicketRating(ctx.db, ctx.queue, ctx.settings, answer, answer.at),
+);
 
 app.use(securityHeaders);
 
@@ -40,11 +42,30 @@ app.get("/favicon.ico", (c) => {
   return c.redirect("/favicon.svg", 301);
 });
 app.route("/", surveyRoutes);
-app.route("/", unsubscribeRoutes);
-app.route("/", publicRoutes);
+
+/**
+ * A part of the app loaded on its first request. Its errors go to this app's one error handler, and
+ * this app's headers apply to its answers.
+ */
+function loadedOnUse(load: () => Promise<Hono<AppEnv>>) {
+  let loaded: Promise<Hono<AppEnv>> | undefined;
+  return async (c: Context<AppEnv>) => {
+    loaded ??= load().then((part) =>
+      part.onError((err) => {
+        throw err;
+      }),
+    );
+    return (await loaded).fetch(c.req.raw, c.env, c.executionCtx);
+  };
+}
+const unsubscribe = loadedOnUse(async () => (await import("./dispatch/unsubscribe-routes")).unsubscribeRoutes);
+app.on(["GET", "POST"], "/unsubscribe", unsubscribe);
+const hedgehogCounter = loadedOnUse(async () => (await import("./hedgehogs/public-routes")).publicRoutes);
+app.get("/hedgehogs", hedgehogCounter);
+app.get("/hedgehogs.svg", hedgehogCounter);
 // The admin area (and everything only it uses) is loaded on its first request: a customer's first
 // view never waits for it (bench/first-view.ts measures the cold start).
-const admin = async (c: Context<AppEnv>) => (await import("./admin/app")).adminApp.fetch(c.req.raw, c.env, c.executionCtx);
+const admin = loadedOnUse(async () => (await import("./admin/app")).adminApp);
 app.all("/admin", admin);
 app.all("/admin/*", admin);
 

@@ -46,6 +46,8 @@ export interface Settings {
   adminToken: string | undefined;
   /** Links without a signature (from a Zendesk automation): refused, or accepted once checked against Zendesk. */
   unsignedLinks: "off" | "verify";
+  /** Whether the dispatcher emails due surveys (off when a Zendesk automation sends the links). */
+  surveyEmails: "send" | "off";
   /** The ticket field that receives each answer's rating (and a csat_<rating> tag); none when unset. */
   csatFieldId: number | undefined;
   /** Shown on the survey pages and in the survey email. */
@@ -108,6 +110,7 @@ function toSettings(s: RawSettings): Settings {
     adminToken: s.ADMIN_TOKEN,
     brand: { name: s.BRAND_NAME, logoUrl: s.BRAND_LOGO_URL },
     unsignedLinks: s.UNSIGNED_LINKS,
+    surveyEmails: s.SURVEY_EMAILS,
     csatFieldId: s.ZENDESK_CSAT_FIELD_ID,
     slackWebhooks: s.SLACK_WEBHOOK_URLS,
     donation: {

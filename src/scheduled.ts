@@ -71,8 +71,16 @@ export function runEveryTenMinutes(env: Env, now: number) {
   return runJob(env, "every-ten-minutes", async (ctx) => ({
     posthog: await step("posthog", () => deliverPendingResponses(ctx.settings, ctx.db, now, { fetcher: ctx.fetcher })),
     // A long export is dispatched as it is read, one quota's worth of pages at a time.
-    sync: await step("sync", () => syncStep(ctx, now, () => selectAndEnqueue(ctx.db, ctx.queue, ctx.settings, now))),
-    dispatch: await step("dispatch", () => selectAndEnqueue(ctx.db, ctx.queue, ctx.settings, now)),
+    sync: await step("sync", () =>
+      syncStep(ctx, now, async () => {
+        if (ctx.settings.surveyEmails !== "off") await selectAndEnqueue(ctx.db, ctx.queue, ctx.settings, now);
+      }),
+    ),
+    dispatch: await step("dispatch", async () =>
+      ctx.settings.surveyEmails === "off"
+        ? "skipped: SURVEY_EMAILS is off (a Zendesk automation sends the survey links)"
+        : selectAndEnqueue(ctx.db, ctx.queue, ctx.settings, now),
+    ),
     alertsRequeued: await step("alerts", () => requeueAlerts(ctx, now)),
     ticketRatingsRequeued: await step("ticket ratings", () => requeueTicketRatings(ctx, now)),
     report: await step("report", () => retryOwedReport(reportDeps(ctx), now)),

@@ -256,6 +256,10 @@ export const SETTINGS = {
     v.optional(v.picklist(["off", "verify"], "must be off or verify"), "off"),
     `\`verify\`: links without a signature (a Zendesk automation's \`?distinct_id=…&ticketId=…&team=…\`) are accepted once the ticket is checked against Zendesk; \`off\`: refused as incomplete`,
   ),
+  SURVEY_EMAILS: setting(
+    v.optional(v.picklist(["send", "off"], "must be send or off"), "send"),
+    `\`send\`: the dispatcher emails each due survey; \`off\`: it emails none (a Zendesk automation sends the links; the sync still runs for unsigned links and support context)`,
+  ),
   ZENDESK_CSAT_FIELD_ID: setting(
     v.pipe(
       optionalText,

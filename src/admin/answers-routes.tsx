@@ -3,7 +3,7 @@ import * as v from "valibot";
 import type { AppEnv } from "../app-env";
 import { settingsOf } from "../config";
 import { isMonth, monthRange } from "../hedgehogs/report";
-import { answeredMonths, answeredTeams, answersPage, ratingDistribution, type AnswerCursor } from "./answers-queries";
+import { answeredMonths, answeredTeams, answersPage, ratingDistribution, type AnswerCursor } from "./answers-store";
 import { AnswersPage } from "./answers-views";
 
 export const answersRoutes = new Hono<AppEnv>();

@@ -1,7 +1,7 @@
 import { monthName } from "../hedgehogs/report";
 import { plural } from "../lib/plural";
 import { RATING_LABELS } from "../survey/copy";
-import type { AnswerRow } from "./answers-queries";
+import type { AnswerRow } from "./answers-store";
 import { AdminPage, formatTime, ScrollTable, TicketLink } from "./views";
 
 export interface AnswersFilterValues {

@@ -2,7 +2,7 @@ import type { Child } from "hono/jsx";
 import { formatMean, formatMoney, formatPercent, monthName, type MonthlyReport } from "../hedgehogs/report";
 import { CsatLines, HedgehogBars } from "./charts";
 import { SpeedBreakdowns } from "./speed-views";
-import type { LowRatingRow } from "./responses-queries";
+import type { LowRatingRow } from "./low-ratings-store";
 import { AdminPage, formatTime, ScrollTable, TicketLink } from "./views";
 
 export function ReportPage(props: {

@@ -1,6 +1,7 @@
+import { zendeskTicketUrl } from "../services/zendesk";
 import type { Child } from "hono/jsx";
 import { Layout } from "../lib/layout";
-import type { DispatchStatusRow, JobRunRow, WaitingTickets } from "./dispatch-status";
+import type { DispatchStatusRow, JobRunRow, WaitingTickets } from "./dispatch-status-store";
 import { plural } from "../lib/plural";
 import type { OutboxRow } from "./outbox-store";
 import type { SyncState } from "../dispatch/candidates-store";
@@ -11,9 +12,10 @@ export function formatTime(ms: number | null): string {
 
 /** The ticket's number, linked to it in Zendesk when ZENDESK_BASE_URL is set. */
 export function TicketLink(props: { ticketId: number; zendeskBaseUrl: string | undefined }) {
-  if (!props.zendeskBaseUrl) return <>#{props.ticketId}</>;
+  const url = zendeskTicketUrl(props.zendeskBaseUrl, props.ticketId);
+  if (!url) return <>#{props.ticketId}</>;
   return (
-    <a href={`${props.zendeskBaseUrl}/agent/tickets/${props.ticketId}`} rel="noreferrer" target="_blank">
+    <a href={url} rel="noreferrer" target="_blank">
       #{props.ticketId}
     </a>
   );

@@ -2,9 +2,9 @@ import type { Settings } from "../config";
 import { queueDelaySeconds } from "../services/backoff";
 import type { Outcome } from "../services/outcome";
 import { postToSlack } from "../services/slack";
-import { addInternalNote, zendeskAccess } from "../services/zendesk";
+import { addInternalNote, zendeskAccess, zendeskTicketUrl } from "../services/zendesk";
 import { loadAlert, markChannel, type AlertRow, type ChannelStatus } from "./alerts-store";
-import { slackMessage, webhookFor, zendeskNote, zendeskTicketUrl } from "./low-rating";
+import { slackMessage, webhookFor, zendeskNote } from "./low-rating";
 
 export interface LowRatingMessage {
   ticketId: number;

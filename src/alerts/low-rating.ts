@@ -36,7 +36,3 @@ export function webhookFor(team: string, webhooks: Record<string, string>): stri
   if (Object.hasOwn(webhooks, team)) return webhooks[team];
   return Object.hasOwn(webhooks, "*") ? webhooks["*"] : undefined;
 }
-
-export function zendeskTicketUrl(baseUrl: string | undefined, ticketId: number): string | null {
-  return baseUrl ? `${baseUrl}/agent/tickets/${ticketId}` : null;
-}

@@ -129,6 +129,11 @@ export function exportPageUrl(baseUrl: string, position: ExportPosition): string
   return `${baseUrl}/api/v2/incremental/tickets/cursor.json?${q}`;
 }
 
+/** A ticket's page in Zendesk's agent interface (null when Zendesk is not configured). */
+export function zendeskTicketUrl(baseUrl: string | undefined, ticketId: number): string | null {
+  return baseUrl ? `${baseUrl}/agent/tickets/${ticketId}` : null;
+}
+
 /** What every Zendesk call needs besides the account: the fetch to use and D1 for pacing. */
 export interface ZendeskDeps {
   db: D1Database;

@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { formatCount } from "../lib/format";
 import { COMMENT_MAX_LENGTH } from "./copy";
 
 const AnswerSchema = v.object({
@@ -17,7 +18,7 @@ const AnswerSchema = v.object({
       v.transform((s) => s.replace(/\r\n/g, "\n").trim()),
       v.maxLength(
         COMMENT_MAX_LENGTH,
-        `Your comment is longer than ${COMMENT_MAX_LENGTH.toLocaleString("en-GB")} characters. Please shorten it.`,
+        `Your comment is longer than ${formatCount(COMMENT_MAX_LENGTH)} characters. Please shorten it.`,
       ),
       v.transform((s) => (s === "" ? undefined : s)),
     ),

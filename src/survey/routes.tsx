@@ -4,12 +4,11 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
 import { settingsOf } from "../config";
 import { contentSecurityPolicy, cspHash, isSameOriginPost } from "../lib/http";
+import { formatCount } from "../lib/format";
 import { MessagePage, type Brand } from "../lib/layout";
 import { COMMENT_MAX_LENGTH } from "./copy";
 import { publishAnswerRecorded } from "./answer-events";
-import { captureSurveyShown, deliverPendingResponses } from "./delivery";
 import { checkSurveyLink, isUnsignedLink, pageLinkQuery, parseSurveyLink, parseUnsignedLink, type ParsedSurveyLink } from "./link";
-import { verifyUnsignedLink } from "./unsigned-link";
 import { findResponse, recordImpression, recordResponse, type ResponseRow } from "./responses-store";
 import { SURVEY_JS } from "./page-script";
 import {
@@ -47,6 +46,8 @@ async function checkedLink(c: Context<AppEnv>, fields: Record<string, string | u
     const parsedUnsigned = parseUnsignedLink(fields);
     if (!parsedUnsigned.ok)
       return { ok: false, response: c.html(<BadLinkPage problems={parsedUnsigned.problems} brand={brand} />, 400) };
+    // Loaded only when such a link arrives (the survey page's cold start does not carry it).
+    const { verifyUnsignedLink } = await import("./unsigned-link");
     const verdict = await verifyUnsignedLink(c.env.DB, settings, parsedUnsigned.fields, Date.now());
     if (verdict.ok) return { ok: true, link: verdict.link };
     const [status, page] = UNSIGNED_REFUSALS[verdict.why];
@@ -116,7 +117,7 @@ const formGuards = [
     onError: (c) =>
       c.html(
         <MessagePage title="Answer too long" heading="That answer is too long to send">
-          <p>Please shorten your comment to {COMMENT_MAX_LENGTH.toLocaleString("en-GB")} characters and try again.</p>
+          <p>Please shorten your comment to {formatCount(COMMENT_MAX_LENGTH)} characters and try again.</p>
         </MessagePage>,
         413,
       ),
@@ -157,7 +158,7 @@ surveyRoutes.post("/shown", ...formGuards, async (c) => {
   const now = Date.now();
   if (await recordImpression(c.env.DB, link.ticketId, now)) {
     const view = { ticketId: link.ticketId, distinctId: link.distinctId, team: link.team, shownAt: now };
-    c.executionCtx.waitUntil(captureSurveyShown(settingsOf(c.env), c.env.DB, view));
+    c.executionCtx.waitUntil(import("./delivery").then((d) => d.captureSurveyShown(settingsOf(c.env), c.env.DB, view)));
   }
   return c.body(null, 204);
 });
@@ -229,7 +230,9 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
     for (const reaction of reactions) c.executionCtx.waitUntil(reaction);
     // Without a PostHog key the answer simply stays pending; the cron says so in its log.
     if (settings.posthog.apiKey)
-      c.executionCtx.waitUntil(deliverPendingResponses(settings, c.env.DB, now, { ticketId: link.ticketId }));
+      c.executionCtx.waitUntil(
+        import("./delivery").then((d) => d.deliverPendingResponses(settings, c.env.DB, now, { ticketId: link.ticketId })),
+      );
   }
   return c.redirect(`/thanks?${pageLinkQuery(link)}`, 303);
 });

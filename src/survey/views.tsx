@@ -1,3 +1,4 @@
+import { formatCount, formatDay } from "../lib/format";
 import type { Brand } from "../lib/layout";
 import { Layout, MessagePage } from "../lib/layout";
 import {
@@ -53,7 +54,7 @@ function HiddenLinkFields(props: { link: SurveyLinkFields & { sig: string; unsig
 }
 
 const day = (ms: number) =>
-  new Date(ms).toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+  formatDay(ms);
 
 function CommentQuestion() {
   return (
@@ -129,7 +130,7 @@ export function SurveyPage(props: SurveyFormProps) {
           {props.comment ?? ""}
         </textarea>
         <p class="hint" id="comment-hint" data-max={String(COMMENT_MAX_LENGTH)}>
-          Up to {COMMENT_MAX_LENGTH.toLocaleString("en-GB")} characters.
+          Up to {formatCount(COMMENT_MAX_LENGTH)} characters.
         </p>
         <button type="submit">{earlier ? "Update my answer" : "Submit"}</button>
       </form>
@@ -203,7 +204,7 @@ export function ThanksPage(props: {
   charity: string;
   brand: Brand;
 }) {
-  const hedgehog = `#${props.hedgehogNumber.toLocaleString("en-GB")}`;
+  const hedgehog = `#${formatCount(props.hedgehogNumber)}`;
   return (
     <Layout title="Thank you · Support survey" brand={props.brand}>
       <div class="hedgehog" aria-hidden="true">

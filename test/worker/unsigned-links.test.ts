@@ -149,6 +149,20 @@ describe("unsigned links from a Zendesk automation", () => {
   });
 });
 
+describe("keeping the Zendesk automation (SURVEY_EMAILS=off)", () => {
+  it("syncs tickets for verification but selects, claims and sends no survey of its own", async () => {
+    const account = await dispatchAccount({ UNSIGNED_LINKS: "verify", SURVEY_EMAILS: "off" });
+    const ticket = solvedTicket(4);
+    await account.seed([ticket]);
+    await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+    expect(account.queued.filter((m) => m.kind === "survey-email")).toEqual([]);
+    expect(await env.DB.prepare("SELECT 1 FROM survey_sends WHERE ticket_id = ?").bind(ticket.id).first()).toBeNull();
+    // The sync read the ticket: its unsigned link needs no Zendesk request.
+    expect((await answer(account, automationLink(ticket), "5")).status).toBe(303);
+    expect(await showManyRequests(account)).toHaveLength(0);
+  });
+});
+
 describe("the admin report", () => {
   it("shows how the month's answers were verified: signature or Zendesk", async () => {
     const account = await dispatchAccount({ UNSIGNED_LINKS: "verify" });

@@ -1,0 +1,119 @@
+// A Zendesk and Resend account of a test's own, tickets to seed in it, and what the dispatcher recorded.
+import { env } from "cloudflare:workers";
+import { inject } from "vitest";
+import type { Env } from "../../../src/env";
+import type { QueueMessage } from "../../../src/queue-message";
+import type { FakeTicket, RecordedRequest, SentEmail } from "../../fakes/types";
+import { testEnv } from "./worker";
+
+let accountCounter = 0;
+/** A Zendesk and Resend account of this test's own on the loopback fakes, and an env that uses them. */
+export async function dispatchAccount(overrides: Partial<Env> = {}) {
+  const name = `acct${Date.now().toString(36)}${accountCounter++}${Math.floor(Math.random() * 1e6)}`;
+  const zendeskUrl = inject("zendeskUrl");
+  const resendUrl = inject("resendUrl");
+  const sent: QueueMessage[] = [];
+  const queue = {
+    async send(body: QueueMessage) {
+      sent.push(body);
+    },
+    async sendBatch(messages: Iterable<{ body: QueueMessage }>) {
+      for (const m of messages) sent.push(m.body);
+    },
+  } as unknown as Queue<QueueMessage>;
+  // Tests that are not about Zendesk's export quota run on an account whose quota is raised (as the
+  // High Volume add-on raises it, only more), so a test can run the cron several times in a row; the
+  // quota tests set Zendesk's documented 10 a minute on both sides.
+  const exportPerMinute = overrides.ZENDESK_EXPORT_REQUESTS_PER_MINUTE ?? "600";
+  await fetch(`${zendeskUrl}/__fake/zendesk/${name}/config`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ exportPerMinute: Number(exportPerMinute) }),
+  });
+  const accountEnv = testEnv({
+    ZENDESK_BASE_URL: `${zendeskUrl}/t/${name}`,
+    ZENDESK_EXPORT_REQUESTS_PER_MINUTE: exportPerMinute,
+    MAIL_PROVIDER: "resend",
+    RESEND_BASE_URL: `${resendUrl}/t/${name}`,
+    INTERNAL_DOMAINS: "posthog.com",
+    SLACK_WEBHOOK_URLS: JSON.stringify({
+      "Product analytics": `${inject("slackUrl")}/t/${name}/services/T001/B001/analytics`,
+      "*": `${inject("slackUrl")}/t/${name}/services/T001/B002/general`,
+    }),
+    DONATION_REPORT_TO: "donor@example.org",
+    ...overrides,
+  });
+  return {
+    name,
+    /** The env with a queue that keeps what the cron queues, to hand to the consumer ourselves. */
+    env: { ...accountEnv, DISPATCH: queue } as Env,
+    /** The env with the real DISPATCH queue (its consumer runs with the default settings: outbox mail). */
+    realQueueEnv: accountEnv,
+    queued: sent,
+    async seed(tickets: FakeTicket[]) {
+      const res = await fetch(`${zendeskUrl}/__fake/zendesk/${name}/tickets`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(tickets),
+      });
+      if (!res.ok) throw new Error(`seeding failed: ${res.status}`);
+    },
+    async configure(config: Record<string, unknown>) {
+      await fetch(`${zendeskUrl}/__fake/zendesk/${name}/config`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(config),
+      });
+    },
+    async resendSent(): Promise<SentEmail[]> {
+      return (await fetch(`${resendUrl}/__fake/resend/${name}/sent`)).json();
+    },
+    async zendeskRequests(): Promise<RecordedRequest[]> {
+      const all: RecordedRequest[] = await (await fetch(`${zendeskUrl}/__fake/requests`)).json();
+      return all.filter((r) => r.path.startsWith(`/t/${name}/`));
+    },
+    async slackRequests(): Promise<RecordedRequest[]> {
+      const all: RecordedRequest[] = await (await fetch(`${inject("slackUrl")}/__fake/requests`)).json();
+      return all.filter((r) => r.path.startsWith(`/t/${name}/`));
+    },
+    async zendeskNotes(): Promise<Array<{ ticketId: number; body: string; public: boolean }>> {
+      return (await fetch(`${zendeskUrl}/__fake/zendesk/${name}/notes`)).json();
+    },
+    async resendRequests(): Promise<RecordedRequest[]> {
+      const all: RecordedRequest[] = await (await fetch(`${resendUrl}/__fake/requests`)).json();
+      return all.filter((r) => r.path.startsWith(`/t/${name}/`));
+    },
+  };
+}
+
+export type DispatchAccount = Awaited<ReturnType<typeof dispatchAccount>>;
+
+export function daysAgo(days: number, from = Date.now()): string {
+  return new Date(from - days * 86_400_000).toISOString();
+}
+
+let nextZendeskId = 500_000 + Math.floor(Math.random() * 100_000) * 100;
+/** A solved ticket with a fresh id and requester; `overrides` changes any part. */
+export function solvedTicket(solvedDaysAgo: number, overrides: Partial<FakeTicket> = {}): FakeTicket {
+  const id = nextZendeskId++;
+  return {
+    id,
+    status: "solved",
+    solved_at: daysAgo(solvedDaysAgo),
+    updated_at: daysAgo(solvedDaysAgo),
+    tags: [],
+    requester: {
+      id: id * 7,
+      name: `Customer ${id}`,
+      email: `customer${id}@example.org`,
+      role: "end-user",
+      external_id: `ph-${id}`,
+    },
+    group: { id: 42, name: "Product analytics" },
+    ...overrides,
+  };
+}
+
+export async function sendRow(ticketId: number) {
+  return env.DB.prepare("SELECT * FROM survey_sends WHERE ticket_id = ?").bind(ticketId).first<Record<string, any>>();
+}

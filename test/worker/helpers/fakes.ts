@@ -1,0 +1,35 @@
+// The loopback fakes of outside services, steered through their control endpoints.
+import { inject } from "vitest";
+import type { RecordedRequest, ScriptedReply } from "../../fakes/types";
+
+/** Talks to a loopback fake's control endpoints. */
+export const fake = (name: "posthogUrl" | "zendeskUrl" | "resendUrl" | "slackUrl") => {
+  const url = () => inject(name);
+  return {
+    url,
+    async requests(): Promise<RecordedRequest[]> {
+      return (await fetch(`${url()}/__fake/requests`)).json();
+    },
+    async unexpected(): Promise<RecordedRequest[]> {
+      return (await fetch(`${url()}/__fake/unexpected`)).json();
+    },
+    async reset(): Promise<void> {
+      await fetch(`${url()}/__fake/reset`, { method: "POST" });
+    },
+    async script(replies: ScriptedReply[]): Promise<void> {
+      await fetch(`${url()}/__fake/script`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(replies),
+      });
+    },
+  };
+};
+
+export const posthog = fake("posthogUrl");
+
+/** Every event PostHog's fake accepted (2xx) or saw, flattened from the batches. */
+export async function posthogEvents(): Promise<Array<Record<string, any>>> {
+  const requests = await posthog.requests();
+  return requests.flatMap((r) => ((r.body as { batch?: unknown[] }).batch ?? []) as Array<Record<string, any>>);
+}

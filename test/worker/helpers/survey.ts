@@ -1,0 +1,69 @@
+// Survey links and answers, as a customer's browser makes them.
+import { env } from "cloudflare:workers";
+import type { Env } from "../../../src/env";
+import { buildSurveyUrl, expiryFrom, type SurveyLinkFields } from "../../../src/survey/link";
+import { BASE, call } from "./worker";
+
+let nextTicket = 1000 + Math.floor(Math.random() * 1_000_000) * 10;
+/** A ticket id no other test uses. */
+export function freshTicket(): number {
+  return nextTicket++;
+}
+
+export function linkFields(ticketId: number, extra: Partial<SurveyLinkFields> = {}): SurveyLinkFields {
+  return {
+    distinctId: `customer-${ticketId}`,
+    ticketId,
+    team: "Product analytics",
+    exp: expiryFrom(new Date(), 30),
+    ...extra,
+  };
+}
+
+export function signedUrl(fields: SurveyLinkFields, rating?: number): Promise<string> {
+  return buildSurveyUrl(BASE, fields, env.SURVEY_LINK_SECRET!, rating);
+}
+
+/** The form a browser would post for a signed link. */
+export async function answerForm(fields: SurveyLinkFields, answer: Record<string, string>): Promise<URLSearchParams> {
+  const url = new URL(await signedUrl(fields));
+  const form = new URLSearchParams(url.searchParams);
+  for (const [k, val] of Object.entries(answer)) form.set(k, val);
+  return form;
+}
+
+/**
+ * The form a browser would post after opening the link: the page's own hidden fields (the link, and
+ * which earlier answer it showed), with the customer's answer filled in.
+ */
+export async function formFromPage(fields: SurveyLinkFields, answer: Record<string, string>, envOverride?: Env) {
+  const page = await (await call(new Request(await signedUrl(fields)), envOverride)).text();
+  const form = new URLSearchParams();
+  for (const m of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) {
+    form.set(
+      m[1]!,
+      m[2]!
+        .replace(/&quot;/g, '"')
+        .replace(/&#39;/g, "'")
+        .replace(/&lt;/g, "<")
+        .replace(/&gt;/g, ">")
+        .replace(/&amp;/g, "&"),
+    );
+  }
+  for (const [k, val] of Object.entries(answer)) form.set(k, val);
+  return form;
+}
+
+export function postForm(body: URLSearchParams | string, headers: Record<string, string> = {}): Request {
+  return new Request(`${BASE}/`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      origin: BASE,
+      "sec-fetch-site": "same-origin",
+      ...headers,
+    },
+    body: typeof body === "string" ? body : body.toString(),
+    redirect: "manual",
+  });
+}
