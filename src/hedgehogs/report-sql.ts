@@ -7,7 +7,7 @@ export const REPORT_SQL = {
   teams: `SELECT team, COUNT(*) AS responses, SUM(rating >= 4) AS satisfied, SUM(rating) AS ratingSum
           FROM responses WHERE first_submitted_at >= ?1 AND first_submitted_at < ?2
           GROUP BY team`,
-  /** ?1 month start (ms), ?2 month end (ms). Reads only the index responses_month_verified. */
+  /** ?1 month start (ms), ?2 month end (ms). The month's range of responses_month_team_rating, then each row. */
   verification: `SELECT verified_by AS verifiedBy, COUNT(*) AS responses FROM responses
                  WHERE first_submitted_at >= ?1 AND first_submitted_at < ?2 GROUP BY verified_by`,
   /** ?1 month 'YYYY-MM'. */
