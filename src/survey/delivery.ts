@@ -9,7 +9,7 @@ import {
   type SupportProperties,
 } from "./posthog-event";
 import { ticketContexts, type TicketContextRow } from "../dispatch/candidates-store";
-import { claimPendingCaptures, markCaptured, markCaptureFailed, type ResponseRow } from "./responses-store";
+import { claimPendingCaptures, markCaptured, markCaptureFailed, type StoredAnswer } from "./responses-store";
 
 const LEASE_MS = 60_000;
 /** At most this many answers per run, one PostHog request (keeps one invocation far from its subrequest limit). */
@@ -44,26 +44,26 @@ export function supportProperties(c: TicketContextRow | undefined): SupportPrope
 
 async function eventFor(
   settings: Settings,
-  row: ResponseRow & { distinct_id: string },
+  answer: StoredAnswer & { distinctId: string },
   context: TicketContextRow | undefined,
 ): Promise<CaptureEvent> {
   return buildSurveySentEvent(
     {
-      ticketId: row.ticket_id,
-      distinctId: row.distinct_id,
-      team: row.team,
-      initialTargetArea: row.initial_target_area,
-      rating: row.rating,
-      comment: row.comment,
-      submittedAt: row.updated_at,
+      ticketId: answer.ticketId,
+      distinctId: answer.distinctId,
+      team: answer.team,
+      initialTargetArea: answer.initialTargetArea,
+      rating: answer.rating,
+      comment: answer.comment,
+      submittedAt: answer.updatedAt,
       support: supportProperties(context),
     },
     settings.posthog,
     {
-      submissionId: await submissionIdFor(settings.posthog.surveyId, row.ticket_id),
+      submissionId: await submissionIdFor(settings.posthog.surveyId, answer.ticketId),
       // The same version of an answer always carries the same uuid, however often it is retried.
       uuid: await uuidFromName(
-        `hedgehog-csat:survey-sent:${settings.posthog.surveyId}:${row.ticket_id}:v${row.version}`,
+        `hedgehog-csat:survey-sent:${settings.posthog.surveyId}:${answer.ticketId}:v${answer.version}`,
       ),
     },
   );
@@ -82,41 +82,43 @@ export async function deliverPendingResponses(
 ): Promise<DeliveryReport> {
   const { ticketId, fetcher } = options;
   const report: DeliveryReport = { delivered: 0, failed: 0, skipped: 0 };
-  const rows = await claimPendingCaptures(db, now, CAPTURE_BATCH_LIMIT, LEASE_MS, ticketId);
-  if (rows.length === 0) return report;
+  const answers = await claimPendingCaptures(db, now, CAPTURE_BATCH_LIMIT, LEASE_MS, ticketId);
+  if (answers.length === 0) return report;
   const apiKey = settings.posthog.apiKey;
+  const backoff = (a: StoredAnswer, atLeastMs = 0) => ({
+    ticketId: a.ticketId,
+    nextAttemptAt: now + Math.max(atLeastMs, captureBackoffMs(a.captureAttempts)),
+  });
   if (!apiKey) {
-    console.log(`posthog: no POSTHOG_API_KEY set; ${rows.length} answers stay pending`);
-    for (const row of rows)
-      await markCaptureFailed(
-        db,
-        row.ticket_id,
-        now + captureBackoffMs(row.capture_attempts),
-        "POSTHOG_API_KEY is not set",
-      );
-    report.skipped = rows.length;
+    console.log(`posthog: no POSTHOG_API_KEY set; ${answers.length} answers stay pending`);
+    await markCaptureFailed(db, answers.map((a) => backoff(a)), "POSTHOG_API_KEY is not set");
+    report.skipped = answers.length;
     return report;
   }
   // Erased before it reached PostHog: there is no person to send it for any more.
-  const erased = rows.filter((r) => r.distinct_id === null);
-  for (const row of erased) await markCaptured(db, row.ticket_id, row.version, now);
+  const erased = answers.filter((a) => a.distinctId === null);
+  await markCaptured(db, erased, now);
   report.skipped = erased.length;
-  const sendable = rows.filter((r): r is ResponseRow & { distinct_id: string } => r.distinct_id !== null);
+  const sendable = answers.filter((a): a is StoredAnswer & { distinctId: string } => a.distinctId !== null);
   if (sendable.length === 0) return report;
 
-  const contexts = await ticketContexts(db, sendable.map((r) => r.ticket_id));
+  const contexts = await ticketContexts(db, sendable.map((a) => a.ticketId));
   const outcome = await captureToPostHog(
-    { apiKey, host: settings.posthog.host, fetch: fetcher, db, attempt: 1 + Math.min(...sendable.map((r) => r.capture_attempts)) },
-    await Promise.all(sendable.map((row) => eventFor(settings, row, contexts.get(row.ticket_id)))),
+    {
+      apiKey,
+      host: settings.posthog.host,
+      fetch: fetcher,
+      db,
+      attempt: 1 + Math.min(...sendable.map((a) => a.captureAttempts)),
+    },
+    await Promise.all(sendable.map((a) => eventFor(settings, a, contexts.get(a.ticketId)))),
   );
   // An answer is never dropped: a refusal (a wrong key, a malformed event) waits like an outage,
   // with the longer of PostHog's Retry-After and our back-off, and the log says why.
-  for (const row of sendable) {
-    if (outcome.kind === "done") await markCaptured(db, row.ticket_id, row.version, now);
-    else {
-      const waitMs = Math.max(outcome.kind === "retry" ? outcome.afterMs : 0, captureBackoffMs(row.capture_attempts));
-      await markCaptureFailed(db, row.ticket_id, now + waitMs, outcome.reason);
-    }
+  if (outcome.kind === "done") await markCaptured(db, sendable, now);
+  else {
+    const retryAfterMs = outcome.kind === "retry" ? outcome.afterMs : 0;
+    await markCaptureFailed(db, sendable.map((a) => backoff(a, retryAfterMs)), outcome.reason);
   }
   if (outcome.kind === "done") report.delivered = sendable.length;
   else {

@@ -1,4 +1,5 @@
-export interface ResponseRow {
+/** A ticket's row in `responses` (stays in this file: the rest of the code sees StoredAnswer). */
+interface ResponseRow {
   ticket_id: number;
   distinct_id: string | null;
   team: string;
@@ -18,6 +19,41 @@ export interface ResponseRow {
   previous_rating: number | null;
 }
 
+/** A ticket's answer as it is stored. */
+export interface StoredAnswer {
+  ticketId: number;
+  /** Null once the person was erased. */
+  distinctId: string | null;
+  team: string;
+  initialTargetArea: string | null;
+  rating: number;
+  comment: string | null;
+  /** 1 for the first answer, +1 for each edit. */
+  version: number;
+  hedgehogNumber: number | null;
+  firstSubmittedAt: number;
+  updatedAt: number;
+  /** How many times PostHog has not accepted this version yet. */
+  captureAttempts: number;
+}
+
+function toAnswer(r: ResponseRow): StoredAnswer {
+  return {
+    ticketId: r.ticket_id,
+    distinctId: r.distinct_id,
+    team: r.team,
+    initialTargetArea: r.initial_target_area,
+    rating: r.rating,
+    comment: r.comment,
+    version: r.version,
+    hedgehogNumber: r.hedgehog_number,
+    firstSubmittedAt: r.first_submitted_at,
+    updatedAt: r.updated_at,
+    captureAttempts: r.capture_attempts,
+  };
+}
+
+/** An answer as a customer gives it. */
 export interface Answer {
   ticketId: number;
   distinctId: string;
@@ -35,9 +71,9 @@ export interface Answer {
  * (another device, another tab), and the new one would replace what the customer never saw.
  */
 export type RecordOutcome =
-  | { kind: "recorded"; row: ResponseRow }
-  | { kind: "unchanged"; row: ResponseRow }
-  | { kind: "conflict"; row: ResponseRow };
+  | { kind: "recorded"; answer: StoredAnswer }
+  | { kind: "unchanged"; answer: StoredAnswer }
+  | { kind: "conflict"; answer: StoredAnswer };
 
 /**
  * Stores an answer in one statement: upsert the ticket's row, but edit it only if it is still the
@@ -78,15 +114,16 @@ export async function recordResponse(
       answer.verifiedBy,
     )
     .first<ResponseRow>();
-  if (written) return { kind: "recorded", row: written };
-  const row = await findResponse(db, answer.ticketId);
-  if (!row) throw new Error(`response for ticket ${answer.ticketId} vanished after upsert`);
-  const same = row.rating === answer.rating && (row.comment ?? null) === (answer.comment ?? null);
-  return { kind: same ? "unchanged" : "conflict", row };
+  if (written) return { kind: "recorded", answer: toAnswer(written) };
+  const stored = await findAnswer(db, answer.ticketId);
+  if (!stored) throw new Error(`response for ticket ${answer.ticketId} vanished after upsert`);
+  const same = stored.rating === answer.rating && (stored.comment ?? null) === (answer.comment ?? null);
+  return { kind: same ? "unchanged" : "conflict", answer: stored };
 }
 
-export async function findResponse(db: D1Database, ticketId: number): Promise<ResponseRow | null> {
-  return db.prepare(`SELECT * FROM responses WHERE ticket_id = ?1`).bind(ticketId).first<ResponseRow>();
+export async function findAnswer(db: D1Database, ticketId: number): Promise<StoredAnswer | null> {
+  const row = await db.prepare(`SELECT * FROM responses WHERE ticket_id = ?1`).bind(ticketId).first<ResponseRow>();
+  return row ? toAnswer(row) : null;
 }
 
 /**
@@ -99,7 +136,7 @@ export async function claimPendingCaptures(
   limit: number,
   leaseMs: number,
   ticketId?: number,
-): Promise<ResponseRow[]> {
+): Promise<StoredAnswer[]> {
   const { results } = await db
     .prepare(
       `UPDATE responses SET capture_lease_until = ?1
@@ -112,34 +149,37 @@ export async function claimPendingCaptures(
     )
     .bind(now + leaseMs, now, limit, ticketId ?? null)
     .all<ResponseRow>();
-  return results;
+  return results.map(toAnswer);
 }
 
-export async function markCaptured(db: D1Database, ticketId: number, version: number, now: number): Promise<void> {
-  await db
-    .prepare(
-      `UPDATE responses SET captured_version = MAX(captured_version, ?2), captured_at = ?3,
-         capture_lease_until = 0, capture_attempts = 0, last_capture_error = NULL
-       WHERE ticket_id = ?1`,
-    )
-    .bind(ticketId, version, now)
-    .run();
+/** PostHog accepted these versions: one batch for all of them. */
+export async function markCaptured(
+  db: D1Database,
+  delivered: Array<{ ticketId: number; version: number }>,
+  now: number,
+): Promise<void> {
+  if (delivered.length === 0) return;
+  const statement = db.prepare(
+    `UPDATE responses SET captured_version = MAX(captured_version, ?2), captured_at = ?3,
+       capture_lease_until = 0, capture_attempts = 0, last_capture_error = NULL
+     WHERE ticket_id = ?1`,
+  );
+  await db.batch(delivered.map((d) => statement.bind(d.ticketId, d.version, now)));
 }
 
+/** PostHog did not take these yet: each waits until its next attempt (one batch for all). */
 export async function markCaptureFailed(
   db: D1Database,
-  ticketId: number,
-  nextAttemptAt: number,
+  waiting: Array<{ ticketId: number; nextAttemptAt: number }>,
   error: string,
 ): Promise<void> {
-  await db
-    .prepare(
-      `UPDATE responses SET capture_attempts = capture_attempts + 1, next_capture_at = ?2,
-         capture_lease_until = 0, last_capture_error = ?3
-       WHERE ticket_id = ?1`,
-    )
-    .bind(ticketId, nextAttemptAt, error.slice(0, 500))
-    .run();
+  if (waiting.length === 0) return;
+  const statement = db.prepare(
+    `UPDATE responses SET capture_attempts = capture_attempts + 1, next_capture_at = ?2,
+       capture_lease_until = 0, last_capture_error = ?3
+     WHERE ticket_id = ?1`,
+  );
+  await db.batch(waiting.map((w) => statement.bind(w.ticketId, w.nextAttemptAt, error.slice(0, 500))));
 }
 
 /** Records a view; true only for the first view of the ticket's survey. */

@@ -9,7 +9,7 @@ import { MessagePage, type Brand } from "../lib/layout";
 import { COMMENT_MAX_LENGTH } from "./copy";
 import { publishAnswerRecorded } from "./answer-events";
 import { checkSurveyLink, isUnsignedLink, pageLinkQuery, parseSurveyLink, parseUnsignedLink, type ParsedSurveyLink } from "./link";
-import { findResponse, recordImpression, recordResponse, type ResponseRow } from "./responses-store";
+import { findAnswer, recordImpression, recordResponse, type StoredAnswer } from "./responses-store";
 import { SURVEY_JS } from "./page-script";
 import {
   BadLinkPage,
@@ -70,8 +70,10 @@ const UNSIGNED_REFUSALS = {
   unavailable: [503, (brand) => <CannotCheckPage brand={brand} />],
 } as const satisfies Record<string, readonly [number, (brand: Brand) => unknown]>;
 
-function earlierAnswer(row: ResponseRow | null): EarlierAnswer | undefined {
-  return row ? { rating: row.rating, comment: row.comment, version: row.version, updatedAt: row.updated_at } : undefined;
+function earlierAnswer(stored: StoredAnswer | null): EarlierAnswer | undefined {
+  return stored
+    ? { rating: stored.rating, comment: stored.comment, version: stored.version, updatedAt: stored.updatedAt }
+    : undefined;
 }
 
 let scriptHash: Promise<string> | undefined;
@@ -97,7 +99,7 @@ surveyRoutes.get("/", async (c) => {
   if (!checked.ok) return checked.response;
   const { link } = checked;
   const settings = settingsOf(c.env);
-  const earlier = earlierAnswer(await findResponse(c.env.DB, link.ticketId));
+  const earlier = earlierAnswer(await findAnswer(c.env.DB, link.ticketId));
   return c.html(
     await renderSurveyPage({
       link,
@@ -186,7 +188,7 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
         link={link}
         selectedRating={answer.rating}
         comment={answer.comment}
-        earlier={earlierAnswer(await findResponse(c.env.DB, link.ticketId))}
+        earlier={earlierAnswer(await findAnswer(c.env.DB, link.ticketId))}
         error={answer.problem}
         charity={settings.donation.charity}
         brand={settings.brand}
@@ -213,7 +215,7 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
     return c.html(
       <ConflictPage
         link={link}
-        earlier={earlierAnswer(outcome.row)!}
+        earlier={earlierAnswer(outcome.answer)!}
         submitted={{ rating: answer.rating, comment: answer.comment }}
         thanksUrl={`/thanks?${pageLinkQuery(link)}`}
         brand={settings.brand}
@@ -222,7 +224,7 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
     );
   }
   if (outcome.kind === "recorded") {
-    const { ticket_id: ticketId, version, rating, comment } = outcome.row;
+    const { ticketId, version, rating, comment } = outcome.answer;
     const reactions = publishAnswerRecorded(
       { ticketId, version, rating, comment, at: now },
       { db: c.env.DB, queue: c.env.DISPATCH, settings },
@@ -241,12 +243,12 @@ surveyRoutes.get("/thanks", async (c) => {
   const checked = await checkedLink(c, c.req.query());
   if (!checked.ok) return checked.response;
   const { link } = checked;
-  const row = await findResponse(c.env.DB, link.ticketId);
-  if (row === null || row.hedgehog_number === null) return c.redirect(`/?${pageLinkQuery(link)}`, 303);
+  const row = await findAnswer(c.env.DB, link.ticketId);
+  if (row === null || row.hedgehogNumber === null) return c.redirect(`/?${pageLinkQuery(link)}`, 303);
   const settings = settingsOf(c.env);
   return c.html(
     <ThanksPage
-      hedgehogNumber={row.hedgehog_number}
+      hedgehogNumber={row.hedgehogNumber}
       rating={row.rating}
       comment={row.comment}
       edited={row.version > 1}
