@@ -1,6 +1,19 @@
 export type ChannelStatus = "pending" | "done" | "skipped" | "failed";
 
-export interface AlertRow {
+/** A low-rating alert with the answer it is about, as the consumer needs it. */
+export interface Alert {
+  ticketId: number;
+  version: number;
+  /** The rating alerted on, and the answer's rating now (it may have been raised since). */
+  rating: number;
+  currentRating: number;
+  comment: string | null;
+  team: string;
+  zendesk: ChannelStatus;
+  slack: ChannelStatus;
+}
+
+interface AlertRow {
   ticket_id: number;
   version: number;
   rating: number;
@@ -54,14 +67,26 @@ export async function createAlert(
   return row ? { notBefore: row.not_before } : null;
 }
 
-export async function loadAlert(db: D1Database, ticketId: number, version: number): Promise<AlertRow | null> {
-  return db
+export async function loadAlert(db: D1Database, ticketId: number, version: number): Promise<Alert | null> {
+  const row = await db
     .prepare(
       `SELECT a.*, r.comment, r.team, r.rating AS current_rating FROM low_rating_alerts a JOIN responses r ON r.ticket_id = a.ticket_id
        WHERE a.ticket_id = ?1 AND a.version = ?2`,
     )
     .bind(ticketId, version)
     .first<AlertRow>();
+  return row
+    ? {
+        ticketId: row.ticket_id,
+        version: row.version,
+        rating: row.rating,
+        currentRating: row.current_rating,
+        comment: row.comment,
+        team: row.team,
+        zendesk: row.zendesk_status,
+        slack: row.slack_status,
+      }
+    : null;
 }
 
 export async function markChannel(

@@ -3,7 +3,7 @@ import { queueDelaySeconds } from "../services/backoff";
 import type { Outcome } from "../services/outcome";
 import { postToSlack } from "../services/slack";
 import { addInternalNote, zendeskAccess, zendeskTicketUrl } from "../services/zendesk";
-import { loadAlert, markChannel, type AlertRow, type ChannelStatus } from "./alerts-store";
+import { loadAlert, markChannel, type Alert, type ChannelStatus } from "./alerts-store";
 import { slackMessage, webhookFor, zendeskNote } from "./low-rating";
 
 export interface LowRatingMessage {
@@ -24,18 +24,18 @@ function channelResult(outcome: Outcome<null>, closedMeansSkipped: boolean): { s
   return { status: "failed", detail: outcome.reason };
 }
 
-async function noteOnTicket(alert: AlertRow, deps: Deps) {
+async function noteOnTicket(alert: Alert, deps: Deps) {
   const access = zendeskAccess(deps.settings.zendesk);
   if (!access) return { status: "skipped" as const, detail: "Zendesk is not configured" };
-  const facts = { ticketId: alert.ticket_id, rating: alert.rating, comment: alert.comment, team: alert.team };
-  return channelResult(await addInternalNote(access, alert.ticket_id, zendeskNote(facts), deps), true);
+  const facts = { ticketId: alert.ticketId, rating: alert.rating, comment: alert.comment, team: alert.team };
+  return channelResult(await addInternalNote(access, alert.ticketId, zendeskNote(facts), deps), true);
 }
 
-async function messageTeam(alert: AlertRow, deps: Deps) {
+async function messageTeam(alert: Alert, deps: Deps) {
   const url = webhookFor(alert.team, deps.settings.slackWebhooks);
   if (!url) return { status: "skipped" as const, detail: "no Slack webhook for this team" };
-  const facts = { ticketId: alert.ticket_id, rating: alert.rating, comment: alert.comment, team: alert.team };
-  const message = slackMessage(facts, zendeskTicketUrl(deps.settings.zendesk.baseUrl, alert.ticket_id));
+  const facts = { ticketId: alert.ticketId, rating: alert.rating, comment: alert.comment, team: alert.team };
+  const message = slackMessage(facts, zendeskTicketUrl(deps.settings.zendesk.baseUrl, alert.ticketId));
   return channelResult(await postToSlack(url, message, deps), false);
 }
 
@@ -58,22 +58,22 @@ export async function consumeLowRatings(
       continue;
     }
     const key = { ticketId: m.ticketId, version: m.version };
-    if (alert.current_rating > 2) {
-      const why = `the answer was changed to ${alert.current_rating} before the alert went out`;
-      if (alert.zendesk_status === "pending") await markChannel(db, key, "zendesk", "skipped", why);
-      if (alert.slack_status === "pending") await markChannel(db, key, "slack", "skipped", why);
+    if (alert.currentRating > 2) {
+      const why = `the answer was changed to ${alert.currentRating} before the alert went out`;
+      if (alert.zendesk === "pending") await markChannel(db, key, "zendesk", "skipped", why);
+      if (alert.slack === "pending") await markChannel(db, key, "slack", "skipped", why);
       report.dropped++;
       m.ack();
       continue;
     }
     const waits: number[] = [];
-    if (alert.zendesk_status === "pending") {
+    if (alert.zendesk === "pending") {
       const result = await noteOnTicket(alert, deps);
       await markChannel(db, key, "zendesk", result.status, result.detail);
       if (result.status === "done") report.notes++;
       if ("waitMs" in result && result.waitMs !== undefined) waits.push(result.waitMs);
     }
-    if (alert.slack_status === "pending") {
+    if (alert.slack === "pending") {
       const result = await messageTeam(alert, deps);
       await markChannel(db, key, "slack", result.status, result.detail);
       if (result.status === "done") report.slack++;

@@ -35,31 +35,26 @@ export async function selectAndEnqueue(
   const claims: Array<{ ticketId: number; emailHash: string | null; ticketUpdatedAt: number }> = [];
   // Addresses claimed earlier in this same run count for throttling too.
   const claimedThisRun = new Set<string>();
-  for (const c of due) {
+  for (const t of due) {
     const decision = decide(
       {
-        status: c.status,
-        solvedAt: c.solved_at,
-        tags: JSON.parse(c.tags) as string[],
-        requesterRole: c.requester_role,
-        email: c.requester_email,
-        emailValid: c.requester_email !== null && isValidEmail(c.requester_email),
-        suppressed: c.suppressed === 1,
-        lastSurveyedAt: c.email_hash !== null && claimedThisRun.has(c.email_hash) ? now : c.last_surveyed_at,
+        status: t.status,
+        solvedAt: t.solvedAt,
+        tags: t.tags,
+        requesterRole: t.requesterRole,
+        email: t.email,
+        emailValid: t.email !== null && isValidEmail(t.email),
+        suppressed: t.suppressed,
+        lastSurveyedAt: t.emailHash !== null && claimedThisRun.has(t.emailHash) ? now : t.lastSurveyedAt,
       },
       rules,
       now,
     );
-    if (decision.kind === "skip") {
-      skips.push({
-        ticketId: c.ticket_id,
-        reason: decision.reason,
-        emailHash: c.email_hash,
-        ticketUpdatedAt: c.ticket_updated_at,
-      });
-    } else if (decision.kind === "send") {
-      claims.push({ ticketId: c.ticket_id, emailHash: c.email_hash, ticketUpdatedAt: c.ticket_updated_at });
-      if (c.email_hash !== null) claimedThisRun.add(c.email_hash);
+    const claim = { ticketId: t.ticketId, emailHash: t.emailHash, ticketUpdatedAt: t.ticketUpdatedAt };
+    if (decision.kind === "skip") skips.push({ ...claim, reason: decision.reason });
+    else if (decision.kind === "send") {
+      claims.push(claim);
+      if (t.emailHash !== null) claimedThisRun.add(t.emailHash);
     }
   }
   await recordSkips(db, skips, now);

@@ -20,9 +20,39 @@ export interface SendRow {
   sent_at: number | null;
 }
 
-export interface DueCandidate extends CandidateRow {
+interface DueRow extends CandidateRow {
   suppressed: number;
   last_surveyed_at: number | null;
+}
+
+/** A ticket due for a decision, with what the eligibility rules and throttling need to know. */
+export interface DueTicket {
+  ticketId: number;
+  status: string;
+  solvedAt: number | null;
+  tags: string[];
+  requesterRole: string | null;
+  email: string | null;
+  emailHash: string | null;
+  suppressed: boolean;
+  /** When this address was last surveyed (or claimed for a survey), if ever. */
+  lastSurveyedAt: number | null;
+  ticketUpdatedAt: number;
+}
+
+function toDueTicket(r: DueRow): DueTicket {
+  return {
+    ticketId: r.ticket_id,
+    status: r.status,
+    solvedAt: r.solved_at,
+    tags: JSON.parse(r.tags) as string[],
+    requesterRole: r.requester_role,
+    email: r.requester_email,
+    emailHash: r.email_hash,
+    suppressed: r.suppressed === 1,
+    lastSurveyedAt: r.last_surveyed_at,
+    ticketUpdatedAt: r.ticket_updated_at,
+  };
 }
 
 /**
@@ -34,7 +64,7 @@ export async function findDueCandidates(
   solvedFrom: number,
   solvedUntil: number,
   limit: number,
-): Promise<DueCandidate[]> {
+): Promise<DueTicket[]> {
   const { results } = await db
     .prepare(
       `SELECT c.*,
@@ -48,8 +78,8 @@ export async function findDueCandidates(
        LIMIT ?3`,
     )
     .bind(solvedFrom, solvedUntil, limit)
-    .all<DueCandidate>();
-  return results;
+    .all<DueRow>();
+  return results.map(toDueTicket);
 }
 
 export interface SkipDecision {
