@@ -22,6 +22,12 @@ ALTER TABLE survey_sends ADD COLUMN distinct_id TEXT;
 -- that definitely failed goes back to 'claimed' with no key, and is rebuilt from re-checked claims.
 ALTER TABLE survey_sends ADD COLUMN retry_at INTEGER;  -- a claim waiting out a rate limit or quota
 ALTER TABLE survey_sends ADD COLUMN send_started_at INTEGER;  -- first attempt of the current key (replays end 24 h on)
+-- The email as it was handed to the provider (JSON): a replay sends exactly these bytes, whatever
+-- the settings or the code are by then.
+ALTER TABLE survey_sends ADD COLUMN email_json TEXT;
+-- Claims whose message may have been lost are found by this (the old index covered 'claimed' only).
+DROP INDEX survey_sends_stale_claims;
+CREATE INDEX survey_sends_stale_claims ON survey_sends (enqueued_at) WHERE status IN ('claimed', 'sending');
 
 -- Zendesk sync health for /admin/dispatch: throttled, forbidden (the token's user is not an admin),
 -- and how far the export has got.

@@ -10,6 +10,7 @@ import { DAY_MS } from "./lib/time";
 import { mailerFor } from "./services/mailer-for";
 import { zendeskAccess } from "./services/zendesk";
 import { deliverPendingResponses } from "./survey/delivery";
+import { pruneLookups } from "./survey/ticket-facts-store";
 import { dailyPostHogCheck } from "./survey/posthog-setup-check";
 
 export const EVERY_TEN_MINUTES = "*/10 * * * *";
@@ -73,19 +74,23 @@ export function runEveryTenMinutes(env: Env, now: number) {
     // A long export is dispatched as it is read, one quota's worth of pages at a time.
     sync: await step("sync", () =>
       syncStep(ctx, now, async () => {
-        if (ctx.settings.surveyEmails !== "off") await selectAndEnqueue(ctx.db, ctx.queue, ctx.settings, now);
+        if (ctx.settings.surveyEmails !== "off") await selectAndEnqueue(ctx.db, ctx.queue, ctx.settings, now, {});
       }),
     ),
     dispatch: await step("dispatch", async () =>
-      ctx.settings.surveyEmails === "off"
-        ? "skipped: SURVEY_EMAILS is off (a Zendesk automation sends the survey links)"
-        : selectAndEnqueue(ctx.db, ctx.queue, ctx.settings, now),
+      selectAndEnqueue(ctx.db, ctx.queue, ctx.settings, now, {
+        // Off: no new claims, but claims made before the switch are still queued, to be skipped.
+        newClaims: ctx.settings.surveyEmails !== "off",
+      }),
     ),
     alertsRequeued: await step("alerts", () => requeueAlerts(ctx, now)),
     ticketRatingsRequeued: await step("ticket ratings", () => requeueTicketRatings(ctx, now)),
     report: await step("report", () => retryOwedReport(reportDeps(ctx), now)),
     posthogSetup: await step("posthog-setup", () => dailyPostHogCheck(ctx.db, ctx.settings, now, ctx.fetcher)),
-    pruned: await step("prune", () => pruneJobRuns(ctx.env.DB, now - JOB_RUN_RETENTION_MS)),
+    pruned: await step("prune", async () => {
+      await pruneJobRuns(ctx.env.DB, now - JOB_RUN_RETENTION_MS);
+      return { ticketLookups: await pruneLookups(ctx.db, now - DAY_MS) };
+    }),
   }));
 }
 

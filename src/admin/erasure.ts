@@ -3,6 +3,7 @@ import { eraseSnapshots } from "../dispatch/sends-store";
 import { suppressAll } from "../dispatch/suppressions-store";
 import { emailHash, normalizeEmail } from "../lib/email-address";
 import { eraseAnswers } from "../survey/responses-store";
+import { eraseLookups } from "../survey/ticket-facts-store";
 import { eraseOutbox } from "./outbox-store";
 
 export interface ErasureResult {
@@ -120,6 +121,7 @@ export async function erasePerson(db: D1Database, who: Person, now: number): Pro
     eraseSnapshots(db, ticketIds),
     eraseOutbox(db, addresses),
     suppressAll(db, hashes, "erasure", now),
+    eraseLookups(db, ticketIds),
   ]);
   return {
     distinctIds,

@@ -32,6 +32,17 @@ interface AlertRow {
 /** One alert per ticket per day: a low answer within a day of the last alert waits until the day has passed. */
 export const ALERT_SPACING_MS = 24 * 60 * 60_000;
 
+/** The answer went above 2: an alert still waiting for its day is no longer due. */
+export async function cancelWaitingAlerts(db: D1Database, ticketId: number, now: number): Promise<void> {
+  await db
+    .prepare(
+      `DELETE FROM low_rating_alerts WHERE ticket_id = ?1 AND not_before > ?2
+         AND zendesk_status = 'pending' AND slack_status = 'pending'`,
+    )
+    .bind(ticketId, now)
+    .run();
+}
+
 /**
  * Records a low answer's alert, at most one per ticket per day, in one transaction: an alert still
  * waiting for its day is replaced by this newer answer; an answer the same as the last one alerted
@@ -53,7 +64,8 @@ export async function createAlert(
       .prepare(
         `WITH last AS (
            SELECT max(created_at, not_before) AS at, content_key FROM low_rating_alerts
-           WHERE ticket_id = ?1 ORDER BY max(created_at, not_before) DESC LIMIT 1)
+           WHERE ticket_id = ?1 AND NOT (zendesk_status = 'skipped' AND slack_status = 'skipped')
+           ORDER BY max(created_at, not_before) DESC LIMIT 1)
          INSERT INTO low_rating_alerts (ticket_id, version, rating, created_at, enqueued_at, not_before, content_key)
          SELECT ?1, ?2, ?3, ?4, CASE WHEN due <= ?4 THEN ?4 ELSE 0 END, due, ?5
          FROM (SELECT max(?4, COALESCE((SELECT at FROM last), 0) + ?6) AS due)

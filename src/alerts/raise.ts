@@ -1,6 +1,6 @@
 import { sha256Hex } from "../lib/ids";
 import type { QueueMessage } from "../queue-message";
-import { createAlert } from "./alerts-store";
+import { cancelWaitingAlerts, createAlert } from "./alerts-store";
 
 /** A stored answer, as the alert rules need it. */
 export interface AnswerFacts {
@@ -21,7 +21,10 @@ export async function raiseLowRatingAlert(
   answer: AnswerFacts,
   now: number,
 ): Promise<boolean> {
-  if (answer.rating > 2) return false;
+  if (answer.rating > 2) {
+    await cancelWaitingAlerts(db, answer.ticketId, now);
+    return false;
+  }
   const contentKey = (await sha256Hex(`${answer.rating}\n${answer.comment ?? ""}`)).slice(0, 32);
   const alert = await createAlert(db, { ...answer, contentKey }, now);
   if (!alert) return false;

@@ -103,7 +103,7 @@ function recheck(claim: SendClaim): string | null {
 interface SendRequest {
   key: string;
   replay: boolean;
-  emails: Array<{ ticketId: number; snapshot: EmailSnapshot }>;
+  emails: Array<{ ticketId: number; snapshot: EmailSnapshot; email: OutgoingEmail }>;
 }
 
 /** A new key for each fresh request, so a rebuilt request never reuses the key of a different one. */
@@ -180,6 +180,13 @@ export async function consumeSurveyEmails(
   // Plan
   const claims = await loadClaims(db, ticketIds);
   const plan = planSends([...claims.values()], { now, idempotent: mailer.idempotent });
+  if (settings.surveyEmails === "off") {
+    // A Zendesk automation sends the links now: claims made before the switch are not sent.
+    plan.skipped.push(...plan.fresh.map((c) => ({ ticketId: c.ticketId, reason: "SURVEY_EMAILS is off" })));
+    plan.fresh = [];
+  }
+  /** Tickets left for a later delivery of their message (past this invocation's share). */
+  const waitsForLater = new Map<number, number>();
   await endClaims(db, { skipped: plan.skipped, failed: plan.failed }, now);
   report.skipped += plan.skipped.length;
   report.failed += plan.failed.length;
@@ -187,28 +194,35 @@ export async function consumeSurveyEmails(
   const requests: SendRequest[] = [];
   for (const key of plan.replayKeys) {
     const group = await loadClaimsByKey(db, key);
-    // A snapshot erased while its send was unconfirmed: that email is not sent again.
-    const erased = group.filter((c) => c.snapshot === null);
+    // An email erased while its send was unconfirmed: it is not sent again.
+    const erased = group.filter((c) => c.snapshot === null || c.email === null);
     if (erased.length > 0) {
       const reason = "erased while its send was unconfirmed; not sent again";
       await endClaims(db, { skipped: [], failed: erased.map((c) => ({ ticketId: c.ticketId, reason })) }, now);
       report.failed += erased.length;
     }
-    const emails = group.flatMap((c) => (c.snapshot ? [{ ticketId: c.ticketId, snapshot: c.snapshot }] : []));
+    // The very emails of the first attempt, as stored then: the same bytes, whatever changed since.
+    const emails = group.flatMap((c) =>
+      c.snapshot && c.email ? [{ ticketId: c.ticketId, snapshot: c.snapshot, email: c.email }] : [],
+    );
     if (emails.length > 0) requests.push({ key, replay: true, emails });
   }
   const linkExp = expiryFrom(new Date(now), settings.linkTtlDays);
-  for (let i = 0; i < plan.fresh.length; i += mailer.batchSize) {
-    const batch = plan.fresh.slice(i, i + mailer.batchSize);
-    requests.push({
-      key: await newRequestKey(batch.map((c) => c.ticketId), now),
-      replay: false,
-      emails: batch.map((c) => ({ ticketId: c.ticketId, snapshot: snapshotOf(c, linkExp) })),
-    });
+  const fresh = plan.fresh.slice(0, mailer.maxEmailsPerInvocation);
+  for (const later of plan.fresh.slice(fresh.length)) waitsForLater.set(later.ticketId, 1000);
+  for (let i = 0; i < fresh.length; i += mailer.batchSize) {
+    const batch = fresh.slice(i, i + mailer.batchSize);
+    const emails = await Promise.all(
+      batch.map(async (c) => {
+        const snapshot = snapshotOf(c, linkExp);
+        return { ticketId: c.ticketId, snapshot, email: await buildEmail(c.ticketId, snapshot, settings) };
+      }),
+    );
+    requests.push({ key: await newRequestKey(batch.map((c) => c.ticketId), now), replay: false, emails });
   }
 
   // Send and settle
-  const waits = new Map<number, number>();
+  const waits = new Map<number, number>(waitsForLater);
   let stopAfterMs: number | undefined;
   for (const request of requests) {
     if (stopAfterMs !== undefined) {
@@ -216,9 +230,18 @@ export async function consumeSurveyEmails(
       continue;
     }
     if (request.replay) await countReplay(db, request.key);
-    else await startSending(db, request.emails, { sendKey: request.key, provider: mailer.name }, now);
-    const emails = await Promise.all(request.emails.map((e) => buildEmail(e.ticketId, e.snapshot, settings)));
-    const outcomes = await mailer.send(emails, request.key);
+    else {
+      // Only what is still claimed and not suppressed now is sent (an unsubscribe or an erasure may
+      // have come since the claims were read); the rest is re-checked on the message's next delivery.
+      const started = await startSending(db, request.emails, { sendKey: request.key, provider: mailer.name }, now);
+      for (const e of request.emails) if (!started.has(e.ticketId)) waits.set(e.ticketId, 1000);
+      request.emails = request.emails.filter((e) => started.has(e.ticketId));
+      if (request.emails.length === 0) continue;
+    }
+    const outcomes = await mailer.send(
+      request.emails.map((e) => e.email),
+      request.key,
+    );
     if (!outcomes.every((o) => o.kind === "retry" && o.notSent)) report.providerRequests++;
     const settlement = settlementOf(request, outcomes, Date.now());
     await settleSends(db, settlement, Date.now());

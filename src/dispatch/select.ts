@@ -27,10 +27,12 @@ export async function selectAndEnqueue(
   queue: Queue<QueueMessage>,
   settings: Settings,
   now: number,
+  options: { newClaims?: boolean } = {},
 ): Promise<SelectReport> {
   const rules = settings.dispatch;
   const { solvedFrom, solvedUntil } = dueWindow(now, rules);
-  const due = await findDueCandidates(db, solvedFrom, solvedUntil, MAX_TICKETS_PER_RUN);
+  // With SURVEY_EMAILS off nothing new is decided; claims whose message was lost are still queued.
+  const due = options.newClaims === false ? [] : await findDueCandidates(db, solvedFrom, solvedUntil, MAX_TICKETS_PER_RUN);
   const skips: SkipDecision[] = [];
   const claims: Array<{ ticketId: number; emailHash: string | null; ticketUpdatedAt: number }> = [];
   // Addresses claimed earlier in this same run count for throttling too.

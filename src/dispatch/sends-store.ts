@@ -1,3 +1,4 @@
+import type { OutgoingEmail } from "../services/mail";
 import { jsonChunks } from "../lib/json-chunks";
 import type { CandidateRow } from "./candidates-store";
 
@@ -163,6 +164,8 @@ export interface SendClaim {
   sendStartedAt: number | null;
   /** Set while a send's outcome is unknown ('sending'). */
   snapshot: EmailSnapshot | null;
+  /** The email exactly as it was handed to the provider (set with the snapshot). */
+  email: OutgoingEmail | null;
   ticket: {
     status: string | null;
     email: string | null;
@@ -181,6 +184,7 @@ interface ClaimRow {
   send_key: string | null;
   send_started_at: number | null;
   to_address: string | null;
+  email_json: string | null;
   to_name: string | null;
   team: string | null;
   distinct_id: string | null;
@@ -200,6 +204,7 @@ function toClaim(r: ClaimRow): SendClaim {
     status: r.status,
     sendKey: r.send_key,
     sendStartedAt: r.send_started_at,
+    email: r.email_json ? (JSON.parse(r.email_json) as OutgoingEmail) : null,
     snapshot:
       r.to_address !== null && r.distinct_id !== null && r.link_exp !== null
         ? { to: r.to_address, name: r.to_name, team: r.team, distinctId: r.distinct_id, linkExp: r.link_exp }
@@ -216,7 +221,7 @@ function toClaim(r: ClaimRow): SendClaim {
   };
 }
 
-const CLAIM_COLUMNS = `s.ticket_id, s.status, s.send_key, s.send_started_at, s.to_address, s.to_name, s.team, s.distinct_id,
+const CLAIM_COLUMNS = `s.ticket_id, s.status, s.send_key, s.send_started_at, s.email_json, s.to_address, s.to_name, s.team, s.distinct_id,
   s.link_exp, c.status AS candidate_status, c.requester_email, c.requester_name, c.requester_external_id,
   c.requester_id, c.group_name,
   EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash IN (s.email_hash, c.email_hash)) AS suppressed`;
@@ -252,34 +257,43 @@ export async function loadClaimsByKey(db: D1Database, sendKey: string): Promise<
 // (every claimed row) with the JSON as the inner loop: a batch would read thousands of rows.
 
 /**
- * Marks claims `sending` under a new request key, with what their emails are built from. From here
- * until settled, the outcome is unknown: only the very same request may be sent again.
+ * Marks claims `sending` under a new request key, with what their emails are built from and the
+ * emails themselves. From here until settled, the outcome is unknown: only the very same request may
+ * be sent again. A claim is moved only if it is still `claimed` and its address was not suppressed
+ * (unsubscribed or erased) since it was loaded; the tickets moved are returned, and only they are sent.
  */
 export async function startSending(
   db: D1Database,
-  emails: Array<{ ticketId: number; snapshot: EmailSnapshot }>,
+  emails: Array<{ ticketId: number; snapshot: EmailSnapshot; email: OutgoingEmail }>,
   attempt: { sendKey: string; provider: string },
   now: number,
-): Promise<void> {
-  if (emails.length === 0) return;
-  const rows = emails.map((e) => ({
-    t: e.ticketId,
-    a: e.snapshot.to,
-    n: e.snapshot.name,
-    g: e.snapshot.team,
-    d: e.snapshot.distinctId,
-    x: e.snapshot.linkExp,
-  }));
-  await db
-    .prepare(
-      `UPDATE survey_sends SET status = 'sending', send_key = ?2, provider = ?3, send_started_at = ?4, enqueued_at = ?4,
-         attempts = attempts + 1, retry_at = NULL, to_address = j.value ->> 'a', to_name = j.value ->> 'n',
-         team = j.value ->> 'g', distinct_id = j.value ->> 'd', link_exp = j.value ->> 'x'
-       FROM json_each(?1) AS j
-       WHERE survey_sends.ticket_id = j.value ->> 't' AND +survey_sends.status = 'claimed'`,
-    )
-    .bind(JSON.stringify(rows), attempt.sendKey, attempt.provider, now)
-    .run();
+): Promise<Set<number>> {
+  if (emails.length === 0) return new Set();
+  const statement = db.prepare(
+    `UPDATE survey_sends SET status = 'sending', send_key = ?2, provider = ?3, send_started_at = ?4, enqueued_at = ?4,
+       attempts = attempts + 1, retry_at = NULL, to_address = ?5, to_name = ?6, team = ?7, distinct_id = ?8,
+       link_exp = ?9, email_json = ?10
+     WHERE ticket_id = ?1 AND status = 'claimed'
+       AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = survey_sends.email_hash)
+     RETURNING ticket_id`,
+  );
+  const results = await db.batch<{ ticket_id: number }>(
+    emails.map((e) =>
+      statement.bind(
+        e.ticketId,
+        attempt.sendKey,
+        attempt.provider,
+        now,
+        e.snapshot.to,
+        e.snapshot.name,
+        e.snapshot.team,
+        e.snapshot.distinctId,
+        e.snapshot.linkExp,
+        JSON.stringify(e.email),
+      ),
+    ),
+  );
+  return new Set(results.flatMap((r) => r.results.map((row) => row.ticket_id)));
 }
 
 /** How a provider request came out for each of its tickets. */
@@ -299,7 +313,7 @@ export interface Settlement {
  */
 export async function settleSends(db: D1Database, s: Settlement, now: number): Promise<void> {
   const statements: D1PreparedStatement[] = [];
-  const clearSnapshot = `to_address = NULL, to_name = NULL, team = NULL, distinct_id = NULL`;
+  const clearSnapshot = `to_address = NULL, to_name = NULL, team = NULL, distinct_id = NULL, email_json = NULL`;
   if (s.sent.length > 0)
     statements.push(
       db
@@ -378,8 +392,8 @@ export async function endClaims(
 export function eraseSnapshots(db: D1Database, ticketIdsJson: string): D1PreparedStatement {
   return db
     .prepare(
-      `UPDATE survey_sends SET to_address = NULL, to_name = NULL, distinct_id = NULL
-       WHERE ticket_id IN (SELECT value FROM json_each(?1)) AND to_address IS NOT NULL`,
+      `UPDATE survey_sends SET to_address = NULL, to_name = NULL, distinct_id = NULL, email_json = NULL
+       WHERE ticket_id IN (SELECT value FROM json_each(?1)) AND (to_address IS NOT NULL OR email_json IS NOT NULL)`,
     )
     .bind(ticketIdsJson);
 }

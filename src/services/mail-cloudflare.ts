@@ -40,6 +40,7 @@ export function senderOf(from: string): string | { name: string; email: string }
 export function cloudflareMailer(binding: SendEmail): Mailer {
   return {
     name: "cloudflare",
+    maxEmailsPerInvocation: 200,
     batchSize: 1,
     idempotent: false,
     async send(emails) {

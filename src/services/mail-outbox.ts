@@ -9,6 +9,7 @@ import type { Mailer } from "./mail";
 export function outboxMailer(db: D1Database, now: () => number = Date.now): Mailer {
   return {
     name: "outbox",
+    maxEmailsPerInvocation: 10_000,
     batchSize: 100,
     idempotent: true,
     async send(emails) {

@@ -58,6 +58,7 @@ export function resendMailer(
 ): Mailer {
   return {
     name: "resend",
+    maxEmailsPerInvocation: 10_000,
     batchSize: 100,
     idempotent: true,
     async send(emails: OutgoingEmail[], requestKey: string): Promise<EmailOutcome[]> {
@@ -93,6 +94,8 @@ export function resendMailer(
           sleep: deps.sleep,
         },
         classify,
+        // A 429 without a usable Retry-After (a daily quota, say) waits a minute, not a pacing interval.
+        unspecifiedWaitMs: 60_000,
       });
       if (result.kind !== "done") return emails.map(() => result);
       let answer;

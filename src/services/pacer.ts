@@ -55,10 +55,10 @@ export async function takeSlot(
         .first<PaceRow>()) ?? null;
     const now = Date.now();
     const slots = row ? (JSON.parse(row.slots) as number[]) : [];
-    const blockedUntil = row?.blocked_until ?? 0;
-    const slot = nextSlot(slots, Math.max(now, blockedUntil), rule);
+    const heldUntil = row?.blocked_until ?? 0;
+    const slot = nextSlot(slots, Math.max(now, heldUntil), rule);
     if (slot - now > maxWaitMs) {
-      const blocked = blockedUntil >= slot && row?.blocked_reason;
+      const blocked = heldUntil >= slot && row?.blocked_reason;
       return {
         ok: false,
         waitMs: slot - now,
@@ -77,7 +77,12 @@ export async function takeSlot(
           .run();
     if (written.meta.changes !== 1) continue; // another invocation took a slot first: look again
     const waitMs = Math.max(0, slot - Date.now());
-    if (waitMs > 0) await sleep(waitMs);
+    if (waitMs > 0) {
+      await sleep(waitMs);
+      // A 429 another caller met while this one slept holds it off too.
+      const held = await blockedUntil(db, rule.key);
+      if (held > Date.now()) return { ok: false, waitMs: held - Date.now(), reason: "the service asked to wait (Retry-After)" };
+    }
     return { ok: true, waitedMs: waitMs };
   }
   return { ok: false, waitMs: 1000, reason: "many callers at once; try again shortly" };

@@ -71,3 +71,19 @@ export async function rememberTicketFacts(db: D1Database, ticketId: number, fact
     )
     .run();
 }
+
+/** Erasure: what a lookup kept of the person's tickets' requester. */
+export function eraseLookups(db: D1Database, ticketIdsJson: string): D1PreparedStatement {
+  return db
+    .prepare(
+      `UPDATE zendesk_ticket_lookups SET requester_external_id = NULL, requester_id = NULL
+       WHERE ticket_id IN (SELECT value FROM json_each(?1))`,
+    )
+    .bind(ticketIdsJson);
+}
+
+/** Lookups are a cache: those older than a day are dropped (the cron's prune step). */
+export async function pruneLookups(db: D1Database, before: number): Promise<number> {
+  const result = await db.prepare(`DELETE FROM zendesk_ticket_lookups WHERE checked_at < ?1`).bind(before).run();
+  return result.meta.changes;
+}

@@ -167,6 +167,27 @@ describe("Resend's limits", () => {
     expect(await sendRow(ticket.id)).toMatchObject({ status: "sent", provider_message_id: sent[0]!.id });
   });
 
+  it("replays a send whose outcome is unknown byte for byte, even after the settings changed", async () => {
+    const account = await dispatchAccount();
+    const ticket = solvedTicket(3.5);
+    await account.seed([ticket]);
+    await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+    await fake("resendUrl").script([
+      { method: "POST", path: resendBatch(account), status: 500, body: { name: "internal_server_error" } },
+    ]);
+    await deliverQueue(surveyMessages(account.queued), account.env);
+    expect(await sendRow(ticket.id)).toMatchObject({ status: "sending" });
+    // A deploy with another sender and brand lands before the replay.
+    const changed = { ...account.env, MAIL_FROM: "Other Team <other@example.com>", BRAND_NAME: "Renamed" };
+    await letTimePass(`resend:${account.env.RESEND_BASE_URL}`);
+    await deliverQueue(surveyMessages(account.queued), changed, 2);
+    const requests = await account.resendRequests();
+    expect(requests).toHaveLength(2);
+    expect(requests[1]!.rawBody).toBe(requests[0]!.rawBody);
+    expect(requests[1]!.headers["idempotency-key"]).toBe(requests[0]!.headers["idempotency-key"]);
+    expect(await sendRow(ticket.id)).toMatchObject({ status: "sent" });
+  });
+
   it("an address erased and another unsubscribed while their batch waits out a 429 get nothing; the third is sent", async () => {
     const account = await dispatchAccount();
     const [erased, unsubscribed, kept] = [solvedTicket(3.5), solvedTicket(3.6), solvedTicket(3.7)];
@@ -447,6 +468,28 @@ describe("low-rating alerts within Zendesk's and Slack's limits", () => {
     expect(notes[1]!.body).toContain("1/5");
     expect(notes[1]!.body).toContain("still nobody answered");
     expect(await account.slackRequests()).toHaveLength(2);
+  });
+
+  it("a waiting low answer raised above 2 is cancelled; a later low answer still goes out when the day has passed", async () => {
+    const account = await dispatchAccount();
+    const ticket = solvedTicket(4);
+    await account.seed([ticket]);
+    await answer(account, ticket.id, "2", "slow");
+    await answer(account, ticket.id, "2", "still slow"); // waits for the day
+    await answer(account, ticket.id, "4", "sorted after all"); // the waiting alert is no longer due
+    await answer(account, ticket.id, "2", "still slow"); // waits again
+    await deliverQueue(lowRatings(account.queued), account.env);
+    expect(await account.zendeskNotes()).toHaveLength(1);
+    await env.DB.prepare(
+      "UPDATE low_rating_alerts SET created_at = created_at - 86400000, not_before = not_before - 86400000 WHERE ticket_id = ?",
+    )
+      .bind(ticket.id)
+      .run();
+    await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+    await deliverQueue(lowRatings(account.queued), account.env, 2);
+    const notes = await account.zendeskNotes();
+    expect(notes).toHaveLength(2);
+    expect(notes[1]!.body).toContain("still slow");
   });
 
   it("tells a closed ticket (422) from another validation error by Zendesk's body", async () => {

@@ -163,6 +163,22 @@ describe("keeping the Zendesk automation (SURVEY_EMAILS=off)", () => {
   });
 });
 
+describe("switching SURVEY_EMAILS off with surveys already queued", () => {
+  it("skips the claims made before the switch instead of sending them", async () => {
+    const account = await dispatchAccount();
+    const ticket = solvedTicket(4);
+    await account.seed([ticket]);
+    await runCron(EVERY_TEN_MINUTES, Date.now(), account.env); // claimed and queued while emails were on
+    const off = { ...account.env, SURVEY_EMAILS: "off" };
+    const result = await deliverQueue(account.queued.filter((m) => m.kind === "survey-email"), off);
+    expect(result.explicitAcks).toHaveLength(1);
+    expect(await account.resendRequests()).toHaveLength(0);
+    expect(
+      await env.DB.prepare("SELECT status, reason FROM survey_sends WHERE ticket_id = ?").bind(ticket.id).first(),
+    ).toEqual({ status: "skipped", reason: "SURVEY_EMAILS is off" });
+  });
+});
+
 describe("the admin report", () => {
   it("shows how the month's answers were verified: signature or Zendesk", async () => {
     const account = await dispatchAccount({ UNSIGNED_LINKS: "verify" });
