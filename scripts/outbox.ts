@@ -30,13 +30,13 @@ await withLocalD1(values["persist-to"], async (db) => {
   if (values.id !== undefined) {
     const m = await findOutboxMessage(db, Number(values.id));
     if (!m) return console.log(`No message ${values.id} in the outbox.`);
-    console.log(`From: ${m.from_address}\nTo: ${m.to_address}\nSubject: ${m.subject}`);
-    for (const [k, v] of Object.entries(JSON.parse(m.headers) as Record<string, string>)) console.log(`${k}: ${v}`);
-    return console.log(`Date: ${time(m.created_at)}\n\n${m.text}`);
+    console.log(`From: ${m.from}\nTo: ${m.to}\nSubject: ${m.subject}`);
+    for (const [k, v] of Object.entries(m.headers)) console.log(`${k}: ${v}`);
+    return console.log(`Date: ${time(m.createdAt)}\n\n${m.text}`);
   }
   const messages = await listOutbox(db, Number(values.limit ?? 20));
   if (messages.length === 0) return console.log("The outbox is empty.");
-  for (const m of messages) console.log(`#${m.id}  ${time(m.created_at)}  ${m.to_address}  ${m.subject}`);
+  for (const m of messages) console.log(`#${m.id}  ${time(m.createdAt)}  ${m.to}  ${m.subject}`);
   console.log(
     `\n${plural(messages.length, "email")} shown. Read one with: npm run outbox -- --id N   (or open /admin/outbox)`,
   );

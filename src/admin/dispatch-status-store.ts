@@ -1,4 +1,4 @@
-export { recentJobRuns, type JobRunRow } from "../lib/job-runs-store";
+export { recentJobRuns, type JobRun } from "../lib/job-runs-store";
 export interface DispatchStatusRow {
   status: string;
   reason: string | null;

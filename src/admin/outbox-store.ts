@@ -1,4 +1,15 @@
-export interface OutboxRow {
+import type { OutgoingEmail } from "../services/mail";
+
+/** An email the local outbox kept instead of sending (MAIL_PROVIDER=outbox). */
+export interface OutboxMessage extends OutgoingEmail {
+  id: number;
+  createdAt: number;
+}
+
+/** The list view leaves out the bodies. */
+export type OutboxSummary = Pick<OutboxMessage, "id" | "to" | "subject" | "createdAt">;
+
+interface OutboxRow {
   id: number;
   idempotency_key: string;
   to_address: string;
@@ -10,18 +21,31 @@ export interface OutboxRow {
   created_at: number;
 }
 
-export async function listOutbox(db: D1Database, limit: number): Promise<Array<Omit<OutboxRow, "html" | "text">>> {
+export async function listOutbox(db: D1Database, limit: number): Promise<OutboxSummary[]> {
   const { results } = await db
-    .prepare(
-      `SELECT id, idempotency_key, to_address, from_address, subject, headers, created_at FROM outbox ORDER BY id DESC LIMIT ?1`,
-    )
+    .prepare(`SELECT id, to_address AS "to", subject, created_at AS createdAt FROM outbox ORDER BY id DESC LIMIT ?1`)
     .bind(limit)
-    .all<Omit<OutboxRow, "html" | "text">>();
+    .all<OutboxSummary>();
   return results;
 }
 
-export async function findOutboxMessage(db: D1Database, id: number): Promise<OutboxRow | null> {
-  return db.prepare(`SELECT * FROM outbox WHERE id = ?1`).bind(id).first<OutboxRow>();
+export async function findOutboxMessage(db: D1Database, id: number): Promise<OutboxMessage | null> {
+  const row = await db.prepare(`SELECT * FROM outbox WHERE id = ?1`).bind(id).first<OutboxRow>();
+  return row && toOutboxMessage(row);
+}
+
+function toOutboxMessage(row: OutboxRow): OutboxMessage {
+  return {
+    id: row.id,
+    idempotencyKey: row.idempotency_key,
+    to: row.to_address,
+    from: row.from_address,
+    subject: row.subject,
+    html: row.html,
+    text: row.text,
+    headers: JSON.parse(row.headers) as Record<string, string>,
+    createdAt: row.created_at,
+  };
 }
 
 /** Erasure: emails the local outbox kept for the person's addresses. */

@@ -90,7 +90,7 @@ adminRoutes.get("/", async (c) => {
     <ReportPage
       report={report}
       months={monthsEnding(current, 24).reverse()}
-      emailedAt={stored?.emailed_at ?? null}
+      emailedAt={stored?.emailedAt ?? null}
       hedgehogSeries={chartMonths.map((m) => ({ month: m, hedgehogs: byMonth.get(m) ?? 0 }))}
       csatMonths={csatMonths}
       csatTeams={teams.map((team) => ({
@@ -114,7 +114,7 @@ adminRoutes.get("/report.json", async (c) => {
     computeReport(c.env.DB, month, donationTerms(settingsOf(c.env))),
     findStoredReport(c.env.DB, month),
   ]);
-  return c.json({ ...report, emailedAt: stored?.emailed_at ? new Date(stored.emailed_at).toISOString() : null });
+  return c.json({ ...report, emailedAt: stored?.emailedAt ? new Date(stored.emailedAt).toISOString() : null });
 });
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;

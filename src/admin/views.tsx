@@ -1,9 +1,9 @@
 import { zendeskTicketUrl } from "../services/zendesk";
 import type { Child } from "hono/jsx";
 import { Layout } from "../lib/layout";
-import type { DispatchStatusRow, JobRunRow, WaitingTickets } from "./dispatch-status-store";
+import type { DispatchStatusRow, JobRun, WaitingTickets } from "./dispatch-status-store";
 import { plural } from "../lib/plural";
-import type { OutboxRow } from "./outbox-store";
+import type { OutboxMessage, OutboxSummary } from "./outbox-store";
 import type { SyncState } from "../dispatch/candidates-store";
 
 export function formatTime(ms: number | null): string {
@@ -128,7 +128,7 @@ function Waiting(props: { waiting: WaitingTickets; delayDays: number }) {
 
 export function DispatchPage(props: {
   status: DispatchStatusRow[];
-  runs: JobRunRow[];
+  runs: JobRun[];
   days: number;
   sync: SyncState[];
   now: number;
@@ -193,8 +193,8 @@ export function DispatchPage(props: {
             {props.runs.map((r) => (
               <tr>
                 <td>{r.job}</td>
-                <td>{formatTime(r.started_at)}</td>
-                <td class="num">{((r.finished_at - r.started_at) / 1000).toFixed(1)}</td>
+                <td>{formatTime(r.startedAt)}</td>
+                <td class="num">{((r.finishedAt - r.startedAt) / 1000).toFixed(1)}</td>
                 <td class="num">{r.subrequests}</td>
                 <td>
                   <code class="summary">{r.summary}</code>
@@ -208,7 +208,7 @@ export function DispatchPage(props: {
   );
 }
 
-export function OutboxPage(props: { messages: Array<Omit<OutboxRow, "html" | "text">> }) {
+export function OutboxPage(props: { messages: OutboxSummary[] }) {
   return (
     <AdminPage title="Outbox" current="/admin/outbox">
       <p>Emails kept by the local mail provider (MAIL_PROVIDER=outbox) instead of being sent. Newest first.</p>
@@ -227,11 +227,11 @@ export function OutboxPage(props: { messages: Array<Omit<OutboxRow, "html" | "te
             {props.messages.map((m) => (
               <tr>
                 <td>{m.id}</td>
-                <td>{m.to_address}</td>
+                <td>{m.to}</td>
                 <td>
                   <a href={`/admin/outbox/${m.id}`}>{m.subject}</a>
                 </td>
-                <td>{formatTime(m.created_at)}</td>
+                <td>{formatTime(m.createdAt)}</td>
               </tr>
             ))}
           </tbody>
@@ -241,21 +241,20 @@ export function OutboxPage(props: { messages: Array<Omit<OutboxRow, "html" | "te
   );
 }
 
-export function OutboxMessagePage(props: { message: OutboxRow }) {
+export function OutboxMessagePage(props: { message: OutboxMessage }) {
   const m = props.message;
-  const headers = JSON.parse(m.headers) as Record<string, string>;
   return (
     <AdminPage title={m.subject} current="/admin/outbox">
       <dl class="meta">
         <dt>From</dt>
-        <dd>{m.from_address}</dd>
+        <dd>{m.from}</dd>
         <dt>To</dt>
-        <dd>{m.to_address}</dd>
+        <dd>{m.to}</dd>
         <dt>Created</dt>
-        <dd>{formatTime(m.created_at)}</dd>
+        <dd>{formatTime(m.createdAt)}</dd>
         <dt>Idempotency key</dt>
-        <dd>{m.idempotency_key}</dd>
-        {Object.entries(headers).map(([k, v]) => (
+        <dd>{m.idempotencyKey}</dd>
+        {Object.entries(m.headers).map(([k, v]) => (
           <>
             <dt>{k}</dt>
             <dd>{v}</dd>

@@ -106,11 +106,11 @@ export async function runMonthlyReport(deps: ReportDeps, now: number) {
 export async function retryOwedReport(deps: ReportDeps, now: number) {
   const month = previousMonth(now);
   const stored = await findStoredReport(deps.db, month);
-  if (!stored || stored.created_at > now - REPORT_RETRY_AFTER_MS) return null;
+  if (!stored || stored.createdAt > now - REPORT_RETRY_AFTER_MS) return null;
   const owed = {
-    email: stored.emailed_at === null && deps.settings.donation.reportTo !== undefined,
-    event: stored.captured_at === null && deps.settings.posthog.apiKey !== undefined,
+    email: stored.emailedAt === null && deps.settings.donation.reportTo !== undefined,
+    event: stored.capturedAt === null && deps.settings.posthog.apiKey !== undefined,
   };
   if (!owed.email && !owed.event) return null;
-  return deliverReport(deps, JSON.parse(stored.figures) as MonthlyReport, owed, now);
+  return deliverReport(deps, stored.report, owed, now);
 }

@@ -38,7 +38,16 @@ export async function computeReport(db: D1Database, month: string, terms: Donati
   );
 }
 
+/** A month's report as stored when the month closed, and what has been delivered of it. */
 export interface StoredReport {
+  report: MonthlyReport;
+  createdAt: number;
+  emailedAt: number | null;
+  emailError: string | null;
+  capturedAt: number | null;
+}
+
+interface StoredReportRow {
   month: string;
   figures: string;
   created_at: number;
@@ -59,7 +68,19 @@ export async function storeReportOnce(db: D1Database, report: MonthlyReport, now
 }
 
 export async function findStoredReport(db: D1Database, month: string): Promise<StoredReport | null> {
-  return db.prepare(`SELECT * FROM monthly_reports WHERE month = ?1`).bind(month).first<StoredReport>();
+  const row = await db
+    .prepare(`SELECT * FROM monthly_reports WHERE month = ?1`)
+    .bind(month)
+    .first<StoredReportRow>();
+  return (
+    row && {
+      report: JSON.parse(row.figures) as MonthlyReport,
+      createdAt: row.created_at,
+      emailedAt: row.emailed_at,
+      emailError: row.email_error,
+      capturedAt: row.captured_at,
+    }
+  );
 }
 
 export async function markReportEmailed(

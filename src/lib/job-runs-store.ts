@@ -4,14 +4,13 @@
  */
 import type { Meter } from "./metered";
 
-export interface JobRunRow {
+/** One recorded run, as the admin page shows it (summary is the JSON the job returned). */
+export interface JobRun {
   id: number;
   job: string;
-  started_at: number;
-  finished_at: number;
+  startedAt: number;
+  finishedAt: number;
   subrequests: number;
-  d1_queries: number;
-  d1_rows_read: number;
   summary: string;
 }
 
@@ -44,7 +43,13 @@ export async function pruneJobRuns(db: D1Database, before: number): Promise<void
   await db.prepare(`DELETE FROM job_runs WHERE started_at < ?1`).bind(before).run();
 }
 
-export async function recentJobRuns(db: D1Database, limit: number): Promise<JobRunRow[]> {
-  const { results } = await db.prepare(`SELECT * FROM job_runs ORDER BY id DESC LIMIT ?1`).bind(limit).all<JobRunRow>();
+export async function recentJobRuns(db: D1Database, limit: number): Promise<JobRun[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT id, job, started_at AS startedAt, finished_at AS finishedAt, subrequests, summary
+       FROM job_runs ORDER BY id DESC LIMIT ?1`,
+    )
+    .bind(limit)
+    .all<JobRun>();
   return results;
 }
