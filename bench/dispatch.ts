@@ -61,7 +61,9 @@ export async function benchDispatch(): Promise<string> {
       if (!synced) {
         await worker.scheduled({ cron: "*/10 * * * *", scheduledTime: new Date() });
         cronRuns++;
-        const state = await db.prepare("SELECT status FROM zendesk_sync WHERE account LIKE '%/t/bench'").first<{ status: string }>();
+        const state = await db
+          .prepare("SELECT status FROM zendesk_sync WHERE account LIKE '%/t/bench'")
+          .first<{ status: string }>();
         synced = state?.status === "up to date";
         // Back to back, with a breath: a run that found the export's minute used up ends at once.
         if (!synced) await new Promise((r) => setTimeout(r, 2_000));
@@ -84,19 +86,38 @@ export async function benchDispatch(): Promise<string> {
     const zendeskStats = await stats<{ exportRequests: number; exportRateLimited: number; earlyRequests: number }>(
       `${zendesk.url}/__fake/zendesk/bench/stats`,
     );
-    const resendStats = await stats<{ requests: number; rateLimited: number; earlyRequests: number; maxInOneSecond: number }>(
-      `${resend.url}/__fake/resend/bench/stats`,
-    );
-    const delivered = resend.requests.length ? await stats<Array<{ to: string[] }>>(`${resend.url}/__fake/resend/bench/sent`) : [];
+    const resendStats = await stats<{
+      requests: number;
+      rateLimited: number;
+      earlyRequests: number;
+      maxInOneSecond: number;
+    }>(`${resend.url}/__fake/resend/bench/stats`);
+    const delivered = resend.requests.length
+      ? await stats<Array<{ to: string[] }>>(`${resend.url}/__fake/resend/bench/sent`)
+      : [];
     const recipients = new Map<string, number>();
     for (const e of delivered) for (const to of e.to) recipients.set(to, (recipients.get(to) ?? 0) + 1);
     const doubled = [...recipients.values()].filter((n) => n > 1).length;
     const lost = expectedSends - recipients.size;
     const maxSub = Math.max(...runs.map((r) => r.subrequests));
     const largest = runs
-      .map((r) => (JSON.parse(r.summary) as { cost?: { largestStatement?: { sqlBytes: number; params: number; stringBytes: number } } }).cost?.largestStatement)
+      .map(
+        (r) =>
+          (
+            JSON.parse(r.summary) as {
+              cost?: { largestStatement?: { sqlBytes: number; params: number; stringBytes: number } };
+            }
+          ).cost?.largestStatement,
+      )
       .filter((l) => l !== undefined)
-      .reduce((m, l) => ({ sqlBytes: Math.max(m.sqlBytes, l.sqlBytes), params: Math.max(m.params, l.params), stringBytes: Math.max(m.stringBytes, l.stringBytes) }), { sqlBytes: 0, params: 0, stringBytes: 0 });
+      .reduce(
+        (m, l) => ({
+          sqlBytes: Math.max(m.sqlBytes, l.sqlBytes),
+          params: Math.max(m.params, l.params),
+          stringBytes: Math.max(m.stringBytes, l.stringBytes),
+        }),
+        { sqlBytes: 0, params: 0, stringBytes: 0 },
+      );
     const consumers = runs.filter((r) => r.job === "survey-emails");
     // The floors the documented limits allow: Resend 2 requests a second; Zendesk 10 export requests
     // a minute (the first ten at once, so n requests need (n - 10) / 10 minutes at least).
@@ -113,18 +134,43 @@ export async function benchDispatch(): Promise<string> {
       table(
         ["measure", "value", "goal", "result"],
         [
-          ["wall time, first cron run to last email recorded", `${seconds.toFixed(1)} s`, `≤ 1.25 × floor (${(floor * 1.25).toFixed(1)} s)`, verdict(seconds <= floor * 1.25)],
+          [
+            "wall time, first cron run to last email recorded",
+            `${seconds.toFixed(1)} s`,
+            `≤ 1.25 × floor (${(floor * 1.25).toFixed(1)} s)`,
+            verdict(seconds <= floor * 1.25),
+          ],
           ["floor the limits allow (max of the two below)", `${floor.toFixed(1)} s`, "", ""],
           ["… Resend: requests ÷ 2 a second", `${resendFloor.toFixed(1)} s`, "", ""],
           ["… Zendesk: export requests past the first 10, at 10 a minute", `${zendeskFloor.toFixed(1)} s`, "", ""],
           ["emails sent (recorded `sent`)", `${sent} of ${expectedSends}`, "all", verdict(sent === expectedSends)],
-          ["emails lost / doubled (as Resend received them)", `${lost} / ${doubled}`, "0 / 0", verdict(lost === 0 && doubled === 0)],
+          [
+            "emails lost / doubled (as Resend received them)",
+            `${lost} / ${doubled}`,
+            "0 / 0",
+            verdict(lost === 0 && doubled === 0),
+          ],
           ["Zendesk export requests (cron runs)", `${zendeskStats.exportRequests} (${cronRuns})`, "", ""],
           ["Resend requests (most in one second)", `${resendStats.requests} (${resendStats.maxInOneSecond})`, "", ""],
           ["429s received", `${requests429} of ${allRequests}`, "≤ 1%", verdict(requests429 <= allRequests * 0.01)],
-          ["requests sent before a Retry-After had passed", zendeskStats.earlyRequests + resendStats.earlyRequests, "0", verdict(zendeskStats.earlyRequests + resendStats.earlyRequests === 0)],
-          ["largest D1 statement: SQL bytes / bound parameters", `${largest.sqlBytes} / ${largest.params}`, "≤ 100,000 / ≤ 100", verdict(largest.sqlBytes <= 100_000 && largest.params <= 100)],
-          ["largest bound string", `${largest.stringBytes.toLocaleString("en-GB")} bytes`, "≤ 2,000,000", verdict(largest.stringBytes <= 2_000_000)],
+          [
+            "requests sent before a Retry-After had passed",
+            zendeskStats.earlyRequests + resendStats.earlyRequests,
+            "0",
+            verdict(zendeskStats.earlyRequests + resendStats.earlyRequests === 0),
+          ],
+          [
+            "largest D1 statement: SQL bytes / bound parameters",
+            `${largest.sqlBytes} / ${largest.params}`,
+            "≤ 100,000 / ≤ 100",
+            verdict(largest.sqlBytes <= 100_000 && largest.params <= 100),
+          ],
+          [
+            "largest bound string",
+            `${largest.stringBytes.toLocaleString("en-GB")} bytes`,
+            "≤ 2,000,000",
+            verdict(largest.stringBytes <= 2_000_000),
+          ],
           ["queue consumer invocations", consumers.length, "", ""],
           ["most subrequests in one invocation (fetch + queue + D1)", maxSub, "< 1,000", verdict(maxSub < 1000)],
           ["requests the fakes did not expect", unexpected, "0", verdict(unexpected === 0)],

@@ -40,7 +40,12 @@ function surveyWorker(scriptPath: string, state: string, port = 0) {
     d1Databases: { DB: "00000000-0000-0000-0000-000000000000" },
     d1Persist: path.join(state, "v3", "d1"),
     queueProducers: { DISPATCH: { queueName: "survey-dispatch" } },
-    bindings: { ...wranglerVars(), SURVEY_LINK_SECRET: SECRET, POSTHOG_API_KEY: "", PUBLIC_BASE_URL: "http://127.0.0.1" },
+    bindings: {
+      ...wranglerVars(),
+      SURVEY_LINK_SECRET: SECRET,
+      POSTHOG_API_KEY: "",
+      PUBLIC_BASE_URL: "http://127.0.0.1",
+    },
     port,
   } as ConstructorParameters<typeof Miniflare>[0]);
 }
@@ -70,7 +75,12 @@ async function coldStarts(scriptPath: string, state: string) {
       d1Databases: { DB: "00000000-0000-0000-0000-000000000000" },
       d1Persist: path.join(state, "v3", "d1"),
       queueProducers: { DISPATCH: { queueName: "survey-dispatch" } },
-      bindings: { ...wranglerVars(), SURVEY_LINK_SECRET: SECRET, POSTHOG_API_KEY: "", PUBLIC_BASE_URL: "http://127.0.0.1" },
+      bindings: {
+        ...wranglerVars(),
+        SURVEY_LINK_SECRET: SECRET,
+        POSTHOG_API_KEY: "",
+        PUBLIC_BASE_URL: "http://127.0.0.1",
+      },
     });
     await (await bare.dispatchFetch("http://127.0.0.1/")).text();
     noop.push(performance.now() - t0);
@@ -88,7 +98,10 @@ async function coldStarts(scriptPath: string, state: string) {
 }
 
 /** Serves fixed bytes with nothing but a content type: the floor any page of these bytes can reach. */
-function staticServer(body: Buffer, extraHeaders: Record<string, string> = {}): Promise<{ url: string; close(): Promise<void> }> {
+function staticServer(
+  body: Buffer,
+  extraHeaders: Record<string, string> = {},
+): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((_, res) => {
     res.writeHead(200, { "content-type": "text/html; charset=utf-8", ...extraHeaders });
     res.end(body);
@@ -216,14 +229,32 @@ export async function benchFirstView(): Promise<string> {
         ["cold start to first survey page", "ms", "goal", "result"],
         [
           ["no-op Worker", cold.noop.toFixed(0), "", ""],
-          ["survey Worker (bundle as deployed)", cold.survey.toFixed(0), "≤ 1.25 × no-op", cold.survey <= cold.noop * 1.25 ? "met" : "MISSED"],
+          [
+            "survey Worker (bundle as deployed)",
+            cold.survey.toFixed(0),
+            "≤ 1.25 × no-op",
+            cold.survey <= cold.noop * 1.25 ? "met" : "MISSED",
+          ],
           ["ratio", (cold.survey / cold.noop).toFixed(2), "", ""],
-          ["bundle size raw / gzip (KB)", `${(bundle.length / 1024).toFixed(0)} / ${(gzipSync(bundle).length / 1024).toFixed(0)}`, "", ""],
+          [
+            "bundle size raw / gzip (KB)",
+            `${(bundle.length / 1024).toFixed(0)} / ${(gzipSync(bundle).length / 1024).toFixed(0)}`,
+            "",
+            "",
+          ],
         ],
       ),
       "",
       table(
-        ["first contentful paint", "survey ms", "static floor ms", "floor + COOP same-origin ms", "vs floor", "goal ≤ 110%", "rating usable at first paint"],
+        [
+          "first contentful paint",
+          "survey ms",
+          "static floor ms",
+          "floor + COOP same-origin ms",
+          "vs floor",
+          "goal ≤ 110%",
+          "rating usable at first paint",
+        ],
         rows,
       ),
       "",

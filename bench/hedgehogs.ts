@@ -20,7 +20,11 @@ export async function benchHedgehogs(): Promise<string> {
     for (let round = 0; round <= ROUNDS; round++) {
       // Interleaved rounds, so a noisy neighbour on the VM hits every route alike; round 0 warms up.
       for (const route of routes) {
-        const result = await load(route, () => http(route), { requests: REQUESTS, concurrency: CONCURRENCY, expectStatus: 200 });
+        const result = await load(route, () => http(route), {
+          requests: REQUESTS,
+          concurrency: CONCURRENCY,
+          expectStatus: 200,
+        });
         if (round > 0) rounds.get(route)!.push(result);
       }
     }

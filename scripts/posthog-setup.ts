@@ -56,9 +56,13 @@ for (const [name, value] of [
   ["POSTHOG_COMMENT_QUESTION_ID", commentQuestionId],
 ] as const)
   if (!/^[\w-]{1,64}$/.test(value)) problems.push(`${name} must be letters, digits, - or _`);
-if (ratingQuestionId === commentQuestionId) problems.push("POSTHOG_RATING_QUESTION_ID and POSTHOG_COMMENT_QUESTION_ID must differ");
+if (ratingQuestionId === commentQuestionId)
+  problems.push("POSTHOG_RATING_QUESTION_ID and POSTHOG_COMMENT_QUESTION_ID must differ");
 const earliestOption = values["earliest-answer"];
-if (earliestOption !== undefined && !(/^\d{4}-\d{2}-\d{2}(T[\d:.]+Z)?$/.test(earliestOption) && Number.isFinite(Date.parse(earliestOption))))
+if (
+  earliestOption !== undefined &&
+  !(/^\d{4}-\d{2}-\d{2}(T[\d:.]+Z)?$/.test(earliestOption) && Number.isFinite(Date.parse(earliestOption)))
+)
   problems.push("--earliest-answer must be a date like 2026-03-01");
 if (problems.length > 0) failUsage("posthog-setup", problems);
 
@@ -90,20 +94,29 @@ try {
   const message = err instanceof Error ? err.message : String(err);
   console.error(`posthog-setup: ${message}`);
   if (err instanceof PostHogAppError && (err.status === 401 || err.status === 403))
-    console.error("posthog-setup: the personal API key needs the scopes survey:write, dashboard:write and insight:write.");
+    console.error(
+      "posthog-setup: the personal API key needs the scopes survey:write, dashboard:write and insight:write.",
+    );
   process.exit(1);
 }
 
 list(values.fix ? "Created or changed:" : "Created:", report.done);
 list("Would change (run again with --fix):", report.mismatches);
 list("Settings that differ from PostHog:", report.settingsToChange);
-console.log("\nPut these in wrangler.toml [vars] (the personal key stays a secret: npx wrangler secret put POSTHOG_PERSONAL_API_KEY):");
+console.log(
+  "\nPut these in wrangler.toml [vars] (the personal key stays a secret: npx wrangler secret put POSTHOG_PERSONAL_API_KEY):",
+);
 for (const [name, value] of Object.entries(report.settings)) console.log(`${name} = ${JSON.stringify(value)}`);
-if (report.dashboardId !== undefined) console.log(`\nDashboard: ${appHost}/project/${projectId}/dashboard/${report.dashboardId}`);
+if (report.dashboardId !== undefined)
+  console.log(`\nDashboard: ${appHost}/project/${projectId}/dashboard/${report.dashboardId}`);
 if (report.surveyId !== undefined && looksLikeSurveyId(report.surveyId))
   console.log(`Survey: ${appHost}/project/${projectId}/surveys/${report.surveyId}`);
 if (report.mismatches.length > 0) {
   console.log(`\n${report.mismatches.length} difference${report.mismatches.length === 1 ? "" : "s"} left as they are.`);
   process.exit(1);
 }
-console.log(report.done.length === 0 ? "\nNothing to change: PostHog is set up as the product needs." : "\nPostHog is set up as the product needs.");
+console.log(
+  report.done.length === 0
+    ? "\nNothing to change: PostHog is set up as the product needs."
+    : "\nPostHog is set up as the product needs.",
+);

@@ -11,4 +11,3 @@ export type Env = {
   DISPATCH: Queue<QueueMessage>;
   EMAIL: SendEmail;
 } & { [K in SettingName]?: string };
-

@@ -56,7 +56,12 @@ export async function consumeQueue(batch: MessageBatch<QueueMessage>, env: Env):
         for (const m of surveyEmails) m.retry({ delaySeconds: CONFIGURATION_WAIT_SECONDS });
         return { waiting: surveyEmails.length, configuration: problem };
       }
-      const report = await consumeSurveyEmails(surveyEmails, { db: ctx.db, mailer, settings: ctx.settings, now: Date.now() });
+      const report = await consumeSurveyEmails(surveyEmails, {
+        db: ctx.db,
+        mailer,
+        settings: ctx.settings,
+        now: Date.now(),
+      });
       return { ...report, provider: mailer.name };
     });
     if ("error" in outcome) for (const m of surveyEmails) m.retry({ delaySeconds: 60 });

@@ -15,19 +15,31 @@ import { formLimit, readForm } from "./forms";
 /** The hedgehog ledger (`/admin/donations`) and the report's breakdowns as CSV (`/admin/report.csv`). */
 export const donationsRoutes = new Hono<AppEnv>();
 
-const field = (max: number) => v.optional(v.pipe(v.string(), v.trim(), v.maxLength(max, `is longer than ${max} characters`)), "");
+const field = (max: number) =>
+  v.optional(v.pipe(v.string(), v.trim(), v.maxLength(max, `is longer than ${max} characters`)), "");
 const month = v.pipe(v.string(), v.trim(), v.check(isMonth, "must be a month like 2026-10"));
 
 const DonationFormSchema = v.pipe(
   v.object({
-    form_id: v.pipe(v.string("the form is missing its id: reload the page"), v.regex(/^[A-Za-z0-9-]{16,64}$/, "the form's id is not one this page made: reload the page")),
+    form_id: v.pipe(
+      v.string("the form is missing its id: reload the page"),
+      v.regex(/^[A-Za-z0-9-]{16,64}$/, "the form's id is not one this page made: reload the page"),
+    ),
     paid_on: v.pipe(
       v.string("give the date it was paid"),
       v.trim(),
       v.regex(/^(19|20)\d{2}-\d{2}-\d{2}$/, "must be a date like 2026-10-31"),
-      v.check((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), "is not a real date"),
+      v.check(
+        (d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d),
+        "is not a real date",
+      ),
     ),
-    amount: v.pipe(v.string("give the amount"), v.trim(), v.minLength(1, "give the amount"), v.maxLength(20, "is too long")),
+    amount: v.pipe(
+      v.string("give the amount"),
+      v.trim(),
+      v.minLength(1, "give the amount"),
+      v.maxLength(20, "is too long"),
+    ),
     currency: v.pipe(
       v.string("give the currency"),
       v.trim(),
@@ -40,7 +52,10 @@ const DonationFormSchema = v.pipe(
     corrects: v.pipe(field(13), v.regex(/^(\d{1,12})?$/, "must be an entry's number")),
   }),
   v.check((f) => f.to_month >= f.from_month, "the last month covered must not be before the first"),
-  v.check((f) => Number(f.to_month.slice(0, 4)) - Number(f.from_month.slice(0, 4)) <= 10, "cover at most ten years at a time"),
+  v.check(
+    (f) => Number(f.to_month.slice(0, 4)) - Number(f.from_month.slice(0, 4)) <= 10,
+    "cover at most ten years at a time",
+  ),
 );
 
 async function ledgerPage(
@@ -83,7 +98,10 @@ donationsRoutes.post("/donations", formLimit, async (c) => {
   const f = parsed.output;
   const amountMinor = parseAmount(f.amount, f.currency);
   if (amountMinor === undefined) {
-    return ledgerPage(c, 400, { values, error: `Nothing recorded: amount must be a number like 60.00 in ${f.currency}.` });
+    return ledgerPage(c, 400, {
+      values,
+      error: `Nothing recorded: amount must be a number like 60.00 in ${f.currency}.`,
+    });
   }
   const outcome = await recordDonation(
     c.env.DB,
@@ -103,7 +121,9 @@ donationsRoutes.post("/donations", formLimit, async (c) => {
     case "recorded":
       return c.redirect(`/admin/donations?recorded=${outcome.id}`, 303);
     case "repeated":
-      return ledgerPage(c, 409, { error: `This form was sent already: it recorded entry #${outcome.id}. Nothing recorded again.` });
+      return ledgerPage(c, 409, {
+        error: `This form was sent already: it recorded entry #${outcome.id}. Nothing recorded again.`,
+      });
     case "already-corrected":
       return ledgerPage(c, 409, {
         values,

@@ -51,11 +51,19 @@ export function DonationsPage(props: {
           Paid on <input type="date" name="paid_on" value={f.paid_on ?? ""} required />
         </label>
         <label>
-          Amount <input name="amount" inputmode="decimal" value={f.amount ?? ""} placeholder="60.00" size={10} required />
+          Amount{" "}
+          <input name="amount" inputmode="decimal" value={f.amount ?? ""} placeholder="60.00" size={10} required />
         </label>
         <label>
           Currency{" "}
-          <input name="currency" value={f.currency ?? l.currency} pattern="[A-Za-z]{3}" maxlength={3} size={4} required />
+          <input
+            name="currency"
+            value={f.currency ?? l.currency}
+            pattern="[A-Za-z]{3}"
+            maxlength={3}
+            size={4}
+            required
+          />
         </label>
         <label>
           From month <input type="month" name="from_month" value={f.from_month ?? ""} placeholder="2026-10" required />

@@ -8,7 +8,9 @@ export function PostHogSetupNotice(props: { check: StoredCheck }) {
     <section class="error" role="alert" aria-labelledby="posthog-setup-title">
       <h2 id="posthog-setup-title">PostHog's survey set-up needs attention</h2>
       {check.error ? (
-        <p>The daily check on {formatTime(check.checkedAt)} could not look at PostHog: {check.error}</p>
+        <p>
+          The daily check on {formatTime(check.checkedAt)} could not look at PostHog: {check.error}
+        </p>
       ) : (
         <>
           <p>The daily check on {formatTime(check.checkedAt)} found:</p>

@@ -11,8 +11,8 @@ export function SpeedBreakdowns(props: { report: MonthlyReport }) {
     <section aria-labelledby="speed">
       <h2 id="speed">Is it our speed?</h2>
       <p>
-        {r.speedFinding ?? "No answer this month had a first-reply target (set ZENDESK_PLAN_FIELD_ID)."} Groups of
-        fewer than {MIN_GROUP_ANSWERS} answers show their count only.{" "}
+        {r.speedFinding ?? "No answer this month had a first-reply target (set ZENDESK_PLAN_FIELD_ID)."} Groups of fewer
+        than {MIN_GROUP_ANSWERS} answers show their count only.{" "}
         <a href={`/admin/report.csv?month=${r.month}`}>Breakdowns as CSV</a>
       </p>
       {(Object.keys(BREAKDOWN_TITLES) as Array<keyof Breakdowns>).map((dimension) => (

@@ -17,10 +17,14 @@ export interface LowRatingMessage {
 type Deps = { db: D1Database; settings: Settings; fetcher: typeof fetch };
 
 /** What a channel's outcome means for the alert: its new status, and how long to wait if it must be tried again. */
-function channelResult(outcome: Outcome<null>, closedMeansSkipped: boolean): { status: ChannelStatus; detail: string | null; waitMs?: number } {
+function channelResult(
+  outcome: Outcome<null>,
+  closedMeansSkipped: boolean,
+): { status: ChannelStatus; detail: string | null; waitMs?: number } {
   if (outcome.kind === "done") return { status: "done", detail: null };
   if (outcome.kind === "retry") return { status: "pending", detail: outcome.reason, waitMs: outcome.afterMs };
-  if (closedMeansSkipped && outcome.code === "closed") return { status: "skipped", detail: `ticket is closed: ${outcome.reason}` };
+  if (closedMeansSkipped && outcome.code === "closed")
+    return { status: "skipped", detail: `ticket is closed: ${outcome.reason}` };
   return { status: "failed", detail: outcome.reason };
 }
 

@@ -28,6 +28,7 @@ export async function raiseLowRatingAlert(
   const contentKey = (await sha256Hex(`${answer.rating}\n${answer.comment ?? ""}`)).slice(0, 32);
   const alert = await createAlert(db, { ...answer, contentKey }, now);
   if (!alert) return false;
-  if (alert.notBefore <= now) await queue.send({ kind: "low-rating", ticketId: answer.ticketId, version: answer.version });
+  if (alert.notBefore <= now)
+    await queue.send({ kind: "low-rating", ticketId: answer.ticketId, version: answer.version });
   return true;
 }

@@ -11,7 +11,12 @@ export interface RatingWriteback {
  * Asks for the ticket's rating to be written (again): a row per ticket, raised to the answer's
  * latest version. True when the row now waits for that version (so a message should go).
  */
-export async function requestWriteback(db: D1Database, ticketId: number, version: number, now: number): Promise<boolean> {
+export async function requestWriteback(
+  db: D1Database,
+  ticketId: number,
+  version: number,
+  now: number,
+): Promise<boolean> {
   const result = await db
     .prepare(
       `INSERT INTO ticket_rating_writebacks (ticket_id, version, status, enqueued_at, updated_at) VALUES (?1, ?2, 'pending', ?3, ?3)

@@ -47,13 +47,22 @@ export async function consumeTicketRatings(
       continue;
     }
     if (!access || settings.csatFieldId === undefined) {
-      await settleWriteback(db, m.ticketId, { status: "skipped", detail: "Zendesk or ZENDESK_CSAT_FIELD_ID is not set" }, now);
+      await settleWriteback(
+        db,
+        m.ticketId,
+        { status: "skipped", detail: "Zendesk or ZENDESK_CSAT_FIELD_ID is not set" },
+        now,
+      );
       report.skipped++;
       m.ack();
       continue;
     }
     const { version, rating } = writeback.answer;
-    const outcome = await writeTicketRating(access, { ticketId: m.ticketId, rating, fieldId: settings.csatFieldId }, deps);
+    const outcome = await writeTicketRating(
+      access,
+      { ticketId: m.ticketId, rating, fieldId: settings.csatFieldId },
+      deps,
+    );
     if (outcome.kind === "done") {
       await settleWriteback(db, m.ticketId, { status: "done", version }, Date.now());
       report.written++;
@@ -63,7 +72,10 @@ export async function consumeTicketRatings(
       await settleWriteback(
         db,
         m.ticketId,
-        { status: closed ? "skipped" : "failed", detail: closed ? `ticket is closed: ${outcome.reason}` : outcome.reason },
+        {
+          status: closed ? "skipped" : "failed",
+          detail: closed ? `ticket is closed: ${outcome.reason}` : outcome.reason,
+        },
         Date.now(),
       );
       report[closed ? "skipped" : "failed"]++;

@@ -200,8 +200,17 @@ export interface SyncState {
 
 export async function readSyncStates(db: D1Database): Promise<SyncState[]> {
   const { results } = await db
-    .prepare(`SELECT account, status, detail, pages, synced_through, checked_at FROM zendesk_sync ORDER BY checked_at DESC LIMIT 10`)
-    .all<{ account: string; status: SyncStatus | null; detail: string | null; pages: number; synced_through: number | null; checked_at: number | null }>();
+    .prepare(
+      `SELECT account, status, detail, pages, synced_through, checked_at FROM zendesk_sync ORDER BY checked_at DESC LIMIT 10`,
+    )
+    .all<{
+      account: string;
+      status: SyncStatus | null;
+      detail: string | null;
+      pages: number;
+      synced_through: number | null;
+      checked_at: number | null;
+    }>();
   return results.map((r) => ({
     account: r.account,
     status: r.status,

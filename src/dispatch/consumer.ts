@@ -75,7 +75,8 @@ export function planSends(claims: SendClaim[], options: { now: number; idempoten
       else if (!claim.sendKey || !claim.snapshot || options.now - (claim.sendStartedAt ?? 0) > REPLAY_WINDOW_MS)
         plan.failed.push({
           ticketId: claim.ticketId,
-          reason: "delivery could not be confirmed within the provider's idempotency window; not retried to avoid a second email",
+          reason:
+            "delivery could not be confirmed within the provider's idempotency window; not retried to avoid a second email",
         });
       else keys.add(claim.sendKey);
       continue;
@@ -148,10 +149,18 @@ export async function buildEmail(
 export function settlementOf(request: SendRequest, outcomes: EmailOutcome[], now: number): Settlement {
   const settlement: Settlement = { sent: [], failed: [], notSent: [], unknown: [] };
   request.emails.forEach(({ ticketId }, i) => {
-    const outcome = outcomes[i] ?? { kind: "retry", afterMs: 60_000, reason: "no outcome from the mail provider", maybeDone: true };
+    const outcome = outcomes[i] ?? {
+      kind: "retry",
+      afterMs: 60_000,
+      reason: "no outcome from the mail provider",
+      maybeDone: true,
+    };
     if (outcome.kind === "done") settlement.sent.push({ ticketId, messageId: outcome.value });
     else if (outcome.kind === "failed")
-      settlement.failed.push({ ticketId, reason: outcome.code ? `${outcome.code}: ${outcome.reason}` : outcome.reason });
+      settlement.failed.push({
+        ticketId,
+        reason: outcome.code ? `${outcome.code}: ${outcome.reason}` : outcome.reason,
+      });
     else {
       const wait = { ticketId, error: outcome.reason, retryAt: now + outcome.afterMs };
       // A replayed request stays unknown until the provider answers it: its first attempt may have sent it.
@@ -174,7 +183,15 @@ export async function consumeSurveyEmails(
   deps: { db: D1Database; mailer: Mailer; settings: Settings; now: number },
 ): Promise<ConsumeReport> {
   const { db, mailer, settings, now } = deps;
-  const report: ConsumeReport = { sent: 0, failed: 0, skipped: 0, waiting: 0, acked: 0, retried: 0, providerRequests: 0 };
+  const report: ConsumeReport = {
+    sent: 0,
+    failed: 0,
+    skipped: 0,
+    waiting: 0,
+    acked: 0,
+    retried: 0,
+    providerRequests: 0,
+  };
   const ticketIds = [...new Set(messages.flatMap((m) => m.ticketIds))];
 
   // Plan
@@ -218,7 +235,14 @@ export async function consumeSurveyEmails(
         return { ticketId: c.ticketId, snapshot, email: await buildEmail(c.ticketId, snapshot, settings) };
       }),
     );
-    requests.push({ key: await newRequestKey(batch.map((c) => c.ticketId), now), replay: false, emails });
+    requests.push({
+      key: await newRequestKey(
+        batch.map((c) => c.ticketId),
+        now,
+      ),
+      replay: false,
+      emails,
+    });
   }
 
   // Send and settle
@@ -251,7 +275,8 @@ export async function consumeSurveyEmails(
       if (o[1].kind === "retry") waits.set(request.emails[o[0]]!.ticketId, o[1].afterMs);
     }
     const refusal = outcomes.find((o) => o.kind === "retry" && !o.maybeDone);
-    if (refusal?.kind === "retry" && outcomes.every((o) => o.kind === "retry" && !o.maybeDone)) stopAfterMs = refusal.afterMs;
+    if (refusal?.kind === "retry" && outcomes.every((o) => o.kind === "retry" && !o.maybeDone))
+      stopAfterMs = refusal.afterMs;
   }
   report.waiting = waits.size;
 

@@ -86,7 +86,12 @@ function BrandLine(props: { brand: Brand }) {
   return (
     <p class="email-muted" style="margin:0 0 12px;font-size:14px;font-weight:700;color:#5b6270">
       {logo ? (
-        <img src={logo} alt={props.brand.name} height="24" style="height:24px;width:auto;vertical-align:middle;border:0" />
+        <img
+          src={logo}
+          alt={props.brand.name}
+          height="24"
+          style="height:24px;width:auto;vertical-align:middle;border:0"
+        />
       ) : (
         props.brand.name
       )}

@@ -32,7 +32,8 @@ export async function selectAndEnqueue(
   const rules = settings.dispatch;
   const { solvedFrom, solvedUntil } = dueWindow(now, rules);
   // With SURVEY_EMAILS off nothing new is decided; claims whose message was lost are still queued.
-  const due = options.newClaims === false ? [] : await findDueCandidates(db, solvedFrom, solvedUntil, MAX_TICKETS_PER_RUN);
+  const due =
+    options.newClaims === false ? [] : await findDueCandidates(db, solvedFrom, solvedUntil, MAX_TICKETS_PER_RUN);
   const skips: SkipDecision[] = [];
   const claims: Array<{ ticketId: number; emailHash: string | null; ticketUpdatedAt: number }> = [];
   // Addresses claimed earlier in this same run count for throttling too.

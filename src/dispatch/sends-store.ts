@@ -95,7 +95,7 @@ export async function recordSkips(db: D1Database, skips: SkipDecision[], now: nu
   if (skips.length === 0) return;
   const rows = skips.map((s) => ({ t: s.ticketId, r: s.reason, h: s.emailHash, u: s.ticketUpdatedAt }));
   const statement = db.prepare(
-      `INSERT INTO survey_sends (ticket_id, status, reason, email_hash, decided_at, ticket_updated_at)
+    `INSERT INTO survey_sends (ticket_id, status, reason, email_hash, decided_at, ticket_updated_at)
        SELECT j.value ->> 't', 'skipped', j.value ->> 'r', j.value ->> 'h', ?2, j.value ->> 'u'
        FROM json_each(?1) AS j WHERE true
        ON CONFLICT (ticket_id) DO UPDATE SET reason = excluded.reason, decided_at = excluded.decided_at,
@@ -117,7 +117,7 @@ export async function claimTickets(
   if (claims.length === 0) return [];
   const rows = claims.map((c) => ({ t: c.ticketId, h: c.emailHash, u: c.ticketUpdatedAt }));
   const statement = db.prepare(
-      `INSERT INTO survey_sends (ticket_id, status, email_hash, decided_at, ticket_updated_at, enqueued_at)
+    `INSERT INTO survey_sends (ticket_id, status, email_hash, decided_at, ticket_updated_at, enqueued_at)
        SELECT j.value ->> 't', 'claimed', j.value ->> 'h', ?2, j.value ->> 'u', ?2
        FROM json_each(?1) AS j WHERE true
        ON CONFLICT (ticket_id) DO UPDATE SET status = 'claimed', reason = NULL, decided_at = excluded.decided_at,
@@ -376,7 +376,10 @@ export async function countReplay(db: D1Database, sendKey: string): Promise<void
 /** Ends claims that will not be sent: `failed` (meant to be sent) or `skipped` (re-checked, not eligible). */
 export async function endClaims(
   db: D1Database,
-  verdicts: { skipped: Array<{ ticketId: number; reason: string }>; failed: Array<{ ticketId: number; reason: string }> },
+  verdicts: {
+    skipped: Array<{ ticketId: number; reason: string }>;
+    failed: Array<{ ticketId: number; reason: string }>;
+  },
   now: number,
 ): Promise<void> {
   const statements: D1PreparedStatement[] = [];

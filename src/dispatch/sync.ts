@@ -67,7 +67,12 @@ export async function candidatesFromPage(page: ExportPage): Promise<CandidateInp
   );
 }
 
-const NO_FIELDS: SupportSettings = { planFieldId: undefined, severityFieldId: undefined, targetHours: {}, timeZone: "UTC" };
+const NO_FIELDS: SupportSettings = {
+  planFieldId: undefined,
+  severityFieldId: undefined,
+  targetHours: {},
+  timeZone: "UTC",
+};
 
 /** The support context of each ticket on a page: plan, severity, reply times, reopens, assignee. */
 export function contextsFromPage(page: ExportPage, support: SupportSettings = NO_FIELDS): TicketContext[] {
@@ -75,7 +80,13 @@ export function contextsFromPage(page: ExportPage, support: SupportSettings = NO
     const m = page.metrics.get(t.id);
     const assignee = t.assignee_id != null ? page.users.get(t.assignee_id) : undefined;
     return ticketContext(
-      { id: t.id, createdAt: t.created_at, updatedAt: t.updated_at, assigneeId: t.assignee_id, customFields: t.custom_fields },
+      {
+        id: t.id,
+        createdAt: t.created_at,
+        updatedAt: t.updated_at,
+        assigneeId: t.assignee_id,
+        customFields: t.custom_fields,
+      },
       m && {
         replyMinutes: m.reply_time_in_minutes?.calendar,
         fullResolutionMinutes: m.full_resolution_time_in_minutes?.calendar,
@@ -131,7 +142,13 @@ export async function syncTickets(db: D1Database, access: ZendeskAccess, options
       report.errors.push(result.reason);
       report.stopped = result.reason;
       console.warn(`zendesk sync: ${result.reason}`);
-      await recordSyncState(db, access.baseUrl, result.code === "forbidden" ? "forbidden" : "error", result.reason, Date.now());
+      await recordSyncState(
+        db,
+        access.baseUrl,
+        result.code === "forbidden" ? "forbidden" : "error",
+        result.reason,
+        Date.now(),
+      );
       break;
     }
     if (result.kind === "retry") {
@@ -148,13 +165,18 @@ export async function syncTickets(db: D1Database, access: ZendeskAccess, options
       }
       report.errors.push(result.reason);
       console.warn(`zendesk sync: ${result.reason}`);
-      if (++transientFailures >= TRANSIENT_ATTEMPTS || Date.now() + 1000 * 2 ** (transientFailures - 1) >= options.deadline) {
+      if (
+        ++transientFailures >= TRANSIENT_ATTEMPTS ||
+        Date.now() + 1000 * 2 ** (transientFailures - 1) >= options.deadline
+      ) {
         report.stopped = `${result.reason}; the next run tries again`;
         await recordSyncState(db, access.baseUrl, "error", result.reason, Date.now());
         break;
       }
       // Seconds within a run (1, 2 s); a Retry-After, if the service gave one, already holds the schedule.
-      await (options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms))))(1000 * 2 ** (transientFailures - 1));
+      await (options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms))))(
+        1000 * 2 ** (transientFailures - 1),
+      );
       continue;
     }
     transientFailures = 0;

@@ -30,7 +30,9 @@ export async function readUnsubscribeToken(
   if (t !== undefined) {
     if (!/^[1-9]\d{0,15}$/.test(t) || Number(t) > Number.MAX_SAFE_INTEGER) return { ok: false, status: 400 };
     const ticketId = Number(t);
-    return (await hmacVerify(secret, ticketMessage(ticketId), sig)) ? { ok: true, ticketId } : { ok: false, status: 403 };
+    return (await hmacVerify(secret, ticketMessage(ticketId), sig))
+      ? { ok: true, ticketId }
+      : { ok: false, status: 403 };
   }
   if (!e || e.length > 400) return { ok: false, status: 400 };
   const bytes = fromBase64Url(e);

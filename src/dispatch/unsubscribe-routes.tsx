@@ -37,7 +37,11 @@ async function addressOf(c: Context<AppEnv>): Promise<Who> {
   if ("email" in token) return { ok: true, emailHash: await emailHash(token.email), shown: maskEmail(token.email) };
   const address = await surveyedAddress(c.env.DB, token.ticketId);
   if (!address) return { ok: false, status: 404 };
-  return { ok: true, emailHash: address.emailHash, shown: address.email ? maskEmail(normalizeEmail(address.email)) : "your address" };
+  return {
+    ok: true,
+    emailHash: address.emailHash,
+    shown: address.email ? maskEmail(normalizeEmail(address.email)) : "your address",
+  };
 }
 
 function sameLink(c: Context<AppEnv>): string {

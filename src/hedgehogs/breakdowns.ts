@@ -92,7 +92,12 @@ export function planLabel(plan: string | null): string {
 
 export function buildBreakdowns(cells: SupportCell[]): Breakdowns {
   return {
-    plan: roll(cells, (c) => c.plan, (k) => planLabel(k), byAnswers),
+    plan: roll(
+      cells,
+      (c) => c.plan,
+      (k) => planLabel(k),
+      byAnswers,
+    ),
     target: roll(
       cells,
       (c) => (c.targetMet === null ? null : c.targetMet ? "met" : "missed"),

@@ -54,9 +54,7 @@ function HedgehogsPage(props: { tally: Tally; charity: string; brand: string }) 
   return (
     <Layout title="Hedgehogs fed by our support answers" brand={{ name: props.brand }}>
       <h1>{plural(total, "hedgehog")} fed</h1>
-      <p class="big">
-        Every answer to our support survey feeds a hedgehog: we donate to {props.charity} for each one.
-      </p>
+      <p class="big">Every answer to our support survey feeds a hedgehog: we donate to {props.charity} for each one.</p>
       {months.length === 0 ? (
         <p>No hedgehogs fed yet: the first answer feeds the first one.</p>
       ) : (

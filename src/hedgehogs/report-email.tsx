@@ -1,11 +1,19 @@
 import { emailDocument, type RenderedEmail } from "../lib/email-shell";
 import { plural } from "../lib/plural";
-import { formatMean, formatMoney, formatPercent, ledgerLine, monthName, reportText, type MonthlyReport } from "./report";
+import {
+  formatMean,
+  formatMoney,
+  formatPercent,
+  ledgerLine,
+  monthName,
+  reportText,
+  type MonthlyReport,
+} from "./report";
 
 // Cells wrap long team names rather than widen the table: nothing scrolls sideways at 320 px.
-const cell = "padding:6px 4px;border-bottom:1px solid #d8d4ca;text-align:left;vertical-align:top;overflow-wrap:anywhere;word-break:break-word";
+const cell =
+  "padding:6px 4px;border-bottom:1px solid #d8d4ca;text-align:left;vertical-align:top;overflow-wrap:anywhere;word-break:break-word";
 const table = "width:100%;border-collapse:collapse;font-size:14px;table-layout:fixed";
-
 
 /** The donor's email: the month's hedgehogs and what to pay, then CSAT for the team. */
 export function renderReportEmail(r: MonthlyReport): Omit<RenderedEmail, "headers"> {

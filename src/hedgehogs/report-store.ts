@@ -15,7 +15,11 @@ export async function computeReport(db: D1Database, month: string, terms: Donati
     db.prepare(LEDGER_SQL.tally),
     db.prepare(REPORT_SQL.verification).bind(start, end),
   ]);
-  const { months: _months, entries: _entries, ...ledger } = buildLedger(
+  const {
+    months: _months,
+    entries: _entries,
+    ...ledger
+  } = buildLedger(
     tally!.results as Array<{ month: string; hedgehogs: number }>,
     toEntries(entries!.results),
     terms,
@@ -68,10 +72,7 @@ export async function storeReportOnce(db: D1Database, report: MonthlyReport, now
 }
 
 export async function findStoredReport(db: D1Database, month: string): Promise<StoredReport | null> {
-  const row = await db
-    .prepare(`SELECT * FROM monthly_reports WHERE month = ?1`)
-    .bind(month)
-    .first<StoredReportRow>();
+  const row = await db.prepare(`SELECT * FROM monthly_reports WHERE month = ?1`).bind(month).first<StoredReportRow>();
   return (
     row && {
       report: JSON.parse(row.figures) as MonthlyReport,

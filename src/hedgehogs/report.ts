@@ -46,7 +46,10 @@ export interface MonthlyReport {
   verifiedBy?: { signature: number; zendesk: number };
 }
 
-export type LedgerSummary = Pick<Ledger, "currency" | "hedgehogs" | "owedMinor" | "paidMinor" | "balanceMinor" | "otherCurrencies">;
+export type LedgerSummary = Pick<
+  Ledger,
+  "currency" | "hedgehogs" | "owedMinor" | "paidMinor" | "balanceMinor" | "otherCurrencies"
+>;
 
 const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
 
@@ -163,7 +166,9 @@ export function monthName(month: string): string {
 /** "owed £60.00 for 12 hedgehogs, paid £50.00: £10.00 still to pay" */
 export function ledgerLine(l: LedgerSummary): string {
   const money = (minor: number) => formatMoney(minor, l.currency);
-  const other = l.otherCurrencies.map((o) => ` (also paid ${formatMoney(o.amountMinor, o.currency)}, not converted)`).join("");
+  const other = l.otherCurrencies
+    .map((o) => ` (also paid ${formatMoney(o.amountMinor, o.currency)}, not converted)`)
+    .join("");
   return `owed ${money(l.owedMinor)} for ${plural(l.hedgehogs, "hedgehog")}, paid ${money(l.paidMinor)}: ${balanceWords(l.balanceMinor, money)}${other}`;
 }
 

@@ -39,9 +39,7 @@ const DARK_MODE = `
  */
 function Preheader(props: { text: string }) {
   return (
-    <div
-      style="display:none;font-size:1px;line-height:1px;max-height:0;max-width:0;opacity:0;overflow:hidden;mso-hide:all;color:#f6f4ef"
-    >
+    <div style="display:none;font-size:1px;line-height:1px;max-height:0;max-width:0;opacity:0;overflow:hidden;mso-hide:all;color:#f6f4ef">
       {props.text}
       {raw("&#8199;&#65279;&#847; ".repeat(30))}
     </div>
@@ -97,7 +95,10 @@ export function emailDocument(props: {
                   style={`max-width:${props.maxWidth}px;width:100%;background:#ffffff;border:1px solid #d8d4ca;border-radius:12px`}
                 >
                   <tr>
-                    <td class="email-text" style={`padding:20px 16px;color:#1d1f24;font-size:16px;line-height:1.5;${EMAIL_FONT}`}>
+                    <td
+                      class="email-text"
+                      style={`padding:20px 16px;color:#1d1f24;font-size:16px;line-height:1.5;${EMAIL_FONT}`}
+                    >
                       {props.children}
                     </td>
                   </tr>

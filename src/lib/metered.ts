@@ -15,7 +15,13 @@ export class Meter {
 
   private measure(sql: string, values: unknown[]): void {
     const bytes = (v: unknown) =>
-      typeof v === "string" ? encoder.encode(v).length : v instanceof ArrayBuffer ? v.byteLength : ArrayBuffer.isView(v) ? v.byteLength : 0;
+      typeof v === "string"
+        ? encoder.encode(v).length
+        : v instanceof ArrayBuffer
+          ? v.byteLength
+          : ArrayBuffer.isView(v)
+            ? v.byteLength
+            : 0;
     this.largest.sqlBytes = Math.max(this.largest.sqlBytes, encoder.encode(sql).length);
     this.largest.params = Math.max(this.largest.params, values.length);
     for (const v of values) this.largest.stringBytes = Math.max(this.largest.stringBytes, bytes(v));

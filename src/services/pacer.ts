@@ -81,7 +81,8 @@ export async function takeSlot(
       await sleep(waitMs);
       // A 429 another caller met while this one slept holds it off too.
       const held = await blockedUntil(db, rule.key);
-      if (held > Date.now()) return { ok: false, waitMs: held - Date.now(), reason: "the service asked to wait (Retry-After)" };
+      if (held > Date.now())
+        return { ok: false, waitMs: held - Date.now(), reason: "the service asked to wait (Retry-After)" };
     }
     return { ok: true, waitedMs: waitMs };
   }

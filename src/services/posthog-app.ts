@@ -47,7 +47,12 @@ const Survey = v.looseObject({
 });
 
 const page = <T extends v.GenericSchema>(item: T) =>
-  v.object({ count: v.number(), next: v.nullable(v.string()), previous: v.nullable(v.string()), results: v.array(item) });
+  v.object({
+    count: v.number(),
+    next: v.nullable(v.string()),
+    previous: v.nullable(v.string()),
+    results: v.array(item),
+  });
 
 const Insight = v.looseObject({
   id: v.number(),
@@ -56,14 +61,24 @@ const Insight = v.looseObject({
   deleted: v.optional(v.boolean()),
 });
 
-const DashboardListItem = v.looseObject({ id: v.number(), name: v.nullable(v.string()), deleted: v.optional(v.boolean(), false) });
+const DashboardListItem = v.looseObject({
+  id: v.number(),
+  name: v.nullable(v.string()),
+  deleted: v.optional(v.boolean(), false),
+});
 
 const Dashboard = v.looseObject({
   id: v.number(),
   name: v.nullable(v.string()),
   deleted: v.optional(v.boolean(), false),
   tiles: v.optional(
-    v.array(v.looseObject({ id: v.number(), deleted: v.optional(v.nullable(v.boolean())), insight: v.optional(v.nullable(Insight), null) })),
+    v.array(
+      v.looseObject({
+        id: v.number(),
+        deleted: v.optional(v.nullable(v.boolean())),
+        insight: v.optional(v.nullable(Insight), null),
+      }),
+    ),
     [],
   ),
 });
@@ -109,7 +124,10 @@ async function call<T extends v.GenericSchema>(
         : undefined,
   });
   if (outcome.kind !== "done")
-    throw new PostHogAppError(outcome.reason, outcome.kind === "failed" && outcome.code ? Number(outcome.code) : undefined);
+    throw new PostHogAppError(
+      outcome.reason,
+      outcome.kind === "failed" && outcome.code ? Number(outcome.code) : undefined,
+    );
   let body: unknown;
   try {
     body = JSON.parse(outcome.value.text);
@@ -128,7 +146,11 @@ async function call<T extends v.GenericSchema>(
 }
 
 /** Every item of a paginated list (`{count, next, previous, results}`), following `next`. */
-async function all<T extends v.GenericSchema>(app: PostHogApp, path: string, item: T): Promise<Array<v.InferOutput<T>>> {
+async function all<T extends v.GenericSchema>(
+  app: PostHogApp,
+  path: string,
+  item: T,
+): Promise<Array<v.InferOutput<T>>> {
   const items: Array<v.InferOutput<T>> = [];
   let next: string | null = path;
   for (let pages = 0; next !== null && pages < 50; pages++) {
@@ -178,7 +200,10 @@ export async function getDashboard(app: PostHogApp, id: number): Promise<PostHog
   return toDashboard(await call(app, `/dashboards/${id}/`, Dashboard));
 }
 
-export async function createDashboard(app: PostHogApp, body: { name: string; description: string }): Promise<PostHogDashboard> {
+export async function createDashboard(
+  app: PostHogApp,
+  body: { name: string; description: string },
+): Promise<PostHogDashboard> {
   return toDashboard(await call(app, "/dashboards/", Dashboard, { method: "POST", body }));
 }
 

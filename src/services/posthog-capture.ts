@@ -69,7 +69,11 @@ export async function captureToPostHog(
     service: "PostHog",
     url: `${target.host}/batch/`,
     method: "POST",
-    headers: { "content-type": "application/json", "content-encoding": "gzip", "user-agent": `${LIBRARY}/${LIBRARY_VERSION}` },
+    headers: {
+      "content-type": "application/json",
+      "content-encoding": "gzip",
+      "user-agent": `${LIBRARY}/${LIBRARY_VERSION}`,
+    },
     body: await gzip(body),
     timeoutMs: 10_000,
     fetcher: target.fetch ?? fetch,
@@ -81,6 +85,7 @@ export async function captureToPostHog(
   });
   if (result.kind === "done") return done(null);
   // A 429, or a 503 with Retry-After, holds every other caller off too.
-  if (result.kind === "retry" && toldToWait) await holdOff(target.db, paceKey, Date.now() + result.afterMs, result.reason);
+  if (result.kind === "retry" && toldToWait)
+    await holdOff(target.db, paceKey, Date.now() + result.afterMs, result.reason);
   return result;
 }

@@ -170,7 +170,12 @@ export async function fetchExportPage(
     timeoutMs: 30_000,
     fetcher: deps.fetcher,
     attempt: deps.attempt,
-    pace: { db: deps.db, rule: exportPace(access, deps.requestsPerMinute), maxWaitMs: deps.maxWaitMs, sleep: deps.sleep },
+    pace: {
+      db: deps.db,
+      rule: exportPace(access, deps.requestsPerMinute),
+      maxWaitMs: deps.maxWaitMs,
+      sleep: deps.sleep,
+    },
     // The export's window is a minute: a 429 without a usable Retry-After waits it out.
     unspecifiedWaitMs: 60_000,
     classify: (r) => (r.status === 403 ? failed(`${ADMIN_ONLY}: ${excerpt(r.text)}`, "forbidden") : undefined),

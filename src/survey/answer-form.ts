@@ -9,7 +9,11 @@ const AnswerSchema = v.object({
     v.transform(Number),
   ),
   base_version: v.optional(
-    v.pipe(v.string(), v.regex(/^\d{1,9}$/, "This form was changed; please open the survey again."), v.transform(Number)),
+    v.pipe(
+      v.string(),
+      v.regex(/^\d{1,9}$/, "This form was changed; please open the survey again."),
+      v.transform(Number),
+    ),
     "0",
   ),
   comment: v.optional(
@@ -32,7 +36,11 @@ export type AnswerParse =
 
 /** The answer part of the survey form; on a problem, gives back what the customer typed. */
 export function parseAnswerForm(form: Record<string, string>): AnswerParse {
-  const result = v.safeParse(AnswerSchema, { rating: form.rating, comment: form.comment, base_version: form.base_version });
+  const result = v.safeParse(AnswerSchema, {
+    rating: form.rating,
+    comment: form.comment,
+    base_version: form.base_version,
+  });
   if (result.success) {
     const { rating, comment, base_version: baseVersion } = result.output;
     return { ok: true, rating, comment, baseVersion };

@@ -20,4 +20,10 @@ export function ratingLabel(rating: number): string {
  * expressions as the page's drawings, from a big frown to a big smile. U+FE0F asks for the colour
  * emoji presentation, so no face shows as a small black text symbol beside the others.
  */
-export const FACE_EMOJI = ["\u2639\uFE0F", "\u{1F641}\uFE0F", "\u{1F610}\uFE0F", "\u{1F642}\uFE0F", "\u{1F600}\uFE0F"] as const;
+export const FACE_EMOJI = [
+  "\u2639\uFE0F",
+  "\u{1F641}\uFE0F",
+  "\u{1F610}\uFE0F",
+  "\u{1F642}\uFE0F",
+  "\u{1F600}\uFE0F",
+] as const;

@@ -91,7 +91,11 @@ export async function deliverPendingResponses(
   });
   if (!apiKey) {
     console.log(`posthog: no POSTHOG_API_KEY set; ${answers.length} answers stay pending`);
-    await markCaptureFailed(db, answers.map((a) => backoff(a)), "POSTHOG_API_KEY is not set");
+    await markCaptureFailed(
+      db,
+      answers.map((a) => backoff(a)),
+      "POSTHOG_API_KEY is not set",
+    );
     report.skipped = answers.length;
     return report;
   }
@@ -102,7 +106,10 @@ export async function deliverPendingResponses(
   const sendable = answers.filter((a): a is StoredAnswer & { distinctId: string } => a.distinctId !== null);
   if (sendable.length === 0) return report;
 
-  const contexts = await ticketContexts(db, sendable.map((a) => a.ticketId));
+  const contexts = await ticketContexts(
+    db,
+    sendable.map((a) => a.ticketId),
+  );
   const outcome = await captureToPostHog(
     {
       apiKey,
@@ -118,7 +125,11 @@ export async function deliverPendingResponses(
   if (outcome.kind === "done") await markCaptured(db, sendable, now);
   else {
     const retryAfterMs = outcome.kind === "retry" ? outcome.afterMs : 0;
-    await markCaptureFailed(db, sendable.map((a) => backoff(a, retryAfterMs)), outcome.reason);
+    await markCaptureFailed(
+      db,
+      sendable.map((a) => backoff(a, retryAfterMs)),
+      outcome.reason,
+    );
   }
   if (outcome.kind === "done") report.delivered = sendable.length;
   else {

@@ -177,7 +177,10 @@ export function isUnsignedLink(input: Record<string, string | undefined>): boole
 }
 
 export type UnsignedLinkParse =
-  | { ok: true; fields: { distinctId: string; ticketId: number; team: string; initialTargetArea?: string; rating?: number } }
+  | {
+      ok: true;
+      fields: { distinctId: string; ticketId: number; team: string; initialTargetArea?: string; rating?: number };
+    }
   | { ok: false; problems: string[] };
 
 /** Reads an unsigned link: the ticket, the customer and the team as the automation filled them in. */

@@ -61,7 +61,13 @@ export async function dailyPostHogCheck(db: D1Database, settings: Settings, now:
     .first();
   if (!claimed) return "not due (checked within the last day)";
 
-  let result: { ok: boolean; mismatches: string[]; error: string | null; surveyId: string | null; dashboardId: number | null };
+  let result: {
+    ok: boolean;
+    mismatches: string[];
+    error: string | null;
+    surveyId: string | null;
+    dashboardId: number | null;
+  };
   try {
     const report = await setUpPostHog(
       { appHost: p.appHost, projectId: p.projectId, personalApiKey: p.personalApiKey, fetcher },

@@ -55,12 +55,15 @@ export interface SetupReport {
 
 /** The first stored answer (Unix ms): the survey must not start after it. */
 export async function earliestAnswerAt(db: D1Database): Promise<number | null> {
-  const row = await db.prepare("SELECT MIN(first_submitted_at) AS first FROM responses").first<{ first: number | null }>();
+  const row = await db
+    .prepare("SELECT MIN(first_submitted_at) AS first FROM responses")
+    .first<{ first: number | null }>();
   return row?.first ?? null;
 }
 
 /** PostHog's survey ids are UUIDs; anything else (such as the development default) is not one. */
-export const looksLikeSurveyId = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+export const looksLikeSurveyId = (id: string) =>
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
 
 async function findSurvey(app: PostHogApp, target: SetupTarget, notes: string[]): Promise<PostHogSurvey | undefined> {
   if (looksLikeSurveyId(target.surveyId)) {
@@ -82,7 +85,9 @@ async function setUpSurvey(app: PostHogApp, target: SetupTarget, options: SetupO
       return undefined;
     }
     survey = await createSurvey(app, surveyToCreate(target, options.earliestAnswerAt, options.now));
-    report.done.push(`created the api survey "${survey.name}" (${survey.id}), partial responses on, starting ${survey.start_date}`);
+    report.done.push(
+      `created the api survey "${survey.name}" (${survey.id}), partial responses on, starting ${survey.start_date}`,
+    );
   } else {
     const mismatches = surveyMismatches(survey, target, options.earliestAnswerAt, options.now);
     if (mismatches.length > 0 && options.fix) {
@@ -97,7 +102,13 @@ async function setUpSurvey(app: PostHogApp, target: SetupTarget, options: SetupO
   return survey;
 }
 
-async function setUpDashboard(app: PostHogApp, target: SetupTarget, surveyId: string, options: SetupOptions, report: SetupReport) {
+async function setUpDashboard(
+  app: PostHogApp,
+  target: SetupTarget,
+  surveyId: string,
+  options: SetupOptions,
+  report: SetupReport,
+) {
   const name = dashboardName(target.surveyName);
   const want = desiredInsights(surveyId, target.ratingQuestionId);
   const found: PostHogDashboard | undefined = (await findDashboardsByName(app, name))[0];
@@ -111,7 +122,9 @@ async function setUpDashboard(app: PostHogApp, target: SetupTarget, surveyId: st
       description: `Answers to the survey "${target.surveyName}" (${surveyId}), made by npm run posthog-setup.`,
     });
     for (const insight of want) await createInsight(app, { ...insight, dashboards: [dashboard.id] });
-    report.done.push(`created the dashboard "${name}" (${dashboard.id}) with ${want.map((i) => `"${i.name}"`).join(", ")}`);
+    report.done.push(
+      `created the dashboard "${name}" (${dashboard.id}) with ${want.map((i) => `"${i.name}"`).join(", ")}`,
+    );
     return dashboard.id;
   }
   const changes = dashboardChanges(found, want);
@@ -122,7 +135,11 @@ async function setUpDashboard(app: PostHogApp, target: SetupTarget, surveyId: st
       continue;
     }
     if (change.kind === "add") await createInsight(app, { ...change.insight, dashboards: [found.id] });
-    else await updateInsight(app, change.insightId, { description: change.insight.description, query: change.insight.query });
+    else
+      await updateInsight(app, change.insightId, {
+        description: change.insight.description,
+        query: change.insight.query,
+      });
     report.done.push(`${what}: ${change.kind === "add" ? "added" : "query replaced"}`);
   }
   return found.id;

@@ -131,9 +131,15 @@ export function surveyMismatches(
 ): Mismatch[] {
   const out: Mismatch[] = [];
   if (survey.name !== input.surveyName)
-    out.push({ what: `the name is ${describe(survey.name)}, should be ${describe(input.surveyName)}`, fix: { name: input.surveyName } });
+    out.push({
+      what: `the name is ${describe(survey.name)}, should be ${describe(input.surveyName)}`,
+      fix: { name: input.surveyName },
+    });
   if (survey.type !== "api")
-    out.push({ what: `the type is ${describe(survey.type)}, should be "api" (answers captured by the server)`, fix: { type: "api" } });
+    out.push({
+      what: `the type is ${describe(survey.type)}, should be "api" (answers captured by the server)`,
+      fix: { type: "api" },
+    });
   if (survey.enable_partial_responses !== true)
     out.push({
       what: "partial responses are off: an edited answer would count twice in PostHog's results",
@@ -142,7 +148,10 @@ export function surveyMismatches(
   const limit = Date.parse(latestStartDate(earliestAnswerAt, now));
   const start = survey.start_date === null ? null : Date.parse(survey.start_date);
   if (start === null || !Number.isFinite(start))
-    out.push({ what: "it has no start date (a draft): PostHog shows no results for it", fix: { start_date: latestStartDate(earliestAnswerAt, now) } });
+    out.push({
+      what: "it has no start date (a draft): PostHog shows no results for it",
+      fix: { start_date: latestStartDate(earliestAnswerAt, now) },
+    });
   else if (start > limit)
     out.push({
       what:
@@ -152,7 +161,10 @@ export function surveyMismatches(
       fix: { start_date: latestStartDate(earliestAnswerAt, now) },
     });
   if (survey.end_date !== null)
-    out.push({ what: `it was stopped (end date ${survey.end_date}): later answers are hidden`, fix: { end_date: null } });
+    out.push({
+      what: `it was stopped (end date ${survey.end_date}): later answers are hidden`,
+      fix: { end_date: null },
+    });
   if (survey.archived) out.push({ what: "it is archived", fix: { archived: false } });
 
   const want = desiredQuestions(input);
@@ -241,8 +253,7 @@ export function desiredInsights(surveyId: string, ratingQuestionId: string): Des
 
 /** A change the dashboard needs: an insight to add, or one whose query to replace. */
 export type DashboardChange =
-  | { kind: "add"; insight: DesiredInsight }
-  | { kind: "update"; insightId: number; insight: DesiredInsight };
+  { kind: "add"; insight: DesiredInsight } | { kind: "update"; insightId: number; insight: DesiredInsight };
 
 /** JSON with object keys sorted, so two queries compare equal whatever order PostHog keeps keys in. */
 export function canonicalJson(value: unknown): string {
@@ -258,9 +269,7 @@ export function canonicalJson(value: unknown): string {
 
 /** Which insights the dashboard lacks, or shows with another query (matched by name). */
 export function dashboardChanges(dashboard: PostHogDashboard, want: DesiredInsight[]): DashboardChange[] {
-  const shown = dashboard.tiles
-    .filter((t) => !t.deleted && t.insight && !t.insight.deleted)
-    .map((t) => t.insight!);
+  const shown = dashboard.tiles.filter((t) => !t.deleted && t.insight && !t.insight.deleted).map((t) => t.insight!);
   const changes: DashboardChange[] = [];
   for (const insight of want) {
     const existing = shown.find((i) => i.name === insight.name);

@@ -195,7 +195,10 @@ export async function recordImpression(db: D1Database, ticketId: number, now: nu
  * Erasure: the personal fields of a person's answers (comment and distinct id), on their tickets or
  * under their distinct id. Ratings and hedgehogs stay: they are anonymous.
  */
-export function eraseAnswers(db: D1Database, who: { ticketIdsJson: string; distinctId: string | null }): D1PreparedStatement {
+export function eraseAnswers(
+  db: D1Database,
+  who: { ticketIdsJson: string; distinctId: string | null },
+): D1PreparedStatement {
   return db
     .prepare(
       `UPDATE responses SET comment = NULL, distinct_id = NULL

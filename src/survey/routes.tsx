@@ -8,7 +8,14 @@ import { formatCount } from "../lib/format";
 import { MessagePage, type Brand } from "../lib/layout";
 import { COMMENT_MAX_LENGTH } from "./copy";
 import { publishAnswerRecorded } from "./answer-events";
-import { checkSurveyLink, isUnsignedLink, pageLinkQuery, parseSurveyLink, parseUnsignedLink, type ParsedSurveyLink } from "./link";
+import {
+  checkSurveyLink,
+  isUnsignedLink,
+  pageLinkQuery,
+  parseSurveyLink,
+  parseUnsignedLink,
+  type ParsedSurveyLink,
+} from "./link";
 import { findAnswer, recordImpression, recordResponse, type StoredAnswer } from "./responses-store";
 import { SURVEY_JS } from "./page-script";
 import {
@@ -85,7 +92,10 @@ const surveyPolicy = createMiddleware<AppEnv>(async (c, next) => {
   scriptHash ??= cspHash(SURVEY_JS);
   const logo = settingsOf(c.env).brand.logoUrl;
   const imageOrigins = logo?.startsWith("https://") ? [new URL(logo).origin] : [];
-  c.res.headers.set("Content-Security-Policy", await contentSecurityPolicy({ scriptHashes: [await scriptHash], imageOrigins }));
+  c.res.headers.set(
+    "Content-Security-Policy",
+    await contentSecurityPolicy({ scriptHashes: [await scriptHash], imageOrigins }),
+  );
 });
 surveyRoutes.use("/", surveyPolicy);
 surveyRoutes.use("/thanks", surveyPolicy);
@@ -233,7 +243,9 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
     // Without a PostHog key the answer simply stays pending; the cron says so in its log.
     if (settings.posthog.apiKey)
       c.executionCtx.waitUntil(
-        import("./delivery").then((d) => d.deliverPendingResponses(settings, c.env.DB, now, { ticketId: link.ticketId })),
+        import("./delivery").then((d) =>
+          d.deliverPendingResponses(settings, c.env.DB, now, { ticketId: link.ticketId }),
+        ),
       );
   }
   return c.redirect(`/thanks?${pageLinkQuery(link)}`, 303);

@@ -29,7 +29,11 @@ const toFacts = (row: FactsRow, found = true): TicketFacts => ({
  * The ticket as the dispatcher's sync last read it, else as an earlier lookup for an unsigned link
  * found it (if that lookup is younger than `freshAfter`). Null when neither knows it.
  */
-export async function knownTicketFacts(db: D1Database, ticketId: number, freshAfter: number): Promise<TicketFacts | null> {
+export async function knownTicketFacts(
+  db: D1Database,
+  ticketId: number,
+  freshAfter: number,
+): Promise<TicketFacts | null> {
   const [synced, looked] = await db.batch<FactsRow & { found?: number; checked_at?: number }>([
     db
       .prepare(
@@ -50,7 +54,12 @@ export async function knownTicketFacts(db: D1Database, ticketId: number, freshAf
 }
 
 /** Keeps what Zendesk said about a ticket (or that it did not have it). */
-export async function rememberTicketFacts(db: D1Database, ticketId: number, facts: TicketFacts, now: number): Promise<void> {
+export async function rememberTicketFacts(
+  db: D1Database,
+  ticketId: number,
+  facts: TicketFacts,
+  now: number,
+): Promise<void> {
   await db
     .prepare(
       `INSERT INTO zendesk_ticket_lookups (ticket_id, found, status, solved_at, requester_id, requester_external_id, group_name, checked_at)

@@ -54,7 +54,12 @@ export function judgeUnsignedLink(
   };
 }
 
-async function lookUp(db: D1Database, settings: Settings, ticketId: number, now: number): Promise<TicketFacts | "unavailable"> {
+async function lookUp(
+  db: D1Database,
+  settings: Settings,
+  ticketId: number,
+  now: number,
+): Promise<TicketFacts | "unavailable"> {
   const known = await knownTicketFacts(db, ticketId, now - LOOKUP_FRESH_MS);
   if (known) return known;
   const access = zendeskAccess(settings.zendesk);

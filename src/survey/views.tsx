@@ -53,8 +53,7 @@ function HiddenLinkFields(props: { link: SurveyLinkFields & { sig: string; unsig
   );
 }
 
-const day = (ms: number) =>
-  formatDay(ms);
+const day = (ms: number) => formatDay(ms);
 
 function CommentQuestion() {
   return (
@@ -227,7 +226,10 @@ export function ThanksPage(props: {
       <p>
         <a href={props.changeUrl}>Change my answer</a>
       </p>
-      <p class="footnote">We donate to {props.charity} for every answer. Thank you for helping us improve. <a href="/hedgehogs">See every hedgehog fed</a></p>
+      <p class="footnote">
+        We donate to {props.charity} for every answer. Thank you for helping us improve.{" "}
+        <a href="/hedgehogs">See every hedgehog fed</a>
+      </p>
     </Layout>
   );
 }
@@ -288,7 +290,9 @@ export function NotYourTicketPage(props: { brand?: Brand }) {
 export function TicketNotSolvedPage(props: { brand?: Brand }) {
   return (
     <MessagePage title="Ticket still open" heading="This ticket isn't solved yet" brand={props.brand}>
-      <p>We ask how we did once a ticket is solved. This one is still being worked on, so there's nothing to rate yet.</p>
+      <p>
+        We ask how we did once a ticket is solved. This one is still being worked on, so there's nothing to rate yet.
+      </p>
     </MessagePage>
   );
 }

@@ -91,7 +91,8 @@ const notFound = () => error(404, "invalid_request", "not_found", "Not found.");
 
 function authProblem(req: RecordedRequest, scope: string): Reply | undefined {
   const header = req.headers.authorization;
-  if (!header) return error(401, "authentication_error", "not_authenticated", "Authentication credentials were not provided.");
+  if (!header)
+    return error(401, "authentication_error", "not_authenticated", "Authentication credentials were not provided.");
   const key = /^Bearer (\S+)$/i.exec(header)?.[1];
   const scopes = key ? PERSONAL_KEYS[key] : undefined;
   if (!scopes)
@@ -109,7 +110,9 @@ function authProblem(req: RecordedRequest, scope: string): Reply | undefined {
 
 // DRF DateTimeField: ISO 8601.
 const isDateTime = (value: unknown) =>
-  typeof value === "string" && /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(value) && Number.isFinite(Date.parse(value));
+  typeof value === "string" &&
+  /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(value) &&
+  Number.isFinite(Date.parse(value));
 const DATE_FORMAT =
   "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].";
 
@@ -137,7 +140,8 @@ function surveyProblem(p: Project, body: Record<string, unknown>, existing: Surv
     if (body.name === undefined) return invalid("This field is required.", "name", "required");
     if (typeof body.name !== "string") return invalid("Not a valid string.", "name");
     if (body.name.trim() === "") return invalid("This field may not be blank.", "name", "blank");
-    if (body.name.length > 400) return invalid("Ensure this field has no more than 400 characters.", "name", "max_length");
+    if (body.name.length > 400)
+      return invalid("Ensure this field has no more than 400 characters.", "name", "max_length");
   }
   if (!existing || "type" in body) {
     if (body.type === undefined) return invalid("This field is required.", "type", "required");
@@ -147,12 +151,14 @@ function surveyProblem(p: Project, body: Record<string, unknown>, existing: Surv
   if (body.questions !== undefined && body.questions !== null) {
     if (!Array.isArray(body.questions)) return invalid("Questions must be a list of objects", "questions");
     for (const q of body.questions as unknown[]) {
-      if (typeof q !== "object" || q === null || Array.isArray(q)) return invalid("Questions must be a list of objects", "questions");
+      if (typeof q !== "object" || q === null || Array.isArray(q))
+        return invalid("Questions must be a list of objects", "questions");
       const question = q as Record<string, unknown>;
       if (!question.question) return invalid("Question text is required", "questions");
       if (typeof question.question !== "string") return invalid("Question text must be a string", "questions");
       for (const f of ["buttonText", "lowerBoundLabel", "upperBoundLabel"])
-        if (question[f] && typeof question[f] !== "string") return invalid(`Question ${f} must be a string`, "questions");
+        if (question[f] && typeof question[f] !== "string")
+          return invalid(`Question ${f} must be a string`, "questions");
       if (!["open", "link", "rating", "single_choice", "multiple_choice"].includes(String(question.type)))
         return invalid(`"${String(question.type)}" is not a valid choice.`, "questions", "invalid_choice");
     }
@@ -160,11 +166,17 @@ function surveyProblem(p: Project, body: Record<string, unknown>, existing: Surv
   for (const f of ["start_date", "end_date"])
     if (body[f] !== undefined && body[f] !== null && !isDateTime(body[f])) return invalid(DATE_FORMAT, f);
   for (const f of ["enable_partial_responses", "archived"])
-    if (body[f] !== undefined && body[f] !== null && typeof body[f] !== "boolean") return invalid("Must be a valid boolean.", f);
+    if (body[f] !== undefined && body[f] !== null && typeof body[f] !== "boolean")
+      return invalid("Must be a valid boolean.", f);
   if (body.archived === null) return invalid("This field may not be null.", "archived", "null");
   if (!existing && p.surveys.some((s) => s.name === body.name))
     return invalid("There is already a survey with this name.", null, "unique");
-  if (existing && typeof body.name === "string" && body.name !== existing.name && p.surveys.some((s) => s.name === body.name && s.id !== existing.id))
+  if (
+    existing &&
+    typeof body.name === "string" &&
+    body.name !== existing.name &&
+    p.surveys.some((s) => s.name === body.name && s.id !== existing.id)
+  )
     return invalid("There is already another survey with this name.", null, "unique");
   return undefined;
 }
@@ -174,7 +186,16 @@ const withIds = (questions: unknown) =>
     ? (questions as Array<Record<string, unknown>>).map((q) => ({ ...q, id: q.id ? q.id : crypto.randomUUID() }))
     : (questions as null);
 
-const SURVEY_FIELDS = ["name", "description", "type", "questions", "start_date", "end_date", "archived", "enable_partial_responses"] as const;
+const SURVEY_FIELDS = [
+  "name",
+  "description",
+  "type",
+  "questions",
+  "start_date",
+  "end_date",
+  "archived",
+  "enable_partial_responses",
+] as const;
 
 function surveys(req: RecordedRequest, projectId: string, rest: string): Reply | undefined {
   const p = project(projectId);
@@ -185,7 +206,10 @@ function surveys(req: RecordedRequest, projectId: string, rest: string): Reply |
       if (auth) return auth;
       let list = [...p.surveys].sort((a, b) => b.created_at.localeCompare(a.created_at));
       const search = req.query.search?.toLowerCase();
-      if (search) list = list.filter((s) => s.name.toLowerCase().includes(search) || s.description.toLowerCase().includes(search));
+      if (search)
+        list = list.filter(
+          (s) => s.name.toLowerCase().includes(search) || s.description.toLowerCase().includes(search),
+        );
       if (req.query.archived !== undefined) list = list.filter((s) => String(s.archived) === req.query.archived);
       if (req.query.type !== undefined) list = list.filter((s) => s.type === req.query.type);
       return pageOf(req, list);
@@ -232,7 +256,8 @@ function surveys(req: RecordedRequest, projectId: string, rest: string): Reply |
     if (!survey) return notFound();
     const problem = surveyProblem(p, body, survey);
     if (problem) return problem;
-    for (const f of SURVEY_FIELDS) if (f in body) (survey as Record<string, unknown>)[f] = f === "questions" ? withIds(body[f]) : body[f];
+    for (const f of SURVEY_FIELDS)
+      if (f in body) (survey as Record<string, unknown>)[f] = f === "questions" ? withIds(body[f]) : body[f];
     return { status: 200, body: survey };
   }
   return undefined;
@@ -252,7 +277,8 @@ function queryProblem(query: unknown): string | undefined {
     if (typeof source.query !== "string" || source.query.trim() === "") return "source.query: Field required";
     return undefined;
   }
-  if (q.kind === "InsightVizNode") return q.source && typeof q.source === "object" ? undefined : "source: Field required";
+  if (q.kind === "InsightVizNode")
+    return q.source && typeof q.source === "object" ? undefined : "source: Field required";
   return `Unsupported query kind: ${String(q.kind)}`;
 }
 
@@ -285,7 +311,13 @@ function dashboardBody(p: Project, d: Dashboard) {
     tags: [],
     tiles: d.tiles
       .filter((t) => !t.deleted)
-      .map((t) => ({ id: t.id, insight: p.insights.find((i) => i.id === t.insight) ?? null, text: null, layouts: {}, color: null })),
+      .map((t) => ({
+        id: t.id,
+        insight: p.insights.find((i) => i.id === t.insight) ?? null,
+        text: null,
+        layouts: {},
+        color: null,
+      })),
   };
 }
 
@@ -298,13 +330,16 @@ function dashboards(req: RecordedRequest, projectId: string, rest: string): Repl
       if (auth) return auth;
       return pageOf(
         req,
-        p.dashboards.filter((d) => !d.deleted).map((d) => ({ id: d.id, name: d.name, description: d.description, deleted: d.deleted, pinned: false })),
+        p.dashboards
+          .filter((d) => !d.deleted)
+          .map((d) => ({ id: d.id, name: d.name, description: d.description, deleted: d.deleted, pinned: false })),
       );
     }
     if (req.method === "POST") {
       const auth = authProblem(req, "dashboard:write");
       if (auth) return auth;
-      if (body.name !== undefined && body.name !== null && typeof body.name !== "string") return invalid("Not a valid string.", "name");
+      if (body.name !== undefined && body.name !== null && typeof body.name !== "string")
+        return invalid("Not a valid string.", "name");
       const d: Dashboard = {
         id: nextId++,
         name: (body.name as string | undefined) ?? null,
@@ -333,7 +368,8 @@ function insights(req: RecordedRequest, projectId: string, rest: string): Reply 
   const validate = (): Reply | undefined => {
     const problem = queryProblem(body.query);
     if (problem) return invalid(problem, "query");
-    if (body.name !== undefined && body.name !== null && typeof body.name !== "string") return invalid("Not a valid string.", "name");
+    if (body.name !== undefined && body.name !== null && typeof body.name !== "string")
+      return invalid("Not a valid string.", "name");
     return dashboardsProblem(p, body.dashboards);
   };
   if (rest === "" && req.method === "POST") {
@@ -384,5 +420,8 @@ export function projectState(path: string): Reply | undefined {
   const m = /^posthog\/projects\/(\d+)$/.exec(path);
   if (!m) return undefined;
   const p = project(m[1]!);
-  return { status: 200, body: { surveys: p.surveys, dashboards: p.dashboards.map((d) => dashboardBody(p, d)), insights: p.insights } };
+  return {
+    status: 200,
+    body: { surveys: p.surveys, dashboards: p.dashboards.map((d) => dashboardBody(p, d)), insights: p.insights },
+  };
 }

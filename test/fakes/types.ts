@@ -43,7 +43,12 @@ export interface FakeTicket {
   /** Support context (issue 12); the fake serves Zendesk's defaults when absent. */
   created_at?: string;
   assignee?: { id: number; name: string } | null;
-  metrics?: { reply_minutes?: number | null; full_resolution_minutes?: number | null; reopens?: number; replies?: number };
+  metrics?: {
+    reply_minutes?: number | null;
+    full_resolution_minutes?: number | null;
+    reopens?: number;
+    replies?: number;
+  };
   /** Custom ticket field values (`custom_fields` on the ticket); updates through the API change them. */
   custom_fields?: Array<{ id: number; value: unknown }>;
 }

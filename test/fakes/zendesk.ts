@@ -161,7 +161,13 @@ function ticketsWithSideloads(tickets: FakeTicket[], base: string) {
       groups.set(t.group.id, { id: t.group.id, name: t.group.name, url: `${base}/api/v2/groups/${t.group.id}.json` });
     // Sideloading includes every user a ticket names, its assignee (an agent) too.
     if (t.assignee)
-      users.set(t.assignee.id, { id: t.assignee.id, name: t.assignee.name, email: `agent${t.assignee.id}@posthog.com`, role: "agent", external_id: null });
+      users.set(t.assignee.id, {
+        id: t.assignee.id,
+        name: t.assignee.name,
+        email: `agent${t.assignee.id}@posthog.com`,
+        role: "agent",
+        external_id: null,
+      });
   }
   return {
     tickets: tickets.map((t) => ({
@@ -211,7 +217,10 @@ function showMany(a: Account, req: RecordedRequest, base: string): Reply {
     if (!include.includes(needed)) return error(400, "InvalidValue", `expected include to list ${needed}`);
   }
   const tickets = ids.map((id) => a.tickets.get(Number(id))).filter((t): t is FakeTicket => t !== undefined);
-  return { status: 200, body: { ...ticketsWithSideloads(tickets, base), next_page: null, previous_page: null, count: tickets.length } };
+  return {
+    status: 200,
+    body: { ...ticketsWithSideloads(tickets, base), next_page: null, previous_page: null, count: tickets.length },
+  };
 }
 
 function exportPage(a: Account, req: RecordedRequest, base: string): Reply {
@@ -315,7 +324,9 @@ function updateTicket(a: Account, name: string, user: string, ticketId: number, 
     for (const f of fields) byId.set(f.id, f.value);
     ticket.custom_fields = [...byId].map(([id, value]) => ({ id, value }));
     const removed = new Set(update!.remove_tags ?? []);
-    ticket.tags = [...new Set([...(ticket.tags ?? []).filter((t) => !removed.has(t)), ...(update!.additional_tags ?? [])])];
+    ticket.tags = [
+      ...new Set([...(ticket.tags ?? []).filter((t) => !removed.has(t)), ...(update!.additional_tags ?? [])]),
+    ];
     if (!comment?.body) {
       perTicket.add(now);
       return { status: 200, body: { ticket: { id: ticket.id, status: ticket.status, tags: ticket.tags } } };

@@ -26,11 +26,9 @@ const wranglerSql = (state: string, sql: string, extra: string[] = []) =>
 
 describe("npm run survey-link", () => {
   it("never prints a link the server would refuse: an empty target area or team is named instead", () => {
-    const result = run(
-      "survey-link",
-      ["--ticket", "123", "--distinct-id", "abc", "--team", "", "--target-area", ""],
-      { SURVEY_LINK_SECRET: "cli-test-secret-0123456789" },
-    );
+    const result = run("survey-link", ["--ticket", "123", "--distinct-id", "abc", "--team", "", "--target-area", ""], {
+      SURVEY_LINK_SECRET: "cli-test-secret-0123456789",
+    });
     expect(result.status).not.toBe(0);
     expect(result.stdout).not.toContain("http");
     expect(result.stderr).toContain("the team is empty");

@@ -144,49 +144,55 @@ const reportEmail = renderReportEmail({
 });
 
 describe.each([320, 480, 600])("the emails at %i px", (width) => {
-  it.each(["light", "dark"] as const)("fit without sideways scrolling, with five equal buttons (%s)", async (scheme) => {
-    const browser = await openBrowser({ width });
-    try {
-      const page = await browser.context.newPage();
-      await page.emulateMedia({ colorScheme: scheme });
-      await page.setContent(surveyEmail.html);
-      const { scrollWidth, innerWidth } = await page.evaluate(() => ({
-        scrollWidth: document.documentElement.scrollWidth,
-        innerWidth: window.innerWidth,
-      }));
-      expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
-      const buttons = await page.locator("td.email-button").evaluateAll((cells) =>
-        cells.map((c) => {
-          const box = c.getBoundingClientRect();
-          return { width: Math.round(box.width), height: Math.round(box.height) };
-        }),
-      );
-      expect(buttons).toHaveLength(5);
-      for (const b of buttons) {
-        expect(Math.abs(b.width - buttons[0]!.width)).toBeLessThanOrEqual(1);
-        expect(b.height).toBe(buttons[0]!.height);
-      }
-      // The preheader is never seen in the message itself.
-      expect(await page.getByText("One tap tells us how we did").isVisible()).toBe(false);
-      // Names under the faces only where they fit.
-      expect(await page.locator(".email-wide").first().isVisible()).toBe(width > 480);
-      const background = await page.locator("td.email-text").first().evaluate((el) => getComputedStyle(el).color);
-      expect(background).toBe(scheme === "dark" ? "rgb(236, 238, 242)" : "rgb(29, 31, 36)");
-      await screenshot(page, `survey-email-${width}-${scheme}`);
+  it.each(["light", "dark"] as const)(
+    "fit without sideways scrolling, with five equal buttons (%s)",
+    async (scheme) => {
+      const browser = await openBrowser({ width });
+      try {
+        const page = await browser.context.newPage();
+        await page.emulateMedia({ colorScheme: scheme });
+        await page.setContent(surveyEmail.html);
+        const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+          scrollWidth: document.documentElement.scrollWidth,
+          innerWidth: window.innerWidth,
+        }));
+        expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
+        const buttons = await page.locator("td.email-button").evaluateAll((cells) =>
+          cells.map((c) => {
+            const box = c.getBoundingClientRect();
+            return { width: Math.round(box.width), height: Math.round(box.height) };
+          }),
+        );
+        expect(buttons).toHaveLength(5);
+        for (const b of buttons) {
+          expect(Math.abs(b.width - buttons[0]!.width)).toBeLessThanOrEqual(1);
+          expect(b.height).toBe(buttons[0]!.height);
+        }
+        // The preheader is never seen in the message itself.
+        expect(await page.getByText("One tap tells us how we did").isVisible()).toBe(false);
+        // Names under the faces only where they fit.
+        expect(await page.locator(".email-wide").first().isVisible()).toBe(width > 480);
+        const background = await page
+          .locator("td.email-text")
+          .first()
+          .evaluate((el) => getComputedStyle(el).color);
+        expect(background).toBe(scheme === "dark" ? "rgb(236, 238, 242)" : "rgb(29, 31, 36)");
+        await screenshot(page, `survey-email-${width}-${scheme}`);
 
-      await page.setContent(reportEmail.html);
-      const report = await page.evaluate(() => ({
-        scrollWidth: document.documentElement.scrollWidth,
-        innerWidth: window.innerWidth,
-        title: document.title,
-        charset: document.characterSet,
-      }));
-      expect(report.scrollWidth).toBeLessThanOrEqual(report.innerWidth);
-      expect(report.title).toBe(reportEmail.subject);
-      expect(report.charset).toBe("UTF-8");
-      await screenshot(page, `report-email-${width}-${scheme}`);
-    } finally {
-      await browser.close();
-    }
-  });
+        await page.setContent(reportEmail.html);
+        const report = await page.evaluate(() => ({
+          scrollWidth: document.documentElement.scrollWidth,
+          innerWidth: window.innerWidth,
+          title: document.title,
+          charset: document.characterSet,
+        }));
+        expect(report.scrollWidth).toBeLessThanOrEqual(report.innerWidth);
+        expect(report.title).toBe(reportEmail.subject);
+        expect(report.charset).toBe("UTF-8");
+        await screenshot(page, `report-email-${width}-${scheme}`);
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 });

@@ -11,7 +11,11 @@ let dev: DevServer;
 
 async function answer(ticketId: number, rating: number) {
   const link = new URL(
-    await buildSurveyUrl(dev.url, { distinctId: `c-${ticketId}`, ticketId, team: "Billing", exp: expiryFrom(new Date(), 30) }, SECRET),
+    await buildSurveyUrl(
+      dev.url,
+      { distinctId: `c-${ticketId}`, ticketId, team: "Billing", exp: expiryFrom(new Date(), 30) },
+      SECRET,
+    ),
   );
   const form = new URLSearchParams(link.searchParams);
   form.set("rating", String(rating));

@@ -129,7 +129,10 @@ describe("npm run posthog-setup", () => {
     expect(dashboards[0]!.tiles[1]!.insight.query.source.query).toContain("countIf(rating >= 4)");
 
     const since = Date.now();
-    const second = await setup(["--earliest-answer", "2026-01-15"], { POSTHOG_PROJECT_ID: project, POSTHOG_SURVEY_ID: surveyId });
+    const second = await setup(["--earliest-answer", "2026-01-15"], {
+      POSTHOG_PROJECT_ID: project,
+      POSTHOG_SURVEY_ID: surveyId,
+    });
     expect(second.status).toBe(0);
     expect(second.stdout).toContain("Nothing to change");
     expect(writes(project, since)).toEqual([]);
@@ -148,7 +151,9 @@ describe("npm run posthog-setup", () => {
       ],
     });
     expect(survey.enable_partial_responses).toBe(false); // PostHog's default for a survey made through the API
-    const dashboard = await api(project, "POST", "/dashboards/", { name: "Customer satisfaction score (CSAT): answers" });
+    const dashboard = await api(project, "POST", "/dashboards/", {
+      name: "Customer satisfaction score (CSAT): answers",
+    });
     await api(project, "POST", "/insights/", {
       name: "Answers per week",
       query: { kind: "DataVisualizationNode", source: { kind: "HogQLQuery", query: "SELECT 1" } },
@@ -156,7 +161,10 @@ describe("npm run posthog-setup", () => {
     });
 
     const since = Date.now();
-    const check = await setup(["--earliest-answer", "2026-02-10"], { POSTHOG_PROJECT_ID: project, POSTHOG_SURVEY_ID: survey.id });
+    const check = await setup(["--earliest-answer", "2026-02-10"], {
+      POSTHOG_PROJECT_ID: project,
+      POSTHOG_SURVEY_ID: survey.id,
+    });
     expect(check.status).toBe(1);
     expect(check.stdout).toContain("Would change (run again with --fix):");
     expect(check.stdout).toContain("partial responses are off: an edited answer would count twice");
@@ -168,7 +176,10 @@ describe("npm run posthog-setup", () => {
     expect(check.stdout).toContain('the insight "CSAT per week" is missing from the dashboard');
     expect(writes(project, since)).toEqual([]);
 
-    const fix = await setup(["--fix", "--earliest-answer", "2026-02-10"], { POSTHOG_PROJECT_ID: project, POSTHOG_SURVEY_ID: survey.id });
+    const fix = await setup(["--fix", "--earliest-answer", "2026-02-10"], {
+      POSTHOG_PROJECT_ID: project,
+      POSTHOG_SURVEY_ID: survey.id,
+    });
     expect(fix.stderr).toBe("");
     expect(fix.status).toBe(0);
     expect(fix.stdout).toContain("fixed: partial responses are off");
@@ -178,14 +189,20 @@ describe("npm run posthog-setup", () => {
       id: survey.id,
       enable_partial_responses: true,
       start_date: "2026-02-10T00:00:00.000Z",
-      questions: [{ id: "csat-rating", scale: 5, display: "emoji" }, { id: "csat-comment", optional: true }],
+      questions: [
+        { id: "csat-rating", scale: 5, display: "emoji" },
+        { id: "csat-comment", optional: true },
+      ],
     });
     expect(after.dashboards).toHaveLength(1);
     expect(after.dashboards[0]!.tiles.map((t) => t.insight.name).sort()).toEqual(
       ["Answers per week", "CSAT per week", "Hedgehogs fed per month", "Mean rating by team"].sort(),
     );
 
-    const again = await setup(["--fix", "--earliest-answer", "2026-02-10"], { POSTHOG_PROJECT_ID: project, POSTHOG_SURVEY_ID: survey.id });
+    const again = await setup(["--fix", "--earliest-answer", "2026-02-10"], {
+      POSTHOG_PROJECT_ID: project,
+      POSTHOG_SURVEY_ID: survey.id,
+    });
     expect(again.status).toBe(0);
     expect(again.stdout).toContain("Nothing to change");
   });
@@ -198,7 +215,9 @@ describe("npm run posthog-setup", () => {
       await applyMigrations(local.db);
       const at = Date.parse("2025-11-20T15:30:00Z");
       await local.db
-        .prepare("INSERT INTO responses (ticket_id, team, rating, first_submitted_at, updated_at) VALUES (1, 'Billing', 5, ?1, ?1)")
+        .prepare(
+          "INSERT INTO responses (ticket_id, team, rating, first_submitted_at, updated_at) VALUES (1, 'Billing', 5, ?1, ?1)",
+        )
         .bind(at)
         .run();
       await local.close();

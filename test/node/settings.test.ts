@@ -62,7 +62,9 @@ describe("each setting is defined once (src/settings.ts), and everything else ag
       );
       expect(result.status, result.stderr).toBe(0);
       const body = (text: string) => text.split("\n").slice(2).join("\n");
-      expect(body(readFileSync(fresh, "utf8")), "run `npm run types` after changing wrangler.toml").toBe(body(committed));
+      expect(body(readFileSync(fresh, "utf8")), "run `npm run types` after changing wrangler.toml").toBe(
+        body(committed),
+      );
     } finally {
       rmSync(fresh, { force: true });
     }

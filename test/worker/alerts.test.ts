@@ -4,7 +4,6 @@ import { slackMessage } from "../../src/alerts/low-rating";
 import type { QueueMessage } from "../../src/queue-message";
 import { formFromPage, call, deliverQueue, dispatchAccount, linkFields, postForm, solvedTicket, fake } from "./helpers";
 
-
 async function answer(
   account: Awaited<ReturnType<typeof dispatchAccount>>,
   ticketId: number,
@@ -12,7 +11,10 @@ async function answer(
   comment = "",
   team = "Product analytics",
 ) {
-  const res = await call(postForm(await formFromPage(linkFields(ticketId, { team }), { rating, comment }, account.env)), account.env);
+  const res = await call(
+    postForm(await formFromPage(linkFields(ticketId, { team }), { rating, comment }, account.env)),
+    account.env,
+  );
   expect(res.status).toBe(303);
 }
 

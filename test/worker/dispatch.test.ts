@@ -5,7 +5,6 @@ import { EVERY_TEN_MINUTES } from "../../src/scheduled";
 import { parseSurveyLink, checkSurveyLink } from "../../src/survey/link";
 import { call, deliverQueue, dispatchAccount, runCron, sendRow, solvedTicket, fake } from "./helpers";
 
-
 describe("the dispatcher", () => {
   it("emails the requester of a ticket solved 3 days ago exactly once, and not one solved 2 days ago", async () => {
     const account = await dispatchAccount();

@@ -176,9 +176,13 @@ describe("erasing a person's data", () => {
         .first(),
     ).toEqual({ source: "erasure" });
     expect(
-      await env.DB.prepare("SELECT requester_email, requester_name FROM candidates WHERE ticket_id = ?").bind(t.id).first(),
+      await env.DB.prepare("SELECT requester_email, requester_name FROM candidates WHERE ticket_id = ?")
+        .bind(t.id)
+        .first(),
     ).toEqual({ requester_email: null, requester_name: null });
-    expect(await env.DB.prepare("SELECT comment, distinct_id FROM responses WHERE ticket_id = ?").bind(t.id).first()).toEqual({
+    expect(
+      await env.DB.prepare("SELECT comment, distinct_id FROM responses WHERE ticket_id = ?").bind(t.id).first(),
+    ).toEqual({
       comment: null,
       distinct_id: null,
     });

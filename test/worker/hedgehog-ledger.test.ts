@@ -53,7 +53,10 @@ describe("ledger maths", () => {
   it("keeps other currencies apart (never converted) and paid-ahead months", () => {
     const l = buildLedger(
       tally,
-      [entry({ amountMinor: 1200, currency: "EUR" }), entry({ amountMinor: 2500, fromMonth: "2026-04", toMonth: "2026-04" })],
+      [
+        entry({ amountMinor: 1200, currency: "EUR" }),
+        entry({ amountMinor: 2500, fromMonth: "2026-04", toMonth: "2026-04" }),
+      ],
       terms,
     );
     expect(l.otherCurrencies).toEqual([{ currency: "EUR", amountMinor: 1200 }]);
@@ -86,7 +89,12 @@ function post(form: Record<string, string>, headers: Record<string, string> = {}
   return call(
     new Request(`${BASE}/admin/donations`, {
       method: "POST",
-      headers: { ...auth, "content-type": "application/x-www-form-urlencoded", "sec-fetch-site": "same-origin", ...headers },
+      headers: {
+        ...auth,
+        "content-type": "application/x-www-form-urlencoded",
+        "sec-fetch-site": "same-origin",
+        ...headers,
+      },
       body: new URLSearchParams(form).toString(),
       redirect: "manual",
     }),
@@ -117,7 +125,9 @@ describe("/admin/donations", () => {
     expect(html).toContain(`corrected by #${first + 1}`);
     expect(html).toContain("<s>£60.00</s>");
     // No silent edits: the table refuses them.
-    await expect(env.DB.prepare("UPDATE donations SET amount_minor = 1 WHERE id = ?").bind(first).run()).rejects.toThrow();
+    await expect(
+      env.DB.prepare("UPDATE donations SET amount_minor = 1 WHERE id = ?").bind(first).run(),
+    ).rejects.toThrow();
     await expect(env.DB.prepare("DELETE FROM donations WHERE id = ?").bind(first).run()).rejects.toThrow();
     // Correcting the same entry twice: correct the correction instead.
     const twice = await post(good({ corrects: String(first) }));

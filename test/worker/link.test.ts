@@ -126,8 +126,12 @@ describe("one canonical form per link", () => {
   });
 
   it("refuses leading zeros in the ticket number and the expiry", async () => {
-    expect(await problems((q) => q.set("exp", `0${fields.exp}`))).toEqual(["the expiry time (exp) must not start with 0"]);
-    expect(await problems((q) => q.set("ticketId", "0123"))).toEqual(["the ticket number (ticketId) must not start with 0"]);
+    expect(await problems((q) => q.set("exp", `0${fields.exp}`))).toEqual([
+      "the expiry time (exp) must not start with 0",
+    ]);
+    expect(await problems((q) => q.set("ticketId", "0123"))).toEqual([
+      "the ticket number (ticketId) must not start with 0",
+    ]);
   });
 
   it("refuses a ticket number beyond 2^53, which would read as a neighbour's", async () => {
@@ -149,7 +153,9 @@ describe("one canonical form per link", () => {
 
   it("names what the server would refuse before a tool prints a link", () => {
     expect(linkFieldProblems(fields)).toEqual([]);
-    expect(linkFieldProblems({ ...fields, initialTargetArea: "" })).toEqual(["the target area (initialTargetArea) is empty"]);
+    expect(linkFieldProblems({ ...fields, initialTargetArea: "" })).toEqual([
+      "the target area (initialTargetArea) is empty",
+    ]);
     expect(linkFieldProblems({ ...fields, ticketId: 2 ** 54 })).toEqual(["the ticket number (ticketId) is too large"]);
   });
 });

@@ -1,8 +1,17 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { EVERY_TEN_MINUTES } from "../../src/scheduled";
-import { answerForm, call, formFromPage, freshTicket, linkFields, posthog, postForm, runCron, testEnv } from "./helpers";
-
+import {
+  answerForm,
+  call,
+  formFromPage,
+  freshTicket,
+  linkFields,
+  posthog,
+  postForm,
+  runCron,
+  testEnv,
+} from "./helpers";
 
 const SURVEY_ID = "019f37dc-7c9a-0000-d86a-aa8bf46f4917";
 

@@ -8,7 +8,8 @@ import { surveyMismatches, type PostHogSurvey } from "../../src/survey/posthog-s
 import { BASE, call, posthog, runCron, testEnv, textOf } from "./helpers";
 
 const auth = { authorization: "Bearer test-admin-token-0123456789" };
-const adminText = async (e: Env) => textOf(await (await call(new Request(`${BASE}/admin`, { headers: auth }), e)).text());
+const adminText = async (e: Env) =>
+  textOf(await (await call(new Request(`${BASE}/admin`, { headers: auth }), e)).text());
 const NAME = "Customer satisfaction score (CSAT)";
 const DAY = 86_400_000;
 let nextProject = 800_000 + Math.floor(Math.random() * 100_000);
@@ -32,7 +33,12 @@ function projectEnv(overrides: Partial<Env> = {}) {
 async function setUp(project: string, earliestAnswerAt = Date.parse("2019-01-01")) {
   const report = await setUpPostHog(
     { appHost: inject("posthogUrl"), projectId: project, personalApiKey: "phx_test_personal_key", fetcher: fetch },
-    { surveyName: NAME, surveyId: "hedgehog-csat-dev", ratingQuestionId: "csat-rating", commentQuestionId: "csat-comment" },
+    {
+      surveyName: NAME,
+      surveyId: "hedgehog-csat-dev",
+      ratingQuestionId: "csat-rating",
+      commentQuestionId: "csat-comment",
+    },
     { create: true, fix: false, earliestAnswerAt, now: Date.now() },
   );
   return report.surveyId!;
@@ -43,7 +49,9 @@ async function privateApiCalls(project: string) {
 }
 
 async function lastSummary() {
-  const row = await env.DB.prepare("SELECT summary FROM job_runs WHERE job = 'every-ten-minutes' ORDER BY id DESC").first<{
+  const row = await env.DB.prepare(
+    "SELECT summary FROM job_runs WHERE job = 'every-ten-minutes' ORDER BY id DESC",
+  ).first<{
     summary: string;
   }>();
   return JSON.parse(row!.summary) as { posthogSetup: unknown };
@@ -98,13 +106,20 @@ describe("the survey's differences from what the product needs", () => {
   it("wants the labels of a 5-point scale and the product's question ids", () => {
     const renamed = {
       ...good,
-      questions: [{ ...good.questions![0]!, id: "d8462827-1575-4e1e-ab1d-b5fddd9f829c", upperBoundLabel: "Excellent" }, good.questions![1]!],
+      questions: [
+        { ...good.questions![0]!, id: "d8462827-1575-4e1e-ab1d-b5fddd9f829c", upperBoundLabel: "Excellent" },
+        good.questions![1]!,
+      ],
     };
     const [m] = surveyMismatches(renamed, input, null, Date.now());
     expect(m!.what).toBe(
       'the rating question\'s id is "d8462827-1575-4e1e-ab1d-b5fddd9f829c", should be "csat-rating"; the rating question\'s upperBoundLabel is "Excellent", should be "Very satisfied"',
     );
-    expect(m!.fix).toEqual({ questions: expect.arrayContaining([expect.objectContaining({ id: "csat-rating", upperBoundLabel: "Very satisfied" })]) });
+    expect(m!.fix).toEqual({
+      questions: expect.arrayContaining([
+        expect.objectContaining({ id: "csat-rating", upperBoundLabel: "Very satisfied" }),
+      ]),
+    });
   });
 });
 
@@ -112,7 +127,9 @@ describe("the daily PostHog check", () => {
   it("does nothing without a personal API key, and /admin shows no notice", async () => {
     const e = testEnv({ POSTHOG_PERSONAL_API_KEY: "", POSTHOG_PROJECT_ID: "" });
     await runCron(EVERY_TEN_MINUTES, Date.now(), e);
-    expect((await lastSummary()).posthogSetup).toBe("skipped: POSTHOG_PERSONAL_API_KEY and POSTHOG_PROJECT_ID are not set");
+    expect((await lastSummary()).posthogSetup).toBe(
+      "skipped: POSTHOG_PERSONAL_API_KEY and POSTHOG_PROJECT_ID are not set",
+    );
     expect(await adminText(e)).not.toContain("PostHog's survey set-up needs attention");
   });
 
@@ -130,7 +147,11 @@ describe("the daily PostHog check", () => {
     expect((await lastSummary()).posthogSetup).toBe("not due (checked within the last day)");
     expect((await privateApiCalls(project)).length).toBe(before);
     // Every call was a read: the daily check never changes PostHog.
-    expect((await privateApiCalls(project)).filter((r) => r.headers.authorization === "Bearer phx_test_read_only" && r.method !== "GET")).toEqual([]);
+    expect(
+      (await privateApiCalls(project)).filter(
+        (r) => r.headers.authorization === "Bearer phx_test_read_only" && r.method !== "GET",
+      ),
+    ).toEqual([]);
     expect(await posthog.unexpected()).toEqual([]);
   });
 
@@ -148,7 +169,9 @@ describe("the daily PostHog check", () => {
     await runCron(EVERY_TEN_MINUTES, now, e);
     const text = await adminText(e);
     expect(text).toContain("PostHog's survey set-up needs attention");
-    expect(text).toContain(`survey "${NAME}": partial responses are off: an edited answer would count twice in PostHog's results`);
+    expect(text).toContain(
+      `survey "${NAME}": partial responses are off: an edited answer would count twice in PostHog's results`,
+    );
     expect(text).toContain(`survey "${NAME}": it was stopped (end date 2026-01-02T00:00:00Z)`);
     expect(text).toContain("npm run posthog-setup -- --fix");
 

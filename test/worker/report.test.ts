@@ -4,7 +4,6 @@ import { buildReport, monthsEnding, previousMonth } from "../../src/hedgehogs/re
 import { MONTHLY_REPORT } from "../../src/scheduled";
 import { dispatchAccount, posthogEvents, runCron, fake } from "./helpers";
 
-
 let ticket = 7_000_000 + Math.floor(Math.random() * 100_000) * 10;
 /** Answers stored as the survey stores them (the trigger feeds the month's hedgehogs). */
 async function seedAnswers(month: string, answers: Array<[team: string, rating: number]>) {

@@ -21,7 +21,6 @@ import {
   type DispatchAccount,
 } from "./helpers";
 
-
 const resendBatch = (account: DispatchAccount) => `/t/${account.name}/emails/batch`;
 const exportPath = (account: DispatchAccount) => `/t/${account.name}/api/v2/incremental/tickets/cursor.json`;
 
@@ -39,38 +38,34 @@ async function letTimePass(key: string) {
 }
 
 describe("Resend's limits", () => {
-  it(
-    "sends 2,000 surveys at 2 requests a second: every one once, no 429, nothing early",
-    async () => {
-      const account = await dispatchAccount();
-      const tickets = Array.from({ length: 2000 }, () => solvedTicket(3.5));
-      await account.seed(tickets);
-      await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
-      const messages = surveyMessages(account.queued);
-      expect(messages).toHaveLength(20);
-      const started = Date.now();
-      const result = await deliverQueue(messages, account.env);
-      expect(result.explicitAcks).toHaveLength(20);
+  it("sends 2,000 surveys at 2 requests a second: every one once, no 429, nothing early", async () => {
+    const account = await dispatchAccount();
+    const tickets = Array.from({ length: 2000 }, () => solvedTicket(3.5));
+    await account.seed(tickets);
+    await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+    const messages = surveyMessages(account.queued);
+    expect(messages).toHaveLength(20);
+    const started = Date.now();
+    const result = await deliverQueue(messages, account.env);
+    expect(result.explicitAcks).toHaveLength(20);
 
-      const sent = await account.resendSent();
-      expect(sent).toHaveLength(2000);
-      expect(new Set(sent.map((e) => e.to[0])).size).toBe(2000);
-      const stats = await resendStats(account);
-      expect(stats.requests).toBe(20);
-      expect(stats.rateLimited).toBeLessThanOrEqual(stats.requests * 0.01);
-      expect(stats.earlyRequests).toBe(0);
-      expect(stats.maxInOneSecond).toBeLessThanOrEqual(2);
-      // Paced, not stalled: 20 requests at 2 a second take about 10 s.
-      expect(Date.now() - started).toBeGreaterThanOrEqual(9_000);
-      const statuses = await env.DB.prepare(
-        `SELECT status, COUNT(*) AS n FROM survey_sends WHERE ticket_id IN (SELECT value FROM json_each(?)) GROUP BY status`,
-      )
-        .bind(JSON.stringify(tickets.map((t) => t.id)))
-        .all<{ status: string; n: number }>();
-      expect(statuses.results).toEqual([{ status: "sent", n: 2000 }]);
-    },
-    60_000,
-  );
+    const sent = await account.resendSent();
+    expect(sent).toHaveLength(2000);
+    expect(new Set(sent.map((e) => e.to[0])).size).toBe(2000);
+    const stats = await resendStats(account);
+    expect(stats.requests).toBe(20);
+    expect(stats.rateLimited).toBeLessThanOrEqual(stats.requests * 0.01);
+    expect(stats.earlyRequests).toBe(0);
+    expect(stats.maxInOneSecond).toBeLessThanOrEqual(2);
+    // Paced, not stalled: 20 requests at 2 a second take about 10 s.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(9_000);
+    const statuses = await env.DB.prepare(
+      `SELECT status, COUNT(*) AS n FROM survey_sends WHERE ticket_id IN (SELECT value FROM json_each(?)) GROUP BY status`,
+    )
+      .bind(JSON.stringify(tickets.map((t) => t.id)))
+      .all<{ status: string; n: number }>();
+    expect(statuses.results).toEqual([{ status: "sent", n: 2000 }]);
+  }, 60_000);
 
   it("after a 429, no request goes before its retry-after, and the claims wait rather than fail", async () => {
     const account = await dispatchAccount();
@@ -115,7 +110,12 @@ describe("Resend's limits", () => {
         status: 200,
         body: {
           data: Array.from({ length: 99 }, (_, i) => ({ id: `perm-${i}` })),
-          errors: [{ index: 3, message: "Invalid `to` field. The email address needs to follow the `email@example.com` format." }],
+          errors: [
+            {
+              index: 3,
+              message: "Invalid `to` field. The email address needs to follow the `email@example.com` format.",
+            },
+          ],
         },
       },
     ]);
@@ -194,7 +194,13 @@ describe("Resend's limits", () => {
     await account.seed([erased!, unsubscribed!, kept!]);
     await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
     await fake("resendUrl").script([
-      { method: "POST", path: resendBatch(account), status: 429, headers: { "retry-after": "1" }, body: { name: "rate_limit_exceeded" } },
+      {
+        method: "POST",
+        path: resendBatch(account),
+        status: 429,
+        headers: { "retry-after": "1" },
+        body: { name: "rate_limit_exceeded" },
+      },
     ]);
     await deliverQueue(surveyMessages(account.queued), account.env);
 
@@ -230,11 +236,21 @@ describe("Resend's limits", () => {
     await account.seed([emptied!, kept!]);
     await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
     await fake("resendUrl").script([
-      { method: "POST", path: resendBatch(account), status: 429, headers: { "retry-after": "1" }, body: { name: "rate_limit_exceeded" } },
+      {
+        method: "POST",
+        path: resendBatch(account),
+        status: 429,
+        headers: { "retry-after": "1" },
+        body: { name: "rate_limit_exceeded" },
+      },
     ]);
     await deliverQueue(surveyMessages(account.queued), account.env);
     await account.seed([
-      { ...emptied!, updated_at: new Date(Date.now() - 90_000).toISOString(), requester: { ...emptied!.requester, email: null } },
+      {
+        ...emptied!,
+        updated_at: new Date(Date.now() - 90_000).toISOString(),
+        requester: { ...emptied!.requester, email: null },
+      },
     ]);
     await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
     await letTimePass(`resend:${account.env.RESEND_BASE_URL}`);
@@ -299,7 +315,9 @@ describe("Zendesk's export limits", () => {
     await account.seed([solvedTicket(4)]);
     await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
     expect(await account.zendeskRequests()).toHaveLength(1);
-    const run = await env.DB.prepare("SELECT summary FROM job_runs WHERE job = 'every-ten-minutes' ORDER BY id DESC").first<{
+    const run = await env.DB.prepare(
+      "SELECT summary FROM job_runs WHERE job = 'every-ten-minutes' ORDER BY id DESC",
+    ).first<{
       summary: string;
     }>();
     expect(JSON.parse(run!.summary).sync.stopped).toContain("must be a Zendesk admin");
@@ -358,36 +376,32 @@ describe("Zendesk's export limits", () => {
     });
   }
 
-  it(
-    "a first run over a 50,000-ticket backlog stays within D1's limits and claims everything in a few runs",
-    async () => {
-      const account = await dispatchAccount({ ZENDESK_EXPORT_REQUESTS_PER_MINUTE: "600" });
-      const solved = Date.now() - 10 * 86_400_000;
-      const tickets = Array.from({ length: 50_000 }, (_, i) => {
-        const t = solvedTicket(10);
-        t.updated_at = new Date(solved + i * 1000).toISOString();
-        if (i % 25 === 0) t.tags = ["spam"];
-        return t;
-      });
-      for (let i = 0; i < tickets.length; i += 10_000) await account.seed(tickets.slice(i, i + 10_000));
-      let runs = 0;
-      for (; runs < 4; runs++) {
-        await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
-        const open = await env.DB.prepare(
-          `SELECT COUNT(*) AS n FROM candidates c LEFT JOIN survey_sends s ON s.ticket_id = c.ticket_id
+  it("a first run over a 50,000-ticket backlog stays within D1's limits and claims everything in a few runs", async () => {
+    const account = await dispatchAccount({ ZENDESK_EXPORT_REQUESTS_PER_MINUTE: "600" });
+    const solved = Date.now() - 10 * 86_400_000;
+    const tickets = Array.from({ length: 50_000 }, (_, i) => {
+      const t = solvedTicket(10);
+      t.updated_at = new Date(solved + i * 1000).toISOString();
+      if (i % 25 === 0) t.tags = ["spam"];
+      return t;
+    });
+    for (let i = 0; i < tickets.length; i += 10_000) await account.seed(tickets.slice(i, i + 10_000));
+    let runs = 0;
+    for (; runs < 4; runs++) {
+      await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+      const open = await env.DB.prepare(
+        `SELECT COUNT(*) AS n FROM candidates c LEFT JOIN survey_sends s ON s.ticket_id = c.ticket_id
            WHERE c.ticket_id BETWEEN ? AND ? AND s.ticket_id IS NULL`,
-        )
-          .bind(tickets[0]!.id, tickets.at(-1)!.id)
-          .first<{ n: number }>();
-        if (open!.n === 0 && runs > 0) break;
-      }
-      expect(runs).toBeLessThanOrEqual(3);
-      const claimed = surveyMessages(account.queued).flatMap((m) => (m.kind === "survey-email" ? m.ticketIds : []));
-      expect(claimed).toHaveLength(48_000);
-      expect(new Set(claimed).size).toBe(48_000);
-    },
-    120_000,
-  );
+      )
+        .bind(tickets[0]!.id, tickets.at(-1)!.id)
+        .first<{ n: number }>();
+      if (open!.n === 0 && runs > 0) break;
+    }
+    expect(runs).toBeLessThanOrEqual(3);
+    const claimed = surveyMessages(account.queued).flatMap((m) => (m.kind === "survey-email" ? m.ticketIds : []));
+    expect(claimed).toHaveLength(48_000);
+    expect(new Set(claimed).size).toBe(48_000);
+  }, 120_000);
 });
 
 describe("the ten-minute cron", () => {
@@ -411,7 +425,9 @@ describe("the ten-minute cron", () => {
     expect(surveyMessages(account.queued).flatMap((m) => (m.kind === "survey-email" ? m.ticketIds : []))).toEqual([
       ticket.id,
     ]);
-    const run = await env.DB.prepare("SELECT summary FROM job_runs WHERE job = 'every-ten-minutes' ORDER BY id DESC").first<{
+    const run = await env.DB.prepare(
+      "SELECT summary FROM job_runs WHERE job = 'every-ten-minutes' ORDER BY id DESC",
+    ).first<{
       summary: string;
     }>();
     const summary = JSON.parse(run!.summary);
@@ -423,7 +439,10 @@ describe("the ten-minute cron", () => {
 
 describe("low-rating alerts within Zendesk's and Slack's limits", () => {
   async function answer(account: DispatchAccount, ticketId: number, rating: string, comment = "") {
-    const res = await call(postForm(await formFromPage(linkFields(ticketId), { rating, comment }, account.env)), account.env);
+    const res = await call(
+      postForm(await formFromPage(linkFields(ticketId), { rating, comment }, account.env)),
+      account.env,
+    );
     expect(res.status).toBe(303);
   }
   const lowRatings = (queued: QueueMessage[]) => queued.filter((m) => m.kind === "low-rating");
@@ -512,10 +531,12 @@ describe("low-rating alerts within Zendesk's and Slack's limits", () => {
     await answer(account, invalid!.id, "1");
     await deliverQueue(lowRatings(account.queued), account.env);
     const alert = (id: number) =>
-      env.DB.prepare("SELECT zendesk_status, zendesk_detail FROM low_rating_alerts WHERE ticket_id = ?").bind(id).first<{
-        zendesk_status: string;
-        zendesk_detail: string;
-      }>();
+      env.DB.prepare("SELECT zendesk_status, zendesk_detail FROM low_rating_alerts WHERE ticket_id = ?")
+        .bind(id)
+        .first<{
+          zendesk_status: string;
+          zendesk_detail: string;
+        }>();
     expect(await alert(closed!.id)).toMatchObject({ zendesk_status: "skipped" });
     expect((await alert(closed!.id))!.zendesk_detail).toContain("closed");
     expect(await alert(invalid!.id)).toMatchObject({ zendesk_status: "failed" });
@@ -570,11 +591,20 @@ describe("PostHog's limits", () => {
     const account = await dispatchAccount({ POSTHOG_HOST: inject("posthogUrl").replace("127.0.0.1", "localhost") });
     const ticketId = solvedTicket(4).id;
     await fake("posthogUrl").script([
-      { method: "POST", path: "/batch/", status: 503, headers: { "retry-after": "30" }, body: "service unavailable", bodyIncludes: `customer-${ticketId}` },
+      {
+        method: "POST",
+        path: "/batch/",
+        status: 503,
+        headers: { "retry-after": "30" },
+        body: "service unavailable",
+        bodyIncludes: `customer-${ticketId}`,
+      },
     ]);
     const res = await call(postForm(await answerForm(linkFields(ticketId), { rating: "5", comment: "" })), account.env);
     expect(res.status).toBe(303);
-    const row = await env.DB.prepare("SELECT captured_at, next_capture_at, last_capture_error FROM responses WHERE ticket_id = ?")
+    const row = await env.DB.prepare(
+      "SELECT captured_at, next_capture_at, last_capture_error FROM responses WHERE ticket_id = ?",
+    )
       .bind(ticketId)
       .first<{ captured_at: number | null; next_capture_at: number; last_capture_error: string }>();
     expect(row!.captured_at).toBeNull();

@@ -73,7 +73,9 @@ describe("breakdowns", () => {
     expect(reportText(report)).toContain(report.speedFinding!);
     expect(renderReportEmail(report).html).toContain("when the first reply met its target");
 
-    const json = await (await call(new Request(`${BASE}/admin/report.json?month=${MONTH}`, { headers: auth }))).json<any>();
+    const json = await (
+      await call(new Request(`${BASE}/admin/report.json?month=${MONTH}`, { headers: auth }))
+    ).json<any>();
     expect(json.breakdowns.target[0]).toMatchObject({ key: "met", responses: 12 });
     expect(json.breakdowns.plan[1]).toMatchObject({ key: "enterprise", csat: null, small: true });
 
@@ -92,19 +94,43 @@ describe("breakdowns", () => {
 
   it("says so when too few answers had a target to compare", () => {
     const b = buildBreakdowns([
-      { plan: "scale", targetMet: 1, reopened: 0, assigneeId: 1, assigneeName: "A", responses: 3, satisfied: 3, ratingSum: 15 },
-      { plan: "scale", targetMet: 0, reopened: 0, assigneeId: 1, assigneeName: "A", responses: 9, satisfied: 1, ratingSum: 20 },
+      {
+        plan: "scale",
+        targetMet: 1,
+        reopened: 0,
+        assigneeId: 1,
+        assigneeName: "A",
+        responses: 3,
+        satisfied: 3,
+        ratingSum: 15,
+      },
+      {
+        plan: "scale",
+        targetMet: 0,
+        reopened: 0,
+        assigneeId: 1,
+        assigneeName: "A",
+        responses: 9,
+        satisfied: 1,
+        ratingSum: 20,
+      },
     ]);
-    expect(speedFinding(b)).toBe("Too few answers to compare CSAT by first-reply target: 3 answers met it, 9 answers missed it.");
+    expect(speedFinding(b)).toBe(
+      "Too few answers to compare CSAT by first-reply target: 3 answers met it, 9 answers missed it.",
+    );
     expect(speedFinding(buildBreakdowns([]))).toBeNull();
   });
 
   it("refuses a malformed month on the CSV with a 400, and needs sign-in", async () => {
     for (const month of ["2019-13", "march", "2019-03-01", "x".repeat(5000)]) {
-      const res = await call(new Request(`${BASE}/admin/report.csv?month=${encodeURIComponent(month)}`, { headers: auth }));
+      const res = await call(
+        new Request(`${BASE}/admin/report.csv?month=${encodeURIComponent(month)}`, { headers: auth }),
+      );
       expect(res.status).toBe(400);
     }
-    const forged = await call(new Request(`${BASE}/admin/report.csv?month=${MONTH}`, { headers: { authorization: "Bearer nope-nope-nope" } }));
+    const forged = await call(
+      new Request(`${BASE}/admin/report.csv?month=${MONTH}`, { headers: { authorization: "Bearer nope-nope-nope" } }),
+    );
     expect(forged.status).toBeGreaterThanOrEqual(400);
     expect(forged.status).toBeLessThan(500);
   });

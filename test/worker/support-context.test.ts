@@ -3,7 +3,16 @@
 import { describe, expect, it } from "vitest";
 import { parseSettings, SettingsError } from "../../src/config";
 import { targetMet, ticketContext, weekdayHours, type SupportSettings } from "../../src/dispatch/support-context";
-import { call, dispatchAccount, formFromPage, linkFields, posthogEvents, postForm, runCron, solvedTicket } from "./helpers";
+import {
+  call,
+  dispatchAccount,
+  formFromPage,
+  linkFields,
+  posthogEvents,
+  postForm,
+  runCron,
+  solvedTicket,
+} from "./helpers";
 import { env } from "cloudflare:workers";
 
 const at = (iso: string) => Date.parse(iso);
@@ -52,7 +61,12 @@ const ticket = (fields: Array<{ id: number; value?: unknown }>, createdAt = "202
   assigneeId: 77,
   customFields: fields,
 });
-const metrics = (replyMinutes: number | null) => ({ replyMinutes, fullResolutionMinutes: 3000, reopens: 1, replies: 3 });
+const metrics = (replyMinutes: number | null) => ({
+  replyMinutes,
+  fullResolutionMinutes: 3000,
+  reopens: 1,
+  replies: 3,
+});
 
 describe("target met", () => {
   it("is met at the target exactly and missed a minute later", () => {
@@ -67,7 +81,12 @@ describe("target met", () => {
 
   it("does not count the weekend against the target", () => {
     // Created Friday 12:00, first reply Monday 11:00: 71 hours on the clock, 23 on weekdays.
-    const c = ticketContext(ticket([{ id: 360001, value: "scale" }], "2026-01-09T12:00:00Z"), metrics(71 * 60), null, support);
+    const c = ticketContext(
+      ticket([{ id: 360001, value: "scale" }], "2026-01-09T12:00:00Z"),
+      metrics(71 * 60),
+      null,
+      support,
+    );
     expect(c).toMatchObject({ firstReplyMinutes: 71 * 60, firstReplyHours: 23, targetMet: true });
   });
 
@@ -94,7 +113,13 @@ describe("target met", () => {
       "Ada",
       support,
     );
-    expect(c).toMatchObject({ plan: "pay_as_you_go", targetHours: 72, severity: "sev_2", targetMet: true, assigneeName: "Ada" });
+    expect(c).toMatchObject({
+      plan: "pay_as_you_go",
+      targetHours: 72,
+      severity: "sev_2",
+      targetMet: true,
+      assigneeName: "Ada",
+    });
     expect(c).toMatchObject({ reopens: 1, replies: 3, fullResolutionMinutes: 3000, assigneeId: 77 });
   });
 
@@ -126,7 +151,11 @@ describe("settings", () => {
       ZENDESK_PLAN_FIELD_ID: "360001",
       SUPPORT_TIMEZONE: "Europe/London",
     }).support;
-    expect(s).toMatchObject({ planFieldId: 360001, targetHours: { scale: 12, enterprise: 4, free: null }, timeZone: "Europe/London" });
+    expect(s).toMatchObject({
+      planFieldId: 360001,
+      targetHours: { scale: 12, enterprise: 4, free: null },
+      timeZone: "Europe/London",
+    });
   });
 
   it.each([
@@ -210,7 +239,9 @@ describe("the sync keeps the support context, and `survey sent` carries it", () 
     const id = 9_900_000 + Math.floor(Math.random() * 90_000);
     const res = await call(postForm(await formFromPage(linkFields(id), { rating: "5" })));
     expect(res.status).toBe(303);
-    const sent = (await posthogEvents()).find((e) => e.event === "survey sent" && e.properties.ticketId === String(id))!;
+    const sent = (await posthogEvents()).find(
+      (e) => e.event === "survey sent" && e.properties.ticketId === String(id),
+    )!;
     expect(sent.properties).not.toHaveProperty("plan");
     expect(sent.properties).not.toHaveProperty("firstReplyHours");
   });

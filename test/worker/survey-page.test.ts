@@ -1,17 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import {
-  answerForm,
-  BASE,
-  call,
-  freshTicket,
-  linkFields,
-  posthogEvents,
-  signedUrl,
-  testEnv,
-  textOf,
-} from "./helpers";
-
+import { answerForm, BASE, call, freshTicket, linkFields, posthogEvents, signedUrl, testEnv, textOf } from "./helpers";
 
 async function get(url: string) {
   const res = await call(new Request(url));

@@ -3,7 +3,6 @@ import { describe, expect, it } from "vitest";
 import { utcMonth } from "../../src/lib/time";
 import { answerForm, BASE, call, freshTicket, linkFields, postForm, signedUrl, textOf } from "./helpers";
 
-
 async function tally(): Promise<number> {
   const row = await env.DB.prepare("SELECT hedgehogs FROM hedgehog_tally WHERE month = ?")
     .bind(utcMonth(Date.now()))

@@ -17,7 +17,6 @@ import {
   type DispatchAccount,
 } from "./helpers";
 
-
 /** The link a Zendesk automation puts in its email: no expiry, no signature. */
 function automationLink(ticket: FakeTicket, overrides: Record<string, string> = {}) {
   const q = new URLSearchParams({
@@ -38,7 +37,8 @@ async function open(account: DispatchAccount, url: string) {
 async function answer(account: DispatchAccount, url: string, rating: string, comment = "") {
   const page = await open(account, url);
   const form = new URLSearchParams();
-  for (const m of page.html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) form.set(m[1]!, m[2]!.replace(/&amp;/g, "&"));
+  for (const m of page.html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g))
+    form.set(m[1]!, m[2]!.replace(/&amp;/g, "&"));
   form.set("rating", rating);
   form.set("comment", comment);
   return call(postForm(form), account.env);
@@ -104,7 +104,12 @@ describe("unsigned links from a Zendesk automation", () => {
     const page = await open(account, forged);
     expect(page.status).toBe(403);
     expect(textOf(page.html)).toContain("doesn't match its ticket");
-    const form = new URLSearchParams({ distinct_id: "someone-else", ticketId: String(ticket.id), team: "x", rating: "1" });
+    const form = new URLSearchParams({
+      distinct_id: "someone-else",
+      ticketId: String(ticket.id),
+      team: "x",
+      rating: "1",
+    });
     expect((await call(postForm(form), account.env)).status).toBe(403);
     expect(await response(ticket.id)).toBeNull();
   });
@@ -141,7 +146,12 @@ describe("unsigned links from a Zendesk automation", () => {
     const ticket = solvedTicket(4);
     await account.seed([ticket]);
     await fake("zendeskUrl").script([
-      { method: "GET", path: `/t/${account.name}/api/v2/tickets/show_many.json`, status: 503, body: { error: "Unavailable" } },
+      {
+        method: "GET",
+        path: `/t/${account.name}/api/v2/tickets/show_many.json`,
+        status: 503,
+        body: { error: "Unavailable" },
+      },
     ]);
     const page = await open(account, automationLink(ticket));
     expect(page.status).toBe(503);
@@ -170,7 +180,10 @@ describe("switching SURVEY_EMAILS off with surveys already queued", () => {
     await account.seed([ticket]);
     await runCron(EVERY_TEN_MINUTES, Date.now(), account.env); // claimed and queued while emails were on
     const off = { ...account.env, SURVEY_EMAILS: "off" };
-    const result = await deliverQueue(account.queued.filter((m) => m.kind === "survey-email"), off);
+    const result = await deliverQueue(
+      account.queued.filter((m) => m.kind === "survey-email"),
+      off,
+    );
     expect(result.explicitAcks).toHaveLength(1);
     expect(await account.resendRequests()).toHaveLength(0);
     expect(
@@ -185,7 +198,9 @@ describe("the admin report", () => {
     const month = new Date().toISOString().slice(0, 7);
     const report = async () => {
       const res = await call(
-        new Request(`${BASE}/admin/report.json?month=${month}`, { headers: { authorization: "Bearer test-admin-token-0123456789" } }),
+        new Request(`${BASE}/admin/report.json?month=${month}`, {
+          headers: { authorization: "Bearer test-admin-token-0123456789" },
+        }),
         account.env,
       );
       return ((await res.json()) as { verifiedBy: { signature: number; zendesk: number } }).verifiedBy;
@@ -209,9 +224,9 @@ describe("the admin report", () => {
 describe("the rating on the Zendesk ticket", () => {
   const ratingMessages = (queued: QueueMessage[]) => queued.filter((m) => m.kind === "ticket-rating");
   const fakeTicket = async (account: DispatchAccount, id: number) =>
-    ((await (await fetch(`${inject("zendeskUrl")}/__fake/zendesk/${account.name}/tickets`)).json()) as FakeTicket[]).find(
-      (t) => t.id === id,
-    )!;
+    (
+      (await (await fetch(`${inject("zendeskUrl")}/__fake/zendesk/${account.name}/tickets`)).json()) as FakeTicket[]
+    ).find((t) => t.id === id)!;
 
   it("writes each answer and each edit into the ticket field with a csat_<rating> tag", async () => {
     const account = await dispatchAccount({ UNSIGNED_LINKS: "verify", ZENDESK_CSAT_FIELD_ID: "360001" });
@@ -245,7 +260,12 @@ describe("the rating on the Zendesk ticket", () => {
     const { buildSurveyUrl, expiryFrom } = await import("../../src/survey/link");
     const signed = await buildSurveyUrl(
       BASE,
-      { distinctId: form.get("distinct_id")!, ticketId: ticket.id, team: "Product analytics", exp: expiryFrom(new Date(), 30) },
+      {
+        distinctId: form.get("distinct_id")!,
+        ticketId: ticket.id,
+        team: "Product analytics",
+        exp: expiryFrom(new Date(), 30),
+      },
       env.SURVEY_LINK_SECRET!,
     );
     await answer(account, signed, "5");

@@ -32,7 +32,13 @@ async function emailedSurvey(email = `Person.${Date.now()}${Math.random().toStri
 }
 
 const post = (url: string, body = "", headers: Record<string, string> = {}) =>
-  call(new Request(url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...headers }, body }));
+  call(
+    new Request(url, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+      body,
+    }),
+  );
 
 describe("unsubscribe", () => {
   it("the link in the email names no address, not even encoded; the header carries the same link", async () => {
@@ -50,7 +56,9 @@ describe("unsubscribe", () => {
       expect(res.status).toBe(200);
       const html = await res.text();
       expect(textOf(html)).toContain("Stop survey emails?");
-      expect(html).toMatch(/<form method="post" action="\/unsubscribe\?t=\d+&amp;sig=[\w-]+"><button type="submit">Unsubscribe<\/button>/);
+      expect(html).toMatch(
+        /<form method="post" action="\/unsubscribe\?t=\d+&amp;sig=[\w-]+"><button type="submit">Unsubscribe<\/button>/,
+      );
       expect(textOf(html)).toContain("p•••@example.org");
     }
     expect(await suppressed(email)).toBeNull();
@@ -95,7 +103,10 @@ describe("unsubscribe", () => {
     const { email, link } = await emailedSurvey();
     const url = new URL(link);
     const forged = new URL(link);
-    forged.searchParams.set("sig", await hmacSign("another-secret-0123456789", `unsubscribe:v2:ticket:${url.searchParams.get("t")}`));
+    forged.searchParams.set(
+      "sig",
+      await hmacSign("another-secret-0123456789", `unsubscribe:v2:ticket:${url.searchParams.get("t")}`),
+    );
     expect((await post(forged.toString(), "List-Unsubscribe=One-Click")).status).toBe(403);
     const otherTicket = new URL(link);
     otherTicket.searchParams.set("t", String(Number(url.searchParams.get("t")) + 1));

@@ -4,7 +4,6 @@ import { EVERY_TEN_MINUTES } from "../../src/scheduled";
 import type { ScriptedReply } from "../fakes/types";
 import { dispatchAccount, runCron, solvedTicket, fake } from "./helpers";
 
-
 const script = (replies: ScriptedReply[]) => fake("zendeskUrl").script(replies);
 
 async function candidate(ticketId: number) {
