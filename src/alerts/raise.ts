@@ -22,7 +22,9 @@ export async function raiseLowRatingAlert(
   now: number,
 ): Promise<boolean> {
   if (answer.rating > 2) {
-    await cancelWaitingAlerts(db, answer.ticketId, now);
+    // Only an edit can have an alert waiting (alerts come from earlier low answers); a first answer
+    // skips the write, which would otherwise be a second D1 query on nine in ten survey posts.
+    if (answer.version > 1) await cancelWaitingAlerts(db, answer.ticketId, now);
     return false;
   }
   const contentKey = (await sha256Hex(`${answer.rating}\n${answer.comment ?? ""}`)).slice(0, 32);
