@@ -511,6 +511,27 @@ describe("low-rating alerts within Zendesk's and Slack's limits", () => {
     expect(notes[1]!.body).toContain("still slow");
   });
 
+  it("a waiting low answer raised above 2 is withdrawn: when its day has passed the cron queues nothing for it", async () => {
+    const account = await dispatchAccount();
+    const ticket = solvedTicket(4);
+    await account.seed([ticket]);
+    await answer(account, ticket.id, "2", "slow");
+    await deliverQueue(lowRatings(account.queued), account.env);
+    await answer(account, ticket.id, "1", "still slow"); // waits for the day
+    await answer(account, ticket.id, "5", "sorted after all");
+    await env.DB.prepare(
+      "UPDATE low_rating_alerts SET created_at = created_at - 86400000, not_before = not_before - 86400000 WHERE ticket_id = ?",
+    )
+      .bind(ticket.id)
+      .run();
+    await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+    expect(lowRatings(account.queued)).toHaveLength(1); // nothing left waiting to queue
+    const notes = await account.zendeskNotes();
+    expect(notes).toHaveLength(1);
+    expect(notes[0]!.body).toContain("2/5");
+    expect(await account.slackRequests()).toHaveLength(1);
+  });
+
   it("tells a closed ticket (422) from another validation error by Zendesk's body", async () => {
     const account = await dispatchAccount();
     const [closed, invalid] = [solvedTicket(4, { status: "closed" }), solvedTicket(4)];
