@@ -1,5 +1,6 @@
 export { recentJobRuns, type JobRun } from "../lib/job-runs-store";
-export interface DispatchStatusRow {
+/** How many tickets reached one dispatch outcome (and reason), and when the latest did. */
+export interface DispatchOutcomeCount {
   status: string;
   reason: string | null;
   tickets: number;
@@ -7,14 +8,14 @@ export interface DispatchStatusRow {
 }
 
 /** Tickets by dispatch outcome (and reason) since a time. */
-export async function dispatchStatus(db: D1Database, since: number): Promise<DispatchStatusRow[]> {
+export async function dispatchStatus(db: D1Database, since: number): Promise<DispatchOutcomeCount[]> {
   const { results } = await db
     .prepare(
       `SELECT status, reason, COUNT(*) AS tickets, MAX(decided_at) AS latest FROM survey_sends
        WHERE decided_at >= ?1 GROUP BY status, reason ORDER BY status, tickets DESC`,
     )
     .bind(since)
-    .all<DispatchStatusRow>();
+    .all<DispatchOutcomeCount>();
   return results;
 }
 

@@ -1,7 +1,7 @@
 import { zendeskTicketUrl } from "../services/zendesk";
 import type { Child } from "hono/jsx";
 import { Layout } from "../lib/layout";
-import type { DispatchStatusRow, JobRun, WaitingTickets } from "./dispatch-status-store";
+import type { DispatchOutcomeCount, JobRun, WaitingTickets } from "./dispatch-status-store";
 import { plural } from "../lib/plural";
 import type { OutboxMessage, OutboxSummary } from "./outbox-store";
 import type { SyncState } from "../dispatch/candidates-store";
@@ -127,7 +127,7 @@ function Waiting(props: { waiting: WaitingTickets; delayDays: number }) {
 }
 
 export function DispatchPage(props: {
-  status: DispatchStatusRow[];
+  status: DispatchOutcomeCount[];
   runs: JobRun[];
   days: number;
   sync: SyncState[];
