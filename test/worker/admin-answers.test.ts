@@ -1,22 +1,14 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { BASE, call, textOf } from "./helpers";
+import { BASE, call, storeAnswer, textOf } from "./helpers";
 
 const auth = { authorization: "Bearer test-admin-token-0123456789" };
 const get = (path: string, headers: Record<string, string> = auth) => call(new Request(`${BASE}${path}`, { headers }));
 let ticket = 9_000_000 + Math.floor(Math.random() * 100_000) * 10;
 const suffix = Math.random().toString(36).slice(2, 8);
 
-async function seed(at: string, team: string, rating: number, comment: string | null) {
-  const ms = Date.parse(at);
-  const id = ticket++;
-  await env.DB.prepare(
-    `INSERT INTO responses (ticket_id, distinct_id, team, rating, comment, first_submitted_at, updated_at, hedgehog_number) VALUES (?, 'd', ?, ?, ?, ?, ?, 1)`,
-  )
-    .bind(id, team, rating, comment, ms, ms)
-    .run();
-  return id;
-}
+const seed = (at: string, team: string, rating: number, comment: string | null) =>
+  storeAnswer({ ticketId: ticket++, team, rating, comment, distinctId: "d", at: Date.parse(at) });
 
 /** The ticket numbers in the answers table, in order. */
 const ticketsOn = (html: string) => [...html.matchAll(/<td>#(\d+)<\/td>/g)].map((m) => Number(m[1]));

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { outboxMailer } from "../../src/services/mail-outbox";
 import { BASE, call, testEnv, textOf } from "./helpers";
 
 const TOKEN = "test-admin-token-0123456789";
@@ -87,14 +88,23 @@ describe("admin sign-in", () => {
 describe("admin outbox", () => {
   it("lists kept emails and shows one, its headers, text and its HTML in a sandbox", async () => {
     const key = `test-${Date.now()}`;
-    await env.DB.prepare(
-      `INSERT INTO outbox (idempotency_key, to_address, from_address, subject, html, text, headers, created_at) VALUES (?, 'a@example.org', 'support@example.com', 'Hello <there>', '<p>Hi</p><script>alert(1)</script>', 'Hi', '{"List-Unsubscribe":"<https://x/u>"}', ?)`,
-    )
-      .bind(key, Date.now())
-      .run();
-    const { id } = (await env.DB.prepare("SELECT id FROM outbox WHERE idempotency_key = ?")
-      .bind(key)
-      .first<{ id: number }>())!;
+    const [kept] = await outboxMailer(env.DB).send(
+      [
+        {
+          idempotencyKey: key,
+          to: "a@example.org",
+          from: "support@example.com",
+          subject: "Hello <there>",
+          html: "<p>Hi</p><script>alert(1)</script>",
+          text: "Hi",
+          headers: { "List-Unsubscribe": "<https://x/u>" },
+        },
+      ],
+      key,
+    );
+    // The outbox answers like a provider: the message id it kept the email under.
+    const id = Number(/^outbox-(\d+)$/.exec(kept?.kind === "done" ? kept.value : "")?.[1]);
+    expect(id).toBeGreaterThan(0);
     const auth = { authorization: `Bearer ${TOKEN}` };
     const list = await (await get("/admin/outbox", auth)).text();
     expect(list).toContain("Hello &lt;there&gt;");

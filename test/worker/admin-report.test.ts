@@ -1,22 +1,13 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { csvField } from "../../src/admin/csv";
-import { BASE, call, textOf } from "./helpers";
+import { BASE, call, storeAnswer, textOf } from "./helpers";
 
 const auth = { authorization: "Bearer test-admin-token-0123456789" };
 const get = (path: string) => call(new Request(`${BASE}${path}`, { headers: auth }));
 let ticket = 8_000_000 + Math.floor(Math.random() * 100_000) * 10;
 
-async function seed(at: string, team: string, rating: number, comment: string | null, distinctId = "d-1") {
-  const ms = Date.parse(at);
-  const id = ticket++;
-  await env.DB.prepare(
-    `INSERT INTO responses (ticket_id, distinct_id, team, rating, comment, first_submitted_at, updated_at, hedgehog_number) VALUES (?, ?, ?, ?, ?, ?, ?, 1)`,
-  )
-    .bind(id, distinctId, team, rating, comment, ms, ms)
-    .run();
-  return id;
-}
+const seed = (at: string, team: string, rating: number, comment: string | null, distinctId = "d-1") =>
+  storeAnswer({ ticketId: ticket++, team, rating, comment, distinctId, at: Date.parse(at) });
 
 describe("admin report pages", () => {
   it("shows the month's report with its hedgehogs, donation, teams and both charts", async () => {

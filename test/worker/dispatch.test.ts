@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { suppress } from "../../src/dispatch/suppressions-store";
 import { emailHash } from "../../src/lib/email-address";
 import { EVERY_TEN_MINUTES } from "../../src/scheduled";
 import { parseSurveyLink, checkSurveyLink } from "../../src/survey/link";
@@ -109,9 +110,7 @@ describe("the dispatcher", () => {
     tickets.first.requester.email = shared;
     tickets.throttled.requester.email = shared;
     await account.seed(Object.values(tickets));
-    await env.DB.prepare("INSERT INTO suppressions (email_hash, created_at, source) VALUES (?, ?, 'test')")
-      .bind(await emailHash(tickets.unsubscribed.requester.email!.toUpperCase()), Date.now())
-      .run();
+    await suppress(env.DB, await emailHash(tickets.unsubscribed.requester.email!.toUpperCase()), "test", Date.now());
 
     await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
     const reasons = Object.fromEntries(
@@ -263,9 +262,7 @@ describe("the dispatcher", () => {
       ...account.env,
       DISPATCH: { async sendBatch() {} } as never,
     });
-    await env.DB.prepare("INSERT INTO suppressions (email_hash, created_at, source) VALUES (?, ?, 'test')")
-      .bind(await emailHash(unsubscribing.requester.email!), Date.now())
-      .run();
+    await suppress(env.DB, await emailHash(unsubscribing.requester.email!), "test", Date.now());
     await deliverQueue(account.queued, account.env);
     expect(await account.resendSent()).toHaveLength(0);
     expect((await sendRow(reopened.id))!.reason).toContain("reopened");

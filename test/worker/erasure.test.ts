@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
 import { emailHash } from "../../src/lib/email-address";
 import { utcMonth } from "../../src/lib/time";
+import { outboxMailer } from "../../src/services/mail-outbox";
 import { answerForm, BASE, call, linkFields, posthog, postForm, testEnv, textOf } from "./helpers";
 
 const auth = { authorization: "Bearer test-admin-token-0123456789", "sec-fetch-site": "same-origin" };
@@ -20,11 +21,10 @@ async function seedPerson(email: string, externalId: string) {
       await answerForm(linkFields(id, { distinctId: externalId }), { rating: "2", comment: "my private story" }),
     ),
   );
-  await env.DB.prepare(
-    `INSERT INTO outbox (idempotency_key, to_address, from_address, subject, html, text, headers, created_at) VALUES (?, ?, 's@x', 'Survey', '', '', '{}', 1)`,
-  )
-    .bind(`erase-${id}`, email)
-    .run();
+  await outboxMailer(env.DB).send(
+    [{ idempotencyKey: `erase-${id}`, to: email, from: "s@x.org", subject: "Survey", html: "", text: "", headers: {} }],
+    `erase-${id}`,
+  );
   return id;
 }
 

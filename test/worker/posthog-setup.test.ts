@@ -5,7 +5,7 @@ import type { Env } from "../../src/env";
 import { EVERY_TEN_MINUTES } from "../../src/scheduled";
 import { setUpPostHog } from "../../src/survey/posthog-setup";
 import { surveyMismatches, type PostHogSurvey } from "../../src/survey/posthog-survey-spec";
-import { BASE, call, posthog, runCron, testEnv, textOf } from "./helpers";
+import { BASE, call, posthog, runCron, storeAnswer, testEnv, textOf } from "./helpers";
 
 const auth = { authorization: "Bearer test-admin-token-0123456789" };
 const adminText = async (e: Env) =>
@@ -187,11 +187,12 @@ describe("the daily PostHog check", () => {
   it("names a survey that starts after the earliest stored answer, a missing dashboard and a survey id setting that is not PostHog's", async () => {
     const { project, env: base } = projectEnv();
     const surveyId = await setUp(project, Date.parse("2026-01-20T00:00:00Z"));
-    await env.DB.prepare(
-      "INSERT INTO responses (ticket_id, team, rating, first_submitted_at, updated_at) VALUES (?1, 'Billing', 4, ?2, ?2)",
-    )
-      .bind(nextProject * 10, Date.parse("2026-01-05T09:00:00Z"))
-      .run();
+    await storeAnswer({
+      ticketId: nextProject * 10,
+      team: "Billing",
+      rating: 4,
+      at: Date.parse("2026-01-05T09:00:00Z"),
+    });
     const e = { ...base, POSTHOG_SURVEY_NAME: NAME, POSTHOG_SURVEY_ID: "hedgehog-csat-dev" } as Env;
     await runCron(EVERY_TEN_MINUTES, Date.now(), e);
     const text = await adminText(e);

@@ -2,20 +2,14 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { buildReport, monthsEnding, previousMonth } from "../../src/hedgehogs/report";
 import { MONTHLY_REPORT } from "../../src/scheduled";
-import { dispatchAccount, posthogEvents, runCron, fake } from "./helpers";
+import { dispatchAccount, posthogEvents, runCron, fake, storeAnswer } from "./helpers";
 
 let ticket = 7_000_000 + Math.floor(Math.random() * 100_000) * 10;
-/** Answers stored as the survey stores them (the trigger feeds the month's hedgehogs). */
+/** Answers stored through the survey's own store (its trigger feeds the month's hedgehogs). */
 async function seedAnswers(month: string, answers: Array<[team: string, rating: number]>) {
   const start = Date.parse(`${month}-01T00:00:00Z`) + 3_600_000;
-  await env.DB.batch(
-    answers.map(([team, rating], i) =>
-      env.DB.prepare(
-        `INSERT INTO responses (ticket_id, distinct_id, team, rating, comment, first_submitted_at, updated_at, hedgehog_number)
-         VALUES (?, 'd', ?, ?, NULL, ?, ?, 1)`,
-      ).bind(ticket++, team, rating, start + i * 60_000, start + i * 60_000),
-    ),
-  );
+  for (const [i, [team, rating]] of answers.entries())
+    await storeAnswer({ ticketId: ticket++, team, rating, at: start + i * 60_000 });
 }
 async function seedEmailed(month: string, count: number) {
   const at = Date.parse(`${month}-02T00:00:00Z`);

@@ -2,6 +2,7 @@
 import { env } from "cloudflare:workers";
 import type { Env } from "../../../src/env";
 import { buildSurveyUrl, expiryFrom, type SurveyLinkFields } from "../../../src/survey/link";
+import { recordResponse } from "../../../src/survey/responses-store";
 import { BASE, call } from "./worker";
 
 let nextTicket = 1000 + Math.floor(Math.random() * 1_000_000) * 10;
@@ -66,4 +67,33 @@ export function postForm(body: URLSearchParams | string, headers: Record<string,
     body: typeof body === "string" ? body : body.toString(),
     redirect: "manual",
   });
+}
+
+/**
+ * An answer stored as the survey stores it (recordResponse: the hedgehog trigger, its number), at a
+ * chosen time, for tests about what is done with answers rather than how they are given.
+ */
+export async function storeAnswer(answer: {
+  ticketId: number;
+  team: string;
+  rating: number;
+  comment?: string | null;
+  distinctId?: string;
+  at: number;
+}): Promise<number> {
+  await recordResponse(
+    env.DB,
+    {
+      ticketId: answer.ticketId,
+      distinctId: answer.distinctId ?? `customer-${answer.ticketId}`,
+      team: answer.team,
+      initialTargetArea: undefined,
+      rating: answer.rating,
+      comment: answer.comment ?? undefined,
+      verifiedBy: "signature",
+    },
+    answer.at,
+    0,
+  );
+  return answer.ticketId;
 }
