@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { done, failed, retry } from "./outcome";
 import type { EmailOutcome, Mailer, OutgoingEmail } from "./mail";
-import { callService, excerpt, type ServiceResponse } from "./request";
+import { callService, excerpt, jsonAnswer, type ServiceResponse } from "./request";
 
 export interface ResendSettings {
   apiKey: string;
@@ -18,13 +18,8 @@ const BatchAnswer = v.object({
 const ErrorAnswer = v.object({ name: v.optional(v.string()), message: v.optional(v.string()) });
 
 function errorName(r: ServiceResponse): { name: string; message: string } {
-  try {
-    const parsed = v.safeParse(ErrorAnswer, JSON.parse(r.text));
-    if (parsed.success) return { name: parsed.output.name ?? "", message: parsed.output.message ?? "" };
-  } catch {
-    // not JSON: fall through
-  }
-  return { name: "", message: excerpt(r.text) };
+  const parsed = jsonAnswer(r.text, ErrorAnswer);
+  return parsed ? { name: parsed.name ?? "", message: parsed.message ?? "" } : { name: "", message: excerpt(r.text) };
 }
 
 /**
@@ -98,14 +93,9 @@ export function resendMailer(
         unspecifiedWaitMs: 60_000,
       });
       if (result.kind !== "done") return emails.map(() => result);
-      let answer;
-      try {
-        answer = v.safeParse(BatchAnswer, JSON.parse(result.value.text));
-      } catch {
-        answer = undefined;
-      }
-      const refused = new Map((answer?.success ? answer.output.errors : []).map((e) => [e.index, e.message]));
-      const ids = answer?.success ? answer.output.data.map((d) => d.id) : [];
+      const answer = jsonAnswer(result.value.text, BatchAnswer);
+      const refused = new Map((answer?.errors ?? []).map((e) => [e.index, e.message]));
+      const ids = answer?.data.map((d) => d.id) ?? [];
       const acceptedCount = emails.length - refused.size;
       let next = 0;
       return emails.map((_, index) => {

@@ -4,7 +4,7 @@
 // SurveySerializerCreateUpdateOnly, SurveyViewSet), posthog/api/dashboards/dashboard.py, posthog/api/insight.py.
 import * as v from "valibot";
 import type { PostHogDashboard, PostHogInsight, PostHogSurvey } from "../survey/posthog-survey-spec";
-import { callService, excerpt } from "./request";
+import { callService, excerpt, jsonAnswer } from "./request";
 
 export interface PostHogApp {
   appHost: string;
@@ -87,16 +87,9 @@ const Dashboard = v.looseObject({
 const ErrorBody = v.looseObject({ detail: v.optional(v.string()), attr: v.optional(v.nullable(v.string())) });
 
 function refusal(status: number, text: string): string {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return `PostHog answered ${status}${text ? `: ${excerpt(text)}` : ""}`;
-  }
-  const parsed = v.safeParse(ErrorBody, body);
-  if (parsed.success && parsed.output.detail)
-    return `PostHog answered ${status}: ${parsed.output.detail}${parsed.output.attr ? ` (${parsed.output.attr})` : ""}`;
-  return `PostHog answered ${status}: ${excerpt(text)}`;
+  const body = jsonAnswer(text, ErrorBody);
+  if (body?.detail) return `PostHog answered ${status}: ${body.detail}${body.attr ? ` (${body.attr})` : ""}`;
+  return `PostHog answered ${status}${text ? `: ${excerpt(text)}` : ""}`;
 }
 
 async function call<T extends v.GenericSchema>(

@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { callService } from "./request";
+import { callService, jsonAnswer } from "./request";
 
 const BulkDeleteAnswer = v.object({
   persons_found: v.optional(v.number()),
@@ -27,13 +27,6 @@ export async function deletePostHogPersons(
     fetcher,
   });
   if (result.kind !== "done") return `${result.reason}; ask again later`;
-  let body: unknown;
-  try {
-    body = JSON.parse(result.value.text);
-  } catch {
-    body = undefined;
-  }
-  const parsed = v.safeParse(BulkDeleteAnswer, body);
-  const found = parsed.success ? parsed.output.persons_found : undefined;
+  const found = jsonAnswer(result.value.text, BulkDeleteAnswer)?.persons_found;
   return `PostHog deletion requested${found !== undefined ? ` (${found} found)` : ""}; its events go in PostHog's next weekly deletion run`;
 }

@@ -1,3 +1,4 @@
+import * as v from "valibot";
 import { waitBeforeRetryMs } from "./backoff";
 import { done, failed, notSent, retry, type Outcome } from "./outcome";
 import { holdOff, takeSlot, type PaceRule } from "./pacer";
@@ -30,6 +31,21 @@ export interface ServiceRequest {
 
 /** Bodies are read for error messages and small JSON answers; nothing we call answers more. */
 const MAX_BODY_CHARS = 2_000_000;
+
+/** A body parsed as JSON, or undefined when it is not JSON (a proxy's HTML page, a truncated answer). */
+export function jsonOf(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A service's JSON answer in its documented shape, or undefined when it is not JSON or not that shape. */
+export function jsonAnswer<S extends v.GenericSchema>(text: string, schema: S): v.InferOutput<S> | undefined {
+  const parsed = v.safeParse(schema, jsonOf(text));
+  return parsed.success ? parsed.output : undefined;
+}
 
 export function excerpt(text: string, max = 200): string {
   const flat = text.replace(/\s+/g, " ").trim();

@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { done, failed, type Outcome } from "./outcome";
-import { callService } from "./request";
+import { callService, jsonAnswer } from "./request";
 import {
   classifyUpdateRefusal,
   parseExportPage,
@@ -40,14 +40,8 @@ export async function fetchTickets(
     unspecifiedWaitMs: 60_000,
   });
   if (result.kind !== "done") return result;
-  let json: unknown;
-  try {
-    json = JSON.parse(result.value.text);
-  } catch {
-    json = undefined;
-  }
-  const shaped = v.safeParse(v.looseObject({ tickets: v.array(v.unknown()) }), json);
-  const page = shaped.success ? parseExportPage({ ...shaped.output, end_of_stream: true }) : undefined;
+  const shaped = jsonAnswer(result.value.text, v.looseObject({ tickets: v.array(v.unknown()) }));
+  const page = shaped ? parseExportPage({ ...shaped, end_of_stream: true }) : undefined;
   return page ? done(page) : failed("Zendesk's tickets answer did not have the documented shape", "malformed");
 }
 

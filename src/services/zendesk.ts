@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { done, failed, type Outcome } from "./outcome";
-import { callService, excerpt, type ServiceResponse } from "./request";
+import { callService, excerpt, jsonAnswer, jsonOf, type ServiceResponse } from "./request";
 
 /** How to reach Zendesk: an API token (`{email}/token:{token}` basic auth) or an OAuth bearer token. */
 export interface ZendeskAccess {
@@ -181,13 +181,7 @@ export async function fetchExportPage(
     classify: (r) => (r.status === 403 ? failed(`${ADMIN_ONLY}: ${excerpt(r.text)}`, "forbidden") : undefined),
   });
   if (result.kind !== "done") return result;
-  let json: unknown;
-  try {
-    json = JSON.parse(result.value.text);
-  } catch {
-    json = undefined;
-  }
-  const page = parseExportPage(json);
+  const page = parseExportPage(jsonOf(result.value.text));
   return page ? done(page) : failed("Zendesk's export page did not have the documented shape", "malformed");
 }
 
@@ -202,16 +196,8 @@ const ValidationErrorBody = v.object({
  */
 export function classifyUpdateRefusal(r: ServiceResponse): Outcome<ServiceResponse> | undefined {
   if (r.status !== 422) return undefined;
-  let body: unknown;
-  try {
-    body = JSON.parse(r.text);
-  } catch {
-    body = undefined;
-  }
-  const parsed = v.safeParse(ValidationErrorBody, body);
-  const descriptions = parsed.success
-    ? Object.values(parsed.output.details ?? {}).flatMap((list) => list.map((d) => d.description ?? ""))
-    : [];
+  const body = jsonAnswer(r.text, ValidationErrorBody);
+  const descriptions = Object.values(body?.details ?? {}).flatMap((list) => list.map((d) => d.description ?? ""));
   const closed = descriptions.some((d) => /closed prevents ticket update/i.test(d));
   const reason = `Zendesk answered 422: ${descriptions.join("; ") || excerpt(r.text)}`;
   return failed(reason, closed ? "closed" : "invalid");
