@@ -1,7 +1,7 @@
 import type { Child } from "hono/jsx";
 import { formatMean, formatMoney, formatPercent, monthName, type MonthlyReport } from "../hedgehogs/report";
 import { CsatLines, HedgehogBars } from "./charts";
-import { SpeedBreakdowns } from "./speed-views";
+import { CsatTable, SpeedBreakdowns } from "./speed-views";
 import type { LowRatingRow } from "./low-ratings-store";
 import { AdminPage, formatTime, ScrollTable, TicketLink } from "./views";
 
@@ -69,39 +69,13 @@ export function ReportPage(props: {
         </p>
       ) : null}
       <h2>By team</h2>
-      <ScrollTable label="By team">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Team</th>
-              <th scope="col" class="num">
-                Responses
-              </th>
-              <th scope="col" class="num">
-                CSAT
-              </th>
-              <th scope="col" class="num">
-                Mean
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {r.teams.length === 0 ? (
-              <tr>
-                <td colspan={4}>No responses this month.</td>
-              </tr>
-            ) : null}
-            {r.teams.map((t) => (
-              <tr>
-                <td>{t.team}</td>
-                <td class="num">{t.responses.toLocaleString("en-GB")}</td>
-                <td class="num">{formatPercent(t.csat)}</td>
-                <td class="num">{formatMean(t.meanRating)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </ScrollTable>
+      <CsatTable
+        label="By team"
+        groupHeading="Team"
+        countHeading="Responses"
+        empty="No responses this month."
+        rows={r.teams.map((t) => ({ ...t, label: t.team }))}
+      />
       <SpeedBreakdowns report={r} />
       <h2>Hedgehogs per month</h2>
       {props.hedgehogSeries.length === 0 ? (

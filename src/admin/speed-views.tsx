@@ -18,41 +18,69 @@ export function SpeedBreakdowns(props: { report: MonthlyReport }) {
       {(Object.keys(BREAKDOWN_TITLES) as Array<keyof Breakdowns>).map((dimension) => (
         <>
           <h3>{BREAKDOWN_TITLES[dimension]}</h3>
-          <ScrollTable label={BREAKDOWN_TITLES[dimension]}>
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Group</th>
-                  <th scope="col" class="num">
-                    Answers
-                  </th>
-                  <th scope="col" class="num">
-                    CSAT
-                  </th>
-                  <th scope="col" class="num">
-                    Mean
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {b[dimension].length === 0 ? (
-                  <tr>
-                    <td colspan={4}>No answers this month.</td>
-                  </tr>
-                ) : null}
-                {b[dimension].map((g) => (
-                  <tr>
-                    <td>{g.label}</td>
-                    <td class="num">{g.responses.toLocaleString("en-GB")}</td>
-                    <td class="num">{g.small ? "too few" : formatPercent(g.csat)}</td>
-                    <td class="num">{g.small ? "too few" : formatMean(g.meanRating)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </ScrollTable>
+          <CsatTable
+            label={BREAKDOWN_TITLES[dimension]}
+            groupHeading="Group"
+            countHeading="Answers"
+            empty="No answers this month."
+            rows={b[dimension]}
+          />
         </>
       ))}
     </section>
+  );
+}
+
+interface CsatRow {
+  label: string;
+  responses: number;
+  csat: number | null;
+  meanRating: number | null;
+  /** Too few answers to show their CSAT and mean. */
+  small?: boolean;
+}
+
+/** Groups of answers (teams, plans, assignees…) with their count, CSAT and mean rating. */
+export function CsatTable(props: {
+  label: string;
+  groupHeading: string;
+  countHeading: string;
+  empty: string;
+  rows: CsatRow[];
+}) {
+  return (
+    <ScrollTable label={props.label}>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">{props.groupHeading}</th>
+            <th scope="col" class="num">
+              {props.countHeading}
+            </th>
+            <th scope="col" class="num">
+              CSAT
+            </th>
+            <th scope="col" class="num">
+              Mean
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.rows.length === 0 ? (
+            <tr>
+              <td colspan={4}>{props.empty}</td>
+            </tr>
+          ) : null}
+          {props.rows.map((g) => (
+            <tr>
+              <td>{g.label}</td>
+              <td class="num">{g.responses.toLocaleString("en-GB")}</td>
+              <td class="num">{g.small ? "too few" : formatPercent(g.csat)}</td>
+              <td class="num">{g.small ? "too few" : formatMean(g.meanRating)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </ScrollTable>
   );
 }
