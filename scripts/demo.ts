@@ -4,6 +4,7 @@
 // wait. It never reaches a real service.
 import { rmSync } from "node:fs";
 import { startFakeZendesk } from "../test/fakes/zendesk";
+import { controlZendesk } from "../test/fakes/zendesk-control";
 import type { FakeTicket } from "../test/fakes/types";
 import { plural } from "../src/lib/plural";
 import { failUsage } from "./cli";
@@ -60,15 +61,6 @@ const TICKETS: FakeTicket[] = [
 ];
 const EXPECTED_EMAILS = 3;
 
-async function control(url: string, path: string, body: unknown): Promise<void> {
-  const res = await fetch(`${url}/__fake/zendesk/${ACCOUNT}/${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`the Zendesk stand-in refused ${path}: ${res.status}`);
-}
-
 /** Emails in the outbox, counted on the admin page (the Worker holds the database while it runs). */
 async function outboxCount(base: string): Promise<number> {
   const res = await fetch(`${base}/admin/outbox`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
@@ -91,8 +83,8 @@ if (persistTo === undefined) rmSync(state, { recursive: true, force: true });
 await migrateLocal(state);
 
 const zendesk = await startFakeZendesk();
-await control(zendesk.url, "config", { ...ZENDESK_ADMIN, role: "admin" });
-await control(zendesk.url, "tickets", TICKETS);
+await controlZendesk(zendesk.url, ACCOUNT, "config", { ...ZENDESK_ADMIN, role: "admin" });
+await controlZendesk(zendesk.url, ACCOUNT, "tickets", TICKETS);
 
 const base = `http://127.0.0.1:${port}`;
 // Every outside service points at the stand-in, so even a key left in .dev.vars reaches nothing real.

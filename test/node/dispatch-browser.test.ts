@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FakeServer } from "../fakes/fake-server";
 import { startFakeZendesk } from "../fakes/zendesk";
+import { controlZendesk } from "../fakes/zendesk-control";
 import { openBrowser, screenshot } from "./browser";
 import { startWranglerDev, type DevServer } from "./wrangler-dev";
 
@@ -20,11 +21,7 @@ beforeAll(async () => {
     requester: { id: 31, name: "Grace Hopper", email: "grace@example.org", role: "end-user", external_id: "ph-grace" },
     group: { id: 5, name: "Product analytics" },
   };
-  await fetch(`${zendesk.url}/__fake/zendesk/browser/tickets`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify([ticket]),
-  });
+  await controlZendesk(zendesk.url, "browser", "tickets", [ticket]);
   dev = await startWranglerDev({
     SURVEY_LINK_SECRET: "browser-test-secret-0123456789",
     ADMIN_TOKEN,

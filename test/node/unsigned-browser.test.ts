@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FakeServer } from "../fakes/fake-server";
 import { startFakeZendesk } from "../fakes/zendesk";
+import { controlZendesk } from "../fakes/zendesk-control";
 import { openBrowser, screenshot } from "./browser";
 import { startWranglerDev, type DevServer } from "./wrangler-dev";
 
@@ -19,11 +20,7 @@ beforeAll(async () => {
     requester: { id: 41, name: "Ada Lovelace", email: "ada@example.org", role: "end-user", external_id: "ph-ada" },
     group: { id: 7, name: "Feature flags" },
   };
-  await fetch(`${zendesk.url}/__fake/zendesk/unsigned/tickets`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify([ticket]),
-  });
+  await controlZendesk(zendesk.url, "unsigned", "tickets", [ticket]);
   dev = await startWranglerDev({
     SURVEY_LINK_SECRET: "unsigned-browser-secret-0123456789",
     UNSIGNED_LINKS: "verify",

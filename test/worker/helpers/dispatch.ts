@@ -4,6 +4,7 @@ import { inject } from "vitest";
 import type { Env } from "../../../src/env";
 import type { QueueMessage } from "../../../src/queue-message";
 import type { FakeTicket, RecordedRequest, SentEmail } from "../../fakes/types";
+import { controlZendesk } from "../../fakes/zendesk-control";
 import { testEnv } from "./worker";
 
 let accountCounter = 0;
@@ -25,11 +26,7 @@ export async function dispatchAccount(overrides: Partial<Env> = {}) {
   // High Volume add-on raises it, only more), so a test can run the cron several times in a row; the
   // quota tests set Zendesk's documented 10 a minute on both sides.
   const exportPerMinute = overrides.ZENDESK_EXPORT_REQUESTS_PER_MINUTE ?? "600";
-  await fetch(`${zendeskUrl}/__fake/zendesk/${name}/config`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ exportPerMinute: Number(exportPerMinute) }),
-  });
+  await controlZendesk(zendeskUrl, name, "config", { exportPerMinute: Number(exportPerMinute) });
   const accountEnv = testEnv({
     ZENDESK_BASE_URL: `${zendeskUrl}/t/${name}`,
     ZENDESK_EXPORT_REQUESTS_PER_MINUTE: exportPerMinute,
@@ -50,21 +47,8 @@ export async function dispatchAccount(overrides: Partial<Env> = {}) {
     /** The env with the real DISPATCH queue (its consumer runs with the default settings: outbox mail). */
     realQueueEnv: accountEnv,
     queued: sent,
-    async seed(tickets: FakeTicket[]) {
-      const res = await fetch(`${zendeskUrl}/__fake/zendesk/${name}/tickets`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(tickets),
-      });
-      if (!res.ok) throw new Error(`seeding failed: ${res.status}`);
-    },
-    async configure(config: Record<string, unknown>) {
-      await fetch(`${zendeskUrl}/__fake/zendesk/${name}/config`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(config),
-      });
-    },
+    seed: (tickets: FakeTicket[]) => controlZendesk(zendeskUrl, name, "tickets", tickets),
+    configure: (config: Record<string, unknown>) => controlZendesk(zendeskUrl, name, "config", config),
     async resendSent(): Promise<SentEmail[]> {
       return (await fetch(`${resendUrl}/__fake/resend/${name}/sent`)).json();
     },
