@@ -22,6 +22,25 @@ import {
 } from "./helpers";
 
 const resendBatch = (account: DispatchAccount) => `/t/${account.name}/emails/batch`;
+
+/** Resend's 429 for the batch endpoint, with its rate-limit headers and error body (resend.com "Rate limit", as the fake answers it). */
+const resendRateLimited = (account: DispatchAccount, retryAfterSeconds: number) => ({
+  method: "POST",
+  path: resendBatch(account),
+  status: 429,
+  headers: {
+    "retry-after": String(retryAfterSeconds),
+    "ratelimit-limit": "2",
+    "ratelimit-remaining": "0",
+    "ratelimit-reset": String(retryAfterSeconds),
+  },
+  body: {
+    statusCode: 429,
+    name: "rate_limit_exceeded",
+    message:
+      "Too many requests. You can only make 2 requests per second. See rate limit response headers for more information. Or contact support to increase rate limit.",
+  },
+});
 const exportPath = (account: DispatchAccount) => `/t/${account.name}/api/v2/incremental/tickets/cursor.json`;
 
 async function resendStats(account: DispatchAccount): Promise<ResendStats> {
@@ -72,15 +91,7 @@ describe("Resend's limits", () => {
     const tickets = [solvedTicket(3.5), solvedTicket(3.6)];
     await account.seed(tickets);
     await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
-    await fake("resendUrl").script([
-      {
-        method: "POST",
-        path: resendBatch(account),
-        status: 429,
-        headers: { "retry-after": "2", "ratelimit-limit": "2", "ratelimit-remaining": "0", "ratelimit-reset": "2" },
-        body: { statusCode: 429, name: "rate_limit_exceeded", message: "Too many requests." },
-      },
-    ]);
+    await fake("resendUrl").script([resendRateLimited(account, 2)]);
     const first = await deliverQueue(surveyMessages(account.queued), account.env);
     expect(first.retryMessages).toHaveLength(1);
     expect(first.retryMessages[0]!.delaySeconds).toBeGreaterThanOrEqual(2);
@@ -193,15 +204,7 @@ describe("Resend's limits", () => {
     const [erased, unsubscribed, kept] = [solvedTicket(3.5), solvedTicket(3.6), solvedTicket(3.7)];
     await account.seed([erased!, unsubscribed!, kept!]);
     await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
-    await fake("resendUrl").script([
-      {
-        method: "POST",
-        path: resendBatch(account),
-        status: 429,
-        headers: { "retry-after": "1" },
-        body: { name: "rate_limit_exceeded" },
-      },
-    ]);
+    await fake("resendUrl").script([resendRateLimited(account, 1)]);
     await deliverQueue(surveyMessages(account.queued), account.env);
 
     const erasure = await call(
@@ -235,15 +238,7 @@ describe("Resend's limits", () => {
     const [emptied, kept] = [solvedTicket(3.5), solvedTicket(3.6)];
     await account.seed([emptied!, kept!]);
     await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
-    await fake("resendUrl").script([
-      {
-        method: "POST",
-        path: resendBatch(account),
-        status: 429,
-        headers: { "retry-after": "1" },
-        body: { name: "rate_limit_exceeded" },
-      },
-    ]);
+    await fake("resendUrl").script([resendRateLimited(account, 1)]);
     await deliverQueue(surveyMessages(account.queued), account.env);
     await account.seed([
       {
