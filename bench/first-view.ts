@@ -33,9 +33,9 @@ function migratedState(): string {
   return state;
 }
 
-function surveyWorker(scriptPath: string, state: string, port = 0) {
-  return new Miniflare({
-    modules: [{ type: "ESModule", path: scriptPath }],
+/** What the survey Worker and the no-op Worker share: the runtime, D1, the queue and the settings. */
+function sharedOptions(state: string) {
+  return {
     compatibilityDate: "2026-04-20",
     d1Databases: { DB: "00000000-0000-0000-0000-000000000000" },
     d1Persist: path.join(state, "v3", "d1"),
@@ -46,6 +46,13 @@ function surveyWorker(scriptPath: string, state: string, port = 0) {
       POSTHOG_API_KEY: "",
       PUBLIC_BASE_URL: "http://127.0.0.1",
     },
+  };
+}
+
+function surveyWorker(scriptPath: string, state: string, port = 0) {
+  return new Miniflare({
+    modules: [{ type: "ESModule", path: scriptPath }],
+    ...sharedOptions(state),
     port,
   } as ConstructorParameters<typeof Miniflare>[0]);
 }
@@ -71,16 +78,7 @@ async function coldStarts(scriptPath: string, state: string) {
     const bare = new Miniflare({
       modules: true,
       script: "export default { fetch() { return new Response('ok'); } };",
-      compatibilityDate: "2026-04-20",
-      d1Databases: { DB: "00000000-0000-0000-0000-000000000000" },
-      d1Persist: path.join(state, "v3", "d1"),
-      queueProducers: { DISPATCH: { queueName: "survey-dispatch" } },
-      bindings: {
-        ...wranglerVars(),
-        SURVEY_LINK_SECRET: SECRET,
-        POSTHOG_API_KEY: "",
-        PUBLIC_BASE_URL: "http://127.0.0.1",
-      },
+      ...sharedOptions(state),
     });
     await (await bare.dispatchFetch("http://127.0.0.1/")).text();
     noop.push(performance.now() - t0);
