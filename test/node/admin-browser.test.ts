@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildSurveyUrl, expiryFrom } from "../../src/survey/link";
+import { answerByFormPost } from "./answer-post";
 import { openBrowser, screenshot, seriousA11yViolations } from "./browser";
 import { startWranglerDev, type DevServer } from "./wrangler-dev";
 
@@ -9,25 +9,8 @@ const ADMIN_TOKEN = "browser-admin-token-0123456789";
 let dev: DevServer;
 
 /** Answers the survey as a browser's form post would. */
-async function answer(ticketId: number, team: string, rating: number, comment: string) {
-  const link = new URL(
-    await buildSurveyUrl(
-      dev.url,
-      { distinctId: `c-${ticketId}`, ticketId, team, exp: expiryFrom(new Date(), 30) },
-      SECRET,
-    ),
-  );
-  const form = new URLSearchParams(link.searchParams);
-  form.set("rating", String(rating));
-  form.set("comment", comment);
-  const res = await fetch(`${dev.url}/`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", "sec-fetch-site": "same-origin" },
-    body: form,
-    redirect: "manual",
-  });
-  expect(res.status).toBe(303);
-}
+const answer = (ticketId: number, team: string, rating: number, comment: string) =>
+  answerByFormPost(dev.url, SECRET, { ticketId, team, rating, comment });
 
 beforeAll(async () => {
   dev = await startWranglerDev({ SURVEY_LINK_SECRET: SECRET, ADMIN_TOKEN, POSTHOG_API_KEY: "" });

@@ -1,7 +1,7 @@
 // Issue 12 in chromium: the report's breakdowns and the ledger form on a phone and a desktop; the public counter.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { buildSurveyUrl, expiryFrom } from "../../src/survey/link";
+import { answerByFormPost } from "./answer-post";
 import { openBrowser, screenshot } from "./browser";
 import { startWranglerDev, type DevServer } from "./wrangler-dev";
 
@@ -9,24 +9,8 @@ const SECRET = "browser-test-secret-0123456789";
 const ADMIN_TOKEN = "browser-admin-token-0123456789";
 let dev: DevServer;
 
-async function answer(ticketId: number, rating: number) {
-  const link = new URL(
-    await buildSurveyUrl(
-      dev.url,
-      { distinctId: `c-${ticketId}`, ticketId, team: "Billing", exp: expiryFrom(new Date(), 30) },
-      SECRET,
-    ),
-  );
-  const form = new URLSearchParams(link.searchParams);
-  form.set("rating", String(rating));
-  const res = await fetch(`${dev.url}/`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", "sec-fetch-site": "same-origin" },
-    body: form,
-    redirect: "manual",
-  });
-  expect(res.status).toBe(303);
-}
+const answer = (ticketId: number, rating: number) =>
+  answerByFormPost(dev.url, SECRET, { ticketId, team: "Billing", rating });
 
 const noSidewaysScroll = (page: Page) =>
   page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
