@@ -2,7 +2,8 @@ import { RetryAfterWatch, startFake, type FakeServer, type RecordedRequest, type
 import { privateApi, projectState } from "./posthog-app";
 
 /**
- * PostHog's capture API as posthog-node uses it: a gzipped `POST /batch/` with
+ * PostHog's capture API as the product's capture client (src/services/posthog-capture.ts) speaks it,
+ * posthog-node's wire format: a gzipped `POST /batch/` with
  * `{api_key, batch: [...], sent_at}`. Answers like PostHog's capture service (PostHog/posthog
  * rust/capture/src/api.rs `CaptureError`, token.rs): 200 `{"status":"Ok"}`; errors as plain text,
  * 400 for a malformed body or event, 401 for a missing or malformed api key, 429/503 for rate limits
@@ -22,6 +23,8 @@ interface Unavailable {
 let unavailable: Unavailable | undefined;
 
 const text = (status: number, body: string): Reply => ({ status, body });
+
+const MAX_EVENT_BYTES = 1_000_000;
 
 /** rust/capture/src/token.rs validate_token: why an api key is refused, or undefined. */
 function tokenProblem(token: string): string | undefined {
@@ -63,6 +66,10 @@ function capture(req: RecordedRequest): Reply {
     if (event.distinct_id === "") return text(400, "event submitted with an empty distinct_id");
     // Fake-only: real capture makes a uuid when none is given; the product must always send one.
     if (typeof event.uuid !== "string") return text(400, "failed to parse request: event without a uuid (fake rule)");
+    // rust/capture: an event larger than the Kafka producer's message limit (1,000,000 bytes by default,
+    // config.rs kafka_producer_message_max_bytes) is refused with 400 EventTooBig.
+    if (new TextEncoder().encode(JSON.stringify(event)).length > MAX_EVENT_BYTES)
+      return text(400, "maximum event size exceeded");
   }
   return { status: 200, body: { status: "Ok" } };
 }
