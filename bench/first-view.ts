@@ -2,7 +2,6 @@
 // beside the same bytes served as a static file, and Lighthouse's mobile performance score.
 // Goals: cold start ≤ 1.25× the no-op Worker's; first paint within 10% of the static floor, on
 // loopback and with 150 ms of latency; the rating usable at first paint; Lighthouse ≥ 98 (median of 5).
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import http from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -13,32 +12,21 @@ import * as chromeLauncher from "chrome-launcher";
 import lighthouse from "lighthouse";
 import { Miniflare } from "miniflare";
 import { chromium } from "playwright-core";
-import { OFFLINE_ENV, wranglerVars } from "../scripts/local-env";
+import { wranglerVars } from "../scripts/local-env";
 import { buildSurveyUrl, expiryFrom } from "../src/survey/link";
-import { bundleWorker, machine, table } from "./harness";
+import { bundleWorker, d1PersistOf, machine, migratedState, table } from "./harness";
 
 const SECRET = "bench-first-view-secret-0123456789";
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-function migratedState(): string {
-  const state = mkdtempSync(path.join(tmpdir(), "hedgehog-first-view-"));
-  const migrate = spawnSync(
-    "node_modules/.bin/wrangler",
-    ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state],
-    { env: { ...process.env, ...OFFLINE_ENV, CI: "true" }, encoding: "utf8" },
-  );
-  if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
-  return state;
-}
-
 /** What the survey Worker and the no-op Worker share: the runtime, D1, the queue and the settings. */
 function sharedOptions(state: string) {
   return {
     compatibilityDate: "2026-04-20",
     d1Databases: { DB: "00000000-0000-0000-0000-000000000000" },
-    d1Persist: path.join(state, "v3", "d1"),
+    d1Persist: d1PersistOf(state),
     queueProducers: { DISPATCH: { queueName: "survey-dispatch" } },
     bindings: {
       ...wranglerVars(),

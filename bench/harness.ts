@@ -19,6 +19,21 @@ export function bundleWorker(): string {
   return path.join(outdir, "index.js");
 }
 
+/** A fresh state folder with a local D1 that wrangler itself migrated from migrations/. */
+export function migratedState(): string {
+  const state = mkdtempSync(path.join(tmpdir(), "hedgehog-bench-"));
+  const migrate = spawnSync(
+    "node_modules/.bin/wrangler",
+    ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state],
+    { env: { ...process.env, ...OFFLINE_ENV, CI: "true" }, encoding: "utf8" },
+  );
+  if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
+  return state;
+}
+
+/** Where Miniflare keeps the D1 of a state folder that wrangler migrated. */
+export const d1PersistOf = (state: string) => path.join(state, "v3", "d1");
+
 /**
  * The Worker on Miniflare (workerd) with a local D1 that wrangler itself migrated from migrations/,
  * in a fresh state folder (or `stateDir`, to reuse a seeded database).
@@ -29,19 +44,13 @@ export async function startMiniflare(
   stateDir?: string,
 ) {
   const scriptPath = bundleWorker();
-  const state = stateDir ?? mkdtempSync(path.join(tmpdir(), "hedgehog-bench-"));
-  const migrate = spawnSync(
-    "node_modules/.bin/wrangler",
-    ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state],
-    { env: { ...process.env, ...OFFLINE_ENV, CI: "true" }, encoding: "utf8" },
-  );
-  if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
+  const state = stateDir ?? migratedState();
   const mf = new Miniflare({
     // The bundle wrangler built, listed as one module (as `wrangler deploy` uploads it).
     modules: [{ type: "ESModule", path: scriptPath }],
     compatibilityDate: "2026-04-20",
     d1Databases: { DB: "00000000-0000-0000-0000-000000000000" },
-    d1Persist: path.join(state, "v3", "d1"),
+    d1Persist: d1PersistOf(state),
     queueProducers: { DISPATCH: { queueName: "survey-dispatch" } },
     queueConsumers: { "survey-dispatch": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 10 } }, // as in wrangler.toml
     bindings: { ...wranglerVars(), ...bindings },

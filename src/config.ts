@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import type { Env } from "./env";
-import { SettingsSchema } from "./settings";
+import { isKnownTimeZone, SettingsSchema, UNKNOWN_TIME_ZONE } from "./settings";
 
 export { DEFAULT_RESPONSE_TARGET_HOURS, planKey } from "./settings";
 
@@ -146,5 +146,16 @@ export function settingsOf(env: Env): Settings {
     settings = parseSettings(env as unknown as Record<string, unknown>);
     cache.set(env, settings);
   }
+  return settings;
+}
+
+/**
+ * The settings as cron jobs and queue consumers use them: also checks that the runtime knows
+ * SUPPORT_TIMEZONE, which only jobs use (the sync's first-reply hours). Requests skip that check so
+ * that a customer's cold start does not load Intl's time-zone data.
+ */
+export function jobSettingsOf(env: Env): Settings {
+  const settings = settingsOf(env);
+  if (!isKnownTimeZone(settings.support.timeZone)) throw new SettingsError([UNKNOWN_TIME_ZONE]);
   return settings;
 }

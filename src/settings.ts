@@ -108,17 +108,28 @@ const responseTargets = v.pipe(
   v.transform((map) => Object.fromEntries(Object.entries(map).map(([plan, hours]) => [planKey(plan), hours]))),
 );
 
-const timeZone = v.pipe(
-  text("UTC"),
-  v.check((zone) => {
-    try {
-      new Intl.DateTimeFormat("en-GB", { timeZone: zone });
-      return zone !== "";
-    } catch {
-      return false;
-    }
-  }, "must be an IANA time zone such as Europe/London"),
-);
+const TIME_ZONE_PROBLEM = "must be an IANA time zone such as Europe/London";
+
+/** Whether the runtime knows this IANA time zone (loads Intl's zone data on its first call). */
+export function isKnownTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-GB", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Why a known-shaped SUPPORT_TIMEZONE is still refused, for SettingsError. */
+export const UNKNOWN_TIME_ZONE = `SUPPORT_TIMEZONE: ${TIME_ZONE_PROBLEM}`;
+
+/**
+ * The shape of an IANA time zone name (`UTC`, `Europe/London`, `America/Argentina/Buenos_Aires`).
+ * Whether the runtime knows the zone is checked by `isKnownTimeZone` before a job runs, not here:
+ * the first Intl call loads the time-zone data (about 17 ms), and the survey page's cold start, which
+ * never uses the zone, should not pay for it (bench/first-view.ts).
+ */
+const timeZone = v.pipe(text("UTC"), v.regex(/^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)*$/, TIME_ZONE_PROBLEM));
 
 /**
  * One setting: how it is read (its valibot schema, with its default), what it means, and whether it is

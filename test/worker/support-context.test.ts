@@ -7,11 +7,14 @@ import {
   call,
   dispatchAccount,
   formFromPage,
+  freshTicket,
   linkFields,
   posthogEvents,
   postForm,
   runCron,
+  signedUrl,
   solvedTicket,
+  testEnv,
 } from "./helpers";
 import { env } from "cloudflare:workers";
 
@@ -163,7 +166,7 @@ describe("settings", () => {
     ["RESPONSE_TARGET_HOURS", '{"scale": "a day"}'],
     ["RESPONSE_TARGET_HOURS", '{"scale": -1}'],
     ["RESPONSE_TARGET_HOURS", "[24]"],
-    ["SUPPORT_TIMEZONE", "Mars/Olympus_Mons"],
+    ["SUPPORT_TIMEZONE", "Europe London"],
     ["ZENDESK_PLAN_FIELD_ID", "plan"],
   ])("name a malformed %s (%s)", (name, value) => {
     expect(() => parseSettings({ ...base, [name]: value })).toThrow(SettingsError);
@@ -172,6 +175,20 @@ describe("settings", () => {
     } catch (err) {
       expect((err as SettingsError).message).toContain(name);
     }
+  });
+});
+
+describe("a time zone the runtime does not know", () => {
+  it("stops the jobs with the setting named, while the survey page still opens", async () => {
+    const unknownZone = testEnv({ SUPPORT_TIMEZONE: "Mars/Olympus_Mons" });
+    const page = await call(new Request(await signedUrl(linkFields(freshTicket()))), unknownZone);
+    expect(page.status).toBe(200);
+
+    await runCron("*/10 * * * *", Date.now(), unknownZone);
+    const run = await env.DB.prepare(
+      "SELECT summary FROM job_runs WHERE job = 'every-ten-minutes' ORDER BY id DESC",
+    ).first<{ summary: string }>();
+    expect(JSON.parse(run!.summary).error).toContain("SUPPORT_TIMEZONE: must be an IANA time zone");
   });
 });
 
