@@ -30,7 +30,7 @@ adminRoutes.use("*", requireAdmin);
 // Admin forms only ever post from admin pages.
 adminRoutes.use("*", async (c, next) => {
   if (c.req.method === "POST") {
-    const own = [new URL(c.req.url).origin, new URL(settingsOf(c.env).publicBaseUrl).origin];
+    const own = { requestUrl: c.req.url, publicBaseUrl: settingsOf(c.env).publicBaseUrl };
     if (!isSameOriginPost(c.req.raw.headers, own)) return c.json({ error: "Cross-site request refused." }, 403);
   }
   await next();

@@ -41,18 +41,21 @@ export async function contentSecurityPolicy(options: { scriptHashes?: string[]; 
  *   allowed in the back/forward cache); the admin area is `no-store`.
  * - HSTS when served over https.
  */
+let defaultPolicy: Promise<string> | undefined;
+
 export const securityHeaders: MiddlewareHandler = async (c, next) => {
   await next();
   const h = c.res.headers;
-  const url = new URL(c.req.url);
-  const admin = url.pathname === "/admin" || url.pathname.startsWith("/admin/");
-  if (!h.has("Content-Security-Policy")) h.set("Content-Security-Policy", await contentSecurityPolicy());
+  const path = c.req.path;
+  const admin = path === "/admin" || path.startsWith("/admin/");
+  defaultPolicy ??= contentSecurityPolicy();
+  if (!h.has("Content-Security-Policy")) h.set("Content-Security-Policy", await defaultPolicy);
   h.set("Referrer-Policy", "same-origin");
   h.set("X-Content-Type-Options", "nosniff");
   h.set("X-Frame-Options", "DENY");
   if (admin) h.set("Cross-Origin-Opener-Policy", "same-origin");
   h.set("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
-  if (url.protocol === "https:") h.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
+  if (c.req.url.startsWith("https:")) h.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
   if (!h.has("Cache-Control")) h.set("Cache-Control", admin ? "no-store" : "private, no-cache");
 };
 
@@ -62,10 +65,11 @@ export const securityHeaders: MiddlewareHandler = async (c, next) => {
  * sandboxed or privacy-stripped contexts, is not). A request with neither comes from no browser, so no
  * customer's browser can be made to send it.
  */
-export function isSameOriginPost(headers: Headers, ownOrigins: string[]): boolean {
+export function isSameOriginPost(headers: Headers, own: { requestUrl: string; publicBaseUrl: string }): boolean {
   const site = headers.get("sec-fetch-site");
   if (site !== null) return site === "same-origin";
   const origin = headers.get("origin");
   if (origin === null) return true;
-  return ownOrigins.includes(origin);
+  // Our origins: the one the request came to, and the public one links are built with.
+  return origin === new URL(own.requestUrl).origin || origin === new URL(own.publicBaseUrl).origin;
 }

@@ -1,5 +1,5 @@
-/** A ticket's row in `responses` (stays in this file: the rest of the code sees StoredAnswer). */
-interface ResponseRow {
+/** The columns of a `responses` row that make a StoredAnswer (ANSWER_COLUMNS; stays in this file). */
+interface AnswerRow {
   ticket_id: number;
   distinct_id: string | null;
   team: string;
@@ -10,13 +10,7 @@ interface ResponseRow {
   hedgehog_number: number | null;
   first_submitted_at: number;
   updated_at: number;
-  captured_version: number;
-  captured_at: number | null;
   capture_attempts: number;
-  next_capture_at: number;
-  capture_lease_until: number;
-  last_capture_error: string | null;
-  previous_rating: number | null;
 }
 
 /** A ticket's answer as it is stored. */
@@ -37,7 +31,7 @@ export interface StoredAnswer {
   captureAttempts: number;
 }
 
-function toAnswer(r: ResponseRow): StoredAnswer {
+function toAnswer(r: AnswerRow): StoredAnswer {
   return {
     ticketId: r.ticket_id,
     distinctId: r.distinct_id,
@@ -75,6 +69,26 @@ export type RecordOutcome =
   | { kind: "unchanged"; answer: StoredAnswer }
   | { kind: "conflict"; answer: StoredAnswer };
 
+/** The columns StoredAnswer is made of: a statement returns these, not every column of the row. */
+const ANSWER_COLUMNS = `ticket_id, distinct_id, team, initial_target_area, rating, comment, version, hedgehog_number,
+  first_submitted_at, updated_at, capture_attempts`;
+
+/**
+ * The survey POST's one statement (see recordResponse). Exported for bench/survey.ts, which runs it in
+ * a bare Worker as the floor the POST is measured against.
+ */
+export const RECORD_ANSWER_SQL = `INSERT INTO responses (ticket_id, distinct_id, team, initial_target_area, rating, comment, first_submitted_at, updated_at,
+     hedgehog_number, verified_by)
+   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, (SELECT COALESCE(SUM(hedgehogs), 0) + 1 FROM hedgehog_tally), ?9)
+   ON CONFLICT (ticket_id) DO UPDATE SET
+     previous_rating = responses.rating, rating = excluded.rating, comment = excluded.comment, distinct_id = excluded.distinct_id,
+     team = excluded.team, initial_target_area = excluded.initial_target_area, verified_by = excluded.verified_by,
+     version = responses.version + 1, updated_at = excluded.updated_at,
+     next_capture_at = 0, capture_attempts = 0
+   WHERE responses.version = ?8
+     AND (responses.rating IS NOT excluded.rating OR responses.comment IS NOT excluded.comment)
+   RETURNING ${ANSWER_COLUMNS}`;
+
 /**
  * Stores an answer in one statement: upsert the ticket's row, but edit it only if it is still the
  * version the form showed (`baseVersion`, 0 for a form that showed none). Its first insert feeds a
@@ -89,19 +103,7 @@ export async function recordResponse(
   baseVersion: number,
 ): Promise<RecordOutcome> {
   const written = await db
-    .prepare(
-      `INSERT INTO responses (ticket_id, distinct_id, team, initial_target_area, rating, comment, first_submitted_at, updated_at,
-         hedgehog_number, verified_by)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, (SELECT COALESCE(SUM(hedgehogs), 0) + 1 FROM hedgehog_tally), ?9)
-       ON CONFLICT (ticket_id) DO UPDATE SET
-         previous_rating = responses.rating, rating = excluded.rating, comment = excluded.comment, distinct_id = excluded.distinct_id,
-         team = excluded.team, initial_target_area = excluded.initial_target_area, verified_by = excluded.verified_by,
-         version = responses.version + 1, updated_at = excluded.updated_at,
-         next_capture_at = 0, capture_attempts = 0
-       WHERE responses.version = ?8
-         AND (responses.rating IS NOT excluded.rating OR responses.comment IS NOT excluded.comment)
-       RETURNING *`,
-    )
+    .prepare(RECORD_ANSWER_SQL)
     .bind(
       answer.ticketId,
       answer.distinctId,
@@ -113,7 +115,7 @@ export async function recordResponse(
       baseVersion,
       answer.verifiedBy,
     )
-    .first<ResponseRow>();
+    .first<AnswerRow>();
   if (written) return { kind: "recorded", answer: toAnswer(written) };
   const stored = await findAnswer(db, answer.ticketId);
   if (!stored) throw new Error(`response for ticket ${answer.ticketId} vanished after upsert`);
@@ -122,7 +124,10 @@ export async function recordResponse(
 }
 
 export async function findAnswer(db: D1Database, ticketId: number): Promise<StoredAnswer | null> {
-  const row = await db.prepare(`SELECT * FROM responses WHERE ticket_id = ?1`).bind(ticketId).first<ResponseRow>();
+  const row = await db
+    .prepare(`SELECT ${ANSWER_COLUMNS} FROM responses WHERE ticket_id = ?1`)
+    .bind(ticketId)
+    .first<AnswerRow>();
   return row ? toAnswer(row) : null;
 }
 
@@ -145,10 +150,10 @@ export async function claimPendingCaptures(
          WHERE captured_version < version AND next_capture_at <= ?2 AND capture_lease_until <= ?2
            AND (?4 IS NULL OR ticket_id = ?4)
          ORDER BY next_capture_at LIMIT ?3)
-       RETURNING *`,
+       RETURNING ${ANSWER_COLUMNS}`,
     )
     .bind(now + leaseMs, now, limit, ticketId ?? null)
-    .all<ResponseRow>();
+    .all<AnswerRow>();
   return results.map(toAnswer);
 }
 

@@ -144,8 +144,8 @@ const formGuards = [
         415,
       );
     }
-    const ownOrigins = [new URL(c.req.url).origin, new URL(settingsOf(c.env).publicBaseUrl).origin];
-    if (!isSameOriginPost(c.req.raw.headers, ownOrigins)) {
+    const own = { requestUrl: c.req.url, publicBaseUrl: settingsOf(c.env).publicBaseUrl };
+    if (!isSameOriginPost(c.req.raw.headers, own)) {
       return c.html(
         <MessagePage title="Answer not accepted" heading="We can only take answers from our own survey page">
           <p>Please open the survey from the link in your email and answer there.</p>
