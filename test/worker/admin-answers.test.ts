@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { BASE, call, storeAnswer, textOf } from "./helpers";
+import { EVERY_TEN_MINUTES } from "../../src/scheduled";
+import { BASE, call, dispatchAccount, runCron, solvedTicket, storeAnswer, textOf } from "./helpers";
 
 const auth = { authorization: "Bearer test-admin-token-0123456789" };
 const get = (path: string, headers: Record<string, string> = auth) => call(new Request(`${BASE}${path}`, { headers }));
@@ -136,14 +137,10 @@ describe("tickets waiting for their survey", () => {
       return m ? Number(m[1]) : 0;
     };
     const before = await waiting();
-    const now = Date.now();
-    for (const [i, solvedAgo] of [0.5, 1, 5].entries()) {
-      await env.DB.prepare(
-        `INSERT INTO candidates (ticket_id, status, solved_at, requester_email, tags, ticket_updated_at, synced_at) VALUES (?, 'solved', ?, 'w@example.org', '[]', ?, ?)`,
-      )
-        .bind(ticket++ + i, now - solvedAgo * 86_400_000, now, now)
-        .run();
-    }
+    // Synced from the Zendesk stand-in, as in production.
+    const account = await dispatchAccount();
+    await account.seed([solvedTicket(0.5), solvedTicket(1), solvedTicket(5)]);
+    await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
     // The two solved within three days wait; the one solved five days ago is due now, not waiting.
     expect(await waiting()).toBe(before + 2);
     expect(textOf(await (await get("/admin/dispatch")).text())).toMatch(

@@ -3,19 +3,35 @@ import { describe, expect, inject, it } from "vitest";
 import { emailHash } from "../../src/lib/email-address";
 import { utcMonth } from "../../src/lib/time";
 import { outboxMailer } from "../../src/services/mail-outbox";
-import { answerForm, BASE, call, linkFields, posthog, postForm, testEnv, textOf } from "./helpers";
+import { EVERY_TEN_MINUTES } from "../../src/scheduled";
+import {
+  answerForm,
+  BASE,
+  call,
+  dispatchAccount,
+  linkFields,
+  posthog,
+  postForm,
+  runCron,
+  solvedTicket,
+  testEnv,
+  textOf,
+} from "./helpers";
 
 const auth = { authorization: "Bearer test-admin-token-0123456789", "sec-fetch-site": "same-origin" };
 let ticket = 9_000_000 + Math.floor(Math.random() * 100_000) * 10;
 
+/**
+ * A person with a synced ticket (through the Zendesk stand-in and the sync, as in production; solved a
+ * day ago, so no survey is due yet), an answer with a comment, and an email in the outbox.
+ */
 async function seedPerson(email: string, externalId: string) {
-  const id = ticket++;
-  await env.DB.prepare(
-    `INSERT INTO candidates (ticket_id, status, solved_at, requester_id, requester_email, requester_name, requester_external_id, requester_role, email_hash, group_name, ticket_updated_at, synced_at)
-     VALUES (?, 'solved', 1, 5, ?, 'Ada Lovelace', ?, 'end-user', ?, 'Billing', 1, 1)`,
-  )
-    .bind(id, email, externalId, await emailHash(email))
-    .run();
+  const account = await dispatchAccount();
+  const synced = solvedTicket(1, { group: { id: 43, name: "Billing" } });
+  synced.requester = { ...synced.requester, email, name: "Ada Lovelace", external_id: externalId, role: "end-user" };
+  await account.seed([synced]);
+  await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+  const id = synced.id;
   await call(
     postForm(
       await answerForm(linkFields(id, { distinctId: externalId }), { rating: "2", comment: "my private story" }),
@@ -158,8 +174,6 @@ describe("erasing a person's data", () => {
   });
 
   it("by a zendesk-user-<id> distinct id (a requester without an external id): suppresses their address and clears their ticket", async () => {
-    const { dispatchAccount, runCron, solvedTicket } = await import("./helpers");
-    const { EVERY_TEN_MINUTES } = await import("../../src/scheduled");
     const account = await dispatchAccount();
     const t = solvedTicket(10);
     t.requester.external_id = null;

@@ -5,32 +5,47 @@ import { buildBreakdowns, speedFinding } from "../../src/hedgehogs/breakdowns";
 import { computeReport } from "../../src/hedgehogs/report-store";
 import { renderReportEmail } from "../../src/hedgehogs/report-email";
 import { reportText } from "../../src/hedgehogs/report";
-import { BASE, call } from "./helpers";
+import { EVERY_TEN_MINUTES } from "../../src/scheduled";
+import { BASE, call, dispatchAccount, runCron, solvedTicket, storeAnswer } from "./helpers";
 
 const MONTH = "2019-03";
 const auth = { authorization: "Bearer test-admin-token-0123456789" };
-let next = 7_300_000;
 
-/** Answers in March 2019 with their tickets' context: (plan, target met, reopens, assignee, ratings). */
-async function seed(rows: Array<[string | null, number | null, number, number | null, number[]]>) {
-  const statements: D1PreparedStatement[] = [];
-  for (const [plan, met, reopens, assignee, ratings] of rows) {
-    for (const rating of ratings) {
-      const id = next++;
-      const at = Date.UTC(2019, 2, 1 + (id % 28));
-      statements.push(
-        env.DB.prepare(
-          `INSERT INTO responses (ticket_id, distinct_id, team, rating, first_submitted_at, updated_at, captured_version)
-           VALUES (?1, ?2, 'Support', ?3, ?4, ?4, 1)`,
-        ).bind(id, `person-${id}`, rating, at),
-        env.DB.prepare(
-          `INSERT INTO ticket_context (ticket_id, plan, target_met, reopens, assignee_id, assignee_name, ticket_updated_at)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)`,
-        ).bind(id, plan, met, reopens, assignee, assignee === null ? null : `Agent ${assignee}`),
-      );
-    }
+const PLAN_FIELD = 360001;
+// A Monday 09:00 UTC: a first reply 1 hour later meets every plan's target, 50 weekday hours later
+// (Wednesday 11:00) misses them all.
+const CREATED = "2026-01-05T09:00:00Z";
+const REPLY_MINUTES = { met: 60, missed: 50 * 60 };
+
+/**
+ * Answers in March 2019 to tickets whose context (plan, first reply against its target, reopens,
+ * assignee) comes from the Zendesk stand-in through the sync, as in production. Rows: (plan, target
+ * met, reopens, assignee, ratings); a ticket without a plan has no target.
+ */
+async function seed(rows: Array<[string | null, 0 | 1 | null, number, number | null, number[]]>) {
+  const account = await dispatchAccount({ ZENDESK_PLAN_FIELD_ID: String(PLAN_FIELD) });
+  const answers: Array<{ ticketId: number; rating: number }> = [];
+  const tickets = rows.flatMap(([plan, met, reopens, assignee, ratings]) =>
+    ratings.map((rating) => {
+      // Solved a day ago: synced, but no survey is due yet.
+      const ticket = solvedTicket(1, {
+        created_at: CREATED,
+        custom_fields: plan === null ? [] : [{ id: PLAN_FIELD, value: plan }],
+        assignee: assignee === null ? null : { id: assignee, name: `Agent ${assignee}` },
+        metrics: {
+          reply_minutes: met === null ? null : met === 1 ? REPLY_MINUTES.met : REPLY_MINUTES.missed,
+          reopens,
+        },
+      });
+      answers.push({ ticketId: ticket.id, rating });
+      return ticket;
+    }),
+  );
+  await account.seed(tickets);
+  await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+  for (const { ticketId, rating } of answers) {
+    await storeAnswer({ ticketId, team: "Support", rating, at: Date.UTC(2019, 2, 1 + (ticketId % 28)) });
   }
-  await env.DB.batch(statements);
 }
 
 describe("breakdowns", () => {
