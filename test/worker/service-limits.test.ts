@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
 import { emailHash } from "../../src/lib/email-address";
+import { ALERT_SPACING_MS } from "../../src/alerts/alerts-store";
 import { EVERY_TEN_MINUTES } from "../../src/scheduled";
 import { suppress } from "../../src/dispatch/suppressions-store";
 import type { QueueMessage } from "../../src/queue-message";
@@ -13,6 +14,7 @@ import {
   deliverQueue,
   dispatchAccount,
   fake,
+  letPacingWindowPass,
   linkFields,
   postForm,
   runCron,
@@ -20,6 +22,9 @@ import {
   solvedTicket,
   type DispatchAccount,
 } from "./helpers";
+
+/** When one alert per ticket per day lets the next go out: the cron runs at this time. */
+const aDayLater = () => Date.now() + ALERT_SPACING_MS + 60_000;
 
 const resendBatch = (account: DispatchAccount) => `/t/${account.name}/emails/batch`;
 
@@ -50,11 +55,6 @@ async function zendeskStats(account: DispatchAccount): Promise<ZendeskStats> {
   return (await fetch(`${inject("zendeskUrl")}/__fake/zendesk/${account.name}/stats`)).json();
 }
 const surveyMessages = (queued: QueueMessage[]) => queued.filter((m) => m.kind === "survey-email");
-
-/** The time has come: the service's schedule (and any Retry-After) lies behind us. */
-async function letTimePass(key: string) {
-  await env.DB.prepare("UPDATE service_pace SET slots = '[]', blocked_until = 0 WHERE service = ?").bind(key).run();
-}
 
 describe("Resend's limits", () => {
   it("sends 2,000 surveys at 2 requests a second: every one once, no 429, nothing early", async () => {
@@ -190,7 +190,7 @@ describe("Resend's limits", () => {
     expect(await sendRow(ticket.id)).toMatchObject({ status: "sending" });
     // A deploy with another sender and brand lands before the replay.
     const changed = { ...account.env, MAIL_FROM: "Other Team <other@example.com>", BRAND_NAME: "Renamed" };
-    await letTimePass(`resend:${account.env.RESEND_BASE_URL}`);
+    await letPacingWindowPass(`resend:${account.env.RESEND_BASE_URL}`);
     await deliverQueue(surveyMessages(account.queued), changed, 2);
     const requests = await account.resendRequests();
     expect(requests).toHaveLength(2);
@@ -222,7 +222,7 @@ describe("Resend's limits", () => {
     );
     expect(erasure.status).toBe(200);
     await suppress(env.DB, await emailHash(unsubscribed!.requester.email!), "test", Date.now());
-    await letTimePass(`resend:${account.env.RESEND_BASE_URL}`);
+    await letPacingWindowPass(`resend:${account.env.RESEND_BASE_URL}`);
 
     const retried = await deliverQueue(surveyMessages(account.queued), account.env, 2);
     expect(retried.explicitAcks).toHaveLength(1);
@@ -248,7 +248,7 @@ describe("Resend's limits", () => {
       },
     ]);
     await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
-    await letTimePass(`resend:${account.env.RESEND_BASE_URL}`);
+    await letPacingWindowPass(`resend:${account.env.RESEND_BASE_URL}`);
     const retried = await deliverQueue(surveyMessages(account.queued), account.env, 2);
     expect(retried.explicitAcks).toHaveLength(1);
     expect((await account.resendSent()).map((e) => e.to[0])).toEqual([kept!.requester.email]);
@@ -467,14 +467,9 @@ describe("low-rating alerts within Zendesk's and Slack's limits", () => {
     // Not yet: the cron finds nothing due within the day.
     await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
     expect(lowRatings(account.queued)).toHaveLength(1);
-    // A day later (the alerts' times moved back a day), the waiting answer goes out once.
-    await env.DB.prepare(
-      "UPDATE low_rating_alerts SET created_at = created_at - 86400000, not_before = not_before - 86400000 WHERE ticket_id = ?",
-    )
-      .bind(ticket.id)
-      .run();
-    await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
-    await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+    // The cron a day later: the waiting answer goes out, once.
+    await runCron(EVERY_TEN_MINUTES, aDayLater(), account.env);
+    await runCron(EVERY_TEN_MINUTES, aDayLater(), account.env);
     expect(lowRatings(account.queued)).toHaveLength(2);
     await deliverQueue(lowRatings(account.queued), account.env, 2);
     const notes = await account.zendeskNotes();
@@ -494,12 +489,7 @@ describe("low-rating alerts within Zendesk's and Slack's limits", () => {
     await answer(account, ticket.id, "2", "still slow"); // waits again
     await deliverQueue(lowRatings(account.queued), account.env);
     expect(await account.zendeskNotes()).toHaveLength(1);
-    await env.DB.prepare(
-      "UPDATE low_rating_alerts SET created_at = created_at - 86400000, not_before = not_before - 86400000 WHERE ticket_id = ?",
-    )
-      .bind(ticket.id)
-      .run();
-    await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+    await runCron(EVERY_TEN_MINUTES, aDayLater(), account.env); // the cron a day later
     await deliverQueue(lowRatings(account.queued), account.env, 2);
     const notes = await account.zendeskNotes();
     expect(notes).toHaveLength(2);
@@ -514,12 +504,7 @@ describe("low-rating alerts within Zendesk's and Slack's limits", () => {
     await deliverQueue(lowRatings(account.queued), account.env);
     await answer(account, ticket.id, "1", "still slow"); // waits for the day
     await answer(account, ticket.id, "5", "sorted after all");
-    await env.DB.prepare(
-      "UPDATE low_rating_alerts SET created_at = created_at - 86400000, not_before = not_before - 86400000 WHERE ticket_id = ?",
-    )
-      .bind(ticket.id)
-      .run();
-    await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+    await runCron(EVERY_TEN_MINUTES, aDayLater(), account.env); // the cron a day later
     expect(lowRatings(account.queued)).toHaveLength(1); // nothing left waiting to queue
     const notes = await account.zendeskNotes();
     expect(notes).toHaveLength(1);

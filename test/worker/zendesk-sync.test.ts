@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { EVERY_TEN_MINUTES } from "../../src/scheduled";
 import type { ScriptedReply } from "../fakes/types";
-import { dispatchAccount, runCron, solvedTicket, fake } from "./helpers";
+import { dispatchAccount, fake, letPacingWindowPass, runCron, solvedTicket } from "./helpers";
 
 const script = (replies: ScriptedReply[]) => fake("zendeskUrl").script(replies);
 
@@ -102,9 +102,7 @@ describe("syncing Zendesk's incremental ticket export", () => {
     await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
     expect(await account.zendeskRequests()).toHaveLength(1);
     // Ten minutes on (the wait has passed), the next run resumes from the same place.
-    await env.DB.prepare("UPDATE service_pace SET blocked_until = 0, slots = '[]' WHERE service = ?")
-      .bind(`zendesk-export:${account.env.ZENDESK_BASE_URL}`)
-      .run();
+    await letPacingWindowPass(`zendesk-export:${account.env.ZENDESK_BASE_URL}`);
     await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
     expect(await account.zendeskRequests()).toHaveLength(2);
     expect(await candidate(ticket.id)).not.toBeNull();

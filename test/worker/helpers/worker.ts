@@ -77,3 +77,11 @@ export function textOf(html: string): string {
     .replace(/&amp;/g, "&")
     .replace(/\s+/g, " ");
 }
+
+/**
+ * Lets a paced service's time pass: its sliding window and any Retry-After lie behind us. The pacer
+ * reads the real clock (as rate limits must), so a test that cannot wait a minute empties its row.
+ */
+export async function letPacingWindowPass(service: string): Promise<void> {
+  await env.DB.prepare("UPDATE service_pace SET slots = '[]', blocked_until = 0 WHERE service = ?").bind(service).run();
+}
