@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { buildReport, monthsEnding, previousMonth } from "../../src/hedgehogs/report";
+import { claimTickets, settleSends } from "../../src/dispatch/sends-store";
 import { MONTHLY_REPORT } from "../../src/scheduled";
 import { dispatchAccount, posthogEvents, runCron, fake, storeAnswer } from "./helpers";
 
@@ -11,16 +12,24 @@ async function seedAnswers(month: string, answers: Array<[team: string, rating: 
   for (const [i, [team, rating]] of answers.entries())
     await storeAnswer({ ticketId: ticket++, team, rating, at: start + i * 60_000 });
 }
+/** Survey emails sent that month, recorded through the dispatcher's own store (claimed, then settled sent). */
 async function seedEmailed(month: string, count: number) {
   const at = Date.parse(`${month}-02T00:00:00Z`);
-  await env.DB.batch(
-    Array.from({ length: count }, () =>
-      env.DB.prepare(`INSERT INTO survey_sends (ticket_id, status, decided_at, sent_at) VALUES (?, 'sent', ?, ?)`).bind(
-        ticket++,
-        at,
-        at,
-      ),
-    ),
+  const ids = Array.from({ length: count }, () => ticket++);
+  const claimed = await claimTickets(
+    env.DB,
+    ids.map((ticketId) => ({ ticketId, emailHash: null, ticketUpdatedAt: at })),
+    at,
+  );
+  await settleSends(
+    env.DB,
+    {
+      sent: claimed.map((ticketId) => ({ ticketId, messageId: `msg-${ticketId}` })),
+      failed: [],
+      notSent: [],
+      unknown: [],
+    },
+    at,
   );
 }
 
