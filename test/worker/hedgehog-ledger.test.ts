@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { allocate, buildLedger, parseAmount, type DonationEntry } from "../../src/hedgehogs/ledger";
 import { forgetHedgehogCounter, hedgehogBadge } from "../../src/hedgehogs/public-routes";
 import { formatMoney } from "../../src/hedgehogs/report";
-import { BASE, call, textOf } from "./helpers";
+import { BASE, call, storeAnswer, textOf } from "./helpers";
 
 const auth = { authorization: "Bearer test-admin-token-0123456789" };
 const terms = { hedgehogCostMinor: 500, currency: "GBP" };
@@ -187,20 +187,27 @@ describe("the public hedgehog counter", () => {
     expect(badge.headers.get("cache-control")).toBe("public, max-age=300");
     expect(await badge.text()).toContain("0 hedgehogs fed");
 
-    await env.DB.batch([
-      env.DB.prepare("INSERT INTO hedgehog_tally (month, hedgehogs) VALUES ('2026-01', 1000), ('2026-02', 234)"),
-      env.DB.prepare(
-        `INSERT INTO responses (ticket_id, distinct_id, team, rating, comment, first_submitted_at, updated_at)
-         VALUES (88000001, 'secret-person-42', 'Billing', 5, 'my private comment', 0, 0)`,
-      ),
-    ]);
+    // 1,000 answers in January 2026 and 235 in February, through the survey's own store (its trigger
+    // feeds the month's hedgehogs); one carries personal data that must not show.
+    await storeAnswer({
+      ticketId: 88_000_000,
+      team: "Billing",
+      rating: 5,
+      comment: "my private comment",
+      distinctId: "secret-person-42",
+      at: Date.UTC(2026, 1, 3),
+    });
+    for (let i = 1; i < 1235; i++) {
+      const at = i <= 1000 ? Date.UTC(2026, 0, 5) : Date.UTC(2026, 1, 5);
+      await storeAnswer({ ticketId: 88_000_000 + i, team: "Support", rating: 4, at });
+    }
     // Each isolate keeps the tally for a minute: the same isolate still shows the old total.
     expect(textOf(await (await call(new Request(`${BASE}/hedgehogs`))).text())).toContain("0 hedgehogs fed");
     forgetHedgehogCounter();
     const html = await (await call(new Request(`${BASE}/hedgehogs?utm_source=x`))).text();
     const text = textOf(html);
     expect(text).toContain("1,235 hedgehogs fed");
-    expect(text).toContain("February 2026 234");
+    expect(text).toContain("February 2026 235");
     expect(text).toContain("Herts Wildlife Trust");
     for (const personal of ["secret-person-42", "my private comment", "Billing"]) expect(html).not.toContain(personal);
     expect(textOf(html.split("<body>")[1]!)).not.toContain("@"); // no address of anyone
