@@ -150,12 +150,10 @@ export function settingsOf(env: Env): Settings {
 }
 
 /**
- * The settings as cron jobs and queue consumers use them: also checks that the runtime knows
- * SUPPORT_TIMEZONE, which only jobs use (the sync's first-reply hours). Requests skip that check so
- * that a customer's cold start does not load Intl's time-zone data.
+ * Throws a SettingsError naming SUPPORT_TIMEZONE unless the runtime knows its zone. Called by the sync,
+ * the one user of the zone, rather than on every request: the check loads Intl's time-zone data, which
+ * a customer's cold start should not pay for, and an unknown zone then stops only the sync.
  */
-export function jobSettingsOf(env: Env): Settings {
-  const settings = settingsOf(env);
+export function checkSupportTimeZone(settings: Settings): void {
   if (!isKnownTimeZone(settings.support.timeZone)) throw new SettingsError([UNKNOWN_TIME_ZONE]);
-  return settings;
 }

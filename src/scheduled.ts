@@ -1,5 +1,6 @@
 import { reclaimPendingAlerts } from "./alerts/alerts-store";
 import { reclaimPendingWritebacks } from "./alerts/ticket-rating-store";
+import { checkSupportTimeZone } from "./config";
 import { selectAndEnqueue } from "./dispatch/select";
 import { syncTickets, type SyncReport } from "./dispatch/sync";
 import { retryOwedReport, runMonthlyReport } from "./hedgehogs/monthly-job";
@@ -37,6 +38,7 @@ async function syncStep(
 ): Promise<SyncReport | string> {
   const access = zendeskAccess(ctx.settings.zendesk);
   if (!access) return "skipped: ZENDESK_BASE_URL and credentials are not set";
+  checkSupportTimeZone(ctx.settings);
   return syncTickets(ctx.db, access, {
     now,
     lookbackDays: ctx.settings.dispatch.lookbackDays,

@@ -124,12 +124,16 @@ export function isKnownTimeZone(zone: string): boolean {
 export const UNKNOWN_TIME_ZONE = `SUPPORT_TIMEZONE: ${TIME_ZONE_PROBLEM}`;
 
 /**
- * The shape of an IANA time zone name (`UTC`, `Europe/London`, `America/Argentina/Buenos_Aires`).
- * Whether the runtime knows the zone is checked by `isKnownTimeZone` before a job runs, not here:
+ * The shape of an IANA time zone name (`UTC`, `Europe/London`, `America/Argentina/Buenos_Aires`) or
+ * an offset (`+05:30`, which Intl also takes). Whether the runtime knows the zone is checked by
+ * `isKnownTimeZone` when the sync runs, not here:
  * the first Intl call loads the time-zone data (about 17 ms), and the survey page's cold start, which
  * never uses the zone, should not pay for it (bench/first-view.ts).
  */
-const timeZone = v.pipe(text("UTC"), v.regex(/^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)*$/, TIME_ZONE_PROBLEM));
+const timeZone = v.pipe(
+  text("UTC"),
+  v.regex(/^(?:[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)*|[+-]\d{2}(?::?\d{2})?)$/, TIME_ZONE_PROBLEM),
+);
 
 /**
  * One setting: how it is read (its valibot schema, with its default), what it means, and whether it is

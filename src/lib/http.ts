@@ -29,6 +29,9 @@ export async function contentSecurityPolicy(options: { scriptHashes?: string[]; 
   ].join("; ");
 }
 
+/** The policy of pages that set none of their own, built once per isolate. */
+let defaultPolicy: Promise<string> | undefined;
+
 /**
  * Headers for every page the Worker renders.
  * - Referrer-Policy `same-origin`: links carry customer ids, so no referrer leaves for another site,
@@ -41,8 +44,6 @@ export async function contentSecurityPolicy(options: { scriptHashes?: string[]; 
  *   allowed in the back/forward cache); the admin area is `no-store`.
  * - HSTS when served over https.
  */
-let defaultPolicy: Promise<string> | undefined;
-
 export const securityHeaders: MiddlewareHandler = async (c, next) => {
   await next();
   const h = c.res.headers;

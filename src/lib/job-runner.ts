@@ -1,4 +1,4 @@
-import { jobSettingsOf, type Settings } from "../config";
+import { settingsOf, type Settings } from "../config";
 import type { Env } from "../env";
 import type { QueueMessage } from "../queue-message";
 import { recordJobRun } from "./job-runs-store";
@@ -36,7 +36,7 @@ export async function runJob<S extends object>(
   try {
     const ctx: JobContext = {
       env,
-      settings: jobSettingsOf(env),
+      settings: settingsOf(env),
       db: meter.db(env.DB),
       fetcher: meter.fetch,
       queue: meter.queue(env.DISPATCH),

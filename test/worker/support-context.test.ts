@@ -14,8 +14,8 @@ import {
   runCron,
   signedUrl,
   solvedTicket,
-  testEnv,
 } from "./helpers";
+import { EVERY_TEN_MINUTES } from "../../src/scheduled";
 import { env } from "cloudflare:workers";
 
 const at = (iso: string) => Date.parse(iso);
@@ -179,16 +179,24 @@ describe("settings", () => {
 });
 
 describe("a time zone the runtime does not know", () => {
-  it("stops the jobs with the setting named, while the survey page still opens", async () => {
-    const unknownZone = testEnv({ SUPPORT_TIMEZONE: "Mars/Olympus_Mons" });
-    const page = await call(new Request(await signedUrl(linkFields(freshTicket()))), unknownZone);
+  it("stops the sync with the setting named; the survey page and the cron's other steps still run", async () => {
+    const account = await dispatchAccount({ SUPPORT_TIMEZONE: "Mars/Olympus_Mons" });
+    const page = await call(new Request(await signedUrl(linkFields(freshTicket()))), account.env);
     expect(page.status).toBe(200);
 
-    await runCron("*/10 * * * *", Date.now(), unknownZone);
+    await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
     const run = await env.DB.prepare(
       "SELECT summary FROM job_runs WHERE job = 'every-ten-minutes' ORDER BY id DESC",
     ).first<{ summary: string }>();
-    expect(JSON.parse(run!.summary).error).toContain("SUPPORT_TIMEZONE: must be an IANA time zone");
+    const summary = JSON.parse(run!.summary);
+    expect(summary.sync.error).toContain("SUPPORT_TIMEZONE: must be an IANA time zone");
+    expect(summary.dispatch).not.toHaveProperty("error");
+    expect(summary.posthog).not.toHaveProperty("error");
+  });
+
+  it("offsets such as +05:30 are taken as Intl takes them", () => {
+    const settings = parseSettings({ SURVEY_LINK_SECRET: "0123456789abcdef0123", SUPPORT_TIMEZONE: "+05:30" });
+    expect(settings.support.timeZone).toBe("+05:30");
   });
 });
 
