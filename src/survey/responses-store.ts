@@ -69,9 +69,22 @@ export type RecordOutcome =
   | { kind: "unchanged"; answer: StoredAnswer }
   | { kind: "conflict"; answer: StoredAnswer };
 
-/** The columns StoredAnswer is made of: a statement returns these, not every column of the row. */
-const ANSWER_COLUMNS = `ticket_id, distinct_id, team, initial_target_area, rating, comment, version, hedgehog_number,
-  first_submitted_at, updated_at, capture_attempts`;
+/** The columns StoredAnswer is made of: statements return these, not every column of the row. */
+const ANSWER_COLUMNS = (
+  [
+    "ticket_id",
+    "distinct_id",
+    "team",
+    "initial_target_area",
+    "rating",
+    "comment",
+    "version",
+    "hedgehog_number",
+    "first_submitted_at",
+    "updated_at",
+    "capture_attempts",
+  ] as const satisfies ReadonlyArray<keyof AnswerRow>
+).join(", ");
 
 /**
  * The survey POST's one statement (see recordResponse). Exported for bench/survey.ts, which runs it in
@@ -89,6 +102,21 @@ export const RECORD_ANSWER_SQL = `INSERT INTO responses (ticket_id, distinct_id,
      AND (responses.rating IS NOT excluded.rating OR responses.comment IS NOT excluded.comment)
    RETURNING ${ANSWER_COLUMNS}`;
 
+/** RECORD_ANSWER_SQL's parameters, in order. */
+export function recordAnswerValues(answer: Answer, now: number, baseVersion: number): unknown[] {
+  return [
+    answer.ticketId,
+    answer.distinctId,
+    answer.team,
+    answer.initialTargetArea ?? null,
+    answer.rating,
+    answer.comment ?? null,
+    now,
+    baseVersion,
+    answer.verifiedBy,
+  ];
+}
+
 /**
  * Stores an answer in one statement: upsert the ticket's row, but edit it only if it is still the
  * version the form showed (`baseVersion`, 0 for a form that showed none). Its first insert feeds a
@@ -104,17 +132,7 @@ export async function recordResponse(
 ): Promise<RecordOutcome> {
   const written = await db
     .prepare(RECORD_ANSWER_SQL)
-    .bind(
-      answer.ticketId,
-      answer.distinctId,
-      answer.team,
-      answer.initialTargetArea ?? null,
-      answer.rating,
-      answer.comment ?? null,
-      now,
-      baseVersion,
-      answer.verifiedBy,
-    )
+    .bind(...recordAnswerValues(answer, now, baseVersion))
     .first<AnswerRow>();
   if (written) return { kind: "recorded", answer: toAnswer(written) };
   const stored = await findAnswer(db, answer.ticketId);

@@ -1,7 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { EVERY_TEN_MINUTES } from "../../src/scheduled";
-import { BASE, call, dispatchAccount, runCron, solvedTicket, storeAnswer, textOf } from "./helpers";
+import { BASE, call, solvedTicket, storeAnswer, syncedTickets, textOf } from "./helpers";
 
 const auth = { authorization: "Bearer test-admin-token-0123456789" };
 const get = (path: string, headers: Record<string, string> = auth) => call(new Request(`${BASE}${path}`, { headers }));
@@ -138,9 +137,7 @@ describe("tickets waiting for their survey", () => {
     };
     const before = await waiting();
     // Synced from the Zendesk stand-in, as in production.
-    const account = await dispatchAccount();
-    await account.seed([solvedTicket(0.5), solvedTicket(1), solvedTicket(5)]);
-    await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+    await syncedTickets([solvedTicket(0.5), solvedTicket(1), solvedTicket(5)]);
     // The two solved within three days wait; the one solved five days ago is due now, not waiting.
     expect(await waiting()).toBe(before + 2);
     expect(textOf(await (await get("/admin/dispatch")).text())).toMatch(

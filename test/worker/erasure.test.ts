@@ -3,17 +3,15 @@ import { describe, expect, inject, it } from "vitest";
 import { emailHash } from "../../src/lib/email-address";
 import { utcMonth } from "../../src/lib/time";
 import { outboxMailer } from "../../src/services/mail-outbox";
-import { EVERY_TEN_MINUTES } from "../../src/scheduled";
 import {
   answerForm,
   BASE,
   call,
-  dispatchAccount,
   linkFields,
   posthog,
   postForm,
-  runCron,
   solvedTicket,
+  syncedTickets,
   testEnv,
   textOf,
 } from "./helpers";
@@ -26,11 +24,9 @@ let ticket = 9_000_000 + Math.floor(Math.random() * 100_000) * 10;
  * day ago, so no survey is due yet), an answer with a comment, and an email in the outbox.
  */
 async function seedPerson(email: string, externalId: string) {
-  const account = await dispatchAccount();
   const synced = solvedTicket(1, { group: { id: 43, name: "Billing" } });
   synced.requester = { ...synced.requester, email, name: "Ada Lovelace", external_id: externalId, role: "end-user" };
-  await account.seed([synced]);
-  await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+  await syncedTickets([synced]);
   const id = synced.id;
   await call(
     postForm(
@@ -174,11 +170,9 @@ describe("erasing a person's data", () => {
   });
 
   it("by a zendesk-user-<id> distinct id (a requester without an external id): suppresses their address and clears their ticket", async () => {
-    const account = await dispatchAccount();
     const t = solvedTicket(10);
     t.requester.external_id = null;
-    await account.seed([t]);
-    await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+    await syncedTickets([t]);
     const distinctId = `zendesk-user-${t.requester.id}`;
     await call(postForm(await answerForm(linkFields(t.id, { distinctId }), { rating: "1", comment: "call me back" })));
 

@@ -5,7 +5,8 @@ import type { Env } from "../../../src/env";
 import type { QueueMessage } from "../../../src/queue-message";
 import type { FakeTicket, RecordedRequest, SentEmail } from "../../fakes/types";
 import { controlZendesk } from "../../fakes/zendesk-control";
-import { testEnv } from "./worker";
+import { EVERY_TEN_MINUTES } from "../../../src/scheduled";
+import { runCron, testEnv } from "./worker";
 
 let accountCounter = 0;
 /** A Zendesk and Resend account of this test's own on the loopback fakes, and an env that uses them. */
@@ -71,6 +72,17 @@ export async function dispatchAccount(overrides: Partial<Env> = {}) {
 }
 
 export type DispatchAccount = Awaited<ReturnType<typeof dispatchAccount>>;
+
+/**
+ * Tickets as the product learns them in production: seeded in a Zendesk account of their own and read
+ * by the every-ten-minutes cron's sync (which also dispatches any that are due).
+ */
+export async function syncedTickets(tickets: FakeTicket[], overrides: Partial<Env> = {}): Promise<DispatchAccount> {
+  const account = await dispatchAccount(overrides);
+  await account.seed(tickets);
+  await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+  return account;
+}
 
 export function daysAgo(days: number, from = Date.now()): string {
   return new Date(from - days * 86_400_000).toISOString();
