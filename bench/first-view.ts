@@ -14,7 +14,7 @@ import { Miniflare } from "miniflare";
 import { chromium } from "playwright-core";
 import { wranglerVars } from "../scripts/local-env";
 import { buildSurveyUrl, expiryFrom } from "../src/survey/link";
-import { bundleWorker, d1PersistOf, machine, migratedState, table } from "./harness";
+import { bundleWorker, machine, migratedState, runtimeOn, table } from "./harness";
 
 const SECRET = "bench-first-view-secret-0123456789";
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -24,9 +24,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 /** What the survey Worker and the no-op Worker share: the runtime, D1, the queue and the settings. */
 function sharedOptions(state: string) {
   return {
-    compatibilityDate: "2026-04-20",
-    d1Databases: { DB: "00000000-0000-0000-0000-000000000000" },
-    d1Persist: d1PersistOf(state),
+    ...runtimeOn(state),
     queueProducers: { DISPATCH: { queueName: "survey-dispatch" } },
     bindings: {
       ...wranglerVars(),

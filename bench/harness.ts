@@ -19,20 +19,31 @@ export function bundleWorker(): string {
   return path.join(outdir, "index.js");
 }
 
-/** A fresh state folder with a local D1 that wrangler itself migrated from migrations/. */
-export function migratedState(): string {
-  const state = mkdtempSync(path.join(tmpdir(), "hedgehog-bench-"));
-  const migrate = spawnSync(
+/** Applies migrations/ with wrangler itself to the local D1 kept in `state` (new ones only). */
+export function migrate(state: string): void {
+  const result = spawnSync(
     "node_modules/.bin/wrangler",
     ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state],
     { env: { ...process.env, ...OFFLINE_ENV, CI: "true" }, encoding: "utf8" },
   );
-  if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
+  if (result.status !== 0) throw new Error(`migrations failed:\n${result.stdout}\n${result.stderr}`);
+}
+
+/** A fresh state folder with a local D1 that wrangler itself migrated from migrations/. */
+export function migratedState(): string {
+  const state = mkdtempSync(path.join(tmpdir(), "hedgehog-bench-"));
+  migrate(state);
   return state;
 }
 
-/** Where Miniflare keeps the D1 of a state folder that wrangler migrated. */
-export const d1PersistOf = (state: string) => path.join(state, "v3", "d1");
+/** The runtime and D1 every benchmark's Worker runs on (the D1 a state folder keeps, as wrangler migrated it). */
+export function runtimeOn(state: string) {
+  return {
+    compatibilityDate: "2026-04-20",
+    d1Databases: { DB: "00000000-0000-0000-0000-000000000000" },
+    d1Persist: path.join(state, "v3", "d1"),
+  };
+}
 
 /**
  * The Worker on Miniflare (workerd) with a local D1 that wrangler itself migrated from migrations/,
@@ -45,12 +56,11 @@ export async function startMiniflare(
 ) {
   const scriptPath = bundleWorker();
   const state = stateDir ?? migratedState();
+  if (stateDir) migrate(stateDir); // a kept database gets the migrations added since it was seeded
   const mf = new Miniflare({
     // The bundle wrangler built, listed as one module (as `wrangler deploy` uploads it).
     modules: [{ type: "ESModule", path: scriptPath }],
-    compatibilityDate: "2026-04-20",
-    d1Databases: { DB: "00000000-0000-0000-0000-000000000000" },
-    d1Persist: d1PersistOf(state),
+    ...runtimeOn(state),
     queueProducers: { DISPATCH: { queueName: "survey-dispatch" } },
     queueConsumers: { "survey-dispatch": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 10 } }, // as in wrangler.toml
     bindings: { ...wranglerVars(), ...bindings },
