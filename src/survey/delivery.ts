@@ -82,7 +82,7 @@ export async function deliverPendingResponses(
 ): Promise<DeliveryReport> {
   const { ticketId, fetcher } = options;
   const report: DeliveryReport = { delivered: 0, failed: 0, skipped: 0 };
-  const answers = await claimPendingCaptures(db, now, CAPTURE_BATCH_LIMIT, LEASE_MS, ticketId);
+  const answers = await claimPendingCaptures(db, now, { limit: CAPTURE_BATCH_LIMIT, leaseMs: LEASE_MS, ticketId });
   if (answers.length === 0) return report;
   const apiKey = settings.posthog.apiKey;
   const backoff = (a: StoredAnswer, atLeastMs = 0) => ({

@@ -156,10 +156,14 @@ export async function findAnswer(db: D1Database, ticketId: number): Promise<Stor
 export async function claimPendingCaptures(
   db: D1Database,
   now: number,
-  limit: number,
-  leaseMs: number,
-  ticketId?: number,
+  claim: {
+    limit: number;
+    leaseMs: number;
+    /** Only this ticket's answer (the request's own attempt). */
+    ticketId?: number;
+  },
 ): Promise<StoredAnswer[]> {
+  const { limit, leaseMs, ticketId } = claim;
   const { results } = await db
     .prepare(
       `UPDATE responses SET capture_lease_until = ?1
