@@ -13,6 +13,11 @@ export interface PaceRule {
   limit: number;
   /** … in any window of this many milliseconds (a little over the documented one: requests arrive a few ms apart from when they left). */
   windowMs: number;
+  /**
+   * Other schedules a 429 here holds off too: those that count against the same limit (Zendesk's
+   * general API limit covers ticket reads and updates alike, so a 429 on one is a 429 for both).
+   */
+  alsoHolds?: string[];
 }
 
 export type Slot = { ok: true; waitedMs: number } | { ok: false; waitMs: number; reason: string };
@@ -89,16 +94,14 @@ export async function takeSlot(
   return { ok: false, waitMs: 1000, reason: "many callers at once; try again shortly" };
 }
 
-/** After a 429 (or 503) with Retry-After: nobody calls this service again before `untilMs`. */
-export async function holdOff(db: D1Database, key: string, untilMs: number, reason: string): Promise<void> {
-  await db
-    .prepare(
-      `INSERT INTO service_pace (service, blocked_until, blocked_reason) VALUES (?1, ?2, ?3)
+/** After a 429 (or 503) with Retry-After: nobody calls these schedules again before `untilMs`. */
+export async function holdOff(db: D1Database, keys: string | string[], untilMs: number, reason: string): Promise<void> {
+  const statement = db.prepare(
+    `INSERT INTO service_pace (service, blocked_until, blocked_reason) VALUES (?1, ?2, ?3)
        ON CONFLICT (service) DO UPDATE SET blocked_until = max(blocked_until, ?2), version = version + 1,
          blocked_reason = CASE WHEN ?2 >= blocked_until THEN ?3 ELSE blocked_reason END`,
-    )
-    .bind(key, Math.ceil(untilMs), reason.slice(0, 300))
-    .run();
+  );
+  await db.batch([keys].flat().map((key) => statement.bind(key, Math.ceil(untilMs), reason.slice(0, 300))));
 }
 
 /** When a service may next be called (for status pages). */

@@ -100,7 +100,12 @@ export async function callService(request: ServiceRequest): Promise<Outcome<Serv
       fallbackMs: response.status === 429 ? request.unspecifiedWaitMs : undefined,
     });
     if (request.pace && (response.status === 429 || retryAfter !== null))
-      await holdOff(request.pace.db, request.pace.rule.key, Date.now() + waitMs, reason);
+      await holdOff(
+        request.pace.db,
+        [request.pace.rule.key, ...(request.pace.rule.alsoHolds ?? [])],
+        Date.now() + waitMs,
+        reason,
+      );
     // A 429 was refused before any work was done; a 5xx or 408 may have done it anyway.
     return retry(waitMs, reason, response.status !== 429);
   }

@@ -1,8 +1,10 @@
 import * as v from "valibot";
 import { done, failed, type Outcome } from "./outcome";
+import type { PaceRule } from "./pacer";
 import { callService, jsonAnswer } from "./request";
 import {
   classifyUpdateRefusal,
+  generalApiPaceKey,
   parseExportPage,
   updatePace,
   type ExportPage,
@@ -13,10 +15,16 @@ import {
 /**
  * Zendesk's general API limit: 200 requests a minute on the smallest plan (Team; up to 700 on
  * Enterprise), per account (developer.zendesk.com, "Rate limits"). Single-ticket reads are paced
- * to it, with room left for other integrations.
+ * to it, with room left for other integrations. Ticket updates count against the same limit, so a
+ * 429 on either holds off both (the export has a limit of its own).
  */
-export function apiPace(access: ZendeskAccess) {
-  return { key: `zendesk-api:${access.baseUrl}`, limit: 100, windowMs: 61_000 };
+export function apiPace(access: ZendeskAccess): PaceRule {
+  return {
+    key: generalApiPaceKey(access),
+    limit: 100,
+    windowMs: 61_000,
+    alsoHolds: [updatePace(access).key],
+  };
 }
 
 /**

@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { done, failed, type Outcome } from "./outcome";
+import type { PaceRule } from "./pacer";
 import { callService, excerpt, jsonAnswer, jsonOf, type ServiceResponse } from "./request";
 
 /** How to reach Zendesk: an API token (`{email}/token:{token}` basic auth) or an OAuth bearer token. */
@@ -150,9 +151,20 @@ export function exportPace(access: ZendeskAccess, requestsPerMinute: number) {
   return { key: `zendesk-export:${access.baseUrl}`, limit: requestsPerMinute, windowMs: 61_000 };
 }
 
-/** Ticket updates: 100 requests a minute per account (developer.zendesk.com, "Rate limits", update endpoints). */
-export function updatePace(access: ZendeskAccess) {
-  return { key: `zendesk-update:${access.baseUrl}`, limit: 100, windowMs: 61_000 };
+/** The schedule of Zendesk's general API limit (ticket reads: apiPace in zendesk-tickets.ts). */
+export const generalApiPaceKey = (access: ZendeskAccess) => `zendesk-api:${access.baseUrl}`;
+
+/**
+ * Ticket updates: 100 requests a minute per account (developer.zendesk.com, "Rate limits", update
+ * endpoints), within the general API limit, so a 429 here holds off the general API's reads too.
+ */
+export function updatePace(access: ZendeskAccess): PaceRule {
+  return {
+    key: `zendesk-update:${access.baseUrl}`,
+    limit: 100,
+    windowMs: 61_000,
+    alsoHolds: [generalApiPaceKey(access)],
+  };
 }
 
 const ADMIN_ONLY =

@@ -250,6 +250,31 @@ describe("the rating on the Zendesk ticket", () => {
     expect(puts).toHaveLength(2); // a redelivered message wrote nothing again
   });
 
+  it("a 429 on a ticket update holds off Zendesk's ticket reads too (one general API limit)", async () => {
+    const account = await dispatchAccount({ UNSIGNED_LINKS: "verify", ZENDESK_CSAT_FIELD_ID: "360001" });
+    const answered = solvedTicket(4);
+    const unsynced = solvedTicket(3.5);
+    await account.seed([answered]);
+    await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+    await account.seed([unsynced]);
+    await fake("zendeskUrl").script([
+      {
+        method: "PUT",
+        path: `/t/${account.name}/api/v2/tickets/${answered.id}.json`,
+        status: 429,
+        headers: { "retry-after": "60" },
+        body: { error: "APIRateLimitExceeded", description: "Number of allowed API requests per minute exceeded" },
+      },
+    ]);
+    expect((await answer(account, automationLink(answered), "5")).status).toBe(303);
+    const writeback = await deliverQueue(ratingMessages(account.queued), account.env);
+    expect(writeback.retryMessages).toHaveLength(1);
+    // Within the minute Zendesk asked for, a link that needs a ticket read is not checked against Zendesk.
+    const page = await open(account, automationLink(unsynced));
+    expect(page.status).toBe(503);
+    expect(await showManyRequests(account)).toHaveLength(0);
+  });
+
   it("records a closed ticket as skipped and never retries it", async () => {
     const account = await dispatchAccount({ ZENDESK_CSAT_FIELD_ID: "360001" });
     const ticket = solvedTicket(4, { status: "closed" });
@@ -277,8 +302,9 @@ describe("the rating on the Zendesk ticket", () => {
       .first<{ status: string; detail: string }>();
     expect(row).toMatchObject({ status: "skipped" });
     expect(row!.detail).toContain("closed");
-    // The ten-minute cron does not queue it again.
+    // The ten-minute cron an hour later does not queue it again (it would requeue what other tests
+    // left pending, so only this ticket's messages are counted).
     await runCron(EVERY_TEN_MINUTES, Date.now() + 3_600_000, account.env);
-    expect(ratingMessages(account.queued)).toHaveLength(1);
+    expect(ratingMessages(account.queued).filter((m) => m.ticketId === ticket.id)).toHaveLength(1);
   });
 });
