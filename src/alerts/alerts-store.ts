@@ -10,6 +10,8 @@ export interface Alert {
   comment: string | null;
   team: string;
   zendesk: ChannelStatus;
+  /** An earlier attempt at the Zendesk note may have posted it (a timeout or 5xx): look before posting. */
+  zendeskMaybePosted: boolean;
   slack: ChannelStatus;
 }
 
@@ -23,6 +25,7 @@ interface AlertRow {
   enqueued_at: number;
   zendesk_status: ChannelStatus;
   zendesk_detail: string | null;
+  zendesk_maybe_posted: number;
   slack_status: ChannelStatus;
   slack_detail: string | null;
   comment: string | null;
@@ -96,6 +99,7 @@ export async function loadAlert(db: D1Database, ticketId: number, version: numbe
         comment: row.comment,
         team: row.team,
         zendesk: row.zendesk_status,
+        zendeskMaybePosted: row.zendesk_maybe_posted === 1,
         slack: row.slack_status,
       }
     : null;
@@ -114,6 +118,21 @@ export async function markChannel(
       `UPDATE low_rating_alerts SET ${column}_status = ?3, ${column}_detail = ?4 WHERE ticket_id = ?1 AND version = ?2`,
     )
     .bind(key.ticketId, key.version, status, detail?.slice(0, 500) ?? null)
+    .run();
+}
+
+/** The note's request may have taken effect (a timeout or 5xx): still pending, looked for before it is posted again. */
+export async function markNoteMaybePosted(
+  db: D1Database,
+  key: { ticketId: number; version: number },
+  detail: string,
+): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE low_rating_alerts SET zendesk_status = 'pending', zendesk_detail = ?3, zendesk_maybe_posted = 1
+       WHERE ticket_id = ?1 AND version = ?2`,
+    )
+    .bind(key.ticketId, key.version, detail.slice(0, 500))
     .run();
 }
 

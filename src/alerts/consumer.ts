@@ -3,8 +3,9 @@ import { queueDelaySeconds } from "../services/backoff";
 import type { Outcome } from "../services/outcome";
 import { postToSlack } from "../services/slack";
 import { addInternalNote, zendeskAccess, zendeskTicketUrl } from "../services/zendesk";
-import { loadAlert, markChannel, type Alert, type ChannelStatus } from "./alerts-store";
-import { slackMessage, webhookFor, zendeskNote } from "./low-rating";
+import { hasInternalNote } from "../services/zendesk-tickets";
+import { loadAlert, markChannel, markNoteMaybePosted, type Alert, type ChannelStatus } from "./alerts-store";
+import { noteMarker, slackMessage, webhookFor, zendeskNote } from "./low-rating";
 
 export interface LowRatingMessage {
   ticketId: number;
@@ -18,11 +19,12 @@ type Deps = { db: D1Database; settings: Settings; fetcher: typeof fetch };
 
 /** What a channel's outcome means for the alert: its new status, and how long to wait if it must be tried again. */
 function channelResult(
-  outcome: Outcome<null>,
+  outcome: Outcome<unknown>,
   closedMeansSkipped: boolean,
-): { status: ChannelStatus; detail: string | null; waitMs?: number } {
+): { status: ChannelStatus; detail: string | null; waitMs?: number; maybePosted?: boolean } {
   if (outcome.kind === "done") return { status: "done", detail: null };
-  if (outcome.kind === "retry") return { status: "pending", detail: outcome.reason, waitMs: outcome.afterMs };
+  if (outcome.kind === "retry")
+    return { status: "pending", detail: outcome.reason, waitMs: outcome.afterMs, maybePosted: outcome.maybeDone };
   if (closedMeansSkipped && outcome.code === "closed")
     return { status: "skipped", detail: `ticket is closed: ${outcome.reason}` };
   return { status: "failed", detail: outcome.reason };
@@ -31,8 +33,15 @@ function channelResult(
 async function noteOnTicket(alert: Alert, deps: Deps) {
   const access = zendeskAccess(deps.settings.zendesk);
   if (!access) return { status: "skipped" as const, detail: "Zendesk is not configured" };
+  const marker = noteMarker(alert);
+  if (alert.zendeskMaybePosted) {
+    // The last attempt may have posted the note (ticket updates take no idempotency key): look first.
+    const found = await hasInternalNote(access, alert.ticketId, marker, { ...deps, maxWaitMs: 20_000 });
+    if (found.kind !== "done") return { ...channelResult(found, true), maybePosted: false };
+    if (found.value) return { status: "done" as const, detail: "found on the ticket after an attempt with no answer" };
+  }
   const facts = { ticketId: alert.ticketId, rating: alert.rating, comment: alert.comment, team: alert.team };
-  return channelResult(await addInternalNote(access, alert.ticketId, zendeskNote(facts), deps), true);
+  return channelResult(await addInternalNote(access, alert.ticketId, zendeskNote(facts, marker), deps), true);
 }
 
 async function messageTeam(alert: Alert, deps: Deps) {
@@ -73,7 +82,8 @@ export async function consumeLowRatings(
     const waits: number[] = [];
     if (alert.zendesk === "pending") {
       const result = await noteOnTicket(alert, deps);
-      await markChannel(db, key, "zendesk", result.status, result.detail);
+      if ("maybePosted" in result && result.maybePosted) await markNoteMaybePosted(db, key, result.detail!);
+      else await markChannel(db, key, "zendesk", result.status, result.detail);
       if (result.status === "done") report.notes++;
       if ("waitMs" in result && result.waitMs !== undefined) waits.push(result.waitMs);
     }

@@ -7,12 +7,17 @@ export interface LowRatingFacts {
   team: string;
 }
 
-export function zendeskNote(f: LowRatingFacts): string {
+/** What marks an alert's note on the ticket, so that an attempt whose outcome is unknown can be looked for. */
+export function noteMarker(alert: { ticketId: number; version: number }): string {
+  return `hedgehog-csat alert ${alert.ticketId}.${alert.version}`;
+}
+
+export function zendeskNote(f: LowRatingFacts, marker: string): string {
   return [
     `CSAT survey answer: ${f.rating}/5 (${ratingLabel(f.rating)})`,
     f.comment ? `Comment: ${f.comment}` : "No comment was left.",
     "",
-    "Added by hedgehog-csat.",
+    `Added by hedgehog-csat (${marker}).`,
   ].join("\n");
 }
 

@@ -54,6 +54,35 @@ export async function fetchTickets(
 }
 
 /**
+ * Whether the ticket has an internal note containing `marker`, among its newest 100 comments
+ * (`GET /api/v2/tickets/{id}/comments.json?sort_order=desc`, developer.zendesk.com "Ticket
+ * Comments"): read before posting again a note whose last attempt may have been posted.
+ */
+export async function hasInternalNote(
+  access: ZendeskAccess,
+  ticketId: number,
+  marker: string,
+  deps: ZendeskDeps & { maxWaitMs: number },
+): Promise<Outcome<boolean>> {
+  const result = await callService({
+    service: "Zendesk",
+    url: `${access.baseUrl}/api/v2/tickets/${ticketId}/comments.json?sort_order=desc&per_page=100`,
+    headers: { authorization: access.authorization, accept: "application/json" },
+    timeoutMs: 10_000,
+    fetcher: deps.fetcher,
+    pace: { db: deps.db, rule: apiPace(access), maxWaitMs: deps.maxWaitMs, sleep: deps.sleep },
+    unspecifiedWaitMs: 60_000,
+  });
+  if (result.kind !== "done") return result;
+  const page = jsonAnswer(
+    result.value.text,
+    v.looseObject({ comments: v.array(v.looseObject({ body: v.string(), public: v.boolean() })) }),
+  );
+  if (!page) return failed("Zendesk's comments answer did not have the documented shape", "malformed");
+  return done(page.comments.some((c) => !c.public && c.body.includes(marker)));
+}
+
+/**
  * Writes a rating onto a ticket: the CSAT ticket field, and a `csat_<rating>` tag in place of any
  * other `csat_*` tag (`additional_tags` / `remove_tags` change the tag list without replacing it;
  * developer.zendesk.com "Tickets", update ticket). A closed ticket fails with code `closed`.

@@ -218,6 +218,7 @@ export async function startFake(
       if (scripted) {
         scripted.times = (scripted.times ?? 1) - 1;
         if (scripted.times <= 0) script.splice(script.indexOf(scripted), 1);
+        if (scripted.applyFirst) await route(recorded);
         watch?.answered(recorded, scripted);
         return send(res, scripted);
       }

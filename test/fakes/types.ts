@@ -27,6 +27,11 @@ export interface ScriptedReply extends Reply {
   bodyIncludes?: string;
   /** How many matching requests get this reply (default 1). */
   times?: number;
+  /**
+   * The request takes effect (the fake handles it as usual) and this reply goes back instead of the
+   * fake's: a response lost after the service did the work, as a timeout or a 5xx can be.
+   */
+  applyFirst?: boolean;
 }
 
 export type Route = (req: RecordedRequest) => Reply | undefined | Promise<Reply | undefined>;

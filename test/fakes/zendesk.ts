@@ -12,8 +12,8 @@ import type { FakeTicket, ZendeskStats } from "./types";
 export type { FakeTicket } from "./types";
 
 /**
- * Zendesk's API as the dispatcher uses it: the cursor-based incremental ticket export with
- * sideloaded users, groups and metric sets, and ticket updates. Each test works in its own account
+ * Zendesk's API as the product uses it: the cursor-based incremental ticket export with
+ * sideloaded users, groups and metric sets, `show_many`, ticket updates, and a ticket's comments. Each test works in its own account
  * under `/t/<account>` (the product's ZENDESK_BASE_URL points there), seeded through
  * `POST /__fake/zendesk/<account>/tickets`; every limit below is per account.
  *
@@ -39,7 +39,7 @@ interface Config {
 
 interface Account extends Config {
   tickets: Map<number, FakeTicket>;
-  notes: Array<{ ticketId: number; body: string; public: boolean }>;
+  notes: Array<{ id: number; ticketId: number; body: string; public: boolean; created_at: string }>;
   comments: Map<number, number>;
   general: SlidingWindow;
   exports: SlidingWindow;
@@ -343,8 +343,52 @@ function updateTicket(a: Account, name: string, user: string, ticketId: number, 
   }
   perTicket.add(now);
   a.comments.set(ticket.id, (a.comments.get(ticket.id) ?? 0) + 1);
-  a.notes.push({ ticketId: ticket.id, body: comment.body, public: comment.public !== false });
+  a.notes.push({
+    id: a.notes.length + 1,
+    ticketId: ticket.id,
+    body: comment.body,
+    public: comment.public !== false,
+    created_at: new Date().toISOString(),
+  });
   return { status: 200, body: { ticket: { id: ticket.id, status: ticket.status } } };
+}
+
+/**
+ * GET /api/v2/tickets/{id}/comments.json (developer.zendesk.com "Ticket Comments", list comments):
+ * public replies and internal notes, oldest first unless `sort_order=desc`, offset pages of up to
+ * 100 (`per_page`) with `next_page`, `previous_page` and `count`. An unknown ticket is a 404.
+ */
+function listComments(a: Account, ticketId: number, req: RecordedRequest, base: string): Reply {
+  if (!a.tickets.has(ticketId)) return error(404, "RecordNotFound", "Not found");
+  const order = req.query.sort_order ?? "asc";
+  if (order !== "asc" && order !== "desc") return error(400, "InvalidValue", "sort_order must be asc or desc");
+  const perPage = Math.min(100, Math.max(1, Number(req.query.per_page ?? 100) || 100));
+  const page = Math.max(1, Number(req.query.page ?? 1) || 1);
+  const all = a.notes.filter((n) => n.ticketId === ticketId);
+  if (order === "desc") all.reverse();
+  const items = all.slice((page - 1) * perPage, page * perPage).map((n) => ({
+    id: n.id,
+    type: "Comment",
+    author_id: 1,
+    body: n.body,
+    html_body: `<div class="zd-comment"><p>${n.body}</p></div>`,
+    plain_body: n.body,
+    public: n.public,
+    attachments: [],
+    via: { channel: "api" },
+    created_at: n.created_at,
+  }));
+  const pageUrl = (p: number) =>
+    `${base}/api/v2/tickets/${ticketId}/comments.json?page=${p}&per_page=${perPage}&sort_order=${order}`;
+  return {
+    status: 200,
+    body: {
+      comments: items,
+      next_page: page * perPage < all.length ? pageUrl(page + 1) : null,
+      previous_page: page > 1 ? pageUrl(page - 1) : null,
+      count: all.length,
+    },
+  };
 }
 
 /** The account and path of an API request under `/t/<account>`. */
@@ -352,6 +396,7 @@ const apiPath = (path: string) => /^\/t\/([\w-]+)(\/api\/v2\/.*)$/.exec(path);
 const EXPORT = "/api/v2/incremental/tickets/cursor.json";
 const SHOW_MANY = "/api/v2/tickets/show_many.json";
 const UPDATE = /^\/api\/v2\/tickets\/(\d+)\.json$/;
+const COMMENTS = /^\/api\/v2\/tickets\/(\d+)\/comments\.json$/;
 
 /** The user a request authenticates as: the email of basic token auth, else the bearer token. */
 function userOf(req: RecordedRequest): string {
@@ -396,7 +441,8 @@ export function startFakeZendesk(port = 0): Promise<FakeServer> {
       const isExport = req.method === "GET" && path === EXPORT;
       const isShowMany = req.method === "GET" && path === SHOW_MANY;
       const update = req.method === "PUT" ? UPDATE.exec(path) : null;
-      if (!isExport && !isShowMany && !update) return undefined;
+      const comments = req.method === "GET" ? COMMENTS.exec(path) : null;
+      if (!isExport && !isShowMany && !update && !comments) return undefined;
       const wait = a.general.take();
       if (wait > 0) return tooMany(wait, name);
       const reply = ((): Reply => {
@@ -406,6 +452,7 @@ export function startFakeZendesk(port = 0): Promise<FakeServer> {
           return error(401, "Couldn't authenticate you");
         }
         if (update) return updateTicket(a, name, userOf(req), Number(update[1]), req);
+        if (comments) return listComments(a, Number(comments[1]), req, base);
         if (isShowMany) return showMany(a, req, base);
         if (a.role !== "admin") {
           // Zendesk OpenAPI IncrementalTicketExportCursor: "Allowed For: Admins". The body is the one

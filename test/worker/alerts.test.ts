@@ -103,6 +103,62 @@ describe("low ratings reach the team", () => {
     expect(alert).toMatchObject({ zendesk_status: "done", slack_status: "done" });
   });
 
+  it("a note whose answer was lost (posted, then a 500) is found on the ticket, not posted twice", async () => {
+    const account = await dispatchAccount();
+    const ticket = solvedTicket(4);
+    await account.seed([ticket]);
+    await fake("zendeskUrl").script([
+      {
+        method: "PUT",
+        path: `/t/${account.name}/api/v2/tickets/${ticket.id}.json`,
+        applyFirst: true, // Zendesk added the note; its answer never arrived
+        status: 500,
+        body: { error: "InternalError" },
+      },
+    ]);
+    await answer(account, ticket.id, "2", "lost in the post");
+    const first = await deliverQueue(lowRatingMessages(account.queued), account.env);
+    expect(first.retryMessages).toHaveLength(1);
+    expect(await account.zendeskNotes()).toHaveLength(1);
+
+    const second = await deliverQueue(lowRatingMessages(account.queued), account.env, 2);
+    expect(second.explicitAcks).toHaveLength(1);
+    expect(await account.zendeskNotes()).toHaveLength(1);
+    const requests = await account.zendeskRequests();
+    expect(requests.filter((r) => r.method === "PUT")).toHaveLength(1);
+    const readBack = requests.filter((r) => r.path.endsWith(`/tickets/${ticket.id}/comments.json`));
+    expect(readBack).toHaveLength(1);
+    expect(readBack[0]!.query).toMatchObject({ sort_order: "desc" });
+    const alert = await env.DB.prepare("SELECT zendesk_status FROM low_rating_alerts WHERE ticket_id = ?")
+      .bind(ticket.id)
+      .first();
+    expect(alert).toEqual({ zendesk_status: "done" });
+  });
+
+  it("a note whose attempt met a 500 before reaching the ticket is posted once on the retry", async () => {
+    const account = await dispatchAccount();
+    const ticket = solvedTicket(4);
+    await account.seed([ticket]);
+    await fake("zendeskUrl").script([
+      {
+        method: "PUT",
+        path: `/t/${account.name}/api/v2/tickets/${ticket.id}.json`,
+        status: 500,
+        body: { error: "InternalError" },
+      },
+    ]);
+    await answer(account, ticket.id, "1");
+    await deliverQueue(lowRatingMessages(account.queued), account.env);
+    expect(await account.zendeskNotes()).toHaveLength(0);
+    await deliverQueue(lowRatingMessages(account.queued), account.env, 2);
+    const notes = await account.zendeskNotes();
+    expect(notes).toHaveLength(1);
+    expect(notes[0]!.body).toContain(`hedgehog-csat alert ${ticket.id}.1`);
+    // Delivered once more: the note is done, nothing is read or posted again.
+    await deliverQueue(lowRatingMessages(account.queued), account.env, 3);
+    expect(await account.zendeskNotes()).toHaveLength(1);
+  });
+
   it("writes Slack text that cannot break out of its formatting", () => {
     const { text } = slackMessage(
       { ticketId: 5, rating: 2, comment: "<!channel> hi\nsecond line", team: "<@U123>" },

@@ -62,7 +62,10 @@ export async function dispatchAccount(overrides: Partial<Env> = {}) {
       return all.filter((r) => r.path.startsWith(`/t/${name}/`));
     },
     async zendeskNotes(): Promise<Array<{ ticketId: number; body: string; public: boolean }>> {
-      return (await fetch(`${zendeskUrl}/__fake/zendesk/${name}/notes`)).json();
+      const notes: Array<{ ticketId: number; body: string; public: boolean }> = await (
+        await fetch(`${zendeskUrl}/__fake/zendesk/${name}/notes`)
+      ).json();
+      return notes.map(({ ticketId, body, public: isPublic }) => ({ ticketId, body, public: isPublic }));
     },
     async resendRequests(): Promise<RecordedRequest[]> {
       const all: RecordedRequest[] = await (await fetch(`${resendUrl}/__fake/requests`)).json();
