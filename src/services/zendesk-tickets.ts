@@ -27,6 +27,19 @@ export function apiPace(access: ZendeskAccess): PaceRule {
   };
 }
 
+/** A read from Zendesk's general API, paced to its limit. */
+function getFromApi(access: ZendeskAccess, pathAndQuery: string, deps: ZendeskDeps & { maxWaitMs: number }) {
+  return callService({
+    service: "Zendesk",
+    url: `${access.baseUrl}${pathAndQuery}`,
+    headers: { authorization: access.authorization, accept: "application/json" },
+    timeoutMs: 10_000,
+    fetcher: deps.fetcher,
+    pace: { db: deps.db, rule: apiPace(access), maxWaitMs: deps.maxWaitMs, sleep: deps.sleep },
+    unspecifiedWaitMs: 60_000,
+  });
+}
+
 /**
  * Reads tickets by id with the same sideloads the export carries (`show_many` with
  * `include=users,groups,metric_sets`), so they parse exactly like an export page. A ticket Zendesk
@@ -38,15 +51,7 @@ export async function fetchTickets(
   deps: ZendeskDeps & { maxWaitMs: number },
 ): Promise<Outcome<ExportPage>> {
   const q = new URLSearchParams({ ids: ticketIds.join(","), include: "users,groups,metric_sets" });
-  const result = await callService({
-    service: "Zendesk",
-    url: `${access.baseUrl}/api/v2/tickets/show_many.json?${q}`,
-    headers: { authorization: access.authorization, accept: "application/json" },
-    timeoutMs: 10_000,
-    fetcher: deps.fetcher,
-    pace: { db: deps.db, rule: apiPace(access), maxWaitMs: deps.maxWaitMs, sleep: deps.sleep },
-    unspecifiedWaitMs: 60_000,
-  });
+  const result = await getFromApi(access, `/api/v2/tickets/show_many.json?${q}`, deps);
   if (result.kind !== "done") return result;
   const shaped = jsonAnswer(result.value.text, v.looseObject({ tickets: v.array(v.unknown()) }));
   const page = shaped ? parseExportPage({ ...shaped, end_of_stream: true }) : undefined;
@@ -64,15 +69,11 @@ export async function hasInternalNote(
   marker: string,
   deps: ZendeskDeps & { maxWaitMs: number },
 ): Promise<Outcome<boolean>> {
-  const result = await callService({
-    service: "Zendesk",
-    url: `${access.baseUrl}/api/v2/tickets/${ticketId}/comments.json?sort_order=desc&per_page=100`,
-    headers: { authorization: access.authorization, accept: "application/json" },
-    timeoutMs: 10_000,
-    fetcher: deps.fetcher,
-    pace: { db: deps.db, rule: apiPace(access), maxWaitMs: deps.maxWaitMs, sleep: deps.sleep },
-    unspecifiedWaitMs: 60_000,
-  });
+  const result = await getFromApi(
+    access,
+    `/api/v2/tickets/${ticketId}/comments.json?sort_order=desc&per_page=100`,
+    deps,
+  );
   if (result.kind !== "done") return result;
   const page = jsonAnswer(
     result.value.text,

@@ -18,6 +18,18 @@ async function answer(
   expect(res.status).toBe(303);
 }
 
+/** Zendesk answers the ticket's next update with a 500, after doing it (`applyFirst`) or not. */
+const failNextUpdate = (account: string, ticketId: number, how: { applyFirst: boolean }) =>
+  fake("zendeskUrl").script([
+    {
+      method: "PUT",
+      path: `/t/${account}/api/v2/tickets/${ticketId}.json`,
+      applyFirst: how.applyFirst,
+      status: 500,
+      body: { error: "InternalError" },
+    },
+  ]);
+
 const lowRatingMessages = (queued: QueueMessage[]) => queued.filter((m) => m.kind === "low-rating");
 
 describe("low ratings reach the team", () => {
@@ -107,15 +119,7 @@ describe("low ratings reach the team", () => {
     const account = await dispatchAccount();
     const ticket = solvedTicket(4);
     await account.seed([ticket]);
-    await fake("zendeskUrl").script([
-      {
-        method: "PUT",
-        path: `/t/${account.name}/api/v2/tickets/${ticket.id}.json`,
-        applyFirst: true, // Zendesk added the note; its answer never arrived
-        status: 500,
-        body: { error: "InternalError" },
-      },
-    ]);
+    await failNextUpdate(account.name, ticket.id, { applyFirst: true }); // added; its answer never arrived
     await answer(account, ticket.id, "2", "lost in the post");
     const first = await deliverQueue(lowRatingMessages(account.queued), account.env);
     expect(first.retryMessages).toHaveLength(1);
@@ -139,14 +143,7 @@ describe("low ratings reach the team", () => {
     const account = await dispatchAccount();
     const ticket = solvedTicket(4);
     await account.seed([ticket]);
-    await fake("zendeskUrl").script([
-      {
-        method: "PUT",
-        path: `/t/${account.name}/api/v2/tickets/${ticket.id}.json`,
-        status: 500,
-        body: { error: "InternalError" },
-      },
-    ]);
+    await failNextUpdate(account.name, ticket.id, { applyFirst: false });
     await answer(account, ticket.id, "1");
     await deliverQueue(lowRatingMessages(account.queued), account.env);
     expect(await account.zendeskNotes()).toHaveLength(0);
