@@ -83,19 +83,25 @@ function earlierAnswer(stored: StoredAnswer | null): EarlierAnswer | undefined {
     : undefined;
 }
 
-let scriptHash: Promise<string> | undefined;
+/** The survey pages' policy per brand logo (settings change only with a new deployment): built once. */
+const surveyPolicies = new Map<string, Promise<string>>();
+
+function surveyPolicyFor(logo: string | undefined): Promise<string> {
+  const key = logo ?? "";
+  let policy = surveyPolicies.get(key);
+  if (!policy) {
+    const imageOrigins = logo?.startsWith("https://") ? [new URL(logo).origin] : [];
+    policy = cspHash(SURVEY_JS).then((hash) => contentSecurityPolicy({ scriptHashes: [hash], imageOrigins }));
+    surveyPolicies.set(key, policy);
+  }
+  return policy;
+}
 
 /** The survey pages' policy: their inline script by its hash, and the brand's logo if it is hosted elsewhere. */
 const surveyPolicy = createMiddleware<AppEnv>(async (c, next) => {
   await next();
   if (!(c.res.headers.get("content-type") ?? "").startsWith("text/html")) return;
-  scriptHash ??= cspHash(SURVEY_JS);
-  const logo = settingsOf(c.env).brand.logoUrl;
-  const imageOrigins = logo?.startsWith("https://") ? [new URL(logo).origin] : [];
-  c.res.headers.set(
-    "Content-Security-Policy",
-    await contentSecurityPolicy({ scriptHashes: [await scriptHash], imageOrigins }),
-  );
+  c.res.headers.set("Content-Security-Policy", await surveyPolicyFor(settingsOf(c.env).brand.logoUrl));
 });
 surveyRoutes.use("/", surveyPolicy);
 surveyRoutes.use("/thanks", surveyPolicy);
