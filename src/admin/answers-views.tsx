@@ -3,6 +3,7 @@ import { plural } from "../lib/plural";
 import { RATING_LABELS } from "../survey/copy";
 import type { AnswerRow } from "./answers-store";
 import { AdminPage, formatTime, ScrollTable, TicketLink } from "./views";
+import { formatCount } from "../lib/format";
 
 export interface AnswersFilterValues {
   month: string | undefined;
@@ -97,7 +98,7 @@ function Distribution(props: { counts: number[]; filter: AnswersFilterValues }) 
                     {r} · {RATING_LABELS[r - 1]}
                   </a>
                 </th>
-                <td class="num">{count.toLocaleString("en-GB")}</td>
+                <td class="num">{formatCount(count)}</td>
                 <td class="num">{total > 0 ? `${(share * 100).toFixed(0)}%` : "—"}</td>
                 <td class="bar-cell">
                   <svg class="share-bar" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true">

@@ -4,6 +4,7 @@
  * (admin.css shows one): each drawing is shown no narrower than it was drawn for, so its 12-13 px
  * labels never shrink below 12 px.
  */
+import { formatCount } from "../lib/format";
 
 const TEAM_COLOURS = ["#1d4aff", "#f54e00", "#2e9c55", "#b62ad9", "#e8b517", "#0aa8b4", "#d9412b", "#7a5a3a"];
 
@@ -43,8 +44,6 @@ function MonthTick(props: { month: string; x: number; y: number }) {
   );
 }
 
-const count = (n: number) => n.toLocaleString("en-GB");
-
 /** Desktop: a column per month, its count above it and its month below. */
 function HedgehogColumns(props: { data: Array<{ month: string; hedgehogs: number }>; title: string }) {
   const height = 240;
@@ -59,7 +58,7 @@ function HedgehogColumns(props: { data: Array<{ month: string; hedgehogs: number
         <>
           <line class="axis" x1={left} x2={WIDE - 4} y1={y(tick)} y2={y(tick)} />
           <text x={left - 6} y={y(tick) + 4} text-anchor="end">
-            {count(Math.round(tick))}
+            {formatCount(Math.round(tick))}
           </text>
         </>
       ))}
@@ -74,10 +73,10 @@ function HedgehogColumns(props: { data: Array<{ month: string; hedgehogs: number
               width={slot * 0.7}
               height={y(0) - y(d.hedgehogs)}
             >
-              <title>{`${d.month}: ${count(d.hedgehogs)} hedgehogs`}</title>
+              <title>{`${d.month}: ${formatCount(d.hedgehogs)} hedgehogs`}</title>
             </rect>
             <text class="value" x={middle} y={y(d.hedgehogs) - 4} text-anchor="middle">
-              {count(d.hedgehogs)}
+              {formatCount(d.hedgehogs)}
             </text>
             <MonthTick month={d.month} x={middle} y={height - bottom + 16} />
           </>
@@ -104,10 +103,10 @@ function HedgehogRows(props: { data: Array<{ month: string; hedgehogs: number }>
           <>
             <text x="0" y={y + 15}>{`${name} ${year}`}</text>
             <rect class="bar" x={labelWidth} y={y + 3} width={barWidth(d.hedgehogs)} height={row - 6}>
-              <title>{`${d.month}: ${count(d.hedgehogs)} hedgehogs`}</title>
+              <title>{`${d.month}: ${formatCount(d.hedgehogs)} hedgehogs`}</title>
             </rect>
             <text class="value" x={labelWidth + barWidth(d.hedgehogs) + 4} y={y + 15}>
-              {count(d.hedgehogs)}
+              {formatCount(d.hedgehogs)}
             </text>
           </>
         );

@@ -2,6 +2,7 @@ import { balanceWords, type Ledger } from "../hedgehogs/ledger";
 import { formatMoney, monthName } from "../hedgehogs/report";
 import { formatTime, ScrollTable } from "./views";
 import { AdminPage } from "./views";
+import { formatCount } from "../lib/format";
 
 export interface DonationFormValues {
   paid_on?: string;
@@ -35,8 +36,8 @@ export function DonationsPage(props: {
       ) : null}
       {props.notice ? <p role="status">{props.notice}</p> : null}
       <p class="big">
-        {l.hedgehogs.toLocaleString("en-GB")} hedgehogs fed: {money(l.owedMinor)} owed to {props.charity} (
-        {money(props.costMinor)} each), {money(l.paidMinor)} paid, {balanceWords(l.balanceMinor, money)}.
+        {formatCount(l.hedgehogs)} hedgehogs fed: {money(l.owedMinor)} owed to {props.charity} ({money(props.costMinor)}{" "}
+        each), {money(l.paidMinor)} paid, {balanceWords(l.balanceMinor, money)}.
       </p>
       {l.otherCurrencies.length > 0 ? (
         <p>
@@ -113,7 +114,7 @@ export function DonationsPage(props: {
             {[...l.months].reverse().map((m) => (
               <tr>
                 <td class="nowrap">{monthName(m.month)}</td>
-                <td class="num">{m.hedgehogs.toLocaleString("en-GB")}</td>
+                <td class="num">{formatCount(m.hedgehogs)}</td>
                 <td class="num">{money(m.owedMinor)}</td>
                 <td class="num">{money(m.paidMinor)}</td>
                 <td class="num">{balanceWords(m.balanceMinor, money)}</td>

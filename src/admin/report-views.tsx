@@ -4,6 +4,7 @@ import { CsatLines, HedgehogBars } from "./charts";
 import { CsatTable, SpeedBreakdowns } from "./speed-views";
 import type { LowRatingRow } from "./low-ratings-store";
 import { AdminPage, formatTime, ScrollTable, TicketLink } from "./views";
+import { formatCount } from "../lib/format";
 
 export function ReportPage(props: {
   report: MonthlyReport;
@@ -19,10 +20,10 @@ export function ReportPage(props: {
 }) {
   const r = props.report;
   const cards: Array<[string, string]> = [
-    ["Hedgehogs fed", r.hedgehogs.toLocaleString("en-GB")],
+    ["Hedgehogs fed", formatCount(r.hedgehogs)],
     ["Donation", formatMoney(r.donation.amountMinor, r.donation.currency)],
-    ["Surveys emailed", r.surveysEmailed.toLocaleString("en-GB")],
-    ["Responses", r.responses.toLocaleString("en-GB")],
+    ["Surveys emailed", formatCount(r.surveysEmailed)],
+    ["Responses", formatCount(r.responses)],
     ["Response rate", formatPercent(r.responseRate)],
     ["CSAT (4-5)", formatPercent(r.csat)],
     ["Mean rating", formatMean(r.meanRating)],
@@ -46,7 +47,7 @@ export function ReportPage(props: {
       </form>
       {props.notice}
       <p class="big">
-        {r.runningHedgehogs.toLocaleString("en-GB")} hedgehogs fed so far. For {monthName(r.month)}: donate{" "}
+        {formatCount(r.runningHedgehogs)} hedgehogs fed so far. For {monthName(r.month)}: donate{" "}
         {formatMoney(r.donation.amountMinor, r.donation.currency)} to {r.donation.charity}.
       </p>
       <p>
@@ -64,8 +65,8 @@ export function ReportPage(props: {
       </div>
       {r.verifiedBy ? (
         <p class="verified-by">
-          Answers by how their link was verified: {r.verifiedBy.signature.toLocaleString("en-GB")} from signed links,{" "}
-          {r.verifiedBy.zendesk.toLocaleString("en-GB")} from Zendesk links checked against the ticket.
+          Answers by how their link was verified: {formatCount(r.verifiedBy.signature)} from signed links,{" "}
+          {formatCount(r.verifiedBy.zendesk)} from Zendesk links checked against the ticket.
         </p>
       ) : null}
       <h2>By team</h2>

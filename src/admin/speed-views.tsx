@@ -1,6 +1,7 @@
 import { BREAKDOWN_TITLES, MIN_GROUP_ANSWERS, type Breakdowns } from "../hedgehogs/breakdowns";
 import { formatMean, formatPercent, type MonthlyReport } from "../hedgehogs/report";
 import { ScrollTable } from "./views";
+import { formatCount } from "../lib/format";
 
 /** "Is it our speed?": the month's CSAT by plan, first-reply target, reopened and assignee. */
 export function SpeedBreakdowns(props: { report: MonthlyReport }) {
@@ -74,7 +75,7 @@ export function CsatTable(props: {
           {props.rows.map((g) => (
             <tr>
               <td>{g.label}</td>
-              <td class="num">{g.responses.toLocaleString("en-GB")}</td>
+              <td class="num">{formatCount(g.responses)}</td>
               <td class="num">{g.small ? "too few" : formatPercent(g.csat)}</td>
               <td class="num">{g.small ? "too few" : formatMean(g.meanRating)}</td>
             </tr>

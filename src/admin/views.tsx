@@ -5,6 +5,7 @@ import type { DispatchOutcomeCount, JobRun, WaitingTickets } from "./dispatch-st
 import { plural } from "../lib/plural";
 import type { OutboxMessage, OutboxSummary } from "./outbox-store";
 import type { SyncState } from "../dispatch/candidates-store";
+import { formatCount } from "../lib/format";
 
 export function formatTime(ms: number | null): string {
   return ms === null ? "—" : new Date(ms).toISOString().replace("T", " ").slice(0, 16) + " UTC";
@@ -103,7 +104,7 @@ function SyncStatus(props: { sync: SyncState[]; now: number }) {
         <div class={`sync sync-${(s.status ?? "unknown").replace(/\s+/g, "-")}`}>
           <p>
             <strong>Zendesk sync: {s.status ?? "not run yet"}</strong> ({syncLag(s.syncedThrough, props.now)}; last
-            checked {formatTime(s.checkedAt)}; {s.pages.toLocaleString("en-GB")} pages read)
+            checked {formatTime(s.checkedAt)}; {formatCount(s.pages)} pages read)
           </p>
           {s.status && SYNC_ADVICE[s.status] ? <p>{SYNC_ADVICE[s.status]}</p> : null}
           {s.detail ? <p class="detail">{s.detail}</p> : null}
@@ -145,7 +146,7 @@ export function DispatchPage(props: {
       <ul class="totals">
         {["sent", "claimed", "sending", "skipped", "failed"].map((s) => (
           <li>
-            <strong>{(totals.get(s) ?? 0).toLocaleString("en-GB")}</strong> {s}
+            <strong>{formatCount(totals.get(s) ?? 0)}</strong> {s}
           </li>
         ))}
       </ul>
@@ -166,7 +167,7 @@ export function DispatchPage(props: {
               <tr>
                 <td>{r.status}</td>
                 <td>{r.reason ?? ""}</td>
-                <td class="num">{r.tickets.toLocaleString("en-GB")}</td>
+                <td class="num">{formatCount(r.tickets)}</td>
                 <td>{formatTime(r.latest)}</td>
               </tr>
             ))}

@@ -4,6 +4,7 @@ import { settingsOf } from "../config";
 import { Layout } from "../lib/layout";
 import { plural } from "../lib/plural";
 import { monthName } from "./report";
+import { formatCount } from "../lib/format";
 
 /**
  * The public hedgehog counter: `/hedgehogs` (a page) and `/hedgehogs.svg` (a badge for a handbook
@@ -76,7 +77,7 @@ function HedgehogsPage(props: { tally: Tally; charity: string; brand: string }) 
                   <svg viewBox="0 0 100 8" width="100" height="8" aria-hidden="true" focusable="false">
                     <rect class="tally-bar" width={Math.max(1, Math.round((m.hedgehogs / largest) * 100))} height="8" />
                   </svg>{" "}
-                  {m.hedgehogs.toLocaleString("en-GB")}
+                  {formatCount(m.hedgehogs)}
                 </td>
               </tr>
             ))}

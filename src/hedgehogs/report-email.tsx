@@ -9,6 +9,7 @@ import {
   reportText,
   type MonthlyReport,
 } from "./report";
+import { formatCount } from "../lib/format";
 
 // Cells wrap long team names rather than widen the table: nothing scrolls sideways at 320 px.
 const cell =
@@ -20,10 +21,10 @@ export function renderReportEmail(r: MonthlyReport): Omit<RenderedEmail, "header
   const amount = formatMoney(r.donation.amountMinor, r.donation.currency);
   const subject = `Hedgehog donation report for ${monthName(r.month)}: ${plural(r.hedgehogs, "hedgehog")}, ${amount}`;
   const rows: Array<[string, string]> = [
-    ["Hedgehogs fed", `${r.hedgehogs.toLocaleString("en-GB")} (${r.runningHedgehogs.toLocaleString("en-GB")} in all)`],
+    ["Hedgehogs fed", `${formatCount(r.hedgehogs)} (${formatCount(r.runningHedgehogs)} in all)`],
     ["Donation", `${amount} to ${r.donation.charity}`],
-    ["Surveys emailed", r.surveysEmailed.toLocaleString("en-GB")],
-    ["Responses", r.responses.toLocaleString("en-GB")],
+    ["Surveys emailed", formatCount(r.surveysEmailed)],
+    ["Responses", formatCount(r.responses)],
     ["Response rate", formatPercent(r.responseRate)],
     ["CSAT (4-5 ratings)", formatPercent(r.csat)],
     ["Mean rating", formatMean(r.meanRating)],
@@ -59,7 +60,7 @@ export function renderReportEmail(r: MonthlyReport): Omit<RenderedEmail, "header
           {r.teams.map((t) => (
             <tr>
               <td style={cell}>{t.team}</td>
-              <td style={cell}>{t.responses.toLocaleString("en-GB")}</td>
+              <td style={cell}>{formatCount(t.responses)}</td>
               <td style={cell}>{formatPercent(t.csat)}</td>
               <td style={cell}>{formatMean(t.meanRating)}</td>
             </tr>

@@ -2,6 +2,7 @@
 import { plural } from "../lib/plural";
 import { buildBreakdowns, speedFinding, type Breakdowns, type SupportCell } from "./breakdowns";
 import { balanceWords, minorDigits, type Ledger } from "./ledger";
+import { formatCount } from "../lib/format";
 
 export interface TeamCounts {
   team: string;
@@ -177,11 +178,11 @@ export function reportText(r: MonthlyReport): string {
   const lines = [
     `Hedgehog donation report: ${monthName(r.month)}`,
     "",
-    `Hedgehogs fed: ${r.hedgehogs.toLocaleString("en-GB")} (${r.runningHedgehogs.toLocaleString("en-GB")} in all)`,
+    `Hedgehogs fed: ${formatCount(r.hedgehogs)} (${formatCount(r.runningHedgehogs)} in all)`,
     `Donation: ${formatMoney(r.donation.amountMinor, r.donation.currency)} to ${r.donation.charity} (${formatMoney(r.donation.costPerHedgehogMinor, r.donation.currency)} a hedgehog)`,
     "",
-    `Surveys emailed: ${r.surveysEmailed.toLocaleString("en-GB")}`,
-    `Responses: ${r.responses.toLocaleString("en-GB")}`,
+    `Surveys emailed: ${formatCount(r.surveysEmailed)}`,
+    `Responses: ${formatCount(r.responses)}`,
     `Response rate: ${formatPercent(r.responseRate)}`,
     `CSAT (share of 4-5 ratings): ${formatPercent(r.csat)}`,
     `Mean rating: ${formatMean(r.meanRating)}`,

@@ -1,4 +1,6 @@
+import { formatCount } from "./format";
+
 /** "1 response", "2 responses", "1,234 hedgehogs": a count with its noun, in British English digits. */
 export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
-  return `${count.toLocaleString("en-GB")} ${count === 1 ? singular : pluralForm}`;
+  return `${formatCount(count)} ${count === 1 ? singular : pluralForm}`;
 }
