@@ -4,6 +4,7 @@ import { RATING_LABELS } from "../survey/copy";
 import type { AnswerRow } from "./answers-store";
 import { AdminPage, formatTime, ScrollTable, TicketLink } from "./views";
 import { formatCount } from "../lib/format";
+import { ColumnHeads, numberColumn } from "../lib/column-heads";
 
 export interface AnswersFilterValues {
   month: string | undefined;
@@ -73,20 +74,14 @@ function Distribution(props: { counts: number[]; filter: AnswersFilterValues }) 
       <h2 id="distribution">Ratings ({scope})</h2>
       <p>{plural(total, "answer")}.</p>
       <table class="distribution">
-        <thead>
-          <tr>
-            <th scope="col">Rating</th>
-            <th scope="col" class="num">
-              Answers
-            </th>
-            <th scope="col" class="num">
-              Share
-            </th>
-            <th scope="col" class="bar-cell">
-              <span class="visually-hidden">Bar</span>
-            </th>
-          </tr>
-        </thead>
+        <ColumnHeads
+          columns={[
+            "Rating",
+            numberColumn("Answers"),
+            numberColumn("Share"),
+            { heading: <span class="visually-hidden">Bar</span>, class: "bar-cell" },
+          ]}
+        />
         <tbody>
           {[5, 4, 3, 2, 1].map((r) => {
             const count = props.counts[r - 1]!;
@@ -118,17 +113,7 @@ function AnswersTable(props: { rows: AnswerRow[]; zendeskBaseUrl: string | undef
   return (
     <ScrollTable label="Answers">
       <table class="answers">
-        <thead>
-          <tr>
-            <th scope="col">Answered</th>
-            <th scope="col">Ticket</th>
-            <th scope="col">Team</th>
-            <th scope="col" class="num">
-              Rating
-            </th>
-            <th scope="col">Comment</th>
-          </tr>
-        </thead>
+        <ColumnHeads columns={["Answered", "Ticket", "Team", numberColumn("Rating"), "Comment"]} />
         <tbody>
           {props.rows.map((r) => (
             <tr>

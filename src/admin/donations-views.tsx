@@ -3,6 +3,7 @@ import { formatMoney, monthName } from "../hedgehogs/report";
 import { formatTime, ScrollTable } from "./views";
 import { AdminPage } from "./views";
 import { formatCount } from "../lib/format";
+import { ColumnHeads, numberColumn } from "../lib/column-heads";
 
 export interface DonationFormValues {
   paid_on?: string;
@@ -88,23 +89,15 @@ export function DonationsPage(props: {
       <h2>Per month</h2>
       <ScrollTable label="Per month">
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Month</th>
-              <th scope="col" class="num">
-                Hedgehogs
-              </th>
-              <th scope="col" class="num">
-                Owed
-              </th>
-              <th scope="col" class="num">
-                Paid
-              </th>
-              <th scope="col" class="num">
-                Balance
-              </th>
-            </tr>
-          </thead>
+          <ColumnHeads
+            columns={[
+              "Month",
+              numberColumn("Hedgehogs"),
+              numberColumn("Owed"),
+              numberColumn("Paid"),
+              numberColumn("Balance"),
+            ]}
+          />
           <tbody>
             {l.months.length === 0 ? (
               <tr>
@@ -126,19 +119,7 @@ export function DonationsPage(props: {
       <h2>Entries</h2>
       <ScrollTable label="Entries">
         <table>
-          <thead>
-            <tr>
-              <th scope="col">#</th>
-              <th scope="col">Paid on</th>
-              <th scope="col" class="num">
-                Amount
-              </th>
-              <th scope="col">Covers</th>
-              <th scope="col">Reference</th>
-              <th scope="col">Recorded</th>
-              <th scope="col">Note</th>
-            </tr>
-          </thead>
+          <ColumnHeads columns={["#", "Paid on", numberColumn("Amount"), "Covers", "Reference", "Recorded", "Note"]} />
           <tbody>
             {l.entries.length === 0 ? (
               <tr>

@@ -5,6 +5,7 @@ import { CsatTable, SpeedBreakdowns } from "./speed-views";
 import type { LowRatingRow } from "./low-ratings-store";
 import { AdminPage, formatTime, ScrollTable, TicketLink } from "./views";
 import { formatCount } from "../lib/format";
+import { ColumnHeads, numberColumn } from "../lib/column-heads";
 
 export function ReportPage(props: {
   report: MonthlyReport;
@@ -118,18 +119,7 @@ export function LowRatingsPage(props: { rows: LowRatingRow[]; zendeskBaseUrl: st
       {props.rows.length === 0 ? <p>No low ratings. 🦔</p> : null}
       <ScrollTable label="Low ratings">
         <table>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Ticket</th>
-              <th scope="col">Team</th>
-              <th scope="col" class="num">
-                Rating
-              </th>
-              <th scope="col">Comment</th>
-              <th scope="col">Note / Slack</th>
-            </tr>
-          </thead>
+          <ColumnHeads columns={["When", "Ticket", "Team", numberColumn("Rating"), "Comment", "Note / Slack"]} />
           <tbody>
             {props.rows.map((r) => (
               <tr>

@@ -2,6 +2,7 @@ import { BREAKDOWN_TITLES, MIN_GROUP_ANSWERS, type Breakdowns } from "../hedgeho
 import { formatMean, formatPercent, type MonthlyReport } from "../hedgehogs/report";
 import { ScrollTable } from "./views";
 import { formatCount } from "../lib/format";
+import { ColumnHeads, numberColumn } from "../lib/column-heads";
 
 /** "Is it our speed?": the month's CSAT by plan, first-reply target, reopened and assignee. */
 export function SpeedBreakdowns(props: { report: MonthlyReport }) {
@@ -52,20 +53,9 @@ export function CsatTable(props: {
   return (
     <ScrollTable label={props.label}>
       <table>
-        <thead>
-          <tr>
-            <th scope="col">{props.groupHeading}</th>
-            <th scope="col" class="num">
-              {props.countHeading}
-            </th>
-            <th scope="col" class="num">
-              CSAT
-            </th>
-            <th scope="col" class="num">
-              Mean
-            </th>
-          </tr>
-        </thead>
+        <ColumnHeads
+          columns={[props.groupHeading, numberColumn(props.countHeading), numberColumn("CSAT"), numberColumn("Mean")]}
+        />
         <tbody>
           {props.rows.length === 0 ? (
             <tr>

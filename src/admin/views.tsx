@@ -6,6 +6,7 @@ import { plural } from "../lib/plural";
 import type { OutboxMessage, OutboxSummary } from "./outbox-store";
 import type { SyncState } from "../dispatch/candidates-store";
 import { formatCount } from "../lib/format";
+import { ColumnHeads, numberColumn } from "../lib/column-heads";
 
 export function formatTime(ms: number | null): string {
   return ms === null ? "—" : new Date(ms).toISOString().replace("T", " ").slice(0, 16) + " UTC";
@@ -152,16 +153,7 @@ export function DispatchPage(props: {
       </ul>
       <ScrollTable label="Survey decisions">
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Status</th>
-              <th scope="col">Reason</th>
-              <th scope="col" class="num">
-                Tickets
-              </th>
-              <th scope="col">Latest</th>
-            </tr>
-          </thead>
+          <ColumnHeads columns={["Status", "Reason", numberColumn("Tickets"), "Latest"]} />
           <tbody>
             {props.status.map((r) => (
               <tr>
@@ -177,19 +169,7 @@ export function DispatchPage(props: {
       <h2>Recent runs</h2>
       <ScrollTable label="Recent runs">
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Job</th>
-              <th scope="col">Started</th>
-              <th scope="col" class="num">
-                Seconds
-              </th>
-              <th scope="col" class="num">
-                Subrequests
-              </th>
-              <th scope="col">Summary</th>
-            </tr>
-          </thead>
+          <ColumnHeads columns={["Job", "Started", numberColumn("Seconds"), numberColumn("Subrequests"), "Summary"]} />
           <tbody>
             {props.runs.map((r) => (
               <tr>
@@ -216,14 +196,7 @@ export function OutboxPage(props: { messages: OutboxSummary[] }) {
       {props.messages.length === 0 ? <p>No messages yet.</p> : null}
       <ScrollTable label="Outbox">
         <table>
-          <thead>
-            <tr>
-              <th scope="col">#</th>
-              <th scope="col">To</th>
-              <th scope="col">Subject</th>
-              <th scope="col">Created</th>
-            </tr>
-          </thead>
+          <ColumnHeads columns={["#", "To", "Subject", "Created"]} />
           <tbody>
             {props.messages.map((m) => (
               <tr>

@@ -5,6 +5,7 @@ import { Layout } from "../lib/layout";
 import { plural } from "../lib/plural";
 import { monthName } from "./report";
 import { formatCount } from "../lib/format";
+import { ColumnHeads, numberColumn } from "../lib/column-heads";
 
 /**
  * The public hedgehog counter: `/hedgehogs` (a page) and `/hedgehogs.svg` (a badge for a handbook
@@ -61,14 +62,7 @@ function HedgehogsPage(props: { tally: Tally; charity: string; brand: string }) 
       ) : (
         <table class="tally">
           <caption>Hedgehogs fed per month</caption>
-          <thead>
-            <tr>
-              <th scope="col">Month</th>
-              <th scope="col" class="num">
-                Hedgehogs
-              </th>
-            </tr>
-          </thead>
+          <ColumnHeads columns={["Month", numberColumn("Hedgehogs")]} />
           <tbody>
             {[...months].reverse().map((m) => (
               <tr>
