@@ -1,16 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FakeServer } from "../fakes/fake-server";
-import { startFakeZendesk } from "../fakes/zendesk";
-import { controlZendesk } from "../fakes/zendesk-control";
 import { openBrowser, screenshot } from "./browser";
-import { startWranglerDev, type DevServer } from "./wrangler-dev";
+import { startWranglerDevWithZendesk, type DevServer } from "./wrangler-dev";
 
 const ADMIN_TOKEN = "browser-admin-token-0123456789";
 let dev: DevServer;
-let zendesk: FakeServer;
+let stop: () => Promise<unknown[]>;
 
 beforeAll(async () => {
-  zendesk = await startFakeZendesk();
   const now = Date.now();
   const ticket = {
     id: 9001,
@@ -21,21 +17,15 @@ beforeAll(async () => {
     requester: { id: 31, name: "Grace Hopper", email: "grace@example.org", role: "end-user", external_id: "ph-grace" },
     group: { id: 5, name: "Product analytics" },
   };
-  await controlZendesk(zendesk.url, "browser", "tickets", [ticket]);
-  dev = await startWranglerDev({
+  ({ dev, stop } = await startWranglerDevWithZendesk("browser", [ticket], {
     SURVEY_LINK_SECRET: "browser-test-secret-0123456789",
     ADMIN_TOKEN,
-    ZENDESK_BASE_URL: `${zendesk.url}/t/browser`,
-    ZENDESK_EMAIL: "agent@example.com",
-    ZENDESK_API_TOKEN: "test-zendesk-token",
     POSTHOG_API_KEY: "",
-  });
+  }));
 });
 
 afterAll(async () => {
-  await dev?.stop();
-  await zendesk?.close();
-  expect(zendesk.unexpected).toEqual([]);
+  expect(await stop?.()).toEqual([]);
 });
 
 describe("a survey email, end to end on wrangler dev", () => {

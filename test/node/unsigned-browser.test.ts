@@ -1,16 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FakeServer } from "../fakes/fake-server";
-import { startFakeZendesk } from "../fakes/zendesk";
-import { controlZendesk } from "../fakes/zendesk-control";
 import { openBrowser, screenshot } from "./browser";
-import { startWranglerDev, type DevServer } from "./wrangler-dev";
+import { startWranglerDevWithZendesk, type DevServer } from "./wrangler-dev";
 
 let dev: DevServer;
 let zendesk: FakeServer;
+let stop: () => Promise<unknown[]>;
 const solved = new Date(Date.now() - 3.5 * 86_400_000).toISOString();
 
 beforeAll(async () => {
-  zendesk = await startFakeZendesk();
   const ticket = {
     id: 9101,
     status: "solved",
@@ -20,20 +18,15 @@ beforeAll(async () => {
     requester: { id: 41, name: "Ada Lovelace", email: "ada@example.org", role: "end-user", external_id: "ph-ada" },
     group: { id: 7, name: "Feature flags" },
   };
-  await controlZendesk(zendesk.url, "unsigned", "tickets", [ticket]);
-  dev = await startWranglerDev({
+  ({ dev, zendesk, stop } = await startWranglerDevWithZendesk("unsigned", [ticket], {
     SURVEY_LINK_SECRET: "unsigned-browser-secret-0123456789",
     UNSIGNED_LINKS: "verify",
-    ZENDESK_BASE_URL: `${zendesk.url}/t/unsigned`,
-    ZENDESK_EMAIL: "agent@example.com",
-    ZENDESK_API_TOKEN: "test-zendesk-token",
     POSTHOG_API_KEY: "",
-  });
+  }));
 });
 
 afterAll(async () => {
-  await dev?.stop();
-  await zendesk?.close();
+  expect(await stop?.()).toEqual([]);
 });
 
 describe("a link from the team's Zendesk automation", () => {

@@ -3,6 +3,10 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { migrateLocal, startWrangler } from "../../scripts/serve";
+import type { FakeServer } from "../fakes/fake-server";
+import type { FakeTicket } from "../fakes/types";
+import { startFakeZendesk } from "../fakes/zendesk";
+import { controlZendesk } from "../fakes/zendesk-control";
 
 export interface DevServer {
   url: string;
@@ -54,4 +58,37 @@ export async function startWranglerDev(vars: Record<string, string>): Promise<De
       rmSync(state, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * wrangler dev against a Zendesk stand-in whose account `account` holds `tickets`, with the Zendesk
+ * settings pointing there. `stop` stops both and answers the requests the stand-in did not expect.
+ */
+export async function startWranglerDevWithZendesk(
+  account: string,
+  tickets: FakeTicket[],
+  vars: Record<string, string>,
+): Promise<{ dev: DevServer; zendesk: FakeServer; stop(): Promise<FakeServer["unexpected"]> }> {
+  const zendesk = await startFakeZendesk();
+  try {
+    await controlZendesk(zendesk.url, account, "tickets", tickets);
+    const dev = await startWranglerDev({
+      ZENDESK_BASE_URL: `${zendesk.url}/t/${account}`,
+      ZENDESK_EMAIL: "agent@example.com",
+      ZENDESK_API_TOKEN: "test-zendesk-token",
+      ...vars,
+    });
+    return {
+      dev,
+      zendesk,
+      async stop() {
+        await dev.stop();
+        await zendesk.close();
+        return zendesk.unexpected;
+      },
+    };
+  } catch (err) {
+    await zendesk.close();
+    throw err;
+  }
 }
