@@ -361,7 +361,9 @@ function updateTicket(a: Account, name: string, user: string, ticketId: number, 
 function listComments(a: Account, ticketId: number, req: RecordedRequest, base: string): Reply {
   if (!a.tickets.has(ticketId)) return error(404, "RecordNotFound", "Not found");
   const order = req.query.sort_order ?? "asc";
+  // Fake-only: the docs name asc and desc and nothing else; any other value is refused so a typo shows.
   if (order !== "asc" && order !== "desc") return error(400, "InvalidValue", "sort_order must be asc or desc");
+  // developer.zendesk.com "Pagination" (offset pagination): per_page up to 100, the default 100.
   const perPage = Math.min(100, Math.max(1, Number(req.query.per_page ?? 100) || 100));
   const page = Math.max(1, Number(req.query.page ?? 1) || 1);
   const all = a.notes.filter((n) => n.ticketId === ticketId);
