@@ -7,7 +7,16 @@ import { gzipSync, brotliCompressSync } from "node:zlib";
 import { buildSurveyUrl, expiryFrom } from "../src/survey/link";
 import { rmSync } from "node:fs";
 import { RECORD_ANSWER_SQL, recordAnswerValues } from "../src/survey/responses-store";
-import { httpClient, load, machine, migratedState, runtimeOn, startMiniflare, table, type LoadResult } from "./harness";
+import {
+  httpClient,
+  load,
+  machine,
+  migratedState,
+  runtimeOn,
+  startSurveyWorker,
+  table,
+  type LoadResult,
+} from "./harness";
 
 const SECRET = "bench-survey-link-secret-0123456789";
 const BASE = "http://127.0.0.1:8787";
@@ -19,7 +28,7 @@ const FIRST_VIEW_BUDGET = 14 * 1024;
 const RATING_MIX = [5, 5, 4, 5, 3, 5, 4, 5, 1, 4];
 
 export async function benchSurvey(): Promise<string> {
-  const { mf, dispose } = await startMiniflare({
+  const { mf, dispose } = await startSurveyWorker({
     SURVEY_LINK_SECRET: SECRET,
     POSTHOG_API_KEY: "",
     PUBLIC_BASE_URL: BASE,

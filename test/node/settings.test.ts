@@ -2,21 +2,13 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { OFFLINE_ENV } from "../../scripts/local-env";
+import { wranglerVars } from "./wrangler-config";
 import { defaultOf, SETTINGS, settingsTable, type SettingName } from "../../src/settings";
 
 const names = Object.keys(SETTINGS) as SettingName[];
 const secrets = names.filter((n) => "secret" in SETTINGS[n]);
 const plain = names.filter((n) => !("secret" in SETTINGS[n]));
 const BINDINGS = ["DB", "DISPATCH", "EMAIL"];
-
-/** `[vars]` of wrangler.toml as name → value (the file keeps them as simple `NAME = "value"` lines). */
-function wranglerVars(): Map<string, string> {
-  const toml = readFileSync("wrangler.toml", "utf8");
-  const vars = toml.slice(toml.indexOf("[vars]") + "[vars]".length);
-  return new Map(
-    [...vars.matchAll(/^([A-Z_]+) = (?:"((?:[^"\\]|\\.)*)"|'([^']*)')/gm)].map((m) => [m[1]!, m[2] ?? m[3] ?? ""]),
-  );
-}
 
 describe("each setting is defined once (src/settings.ts), and everything else agrees with it", () => {
   it("wrangler.toml's [vars] hold every non-secret setting, at its default, and no secret", () => {
