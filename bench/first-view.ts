@@ -87,7 +87,7 @@ async function coldStarts(scriptPath: string, appScriptPath: string, state: stri
     into.push(performance.now() - t0);
     await mf.dispose();
   };
-  for (let i = 0; i < Math.max(RUNS, 9); i++) {
+  for (let i = 0; i < Math.max(RUNS, 15); i++) {
     await time(
       () => bareWorker(state, false),
       async () => "http://127.0.0.1/",

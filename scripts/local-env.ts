@@ -24,9 +24,9 @@ export function localSetting(name: string): string | undefined {
   return value === "" ? undefined : value;
 }
 
-/** wrangler.toml's [vars], read with a small parser (flat string values only). */
-export function wranglerVars(): Record<string, string> {
-  const toml = readFileSync("wrangler.toml", "utf8");
+/** wrangler.toml's [vars] (or another config's), read with a small parser (flat string values only). */
+export function wranglerVars(file = "wrangler.toml"): Record<string, string> {
+  const toml = readFileSync(file, "utf8");
   const section = toml.split(/^\[vars\]\s*$/m)[1] ?? "";
   const vars: Record<string, string> = {};
   for (const line of section.split("\n")) {

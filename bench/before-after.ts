@@ -1,0 +1,141 @@
+// Before and after a change (issue 9 asks the restructuring to show no regression): an earlier
+// checkout's Worker and this one's, each bundled by wrangler as deployed and served by Miniflare with
+// its own D1 migrated from its own migrations/, measured in the same interleaved rounds.
+// `BENCH_BEFORE=<folder with the earlier checkout> npm run bench -- before-after` (bench/README.md
+// says how the figures there were made).
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Miniflare, NoOpLog } from "miniflare";
+import { OFFLINE_ENV, wranglerVars } from "../scripts/local-env";
+import { buildSurveyUrl, expiryFrom } from "../src/survey/link";
+import { OUT_DIR, httpClient, load, machine, table, type LoadResult } from "./harness";
+
+const SECRET = "bench-survey-link-secret-0123456789";
+const BASE = "http://127.0.0.1:8787";
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+/** The survey bench's mix: mostly happy, one in ten low. */
+const RATING_MIX = [5, 5, 4, 5, 3, 5, 4, 5, 1, 4];
+const WRANGLER = path.resolve("node_modules/.bin/wrangler");
+
+/** A checkout's app Worker (its wrangler.toml), bundled and migrated by wrangler run in that folder. */
+async function startCheckout(folder: string, outdir: string) {
+  const run = (args: string[]) => {
+    const result = spawnSync(WRANGLER, args, {
+      cwd: folder,
+      env: { ...process.env, ...OFFLINE_ENV, CI: "true" },
+      encoding: "utf8",
+    });
+    if (result.status !== 0)
+      throw new Error(`wrangler ${args[0]} in ${folder} failed:\n${result.stdout}\n${result.stderr}`);
+  };
+  run(["deploy", "--dry-run", "--outdir", outdir]);
+  const state = mkdtempSync(path.join(tmpdir(), "hedgehog-before-after-"));
+  run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", state]);
+  const mf = new Miniflare({
+    modules: [{ type: "ESModule", path: path.join(outdir, "index.js") }],
+    compatibilityDate: "2026-04-20",
+    d1Databases: { DB: "00000000-0000-0000-0000-000000000000" },
+    d1Persist: path.join(state, "v3", "d1"),
+    queueProducers: { DISPATCH: { queueName: "survey-dispatch" } },
+    queueConsumers: { "survey-dispatch": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 10 } },
+    log: new NoOpLog(), // the earlier checkout logged every job's summary
+    bindings: {
+      ...wranglerVars(path.join(folder, "wrangler.toml")),
+      SURVEY_LINK_SECRET: SECRET,
+      POSTHOG_API_KEY: "",
+      PUBLIC_BASE_URL: BASE,
+    },
+  });
+  const send = httpClient(await mf.ready, CONCURRENCY);
+  return {
+    send,
+    async dispose() {
+      await mf.dispose();
+      rmSync(state, { recursive: true, force: true });
+      rmSync(outdir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function benchBeforeAfter(): Promise<string> {
+  const before = process.env.BENCH_BEFORE;
+  if (!before) return "Set BENCH_BEFORE to a folder holding the earlier checkout (bench/README.md).";
+  const workers = {
+    // Bundles under bench/.out: workerd reads modules from below its working folder only.
+    before: await startCheckout(path.resolve(before), path.join(OUT_DIR, "before-after", "before")),
+    after: await startCheckout(process.cwd(), path.join(OUT_DIR, "before-after", "after")),
+  };
+  try {
+    const exp = expiryFrom(new Date(), 30);
+    const link = (ticketId: number) =>
+      buildSurveyUrl(BASE, { distinctId: `bench-${ticketId}`, ticketId, team: "Product analytics", exp }, SECRET);
+    const total = REQUESTS * (ROUNDS + 1);
+    const getPaths = await Promise.all(
+      Array.from({ length: total }, async (_, i) => (await link(100_000 + i)).slice(BASE.length)),
+    );
+    const postBodies = await Promise.all(
+      Array.from({ length: total }, async (_, i) => {
+        const form = new URL(await link(1_000_000 + i)).searchParams;
+        form.set("rating", String(RATING_MIX[i % RATING_MIX.length]));
+        form.set("comment", "Benchmark answer");
+        return form.toString();
+      }),
+    );
+    const routes = (["before", "after"] as const).flatMap((which) => {
+      const send = workers[which].send;
+      return [
+        { which, name: "GET /healthz", status: 200, send: (_: number) => send("/healthz") },
+        { which, name: "GET / (signed link)", status: 200, send: (i: number) => send(getPaths[i]!) },
+        {
+          which,
+          name: "POST / (new answer)",
+          status: 303,
+          send: (i: number) =>
+            send("/", {
+              method: "POST",
+              headers: { "content-type": "application/x-www-form-urlencoded", "sec-fetch-site": "same-origin" },
+              body: postBodies[i]!,
+            }),
+        },
+      ];
+    });
+    const rounds: LoadResult[][] = routes.map(() => []);
+    for (let round = 0; round <= ROUNDS; round++) {
+      for (const [r, route] of routes.entries()) {
+        const offset = round * REQUESTS;
+        const result = await load(route.name, (i) => route.send(offset + i), {
+          requests: REQUESTS,
+          concurrency: CONCURRENCY,
+          expectStatus: route.status,
+        });
+        if (round > 0) rounds[r]!.push(result); // round 0 warms up every route
+      }
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const half = routes.length / 2;
+    const rows = routes.slice(0, half).map((route, r) => {
+      const b = rounds[r]!;
+      const a = rounds[r + half]!;
+      const errors = [...a, ...b].reduce((n, x) => n + x.errors, 0);
+      return [
+        route.name,
+        median(b.map((x) => x.rps)).toFixed(0),
+        median(a.map((x) => x.rps)).toFixed(0),
+        `${(median(a.map((x, k) => x.rps / b[k]!.rps)) * 100).toFixed(0)}%`,
+        errors,
+      ];
+    });
+    return [
+      `Before and after (machine: ${machine()}; concurrency ${CONCURRENCY}; ${ROUNDS} rounds of ${REQUESTS} requests per route after a warm-up round, both Workers' rounds interleaved; the app Worker of each checkout, its own migrations, no PostHog key)`,
+      "",
+      table(["route", "before req/s", "after req/s", "after / before (median of rounds)", "errors"], rows),
+    ].join("\n");
+  } finally {
+    await workers.before.dispose();
+    await workers.after.dispose();
+  }
+}
