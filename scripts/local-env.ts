@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import { defaultOf, type SettingName } from "../src/settings";
 
 /** Environment for wrangler that keeps it from calling home (see README, "Offline"). */
 export const OFFLINE_ENV = {
@@ -24,15 +25,26 @@ export function localSetting(name: string): string | undefined {
   return value === "" ? undefined : value;
 }
 
-/** wrangler.toml's [vars] (or another config's), read with a small parser (flat string values only). */
+/**
+ * wrangler.toml's [vars] (or another config's) as name → value, in the file's order. The configs keep
+ * them as flat `NAME = "value"` or `NAME = 'value'` lines (JSON settings are single-quoted).
+ */
 export function wranglerVars(file = "wrangler.toml"): Record<string, string> {
   const toml = readFileSync(file, "utf8");
   const section = toml.split(/^\[vars\]\s*$/m)[1] ?? "";
   const vars: Record<string, string> = {};
   for (const line of section.split("\n")) {
     if (/^\s*\[/.test(line)) break;
-    const m = /^\s*([A-Z0-9_]+)\s*=\s*"(.*)"\s*$/.exec(line);
-    if (m) vars[m[1]!] = m[2]!;
+    const m = /^\s*([A-Z0-9_]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)')\s*(?:#.*)?$/.exec(line);
+    if (m) vars[m[1]!] = m[2] ?? m[3] ?? "";
   }
   return vars;
+}
+
+/**
+ * A setting as the Worker would see it locally: the environment, else .dev.vars, else wrangler.toml's
+ * [vars], else its default in src/settings.ts ("" when it has none).
+ */
+export function scriptSetting(name: SettingName): string {
+  return localSetting(name) ?? wranglerVars()[name] ?? defaultOf(name) ?? "";
 }

@@ -3,7 +3,8 @@
 import { PostHogAppError } from "../src/services/posthog-app";
 import { earliestAnswerAt, looksLikeSurveyId, setUpPostHog, type SetupReport } from "../src/survey/posthog-setup";
 import { failUsage, parseCli, PERSIST_TO_USAGE } from "./cli";
-import { localSetting, wranglerVars } from "./local-env";
+import { scriptSetting } from "./local-env";
+import type { SettingName } from "../src/settings";
 import { withLocalD1 } from "./local-d1";
 
 const USAGE = `Creates, or checks and with --fix repairs, the PostHog survey and dashboard of this product.
@@ -33,15 +34,14 @@ const { values, problems } = parseCli({
   options: { fix: { type: "boolean" }, "earliest-answer": { type: "string" }, "persist-to": { type: "string" } },
 });
 
-const vars = wranglerVars();
-const setting = (name: string, fallback = "") => (localSetting(name) ?? vars[name] ?? fallback).trim();
+const setting = (name: SettingName) => scriptSetting(name).trim();
 const personalApiKey = setting("POSTHOG_PERSONAL_API_KEY");
 const projectId = setting("POSTHOG_PROJECT_ID");
-const appHost = setting("POSTHOG_APP_HOST", "https://us.posthog.com").replace(/\/+$/, "");
-const surveyName = setting("POSTHOG_SURVEY_NAME", "Customer satisfaction score (CSAT)");
-const surveyId = setting("POSTHOG_SURVEY_ID", "hedgehog-csat-dev");
-const ratingQuestionId = setting("POSTHOG_RATING_QUESTION_ID", "csat-rating");
-const commentQuestionId = setting("POSTHOG_COMMENT_QUESTION_ID", "csat-comment");
+const appHost = setting("POSTHOG_APP_HOST").replace(/\/+$/, "");
+const surveyName = setting("POSTHOG_SURVEY_NAME");
+const surveyId = setting("POSTHOG_SURVEY_ID");
+const ratingQuestionId = setting("POSTHOG_RATING_QUESTION_ID");
+const commentQuestionId = setting("POSTHOG_COMMENT_QUESTION_ID");
 
 if (personalApiKey === "") problems.push("POSTHOG_PERSONAL_API_KEY is not set (a personal API key, phx_…)");
 else if (personalApiKey.startsWith("phc_"))

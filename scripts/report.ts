@@ -4,7 +4,7 @@ import { renderReportEmail } from "../src/hedgehogs/report-email";
 import { isMonth, reportText } from "../src/hedgehogs/report";
 import { computeReport } from "../src/hedgehogs/report-store";
 import { failUsage, parseCli, PERSIST_TO_USAGE } from "./cli";
-import { localSetting, wranglerVars } from "./local-env";
+import { scriptSetting } from "./local-env";
 import { withLocalD1 } from "./local-d1";
 
 const USAGE = `Prints a month's hedgehog donation report for the local database. Nothing is stored or sent.
@@ -25,18 +25,16 @@ const month = values.month ?? new Date().toISOString().slice(0, 7);
 if (!isMonth(month)) problems.push("--month must look like 2026-10");
 if (problems.length > 0) failUsage("report", problems);
 
-const vars = wranglerVars();
-const setting = (name: string, fallback: string) => localSetting(name) ?? vars[name] ?? fallback;
 const terms = {
-  hedgehogCostMinor: Number(setting("HEDGEHOG_COST", "500")),
-  currency: setting("DONATION_CURRENCY", "GBP"),
-  charity: setting("DONATION_CHARITY", "Herts Wildlife Trust"),
+  hedgehogCostMinor: Number(scriptSetting("HEDGEHOG_COST")),
+  currency: scriptSetting("DONATION_CURRENCY"),
+  charity: scriptSetting("DONATION_CHARITY"),
 };
 
 const report = await withLocalD1(values["persist-to"], (db) => computeReport(db, month, terms));
 if (values.preview) {
   const email = renderReportEmail(report);
-  const to = setting("DONATION_REPORT_TO", "") || "(DONATION_REPORT_TO is not set: the cron would email no one)";
+  const to = scriptSetting("DONATION_REPORT_TO") || "(DONATION_REPORT_TO is not set: the cron would email no one)";
   console.log(`Preview: nothing is stored or sent.\n\nTo: ${to}\nSubject: ${email.subject}\n\n${email.text}`);
 } else {
   console.log(reportText(report));

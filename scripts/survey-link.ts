@@ -1,7 +1,7 @@
 // `npm run survey-link`: prints a signed survey link (see USAGE).
 import { buildSurveyUrl, expiryFrom, linkFieldProblems } from "../src/survey/link";
 import { failUsage, parseCli } from "./cli";
-import { localSetting } from "./local-env";
+import { localSetting, scriptSetting } from "./local-env";
 
 const USAGE = `Prints a signed survey link (the last line of output).
 
@@ -39,9 +39,9 @@ if (values.ticket !== undefined && !/^[1-9]\d{0,15}$/.test(values.ticket))
 const rating = values.rating === undefined ? undefined : Number(values.rating);
 if (rating !== undefined && !(Number.isInteger(rating) && rating >= 1 && rating <= 5))
   problems.push("--rating must be 1 to 5");
-const ttlDays = Number(values["ttl-days"] ?? localSetting("LINK_TTL_DAYS") ?? "30");
+const ttlDays = Number(values["ttl-days"] ?? scriptSetting("LINK_TTL_DAYS"));
 if (!(Number.isFinite(ttlDays) && ttlDays > 0)) problems.push("--ttl-days must be a positive number");
-const baseUrl = values["base-url"] ?? localSetting("PUBLIC_BASE_URL") ?? "http://127.0.0.1:8787";
+const baseUrl = values["base-url"] ?? scriptSetting("PUBLIC_BASE_URL");
 if (!URL.canParse(baseUrl)) problems.push("--base-url must be a URL like http://127.0.0.1:8787");
 const fields = {
   distinctId: values["distinct-id"] ?? "",

@@ -1,8 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { OFFLINE_ENV } from "../../scripts/local-env";
-import { wranglerVars } from "./wrangler-config";
+import { OFFLINE_ENV, wranglerVars } from "../../scripts/local-env";
 import { defaultOf, SETTINGS, settingsTable, type SettingName } from "../../src/settings";
 
 const names = Object.keys(SETTINGS) as SettingName[];
@@ -12,7 +11,7 @@ const BINDINGS = ["DB", "DISPATCH", "EMAIL"];
 
 describe("each setting is defined once (src/settings.ts), and everything else agrees with it", () => {
   it("wrangler.toml's [vars] hold every non-secret setting, at its default, and no secret", () => {
-    const vars = wranglerVars();
+    const vars = new Map(Object.entries(wranglerVars()));
     expect([...vars.keys()].sort()).toEqual([...plain].sort());
     for (const name of plain) expect(vars.get(name), name).toBe(defaultOf(name) ?? "");
   });

@@ -5,8 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { OFFLINE_ENV } from "../../scripts/local-env";
-import { wranglerVars } from "./wrangler-config";
+import { OFFLINE_ENV, wranglerVars } from "../../scripts/local-env";
 
 const APP = readFileSync("wrangler.toml", "utf8");
 const SURVEY = readFileSync("wrangler.survey.toml", "utf8");
@@ -36,7 +35,7 @@ function bundle(config: string): string {
 
 describe("the survey Worker's config", () => {
   it("has the app Worker's settings, line for line", () => {
-    expect([...wranglerVars("wrangler.survey.toml")]).toEqual([...wranglerVars("wrangler.toml")]);
+    expect(Object.entries(wranglerVars("wrangler.survey.toml"))).toEqual(Object.entries(wranglerVars("wrangler.toml")));
   });
 
   it("uses the app Worker's database and queue, and binds APP to the app Worker by its name", () => {
