@@ -1,8 +1,5 @@
 import * as v from "valibot";
-import type { Env } from "./env";
-import { isKnownTimeZone, SettingsSchema, UNKNOWN_TIME_ZONE } from "./settings";
-
-export { DEFAULT_RESPONSE_TARGET_HOURS, planKey } from "./settings";
+import { isKnownTimeZone, SettingsSchema, UNKNOWN_TIME_ZONE, type SettingName } from "./settings";
 
 type RawSettings = v.InferOutput<typeof SettingsSchema>;
 
@@ -139,8 +136,8 @@ export function parseSettings(raw: Record<string, unknown>): Settings {
 
 const cache = new WeakMap<object, Settings>();
 
-/** The settings of this deployment, parsed once per env object. */
-export function settingsOf(env: Env): Settings {
+/** The settings of this deployment, parsed once per env object (either Worker's: only its settings are read). */
+export function settingsOf(env: { [K in SettingName]?: string }): Settings {
   let settings = cache.get(env);
   if (!settings) {
     settings = parseSettings(env as unknown as Record<string, unknown>);

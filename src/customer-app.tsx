@@ -25,7 +25,9 @@ onAnswerRecorded(async (answer, ctx) =>
  * rest of the app: the whole Worker loads it on use (src/app.tsx); the survey Worker hands it to the
  * app Worker through its service binding (src/survey-worker.ts).
  */
-export function customerApp<E extends Env>(addOthers: (app: Hono<{ Bindings: E }>) => void): Hono<{ Bindings: E }> {
+export function customerApp<E extends Omit<Env, "EMAIL">>(
+  addOthers: (app: Hono<{ Bindings: E }>) => void,
+): Hono<{ Bindings: E }> {
   // LinearRouter: no router compilation on an isolate's first request (Hono's note on routers for
   // environments that start often); with a few dozen routes its matching costs nothing measurable.
   const app = new Hono<{ Bindings: E }>({ router: new LinearRouter() });

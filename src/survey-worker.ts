@@ -3,7 +3,7 @@ import type { Env } from "./env";
 import type { QueueMessage } from "./queue-message";
 
 /** The survey Worker's bindings: the app's, and the app Worker itself (wrangler.survey.toml). */
-export type SurveyWorkerEnv = Env & { APP: Fetcher };
+export type SurveyWorkerEnv = Omit<Env, "EMAIL"> & { APP: Fetcher };
 
 /**
  * The Worker survey emails link to (wrangler.survey.toml). It serves the customer pages itself and

@@ -4,23 +4,6 @@ import type { CandidateRow } from "./candidates-store";
 
 export type SendStatus = "claimed" | "sending" | "sent" | "failed" | "skipped";
 
-export interface SendRow {
-  ticket_id: number;
-  status: SendStatus;
-  reason: string | null;
-  email_hash: string | null;
-  decided_at: number;
-  ticket_updated_at: number | null;
-  enqueued_at: number | null;
-  link_exp: number | null;
-  send_key: string | null;
-  attempts: number;
-  last_error: string | null;
-  provider: string | null;
-  provider_message_id: string | null;
-  sent_at: number | null;
-}
-
 interface DueRow extends CandidateRow {
   suppressed: number;
   last_surveyed_at: number | null;

@@ -4,7 +4,7 @@
  * first reply met the plan's response target, counted in hours Monday to Friday (no weekend support).
  * Pure: plain values in, plain values out.
  */
-import { planKey } from "../config";
+import { planKey } from "../settings";
 
 export interface SupportSettings {
   planFieldId: number | undefined;

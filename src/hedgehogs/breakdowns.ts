@@ -45,8 +45,6 @@ export const BREAKDOWN_TITLES: Record<keyof Breakdowns, string> = {
   assignee: "By assignee",
 };
 
-export const EMPTY_BREAKDOWNS: Breakdowns = { plan: [], target: [], reopened: [], assignee: [] };
-
 function roll(
   cells: SupportCell[],
   keyOf: (c: SupportCell) => string | null,

@@ -77,8 +77,3 @@ export async function recordDonation(db: D1Database, d: NewDonation, now: number
   if (corrected) return { kind: "already-corrected", by: corrected.id };
   return { kind: "no-such-entry" };
 }
-
-export async function findDonation(db: D1Database, id: number): Promise<DonationEntry | null> {
-  const row = await db.prepare(`SELECT * FROM donations WHERE id = ?1`).bind(id).first<DonationRow>();
-  return row ? toEntry(row) : null;
-}

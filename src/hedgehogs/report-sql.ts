@@ -1,6 +1,6 @@
 /**
- * The report's queries, as SQL text with numbered parameters, so `npm run report` can run the very
- * same statements against a local database through wrangler.
+ * The report's queries, as SQL text with numbered parameters: the report store runs them, and
+ * bench/report.ts runs the very same statements to time each one.
  */
 export const REPORT_SQL = {
   /** ?1 month start (ms), ?2 month end (ms). Reads only the covering index responses_month_team_rating. */

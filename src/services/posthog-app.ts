@@ -189,10 +189,6 @@ export async function findDashboardsByName(app: PostHogApp, name: string): Promi
   return out;
 }
 
-export async function getDashboard(app: PostHogApp, id: number): Promise<PostHogDashboard> {
-  return toDashboard(await call(app, `/dashboards/${id}/`, Dashboard));
-}
-
 export async function createDashboard(
   app: PostHogApp,
   body: { name: string; description: string },

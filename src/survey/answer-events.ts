@@ -22,7 +22,7 @@ const reactions: AnswerReaction[] = [];
 
 /**
  * Subscribes to stored answers. The survey publishes; alerts and the ticket write-back subscribe
- * (src/app.tsx wires them), so the survey depends on none of them.
+ * (src/customer-app.tsx wires them), so the survey depends on none of them.
  */
 export function onAnswerRecorded(reaction: AnswerReaction): void {
   reactions.push(reaction);

@@ -4,10 +4,6 @@ export const RATING_QUESTION = "How happy are you with the level of support you 
 export const COMMENT_QUESTION = "What can we do to increase your rating?";
 /** … and for a 5, where there is no rating left to increase. */
 export const COMMENT_QUESTION_TOP = "What did we do well?";
-
-export function commentQuestion(rating: number | undefined): string {
-  return rating === 5 ? COMMENT_QUESTION_TOP : COMMENT_QUESTION;
-}
 export const COMMENT_MAX_LENGTH = 2000;
 export const RATING_LABELS = ["Very dissatisfied", "Dissatisfied", "Neutral", "Satisfied", "Very satisfied"] as const;
 

@@ -1,7 +1,8 @@
 import { applyD1Migrations } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterEach, expect, inject } from "vitest";
+import { afterEach, expect } from "vitest";
 import { d1LimitViolations } from "./d1-limits";
+import { fake } from "./helpers/fakes";
 
 await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
 
@@ -9,8 +10,8 @@ await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
 // received a request its service would not expect (one check, for every fake and every test file).
 afterEach(async () => {
   expect(d1LimitViolations, "statements over Cloudflare D1's limits").toEqual([]);
-  for (const fake of ["posthogUrl", "zendeskUrl", "resendUrl", "slackUrl"] as const) {
-    const unexpected = await (await fetch(`${inject(fake)}/__fake/unexpected`)).json();
-    expect(unexpected, `requests the ${fake.replace("Url", "")} fake did not expect`).toEqual([]);
+  for (const name of ["posthogUrl", "zendeskUrl", "resendUrl", "slackUrl"] as const) {
+    const unexpected = await fake(name).unexpected();
+    expect(unexpected, `requests the ${name.replace("Url", "")} fake did not expect`).toEqual([]);
   }
 });

