@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Miniflare, NoOpLog } from "miniflare";
 import { OFFLINE_ENV, wranglerVars } from "../scripts/local-env";
-import { buildSurveyUrl, expiryFrom } from "../src/survey/link";
+import { buildSurveyUrl, expiryFrom } from "../src/lib/survey-link";
 import { OUT_DIR, httpClient, load, machine, table, type LoadResult } from "./harness";
 
 const SECRET = "bench-survey-link-secret-0123456789";

@@ -13,7 +13,7 @@ import lighthouse from "lighthouse";
 import { Miniflare } from "miniflare";
 import { chromium } from "playwright-core";
 import { wranglerVars } from "../scripts/local-env";
-import { buildSurveyUrl, expiryFrom } from "../src/survey/link";
+import { buildSurveyUrl, expiryFrom } from "../src/lib/survey-link";
 import { bundleWorker, machine, migratedState, runtimeOn, table } from "./harness";
 
 const SECRET = "bench-first-view-secret-0123456789";

@@ -4,7 +4,7 @@
 // measured beside a bare Worker running the POST's own statement.
 import { Miniflare } from "miniflare";
 import { gzipSync, brotliCompressSync } from "node:zlib";
-import { buildSurveyUrl, expiryFrom } from "../src/survey/link";
+import { buildSurveyUrl, expiryFrom } from "../src/lib/survey-link";
 import { rmSync } from "node:fs";
 import { RECORD_ANSWER_SQL, recordAnswerValues } from "../src/survey/responses-store";
 import {

@@ -1,7 +1,7 @@
 // `npm run dev [-- --port N] [--persist-to DIR] [wrangler dev options]`: the product on its embedded
 // defaults (local D1, local outbox), for work against real services. `PORT=N` works as --port does.
 import { copyFileSync, existsSync } from "node:fs";
-import { buildSurveyUrl, expiryFrom } from "../src/survey/link";
+import { buildSurveyUrl, expiryFrom } from "../src/lib/survey-link";
 import { failUsage } from "./cli";
 import { readDevVars } from "./local-env";
 import { migrateLocal, requireFreePort, serveArgs, startWrangler, stopTogether } from "./serve";

@@ -1,5 +1,5 @@
 // `npm run survey-link`: prints a signed survey link (see USAGE).
-import { buildSurveyUrl, expiryFrom, linkFieldProblems } from "../src/survey/link";
+import { buildSurveyUrl, expiryFrom, linkFieldProblems } from "../src/lib/survey-link";
 import { failUsage, parseCli } from "./cli";
 import { localSetting, scriptSetting } from "./local-env";
 

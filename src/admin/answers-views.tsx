@@ -1,6 +1,6 @@
 import { monthName } from "../hedgehogs/report";
 import { plural } from "../lib/plural";
-import { RATING_LABELS } from "../survey/copy";
+import { RATING_LABELS } from "../lib/copy";
 import type { AnswerRow } from "./answers-store";
 import { AdminPage, formatTime, ScrollTable, TicketLink } from "./views";
 import { formatCount } from "../lib/format";

@@ -1,4 +1,4 @@
-import { ratingLabel } from "../survey/copy";
+import { ratingLabel } from "../lib/copy";
 
 export interface LowRatingFacts {
   ticketId: number;

@@ -143,32 +143,6 @@ function contextStatements(db: D1Database, contexts: TicketContext[]): D1Prepare
   );
 }
 
-export interface TicketContextRow {
-  ticket_id: number;
-  plan: string | null;
-  severity: string | null;
-  first_reply_hours: number | null;
-  target_hours: number | null;
-  target_met: number | null;
-  reopens: number | null;
-  replies: number | null;
-  assignee_id: number | null;
-  assignee_name: string | null;
-}
-
-/** What the sync knows of these tickets (one statement, ids as JSON). */
-export async function ticketContexts(db: D1Database, ticketIds: number[]): Promise<Map<number, TicketContextRow>> {
-  if (ticketIds.length === 0) return new Map();
-  const { results } = await db
-    .prepare(
-      `SELECT ticket_id, plan, severity, first_reply_hours, target_hours, target_met, reopens, replies, assignee_id, assignee_name
-       FROM ticket_context WHERE ticket_id IN (SELECT value FROM json_each(?1))`,
-    )
-    .bind(JSON.stringify(ticketIds))
-    .all<TicketContextRow>();
-  return new Map(results.map((r) => [r.ticket_id, r]));
-}
-
 export type SyncStatus = "up to date" | "reading" | "throttled" | "forbidden" | "error";
 
 /** Records how the sync of an account is doing (for /admin/dispatch), without moving its cursor. */

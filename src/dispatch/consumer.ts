@@ -3,7 +3,7 @@ import { isValidEmail } from "../lib/email-address";
 import { sha256Hex } from "../lib/ids";
 import { queueDelaySeconds } from "../services/backoff";
 import type { EmailOutcome, Mailer, OutgoingEmail } from "../services/mail";
-import { buildSurveyUrl, expiryFrom } from "../survey/link";
+import { buildSurveyUrl, expiryFrom } from "../lib/survey-link";
 import { renderSurveyEmail } from "./email";
 import {
   countReplay,

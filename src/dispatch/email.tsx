@@ -1,6 +1,6 @@
 import { EMAIL_FONT, emailDocument, type RenderedEmail } from "../lib/email-shell";
 import type { Brand } from "../lib/layout";
-import { FACE_EMOJI, RATING_LABELS, RATING_QUESTION } from "../survey/copy";
+import { FACE_EMOJI, RATING_LABELS, RATING_QUESTION } from "../lib/copy";
 
 export type { RenderedEmail } from "../lib/email-shell";
 

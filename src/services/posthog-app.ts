@@ -3,8 +3,47 @@
 // Field names and answers: PostHog/posthog products/surveys/backend/api/survey.py (SurveySerializer,
 // SurveySerializerCreateUpdateOnly, SurveyViewSet), posthog/api/dashboards/dashboard.py, posthog/api/insight.py.
 import * as v from "valibot";
-import type { PostHogDashboard, PostHogInsight, PostHogSurvey } from "../survey/posthog-survey-spec";
 import { callService, excerpt, jsonAnswer } from "./request";
+
+// The shapes this product reads of PostHog's answers (validated by the schemas below).
+/** A survey question as PostHog stores it (products/surveys/backend/models.py, `questions` help text). */
+export interface SurveyQuestion {
+  id?: string;
+  type: string;
+  question: string;
+  optional?: boolean;
+  scale?: number;
+  display?: string;
+  lowerBoundLabel?: string;
+  upperBoundLabel?: string;
+  [other: string]: unknown;
+}
+
+/** The survey fields this product cares about, as PostHog's survey API answers them. */
+export interface PostHogSurvey {
+  id: string;
+  name: string;
+  type: string;
+  questions: SurveyQuestion[] | null;
+  start_date: string | null;
+  end_date: string | null;
+  archived: boolean;
+  enable_partial_responses: boolean | null;
+}
+
+export interface PostHogInsight {
+  id: number;
+  name: string | null;
+  query: unknown;
+  deleted?: boolean;
+}
+
+export interface PostHogDashboard {
+  id: number;
+  name: string | null;
+  deleted: boolean;
+  tiles: Array<{ id: number; deleted?: boolean | null; insight: PostHogInsight | null }>;
+}
 
 export interface PostHogApp {
   appHost: string;

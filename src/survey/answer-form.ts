@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { formatCount } from "../lib/format";
-import { COMMENT_MAX_LENGTH } from "./copy";
+import { COMMENT_MAX_LENGTH } from "../lib/copy";
 
 const AnswerSchema = v.object({
   rating: v.pipe(

@@ -8,7 +8,7 @@ import {
   type CaptureEvent,
   type SupportProperties,
 } from "./posthog-event";
-import { ticketContexts, type TicketContextRow } from "../dispatch/candidates-store";
+import { supportContexts } from "./ticket-facts-store";
 import { claimPendingCaptures, markCaptured, markCaptureFailed, type StoredAnswer } from "./responses-store";
 
 const LEASE_MS = 60_000;
@@ -26,26 +26,10 @@ export function submissionIdFor(surveyId: string, ticketId: number): Promise<str
   return uuidFromName(`hedgehog-csat:submission:${surveyId}:${ticketId}`);
 }
 
-/** The event's support properties from what the sync knows (answers to unsigned or manual links included). */
-export function supportProperties(c: TicketContextRow | undefined): SupportProperties | undefined {
-  if (!c) return undefined;
-  return {
-    plan: c.plan,
-    severity: c.severity,
-    firstReplyHours: c.first_reply_hours,
-    targetHours: c.target_hours,
-    targetMet: c.target_met === null ? null : c.target_met === 1,
-    reopens: c.reopens,
-    replies: c.replies,
-    assigneeId: c.assignee_id,
-    assignee: c.assignee_name,
-  };
-}
-
 async function eventFor(
   settings: Settings,
   answer: StoredAnswer & { distinctId: string },
-  context: TicketContextRow | undefined,
+  support: SupportProperties | undefined,
 ): Promise<CaptureEvent> {
   return buildSurveySentEvent(
     {
@@ -56,7 +40,7 @@ async function eventFor(
       rating: answer.rating,
       comment: answer.comment,
       submittedAt: answer.updatedAt,
-      support: supportProperties(context),
+      support,
     },
     settings.posthog,
     {
@@ -106,7 +90,7 @@ export async function deliverPendingResponses(
   const sendable = answers.filter((a): a is StoredAnswer & { distinctId: string } => a.distinctId !== null);
   if (sendable.length === 0) return report;
 
-  const contexts = await ticketContexts(
+  const contexts = await supportContexts(
     db,
     sendable.map((a) => a.ticketId),
   );

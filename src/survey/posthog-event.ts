@@ -1,4 +1,4 @@
-import { COMMENT_QUESTION, RATING_QUESTION } from "./copy";
+import { COMMENT_QUESTION, RATING_QUESTION } from "../lib/copy";
 
 export interface SurveyConfig {
   surveyId: string;

@@ -11,6 +11,8 @@ import {
   updateInsight,
   updateSurvey,
   type PostHogApp,
+  type PostHogDashboard,
+  type PostHogSurvey,
 } from "../services/posthog-app";
 import {
   dashboardChanges,
@@ -20,8 +22,6 @@ import {
   surveyFix,
   surveyMismatches,
   surveyToCreate,
-  type PostHogDashboard,
-  type PostHogSurvey,
   type SurveySpecInput,
 } from "./posthog-survey-spec";
 

@@ -1,51 +1,13 @@
 // What PostHog must hold for this product's answers to show correctly: the `api` survey and the
 // team's dashboard, and how what PostHog holds differs from that. Pure: no I/O, plain values in and out.
-import { COMMENT_QUESTION, RATING_LABELS, RATING_QUESTION } from "./copy";
+import type { PostHogDashboard, PostHogSurvey, SurveyQuestion } from "../services/posthog-app";
+import { COMMENT_QUESTION, RATING_LABELS, RATING_QUESTION } from "../lib/copy";
 
 /** The product's settings the survey and dashboard are built from. */
 export interface SurveySpecInput {
   surveyName: string;
   ratingQuestionId: string;
   commentQuestionId: string;
-}
-
-/** A survey question as PostHog stores it (products/surveys/backend/models.py, `questions` help text). */
-export interface SurveyQuestion {
-  id?: string;
-  type: string;
-  question: string;
-  optional?: boolean;
-  scale?: number;
-  display?: string;
-  lowerBoundLabel?: string;
-  upperBoundLabel?: string;
-  [other: string]: unknown;
-}
-
-/** The survey fields this product cares about, as PostHog's survey API answers them. */
-export interface PostHogSurvey {
-  id: string;
-  name: string;
-  type: string;
-  questions: SurveyQuestion[] | null;
-  start_date: string | null;
-  end_date: string | null;
-  archived: boolean;
-  enable_partial_responses: boolean | null;
-}
-
-export interface PostHogInsight {
-  id: number;
-  name: string | null;
-  query: unknown;
-  deleted?: boolean;
-}
-
-export interface PostHogDashboard {
-  id: number;
-  name: string | null;
-  deleted: boolean;
-  tiles: Array<{ id: number; deleted?: boolean | null; insight: PostHogInsight | null }>;
 }
 
 /** One thing that differs from what the product needs, in words, and the change that repairs it. */

@@ -6,7 +6,7 @@ import { settingsOf } from "../config";
 import { contentSecurityPolicy, cspHash, isSameOriginPost } from "../lib/http";
 import { formatCount } from "../lib/format";
 import { MessagePage, type Brand } from "../lib/layout";
-import { COMMENT_MAX_LENGTH } from "./copy";
+import { COMMENT_MAX_LENGTH } from "../lib/copy";
 import { publishAnswerRecorded } from "./answer-events";
 import {
   checkSurveyLink,
@@ -15,7 +15,7 @@ import {
   parseSurveyLink,
   parseUnsignedLink,
   type ParsedSurveyLink,
-} from "./link";
+} from "../lib/survey-link";
 import { findAnswer, recordImpression, recordResponse, type StoredAnswer } from "./responses-store";
 import { SURVEY_JS } from "./page-script";
 import {

@@ -1,3 +1,8 @@
+// What the survey reads of what the Zendesk sync knows about tickets (its \`candidates\` and
+// \`ticket_context\` tables), beside the survey's own cache of Zendesk lookups: the one place the survey
+// reads another capability's tables, mapped here to the survey's own types.
+import type { SupportProperties } from "./posthog-event";
+
 /** What a survey needs to know about a Zendesk ticket to accept an unsigned link for it. */
 export interface TicketFacts {
   found: boolean;
@@ -95,4 +100,48 @@ export function eraseLookups(db: D1Database, ticketIdsJson: string): D1PreparedS
 export async function pruneLookups(db: D1Database, before: number): Promise<number> {
   const result = await db.prepare(`DELETE FROM zendesk_ticket_lookups WHERE checked_at < ?1`).bind(before).run();
   return result.meta.changes;
+}
+
+interface SupportContextRow {
+  ticket_id: number;
+  plan: string | null;
+  severity: string | null;
+  first_reply_hours: number | null;
+  target_hours: number | null;
+  target_met: number | null;
+  reopens: number | null;
+  replies: number | null;
+  assignee_id: number | null;
+  assignee_name: string | null;
+}
+
+/**
+ * The support each ticket got, as the sync recorded it (`ticket_context`), for the `survey sent`
+ * events; tickets the sync has not seen (answers to unsigned or manual links) are absent.
+ */
+export async function supportContexts(db: D1Database, ticketIds: number[]): Promise<Map<number, SupportProperties>> {
+  if (ticketIds.length === 0) return new Map();
+  const { results } = await db
+    .prepare(
+      `SELECT ticket_id, plan, severity, first_reply_hours, target_hours, target_met, reopens, replies, assignee_id, assignee_name
+       FROM ticket_context WHERE ticket_id IN (SELECT value FROM json_each(?1))`,
+    )
+    .bind(JSON.stringify(ticketIds))
+    .all<SupportContextRow>();
+  return new Map(
+    results.map((c) => [
+      c.ticket_id,
+      {
+        plan: c.plan,
+        severity: c.severity,
+        firstReplyHours: c.first_reply_hours,
+        targetHours: c.target_hours,
+        targetMet: c.target_met === null ? null : c.target_met === 1,
+        reopens: c.reopens,
+        replies: c.replies,
+        assigneeId: c.assignee_id,
+        assignee: c.assignee_name,
+      },
+    ]),
+  );
 }

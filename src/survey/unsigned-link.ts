@@ -2,7 +2,7 @@ import type { Settings } from "../config";
 import { DAY_MS } from "../lib/time";
 import { fetchTickets } from "../services/zendesk-tickets";
 import { zendeskAccess } from "../services/zendesk";
-import type { ParsedSurveyLink } from "./link";
+import type { ParsedSurveyLink } from "../lib/survey-link";
 import { knownTicketFacts, rememberTicketFacts, type TicketFacts } from "./ticket-facts-store";
 
 /** How long what Zendesk said about a ticket the sync does not know is trusted. */

@@ -8,9 +8,9 @@ import {
   RATING_LABELS,
   RATING_QUESTION,
   ratingLabel,
-} from "./copy";
+} from "../lib/copy";
 import { Face } from "./faces";
-import type { SurveyLinkFields } from "./link";
+import type { SurveyLinkFields } from "../lib/survey-link";
 import { SURVEY_JS } from "./page-script";
 
 /** The ticket's stored answer, as the customer gave it. */

@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import { buildSurveyUrl, expiryFrom } from "../../src/survey/link";
+import { buildSurveyUrl, expiryFrom } from "../../src/lib/survey-link";
 
 /** Answers the survey on a running product as a browser's form post from its own page would. */
 export async function answerByFormPost(

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { OFFLINE_ENV } from "../../scripts/local-env";
-import { checkSurveyLink, parseSurveyLink } from "../../src/survey/link";
+import { checkSurveyLink, parseSurveyLink } from "../../src/lib/survey-link";
 
 const TSX = path.resolve("node_modules/.bin/tsx");
 const run = (script: string, args: string[], env: Record<string, string> = {}) =>

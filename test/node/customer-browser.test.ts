@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderReportEmail } from "../../src/hedgehogs/report-email";
 import { renderSurveyEmail } from "../../src/dispatch/email";
-import { buildSurveyUrl, expiryFrom } from "../../src/survey/link";
+import { buildSurveyUrl, expiryFrom } from "../../src/lib/survey-link";
 import { openBrowser, screenshot } from "./browser";
 import { startWranglerDev, type DevServer } from "./wrangler-dev";
 

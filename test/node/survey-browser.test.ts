@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildSurveyUrl, expiryFrom } from "../../src/survey/link";
+import { buildSurveyUrl, expiryFrom } from "../../src/lib/survey-link";
 import type { FakeServer } from "../fakes/fake-server";
 import { startFakePostHog } from "../fakes/posthog";
 import { openBrowser, screenshot, seriousA11yViolations } from "./browser";

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrateLocal, startWrangler, type Wrangler } from "../../scripts/serve";
-import { buildSurveyUrl, expiryFrom } from "../../src/survey/link";
+import { buildSurveyUrl, expiryFrom } from "../../src/lib/survey-link";
 import { freePort } from "./wrangler-dev";
 
 const SECRET = "two-workers-link-secret-0123456789";

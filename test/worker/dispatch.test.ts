@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { suppress } from "../../src/dispatch/suppressions-store";
 import { emailHash } from "../../src/lib/email-address";
 import { EVERY_TEN_MINUTES } from "../../src/scheduled";
-import { parseSurveyLink, checkSurveyLink } from "../../src/survey/link";
+import { parseSurveyLink, checkSurveyLink } from "../../src/lib/survey-link";
 import { call, deliverQueue, dispatchAccount, runCron, sendRow, solvedTicket, fake } from "./helpers";
 
 describe("the dispatcher", () => {

@@ -6,7 +6,7 @@ import {
   parseSurveyLink,
   signSurveyLink,
   surveyLinkQuery,
-} from "../../src/survey/link";
+} from "../../src/lib/survey-link";
 
 const SECRET = "unit-test-secret-0123456789";
 const fields = { distinctId: "abc", ticketId: 123, team: "Product analytics", exp: 2_000_000_000 };

@@ -4,7 +4,8 @@ import { inject } from "vitest";
 import type { Env } from "../../src/env";
 import { EVERY_TEN_MINUTES } from "../../src/scheduled";
 import { setUpPostHog } from "../../src/survey/posthog-setup";
-import { surveyMismatches, type PostHogSurvey } from "../../src/survey/posthog-survey-spec";
+import type { PostHogSurvey } from "../../src/services/posthog-app";
+import { surveyMismatches } from "../../src/survey/posthog-survey-spec";
 import { BASE, call, posthog, runCron, storeAnswer, testEnv, textOf } from "./helpers";
 
 const auth = { authorization: "Bearer test-admin-token-0123456789" };

@@ -4,7 +4,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import surveyWorker, { type SurveyWorkerEnv } from "../../src/survey-worker";
-import { RATING_QUESTION } from "../../src/survey/copy";
+import { RATING_QUESTION } from "../../src/lib/copy";
 import { BASE, call, testEnv, textOf } from "./helpers/worker";
 import { answerForm, freshTicket, linkFields, postForm, signedUrl } from "./helpers/survey";
 

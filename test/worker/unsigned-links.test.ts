@@ -282,7 +282,7 @@ describe("the rating on the Zendesk ticket", () => {
     await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
     const form = new URLSearchParams(new URL(automationLink(ticket)).searchParams);
     // A signed link's answer is written back too.
-    const { buildSurveyUrl, expiryFrom } = await import("../../src/survey/link");
+    const { buildSurveyUrl, expiryFrom } = await import("../../src/lib/survey-link");
     const signed = await buildSurveyUrl(
       BASE,
       {

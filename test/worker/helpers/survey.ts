@@ -1,7 +1,7 @@
 // Survey links and answers, as a customer's browser makes them.
 import { env } from "cloudflare:workers";
 import type { Env } from "../../../src/env";
-import { buildSurveyUrl, expiryFrom, type SurveyLinkFields } from "../../../src/survey/link";
+import { buildSurveyUrl, expiryFrom, type SurveyLinkFields } from "../../../src/lib/survey-link";
 import { recordResponse } from "../../../src/survey/responses-store";
 import { BASE, call } from "./worker";
 

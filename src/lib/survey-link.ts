@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { hmacSign, hmacVerify } from "../lib/hmac";
+import { hmacSign, hmacVerify } from "./hmac";
 
 /** What a survey link says about the ticket it is for. Everything here is covered by the signature. */
 export interface SurveyLinkFields {
