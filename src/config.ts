@@ -3,62 +3,11 @@ import { isKnownTimeZone, SettingsSchema, UNKNOWN_TIME_ZONE, type SettingName } 
 
 type RawSettings = v.InferOutput<typeof SettingsSchema>;
 
-export interface Settings {
-  publicBaseUrl: string;
-  linkSecret: string;
-  linkTtlDays: number;
-  posthog: {
-    apiKey: string | undefined;
-    host: string;
-    surveyId: string;
-    surveyName: string;
-    ratingQuestionId: string;
-    commentQuestionId: string;
-    /** For erasure: PostHog's private API (personal key with person:write, project number, app host). */
-    personalApiKey: string | undefined;
-    projectId: string | undefined;
-    appHost: string;
-  };
-  zendesk: {
-    baseUrl: string | undefined;
-    email: string | undefined;
-    apiToken: string | undefined;
-    oauthToken: string | undefined;
-    exportRequestsPerMinute: number;
-  };
-  dispatch: {
-    delayDays: number;
-    throttleDays: number;
-    lookbackDays: number;
-    excludedTags: string[];
-    internalDomains: string[];
-  };
-  mail: {
-    provider: "outbox" | "cloudflare" | "resend";
-    from: string;
-    resendApiKey: string | undefined;
-    resendBaseUrl: string;
-    resendRequestsPerSecond: number;
-  };
-  adminToken: string | undefined;
-  /** Links without a signature (from a Zendesk automation): refused, or accepted once checked against Zendesk. */
-  unsignedLinks: "off" | "verify";
-  /** Whether the dispatcher emails due surveys (off when a Zendesk automation sends the links). */
-  surveyEmails: "send" | "off";
-  /** The ticket field that receives each answer's rating (and a csat_<rating> tag); none when unset. */
-  csatFieldId: number | undefined;
-  /** Shown on the survey pages and in the survey email. */
-  brand: { name: string; logoUrl: string | undefined };
-  slackWebhooks: Record<string, string>;
-  donation: { reportTo: string | undefined; hedgehogCost: number; currency: string; charity: string };
-  /** The support context of each answer: ticket fields, response targets and the support week's time zone. */
-  support: {
-    planFieldId: number | undefined;
-    severityFieldId: number | undefined;
-    targetHours: Record<string, number | null>;
-    timeZone: string;
-  };
-}
+/**
+ * The parsed settings the code uses, grouped by what they serve. Their types come from the schemas in
+ * src/settings.ts (through toSettings, which places every setting; a test checks it reads them all).
+ */
+export type Settings = ReturnType<typeof toSettings>;
 
 export class SettingsError extends Error {
   constructor(readonly problems: string[]) {
@@ -67,7 +16,8 @@ export class SettingsError extends Error {
   }
 }
 
-function toSettings(s: RawSettings): Settings {
+/** Where each parsed setting goes. Exported for the test that checks every setting is placed. */
+export function toSettings(s: RawSettings) {
   return {
     publicBaseUrl: s.PUBLIC_BASE_URL,
     linkSecret: s.SURVEY_LINK_SECRET,
@@ -79,6 +29,7 @@ function toSettings(s: RawSettings): Settings {
       surveyName: s.POSTHOG_SURVEY_NAME,
       ratingQuestionId: s.POSTHOG_RATING_QUESTION_ID,
       commentQuestionId: s.POSTHOG_COMMENT_QUESTION_ID,
+      // For erasure and the setup check: PostHog's private API (personal key, project number, app host).
       personalApiKey: s.POSTHOG_PERSONAL_API_KEY,
       projectId: s.POSTHOG_PROJECT_ID,
       appHost: s.POSTHOG_APP_HOST,
@@ -112,7 +63,7 @@ function toSettings(s: RawSettings): Settings {
     slackWebhooks: s.SLACK_WEBHOOK_URLS,
     donation: {
       reportTo: s.DONATION_REPORT_TO,
-      hedgehogCost: s.HEDGEHOG_COST,
+      hedgehogCostMinor: s.HEDGEHOG_COST,
       currency: s.DONATION_CURRENCY,
       charity: s.DONATION_CHARITY,
     },

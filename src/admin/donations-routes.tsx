@@ -64,7 +64,7 @@ async function ledgerPage(
   extra: { values?: DonationFormValues; error?: string; notice?: string } = {},
 ) {
   const settings = settingsOf(c.env);
-  const terms = { hedgehogCostMinor: settings.donation.hedgehogCost, currency: settings.donation.currency };
+  const terms = { hedgehogCostMinor: settings.donation.hedgehogCostMinor, currency: settings.donation.currency };
   const { tally, entries } = await readLedgerInputs(c.env.DB);
   return c.html(
     <DonationsPage
@@ -140,7 +140,7 @@ donationsRoutes.get("/report.csv", async (c) => {
   if (!isMonth(m)) return c.json({ error: "month must look like 2026-10" }, 400);
   const settings = settingsOf(c.env);
   const report = await computeReport(c.env.DB, m, {
-    hedgehogCostMinor: settings.donation.hedgehogCost,
+    hedgehogCostMinor: settings.donation.hedgehogCostMinor,
     currency: settings.donation.currency,
     charity: settings.donation.charity,
   });

@@ -19,7 +19,7 @@ const PreviewQuery = v.object({
 
 export function donationTerms(settings: Settings) {
   return {
-    hedgehogCostMinor: settings.donation.hedgehogCost,
+    hedgehogCostMinor: settings.donation.hedgehogCostMinor,
     currency: settings.donation.currency,
     charity: settings.donation.charity,
   };

@@ -93,7 +93,7 @@ export async function deliverReport(
 export async function runMonthlyReport(deps: ReportDeps, now: number) {
   const month = previousMonth(now);
   const report = await computeReport(deps.db, month, {
-    hedgehogCostMinor: deps.settings.donation.hedgehogCost,
+    hedgehogCostMinor: deps.settings.donation.hedgehogCostMinor,
     currency: deps.settings.donation.currency,
     charity: deps.settings.donation.charity,
   });

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { OFFLINE_ENV, wranglerVars } from "../../scripts/local-env";
+import { toSettings } from "../../src/config";
 import { defaultOf, SETTINGS, settingsTable, type SettingName } from "../../src/settings";
 
 const names = Object.keys(SETTINGS) as SettingName[];
@@ -14,6 +15,13 @@ describe("each setting is defined once (src/settings.ts), and everything else ag
     const vars = new Map(Object.entries(wranglerVars()));
     expect([...vars.keys()].sort()).toEqual([...plain].sort());
     for (const name of plain) expect(vars.get(name), name).toBe(defaultOf(name) ?? "");
+  });
+
+  it("the parsed settings the code reads place every setting, each once", () => {
+    const read: string[] = [];
+    const raw = new Proxy({}, { get: (_, name) => void read.push(String(name)) });
+    toSettings(raw as Parameters<typeof toSettings>[0]);
+    expect([...read].sort()).toEqual([...names].sort());
   });
 
   it(".dev.vars.example names every secret and nothing else", () => {
