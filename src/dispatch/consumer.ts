@@ -171,125 +171,187 @@ export function settlementOf(request: SendRequest, outcomes: EmailOutcome[], now
   return settlement;
 }
 
+/** Tickets not settled in this run, each with how long until its message should come back (ms). */
+type Waits = Map<number, number>;
+
 /**
- * Emails the claimed tickets of a queue batch in four steps: plan (re-check every claim), send
- * (replays first, then fresh requests, each paced by the provider's limit), settle (record each
- * email's outcome), acknowledge (a message whose tickets are all settled is acked; one with a ticket
- * still waiting comes back after the longest wait). A rate limit or quota stops the run's remaining
- * requests: they would be refused too.
+ * Emails the claimed tickets of a queue batch in four steps: plan (re-check every claim and build the
+ * provider requests, replays first), send (each request paced by the provider's limit, a rate limit
+ * or quota stopping the rest: they would be refused too), settle (record each email's outcome, inside
+ * the send step, right after its request) and acknowledge (a message whose tickets are all settled
+ * is acked; one with a ticket still waiting comes back after the longest wait). Each step takes values
+ * and returns values; first sends and replays go through the same steps.
  */
 export async function consumeSurveyEmails(
   messages: SurveyEmailMessage[],
   deps: { db: D1Database; mailer: Mailer; settings: Settings; now: number },
 ): Promise<ConsumeReport> {
-  const { db, mailer, settings, now } = deps;
-  const report: ConsumeReport = {
-    sent: 0,
-    failed: 0,
-    skipped: 0,
-    waiting: 0,
-    acked: 0,
-    retried: 0,
-    providerRequests: 0,
+  const planned = await planRequests(messages, deps);
+  const sent = await sendRequests(planned.requests, deps);
+  const waits: Waits = new Map([...planned.waits, ...sent.waits]);
+  const acknowledged = acknowledge(messages, waits);
+  return {
+    sent: sent.sent,
+    failed: planned.failed + sent.failed,
+    skipped: planned.skipped,
+    waiting: waits.size,
+    acked: acknowledged.acked,
+    retried: acknowledged.retried,
+    providerRequests: sent.providerRequests,
   };
-  const ticketIds = [...new Set(messages.flatMap((m) => m.ticketIds))];
+}
 
-  // Plan
-  const claims = await loadClaims(db, ticketIds);
+/**
+ * Plan: re-checks the messages' claims, records those that will not be sent (skipped or failed, with
+ * the reason), and builds the provider requests: replays of unconfirmed sends first, then fresh ones up
+ * to this invocation's share (the rest wait for a later delivery of their message).
+ */
+async function planRequests(
+  messages: SurveyEmailMessage[],
+  deps: { db: D1Database; mailer: Mailer; settings: Settings; now: number },
+): Promise<{ requests: SendRequest[]; skipped: number; failed: number; waits: Waits }> {
+  const { db, mailer, settings, now } = deps;
+  const claims = await loadClaims(db, [...new Set(messages.flatMap((m) => m.ticketIds))]);
   const plan = planSends([...claims.values()], { now, idempotent: mailer.idempotent });
-  if (settings.surveyEmails === "off") {
-    // A Zendesk automation sends the links now: claims made before the switch are not sent.
-    plan.skipped.push(...plan.fresh.map((c) => ({ ticketId: c.ticketId, reason: "SURVEY_EMAILS is off" })));
-    plan.fresh = [];
-  }
-  /** Tickets left for a later delivery of their message (past this invocation's share). */
-  const waitsForLater = new Map<number, number>();
-  await endClaims(db, { skipped: plan.skipped, failed: plan.failed }, now);
-  report.skipped += plan.skipped.length;
-  report.failed += plan.failed.length;
+  // With SURVEY_EMAILS=off a Zendesk automation sends the links: claims made before the switch are not sent.
+  const emailsOff = settings.surveyEmails === "off";
+  const skipped = emailsOff
+    ? [...plan.skipped, ...plan.fresh.map((c) => ({ ticketId: c.ticketId, reason: "SURVEY_EMAILS is off" }))]
+    : plan.skipped;
+  const fresh = emailsOff ? [] : plan.fresh;
+  await endClaims(db, { skipped, failed: plan.failed }, now);
 
-  const requests: SendRequest[] = [];
-  for (const key of plan.replayKeys) {
-    const group = await loadClaimsByKey(db, key);
-    // An email erased while its send was unconfirmed: it is not sent again.
-    const erased = group.filter((c) => c.snapshot === null || c.email === null);
-    if (erased.length > 0) {
-      const reason = "erased while its send was unconfirmed; not sent again";
-      await endClaims(db, { skipped: [], failed: erased.map((c) => ({ ticketId: c.ticketId, reason })) }, now);
-      report.failed += erased.length;
-    }
-    // The very emails of the first attempt, as stored then: the same bytes, whatever changed since.
-    const emails = group.flatMap((c) =>
-      c.snapshot && c.email ? [{ ticketId: c.ticketId, snapshot: c.snapshot, email: c.email }] : [],
-    );
-    if (emails.length > 0) requests.push({ key, replay: true, emails });
+  const replays = await Promise.all(plan.replayKeys.map((key) => replayRequest(db, key, now)));
+  const share = fresh.slice(0, mailer.maxEmailsPerInvocation);
+  const later: Waits = new Map(fresh.slice(share.length).map((c) => [c.ticketId, 1000]));
+  return {
+    requests: [...replays.flatMap((r) => (r.request ? [r.request] : [])), ...(await freshRequests(share, deps))],
+    skipped: skipped.length,
+    failed: plan.failed.length + replays.reduce((n, r) => n + r.erased, 0),
+    waits: later,
+  };
+}
+
+/**
+ * The request of an unconfirmed send, again: the very emails of its first attempt, as stored then (the
+ * same bytes, whatever changed since). An email erased meanwhile is not sent again.
+ */
+async function replayRequest(
+  db: D1Database,
+  key: string,
+  now: number,
+): Promise<{ request: SendRequest | null; erased: number }> {
+  const group = await loadClaimsByKey(db, key);
+  const erased = group.filter((c) => c.snapshot === null || c.email === null);
+  if (erased.length > 0) {
+    const reason = "erased while its send was unconfirmed; not sent again";
+    await endClaims(db, { skipped: [], failed: erased.map((c) => ({ ticketId: c.ticketId, reason })) }, now);
   }
+  const emails = group.flatMap((c) =>
+    c.snapshot && c.email ? [{ ticketId: c.ticketId, snapshot: c.snapshot, email: c.email }] : [],
+  );
+  return { request: emails.length > 0 ? { key, replay: true, emails } : null, erased: erased.length };
+}
+
+/** Fresh requests of at most the provider's batch size, each email rendered from its snapshot. */
+async function freshRequests(
+  claims: SendClaim[],
+  deps: { mailer: Mailer; settings: Settings; now: number },
+): Promise<SendRequest[]> {
+  const { mailer, settings, now } = deps;
   const linkExp = expiryFrom(new Date(now), settings.linkTtlDays);
-  const fresh = plan.fresh.slice(0, mailer.maxEmailsPerInvocation);
-  for (const later of plan.fresh.slice(fresh.length)) waitsForLater.set(later.ticketId, 1000);
-  for (let i = 0; i < fresh.length; i += mailer.batchSize) {
-    const batch = fresh.slice(i, i + mailer.batchSize);
+  const requests: SendRequest[] = [];
+  for (let i = 0; i < claims.length; i += mailer.batchSize) {
+    const batch = claims.slice(i, i + mailer.batchSize);
     const emails = await Promise.all(
       batch.map(async (c) => {
         const snapshot = snapshotOf(c, linkExp);
         return { ticketId: c.ticketId, snapshot, email: await buildEmail(c.ticketId, snapshot, settings) };
       }),
     );
-    requests.push({
-      key: await newRequestKey(
-        batch.map((c) => c.ticketId),
-        now,
-      ),
-      replay: false,
-      emails,
-    });
-  }
-
-  // Send and settle
-  const waits = new Map<number, number>(waitsForLater);
-  let stopAfterMs: number | undefined;
-  for (const request of requests) {
-    if (stopAfterMs !== undefined) {
-      for (const e of request.emails) waits.set(e.ticketId, stopAfterMs);
-      continue;
-    }
-    if (request.replay) await countReplay(db, request.key);
-    else {
-      // Only what is still claimed and not suppressed now is sent (an unsubscribe or an erasure may
-      // have come since the claims were read); the rest is re-checked on the message's next delivery.
-      const started = await startSending(db, request.emails, { sendKey: request.key, provider: mailer.name }, now);
-      for (const e of request.emails) if (!started.has(e.ticketId)) waits.set(e.ticketId, 1000);
-      request.emails = request.emails.filter((e) => started.has(e.ticketId));
-      if (request.emails.length === 0) continue;
-    }
-    const outcomes = await mailer.send(
-      request.emails.map((e) => e.email),
-      request.key,
+    const key = await newRequestKey(
+      batch.map((c) => c.ticketId),
+      now,
     );
-    if (!outcomes.every((o) => o.kind === "retry" && o.notSent)) report.providerRequests++;
-    const settlement = settlementOf(request, outcomes, Date.now());
-    await settleSends(db, settlement, Date.now());
-    report.sent += settlement.sent.length;
-    report.failed += settlement.failed.length;
-    for (const o of [...outcomes.entries()]) {
-      if (o[1].kind === "retry") waits.set(request.emails[o[0]]!.ticketId, o[1].afterMs);
-    }
-    const refusal = outcomes.find((o) => o.kind === "retry" && !o.maybeDone);
-    if (refusal?.kind === "retry" && outcomes.every((o) => o.kind === "retry" && !o.maybeDone))
-      stopAfterMs = refusal.afterMs;
+    requests.push({ key, replay: false, emails });
   }
-  report.waiting = waits.size;
+  return requests;
+}
 
-  // Acknowledge
+/**
+ * Send and settle: each request in turn, its outcomes recorded as soon as the provider answers. A
+ * refusal of a whole request (a rate limit or quota) stops the rest, which wait as long as it says.
+ */
+async function sendRequests(
+  requests: SendRequest[],
+  deps: { db: D1Database; mailer: Mailer; now: number },
+): Promise<{ sent: number; failed: number; providerRequests: number; waits: Waits }> {
+  const totals = { sent: 0, failed: 0, providerRequests: 0 };
+  const waits: Waits = new Map();
+  for (const [i, request] of requests.entries()) {
+    const result = await sendRequest(request, deps);
+    totals.sent += result.sent;
+    totals.failed += result.failed;
+    totals.providerRequests += result.reachedProvider ? 1 : 0;
+    for (const [ticketId, ms] of result.waits) waits.set(ticketId, ms);
+    if (result.stopAfterMs !== undefined) {
+      for (const rest of requests.slice(i + 1)) for (const e of rest.emails) waits.set(e.ticketId, result.stopAfterMs);
+      break;
+    }
+  }
+  return { ...totals, waits };
+}
+
+/** One provider request: marked as sending (or counted as a replay), sent, and its outcomes settled. */
+async function sendRequest(
+  request: SendRequest,
+  deps: { db: D1Database; mailer: Mailer; now: number },
+): Promise<{ sent: number; failed: number; reachedProvider: boolean; waits: Waits; stopAfterMs?: number }> {
+  const { db, mailer, now } = deps;
+  const waits: Waits = new Map();
+  let toSend = request;
+  if (request.replay) await countReplay(db, request.key);
+  else {
+    // Only what is still claimed and not suppressed now is sent (an unsubscribe or an erasure may
+    // have come since the claims were read); the rest is re-checked on the message's next delivery.
+    const started = await startSending(db, request.emails, { sendKey: request.key, provider: mailer.name }, now);
+    for (const e of request.emails) if (!started.has(e.ticketId)) waits.set(e.ticketId, 1000);
+    toSend = { ...request, emails: request.emails.filter((e) => started.has(e.ticketId)) };
+    if (toSend.emails.length === 0) return { sent: 0, failed: 0, reachedProvider: false, waits };
+  }
+  const outcomes = await mailer.send(
+    toSend.emails.map((e) => e.email),
+    toSend.key,
+  );
+  const settlement = settlementOf(toSend, outcomes, Date.now());
+  await settleSends(db, settlement, Date.now());
+  outcomes.forEach((o, i) => {
+    if (o.kind === "retry") waits.set(toSend.emails[i]!.ticketId, o.afterMs);
+  });
+  const refusal = outcomes.find((o) => o.kind === "retry" && !o.maybeDone);
+  const wholeRequestRefused = refusal?.kind === "retry" && outcomes.every((o) => o.kind === "retry" && !o.maybeDone);
+  return {
+    sent: settlement.sent.length,
+    failed: settlement.failed.length,
+    reachedProvider: !outcomes.every((o) => o.kind === "retry" && o.notSent),
+    waits,
+    ...(wholeRequestRefused ? { stopAfterMs: refusal.afterMs } : {}),
+  };
+}
+
+/** Acknowledge: a message whose tickets are all settled is acked; the others come back after their longest wait. */
+function acknowledge(messages: SurveyEmailMessage[], waits: Waits): { acked: number; retried: number } {
+  let acked = 0;
+  let retried = 0;
   for (const m of messages) {
     const pending = m.ticketIds.filter((id) => waits.has(id));
     if (pending.length === 0) {
       m.ack();
-      report.acked++;
+      acked++;
     } else {
       m.retry({ delaySeconds: queueDelaySeconds(Math.max(...pending.map((id) => waits.get(id)!))) });
-      report.retried++;
+      retried++;
     }
   }
-  return report;
+  return { acked, retried };
 }
