@@ -52,7 +52,7 @@ const link = (base: string, ticketId: number) =>
     base,
     { distinctId: `first-view-${ticketId}`, ticketId, team: "Product analytics", exp: expiryFrom(new Date(), 30) },
     SECRET,
-    4,
+    { rating: 4 },
   );
 
 /** A Worker with no code of its own; `readsAnswer` makes it read one ticket's row from D1, as the survey page must. */

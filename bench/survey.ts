@@ -42,7 +42,7 @@ export async function benchSurvey(): Promise<string> {
         BASE,
         { distinctId: `bench-${ticketId}`, ticketId, team: "Product analytics", exp },
         SECRET,
-        rating,
+        { rating },
       );
 
     // First view: the HTML as rendered; its stylesheet and script are inline (one request).

@@ -45,7 +45,7 @@ if (secret) {
     base.url,
     { distinctId: "dev-customer", ticketId: 123, team: "Product analytics", exp: expiryFrom(new Date(), 30) },
     secret,
-    4,
+    { rating: 4 },
   );
   // Last on screen, so the link to open is not lost behind wrangler's lines.
   console.log(`\nExample survey link (ticket 123, preselected "Satisfied"):\n${link}`);

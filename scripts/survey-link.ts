@@ -55,4 +55,4 @@ if (problems.length === 0) problems.push(...linkFieldProblems(fields));
 if (problems.length > 0) failUsage("survey-link", problems);
 
 console.log(`Survey link for ticket ${values.ticket}, valid until ${new Date(fields.exp * 1000).toISOString()}:`);
-console.log(await buildSurveyUrl(baseUrl, fields, secret!, rating));
+console.log(await buildSurveyUrl(baseUrl, fields, secret!, { rating }));

@@ -131,7 +131,7 @@ export async function buildEmail(
 ): Promise<OutgoingEmail> {
   const fields = { distinctId: snapshot.distinctId, ticketId, team: snapshot.team ?? "Support", exp: snapshot.linkExp };
   const faceUrls = await Promise.all(
-    [1, 2, 3, 4, 5].map((rating) => buildSurveyUrl(settings.publicBaseUrl, fields, settings.linkSecret, rating)),
+    [1, 2, 3, 4, 5].map((rating) => buildSurveyUrl(settings.publicBaseUrl, fields, settings.linkSecret, { rating })),
   );
   const email = renderSurveyEmail({
     ticketId,

@@ -91,7 +91,7 @@ function startOfLocalDay(year: number, month: number, day: number, timeZone: str
  * Hours between two instants that fall on Monday to Friday in `timeZone` (UTC by default). A day's
  * length is what the clock really ran: 23 or 25 hours on DST days.
  */
-export function weekdayHours(startMs: number, endMs: number, timeZone = "UTC"): number {
+export function weekdayHours(startMs: number, endMs: number, timeZone: string): number {
   if (!(endMs > startMs)) return 0;
   const end = Math.min(endMs, startMs + MAX_SPAN_DAYS * 24 * HOUR_MS);
   let total = 0;

@@ -80,9 +80,10 @@ export function buildLedger(
   tally: Array<{ month: string; hedgehogs: number }>,
   entries: DonationEntry[],
   terms: { hedgehogCostMinor: number; currency: string },
-  /** Only months up to this one count as owed (the report's month); all payments count. */
-  throughMonth?: string,
+  /** throughMonth: only months up to this one count as owed (the report's month); all payments count. */
+  options: { throughMonth?: string } = {},
 ): Ledger {
+  const { throughMonth } = options;
   const counted = tally.filter((t) => throughMonth === undefined || t.month <= throughMonth);
   const owed = new Map(counted.map((t) => [t.month, t.hedgehogs * terms.hedgehogCostMinor]));
   const hedgehogs = new Map(counted.map((t) => [t.month, t.hedgehogs]));

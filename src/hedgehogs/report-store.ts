@@ -19,12 +19,9 @@ export async function computeReport(db: D1Database, month: string, terms: Donati
     months: _months,
     entries: _entries,
     ...ledger
-  } = buildLedger(
-    tally!.results as Array<{ month: string; hedgehogs: number }>,
-    toEntries(entries!.results),
-    terms,
-    month,
-  );
+  } = buildLedger(tally!.results as Array<{ month: string; hedgehogs: number }>, toEntries(entries!.results), terms, {
+    throughMonth: month,
+  });
   const h = hedgehogs!.results[0] as { hedgehogs: number; runningHedgehogs: number };
   const e = emailed!.results[0] as { surveysEmailed: number };
   return buildReport(

@@ -44,16 +44,16 @@ export function verifySurveyLink(fields: SurveyLinkFields, sig: string, secret: 
 }
 
 /** The query string of the link a page was opened with: a signed link's, or an unsigned one's as Zendesk sent it. */
-export function pageLinkQuery(link: ParsedSurveyLink, rating?: number): string {
-  if (!link.unsigned) return surveyLinkQuery(link, link.sig, rating);
+export function pageLinkQuery(link: ParsedSurveyLink): string {
+  if (!link.unsigned) return surveyLinkQuery(link, link.sig);
   const q = new URLSearchParams({ distinct_id: link.distinctId, ticketId: String(link.ticketId), team: link.team });
   if (link.initialTargetArea !== undefined) q.set("initialTargetArea", link.initialTargetArea);
-  if (rating !== undefined) q.set("rating", String(rating));
   return q.toString();
 }
 
-/** The query string of a survey link (canonical names; `rating` last). */
-export function surveyLinkQuery(fields: SurveyLinkFields, sig: string, rating?: number): string {
+/** The query string of a survey link (canonical names; a preselected `rating` last). */
+export function surveyLinkQuery(fields: SurveyLinkFields, sig: string, options: { rating?: number } = {}): string {
+  const { rating } = options;
   const q = new URLSearchParams({
     distinct_id: fields.distinctId,
     ticketId: String(fields.ticketId),
@@ -66,15 +66,15 @@ export function surveyLinkQuery(fields: SurveyLinkFields, sig: string, rating?: 
   return q.toString();
 }
 
+/** A signed survey link; `rating` preselects a face (the email's five buttons). */
 export async function buildSurveyUrl(
   baseUrl: string,
   fields: SurveyLinkFields,
   secret: string,
-  rating?: number,
-  path = "/",
+  options: { rating?: number } = {},
 ): Promise<string> {
   const sig = await signSurveyLink(fields, secret);
-  return `${baseUrl.replace(/\/+$/, "")}${path}?${surveyLinkQuery(fields, sig, rating)}`;
+  return `${baseUrl.replace(/\/+$/, "")}/?${surveyLinkQuery(fields, sig, options)}`;
 }
 
 /** Unix seconds `ttlDays` after `now`. */

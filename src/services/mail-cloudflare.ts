@@ -21,7 +21,7 @@ function classify(err: unknown, now: number): EmailOutcome {
   const reason = `${code || "error"}: ${err instanceof Error ? err.message : String(err)}`;
   if (code === "E_RATE_LIMIT_EXCEEDED") return retry(60_000, reason, false);
   if (code === "E_DAILY_LIMIT_EXCEEDED") return retry(untilNextUtcDay(now) + 60_000, reason, false);
-  if (PERMANENT.test(code)) return failed(reason, code);
+  if (PERMANENT.test(code)) return failed(reason, { code });
   // An internal error: Cloudflare may or may not have accepted the message.
   return retry(5 * 60_000, reason, true);
 }

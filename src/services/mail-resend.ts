@@ -39,7 +39,7 @@ function classify(r: ServiceResponse) {
   if (r.status === 409 && name === "concurrent_idempotent_requests") return retry(5_000, reason, true);
   if (r.status === 401 || (r.status === 403 && name === "invalid_api_key"))
     return retry(15 * 60_000, `${reason} (check RESEND_API_KEY)`, false);
-  return failed(reason, name || String(r.status));
+  return failed(reason, { code: name || String(r.status) });
 }
 
 /**
@@ -100,7 +100,7 @@ export function resendMailer(
       let next = 0;
       return emails.map((_, index) => {
         const refusal = refused.get(index);
-        if (refusal !== undefined) return failed(`Resend refused this email: ${refusal}`, "validation_error");
+        if (refusal !== undefined) return failed(`Resend refused this email: ${refusal}`, { code: "validation_error" });
         // Accepted, but the ids do not line up: never resend (that could deliver twice).
         if (ids.length !== acceptedCount) return done(`resend-request:${requestKey}`);
         return done(ids[next++]!);

@@ -24,6 +24,7 @@ export function notSent(afterMs: number, reason: string): Outcome<never> {
   return { kind: "retry", afterMs: Math.max(0, Math.ceil(afterMs)), reason, maybeDone: false, notSent: true };
 }
 
-export function failed(reason: string, code?: string): Outcome<never> {
-  return code === undefined ? { kind: "failed", reason } : { kind: "failed", reason, code };
+/** A permanent failure, with the reason, and a code where callers tell such failures apart (a closed ticket). */
+export function failed(reason: string, options: { code?: string } = {}): Outcome<never> {
+  return options.code === undefined ? { kind: "failed", reason } : { kind: "failed", reason, code: options.code };
 }

@@ -109,5 +109,5 @@ export async function callService(request: ServiceRequest): Promise<Outcome<Serv
     // A 429 was refused before any work was done; a 5xx or 408 may have done it anyway.
     return retry(waitMs, reason, response.status !== 429);
   }
-  return failed(reason, String(response.status));
+  return failed(reason, { code: String(response.status) });
 }

@@ -30,6 +30,7 @@ export async function postToSlack(
     },
   });
   if (result.kind === "done") return done(null);
-  if (result.kind === "failed") return failed(result.reason, result.reason.match(/\b(\w+_\w+)\b/)?.[1] ?? result.code);
+  if (result.kind === "failed")
+    return failed(result.reason, { code: result.reason.match(/\b(\w+_\w+)\b/)?.[1] ?? result.code });
   return result;
 }

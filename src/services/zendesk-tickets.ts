@@ -55,7 +55,9 @@ export async function fetchTickets(
   if (result.kind !== "done") return result;
   const shaped = jsonAnswer(result.value.text, v.looseObject({ tickets: v.array(v.unknown()) }));
   const page = shaped ? parseExportPage({ ...shaped, end_of_stream: true }) : undefined;
-  return page ? done(page) : failed("Zendesk's tickets answer did not have the documented shape", "malformed");
+  return page
+    ? done(page)
+    : failed("Zendesk's tickets answer did not have the documented shape", { code: "malformed" });
 }
 
 /**
@@ -79,7 +81,7 @@ export async function hasInternalNote(
     result.value.text,
     v.looseObject({ comments: v.array(v.looseObject({ body: v.string(), public: v.boolean() })) }),
   );
-  if (!page) return failed("Zendesk's comments answer did not have the documented shape", "malformed");
+  if (!page) return failed("Zendesk's comments answer did not have the documented shape", { code: "malformed" });
   return done(page.comments.some((c) => !c.public && c.body.includes(marker)));
 }
 

@@ -190,11 +190,12 @@ export async function fetchExportPage(
     },
     // The export's window is a minute: a 429 without a usable Retry-After waits it out.
     unspecifiedWaitMs: 60_000,
-    classify: (r) => (r.status === 403 ? failed(`${ADMIN_ONLY}: ${excerpt(r.text)}`, "forbidden") : undefined),
+    classify: (r) =>
+      r.status === 403 ? failed(`${ADMIN_ONLY}: ${excerpt(r.text)}`, { code: "forbidden" }) : undefined,
   });
   if (result.kind !== "done") return result;
   const page = parseExportPage(jsonOf(result.value.text));
-  return page ? done(page) : failed("Zendesk's export page did not have the documented shape", "malformed");
+  return page ? done(page) : failed("Zendesk's export page did not have the documented shape", { code: "malformed" });
 }
 
 const ValidationErrorBody = v.object({
@@ -212,7 +213,7 @@ export function classifyUpdateRefusal(r: ServiceResponse): Outcome<ServiceRespon
   const descriptions = Object.values(body?.details ?? {}).flatMap((list) => list.map((d) => d.description ?? ""));
   const closed = descriptions.some((d) => /closed prevents ticket update/i.test(d));
   const reason = `Zendesk answered 422: ${descriptions.join("; ") || excerpt(r.text)}`;
-  return failed(reason, closed ? "closed" : "invalid");
+  return failed(reason, { code: closed ? "closed" : "invalid" });
 }
 
 /** Adds an internal note (a private comment) to a ticket. A closed ticket fails with code `closed`. */

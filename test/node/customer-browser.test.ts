@@ -20,7 +20,7 @@ function link(ticketId: number, rating?: number) {
     dev.url,
     { distinctId: `device-${ticketId}`, ticketId, team: "Product analytics", exp: expiryFrom(new Date(), 30) },
     SECRET,
-    rating,
+    { rating },
   );
 }
 

@@ -28,7 +28,7 @@ function link(ticketId: number, rating?: number) {
     dev.url,
     { distinctId: `browser-${ticketId}`, ticketId, team: "Product analytics", exp: expiryFrom(new Date(), 30) },
     SECRET,
-    rating,
+    { rating },
   );
 }
 

@@ -65,7 +65,7 @@ describe("ledger maths", () => {
   });
 
   it("counts only months up to the report's month as owed", () => {
-    expect(buildLedger(tally, [], terms, "2026-02").owedMinor).toBe(7000);
+    expect(buildLedger(tally, [], terms, { throughMonth: "2026-02" }).owedMinor).toBe(7000);
   });
 
   it("shares whole minor units, the remainder to the last month", () => {

@@ -22,12 +22,12 @@ const at = (iso: string) => Date.parse(iso);
 
 describe("hours Monday to Friday", () => {
   it("counts weekdays only, across a weekend", () => {
-    expect(weekdayHours(at("2026-01-05T09:00:00Z"), at("2026-01-05T17:00:00Z"))).toBe(8); // a Monday
-    expect(weekdayHours(at("2026-01-09T12:00:00Z"), at("2026-01-12T12:00:00Z"))).toBe(24); // Fri noon to Mon noon
-    expect(weekdayHours(at("2026-01-10T10:00:00Z"), at("2026-01-11T20:00:00Z"))).toBe(0); // within a weekend
-    expect(weekdayHours(at("2026-01-10T10:00:00Z"), at("2026-01-12T01:30:00Z"))).toBe(1.5); // Sat to Mon 01:30
-    expect(weekdayHours(at("2026-01-05T00:00:00Z"), at("2026-01-19T00:00:00Z"))).toBe(240); // two whole weeks
-    expect(weekdayHours(at("2026-01-05T10:00:00Z"), at("2026-01-05T09:00:00Z"))).toBe(0); // backwards
+    expect(weekdayHours(at("2026-01-05T09:00:00Z"), at("2026-01-05T17:00:00Z"), "UTC")).toBe(8); // a Monday
+    expect(weekdayHours(at("2026-01-09T12:00:00Z"), at("2026-01-12T12:00:00Z"), "UTC")).toBe(24); // Fri noon to Mon noon
+    expect(weekdayHours(at("2026-01-10T10:00:00Z"), at("2026-01-11T20:00:00Z"), "UTC")).toBe(0); // within a weekend
+    expect(weekdayHours(at("2026-01-10T10:00:00Z"), at("2026-01-12T01:30:00Z"), "UTC")).toBe(1.5); // Sat to Mon 01:30
+    expect(weekdayHours(at("2026-01-05T00:00:00Z"), at("2026-01-19T00:00:00Z"), "UTC")).toBe(240); // two whole weeks
+    expect(weekdayHours(at("2026-01-05T10:00:00Z"), at("2026-01-05T09:00:00Z"), "UTC")).toBe(0); // backwards
   });
 
   it("uses the support team's time zone for where the weekend falls", () => {

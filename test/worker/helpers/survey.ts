@@ -22,7 +22,7 @@ export function linkFields(ticketId: number, extra: Partial<SurveyLinkFields> = 
 }
 
 export function signedUrl(fields: SurveyLinkFields, rating?: number): Promise<string> {
-  return buildSurveyUrl(BASE, fields, env.SURVEY_LINK_SECRET!, rating);
+  return buildSurveyUrl(BASE, fields, env.SURVEY_LINK_SECRET!, { rating });
 }
 
 /** The form a browser would post for a signed link. */
