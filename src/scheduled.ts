@@ -56,7 +56,7 @@ async function requeueAlerts(ctx: JobContext, now: number) {
   const due = await reclaimPendingAlerts(ctx.db, now, ALERT_REQUEUE_AFTER_MS, 100);
   if (due.length > 0)
     await ctx.queue.sendBatch(
-      due.map((a) => ({ body: { kind: "low-rating", ticketId: a.ticket_id, version: a.version } })),
+      due.map((a) => ({ body: { kind: "low-rating", ticketId: a.ticketId, version: a.version } })),
     );
   return due.length;
 }

@@ -31,8 +31,7 @@ const AnswersQuery = v.object({
   ),
 });
 
-const cursorOf = (row: { first_submitted_at: number; ticket_id: number }) =>
-  `${row.first_submitted_at}-${row.ticket_id}`;
+const cursorOf = (row: { firstSubmittedAt: number; ticketId: number }) => `${row.firstSubmittedAt}-${row.ticketId}`;
 
 /** Every answer, filtered by month, team and rating, newest first, a page at a time; and the month's ratings. */
 answersRoutes.get("/answers", async (c) => {

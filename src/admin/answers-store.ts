@@ -14,13 +14,14 @@ export interface AnswerCursor {
   ticketId: number;
 }
 
-export interface AnswerRow {
-  ticket_id: number;
+/** An answer as the answers page lists it. */
+export interface ListedAnswer {
+  ticketId: number;
   team: string;
   rating: number;
   comment: string | null;
-  first_submitted_at: number;
-  updated_at: number;
+  firstSubmittedAt: number;
+  updatedAt: number;
 }
 
 export async function answersPage(
@@ -28,17 +29,18 @@ export async function answersPage(
   filter: AnswerFilter,
   after: AnswerCursor | null,
   limit: number,
-): Promise<AnswerRow[]> {
+): Promise<ListedAnswer[]> {
   const { results } = await db
     .prepare(
-      `SELECT ticket_id, team, rating, comment, first_submitted_at, updated_at FROM responses
+      `SELECT ticket_id AS ticketId, team, rating, comment, first_submitted_at AS firstSubmittedAt, updated_at AS updatedAt
+       FROM responses
        WHERE first_submitted_at >= ?1 AND first_submitted_at < ?2
          AND (?3 IS NULL OR team = ?3) AND (?4 IS NULL OR rating = ?4)
          AND (?5 IS NULL OR first_submitted_at < ?5 OR (first_submitted_at = ?5 AND ticket_id < ?6))
        ORDER BY first_submitted_at DESC, ticket_id DESC LIMIT ?7`,
     )
     .bind(filter.start, filter.end, filter.team, filter.rating, after?.at ?? null, after?.ticketId ?? null, limit)
-    .all<AnswerRow>();
+    .all<ListedAnswer>();
   return results;
 }
 

@@ -1,7 +1,7 @@
 import { monthName } from "../hedgehogs/report";
 import { plural } from "../lib/plural";
 import { RATING_LABELS } from "../lib/copy";
-import type { AnswerRow } from "./answers-store";
+import type { ListedAnswer } from "./answers-store";
 import { AdminPage, formatTime, ScrollTable, TicketLink } from "./views";
 import { formatCount } from "../lib/format";
 import { ColumnHeads, numberColumn } from "../lib/column-heads";
@@ -109,7 +109,7 @@ function Distribution(props: { counts: number[]; filter: AnswersFilterValues }) 
   );
 }
 
-function AnswersTable(props: { rows: AnswerRow[]; zendeskBaseUrl: string | undefined }) {
+function AnswersTable(props: { rows: ListedAnswer[]; zendeskBaseUrl: string | undefined }) {
   return (
     <ScrollTable label="Answers">
       <table class="answers">
@@ -118,11 +118,11 @@ function AnswersTable(props: { rows: AnswerRow[]; zendeskBaseUrl: string | undef
           {props.rows.map((r) => (
             <tr>
               <td class="nowrap">
-                {formatTime(r.first_submitted_at)}
-                {r.updated_at !== r.first_submitted_at ? <span class="detail"> (edited)</span> : null}
+                {formatTime(r.firstSubmittedAt)}
+                {r.updatedAt !== r.firstSubmittedAt ? <span class="detail"> (edited)</span> : null}
               </td>
               <td>
-                <TicketLink ticketId={r.ticket_id} zendeskBaseUrl={props.zendeskBaseUrl} />
+                <TicketLink ticketId={r.ticketId} zendeskBaseUrl={props.zendeskBaseUrl} />
               </td>
               <td>{r.team}</td>
               <td class="num" title={RATING_LABELS[r.rating - 1]}>
@@ -142,7 +142,7 @@ export function AnswersPage(props: {
   months: string[];
   teams: string[];
   counts: number[];
-  rows: AnswerRow[];
+  rows: ListedAnswer[];
   nextCursor: string | null;
   isFirstPage: boolean;
   zendeskBaseUrl: string | undefined;

@@ -2,7 +2,7 @@ import type { Child } from "hono/jsx";
 import { formatMean, formatMoney, formatPercent, monthName, type MonthlyReport } from "../hedgehogs/report";
 import { CsatLines, HedgehogBars } from "./charts";
 import { CsatTable, SpeedBreakdowns } from "./speed-views";
-import type { LowRatingRow } from "./low-ratings-store";
+import type { LowRating } from "./low-ratings-store";
 import { AdminPage, formatTime, ScrollTable, TicketLink } from "./views";
 import { formatCount } from "../lib/format";
 import { ColumnHeads, numberColumn } from "../lib/column-heads";
@@ -109,7 +109,7 @@ export function ReportPage(props: {
   );
 }
 
-export function LowRatingsPage(props: { rows: LowRatingRow[]; zendeskBaseUrl: string | undefined }) {
+export function LowRatingsPage(props: { rows: LowRating[]; zendeskBaseUrl: string | undefined }) {
   return (
     <AdminPage title="Recent low ratings" current="/admin/low-ratings">
       <p>
@@ -123,15 +123,15 @@ export function LowRatingsPage(props: { rows: LowRatingRow[]; zendeskBaseUrl: st
           <tbody>
             {props.rows.map((r) => (
               <tr>
-                <td>{formatTime(r.updated_at)}</td>
+                <td>{formatTime(r.updatedAt)}</td>
                 <td>
-                  <TicketLink ticketId={r.ticket_id} zendeskBaseUrl={props.zendeskBaseUrl} />
+                  <TicketLink ticketId={r.ticketId} zendeskBaseUrl={props.zendeskBaseUrl} />
                 </td>
                 <td>{r.team}</td>
                 <td class="num">{r.rating}</td>
                 <td class="comment">{r.comment ?? ""}</td>
                 <td>
-                  {r.zendesk_status ?? "—"} / {r.slack_status ?? "—"}
+                  {r.zendeskStatus ?? "—"} / {r.slackStatus ?? "—"}
                 </td>
               </tr>
             ))}

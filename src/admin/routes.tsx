@@ -143,14 +143,14 @@ adminRoutes.get("/responses.csv", async (c) => {
       "updated_at",
     ],
     rows.map((r) => [
-      r.ticket_id,
+      r.ticketId,
       r.team,
       r.rating,
       r.comment,
-      r.distinct_id,
-      r.initial_target_area,
-      new Date(r.first_submitted_at).toISOString(),
-      new Date(r.updated_at).toISOString(),
+      r.distinctId,
+      r.initialTargetArea,
+      new Date(r.firstSubmittedAt).toISOString(),
+      new Date(r.updatedAt).toISOString(),
     ]),
   );
   return c.body(body, 200, {

@@ -144,9 +144,9 @@ export async function reclaimPendingAlerts(db: D1Database, now: number, olderTha
        WHERE rowid IN (SELECT rowid FROM low_rating_alerts
          WHERE (zendesk_status = 'pending' OR slack_status = 'pending') AND enqueued_at < ?2 AND not_before <= ?1
          ORDER BY enqueued_at LIMIT ?3)
-       RETURNING ticket_id, version`,
+       RETURNING ticket_id AS ticketId, version`,
     )
     .bind(now, now - olderThanMs, limit)
-    .all<{ ticket_id: number; version: number }>();
+    .all<{ ticketId: number; version: number }>();
   return results;
 }
