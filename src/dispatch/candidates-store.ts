@@ -1,7 +1,7 @@
 import { jsonChunks } from "../lib/json-chunks";
 import type { TicketContext } from "./support-context";
-/** A ticket as the dispatcher keeps it. */
-export interface CandidateInput {
+/** A ticket as the dispatcher keeps it (the `candidates` table, as the sync writes it). */
+export interface Candidate {
   ticketId: number;
   status: string;
   solvedAt: number | null;
@@ -14,22 +14,6 @@ export interface CandidateInput {
   groupName: string | null;
   tags: string[];
   ticketUpdatedAt: number;
-}
-
-export interface CandidateRow {
-  ticket_id: number;
-  status: string;
-  solved_at: number | null;
-  requester_id: number | null;
-  requester_email: string | null;
-  requester_name: string | null;
-  requester_external_id: string | null;
-  requester_role: string | null;
-  email_hash: string | null;
-  group_name: string | null;
-  tags: string;
-  ticket_updated_at: number;
-  synced_at: number;
 }
 
 export async function readCursor(db: D1Database, account: string): Promise<string | null> {
@@ -49,7 +33,7 @@ export async function readCursor(db: D1Database, account: string): Promise<strin
 export async function savePage(
   db: D1Database,
   account: string,
-  candidates: CandidateInput[],
+  candidates: Candidate[],
   contexts: TicketContext[],
   after: { afterCursor: string | null; newestChange: number | null; state: SyncStatus; now: number },
 ): Promise<void> {

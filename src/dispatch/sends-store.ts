@@ -1,10 +1,17 @@
 import type { OutgoingEmail } from "../services/mail";
 import { jsonChunks } from "../lib/json-chunks";
-import type { CandidateRow } from "./candidates-store";
 
 export type SendStatus = "claimed" | "sending" | "sent" | "failed" | "skipped";
 
-interface DueRow extends CandidateRow {
+interface DueRow {
+  ticket_id: number;
+  status: string;
+  solved_at: number | null;
+  tags: string;
+  requester_role: string | null;
+  requester_email: string | null;
+  email_hash: string | null;
+  ticket_updated_at: number;
   suppressed: number;
   last_surveyed_at: number | null;
 }
@@ -51,7 +58,8 @@ export async function findDueCandidates(
 ): Promise<DueTicket[]> {
   const { results } = await db
     .prepare(
-      `SELECT c.*,
+      `SELECT c.ticket_id, c.status, c.solved_at, c.tags, c.requester_role, c.requester_email, c.email_hash,
+         c.ticket_updated_at,
          EXISTS (SELECT 1 FROM suppressions s WHERE s.email_hash = c.email_hash) AS suppressed,
          (SELECT MAX(p.decided_at) FROM survey_sends p
            WHERE p.email_hash = c.email_hash AND p.status IN ('claimed', 'sending', 'sent')) AS last_surveyed_at

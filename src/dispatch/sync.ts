@@ -1,6 +1,6 @@
 import { emailHash } from "../lib/email-address";
 import { DAY_MS } from "../lib/time";
-import { readCursor, recordSyncState, savePage, type CandidateInput } from "./candidates-store";
+import { readCursor, recordSyncState, savePage, type Candidate } from "./candidates-store";
 import { ticketContext, type SupportSettings, type TicketContext } from "./support-context";
 import { fetchExportPage, type ExportPage, type ExportPosition, type ZendeskAccess } from "../services/zendesk";
 
@@ -43,7 +43,7 @@ const TRANSIENT_ATTEMPTS = 3;
 const MAX_SLOT_WAIT_MS = 15_000;
 
 /** Turns a page of the export into candidate rows (pure apart from hashing). */
-export async function candidatesFromPage(page: ExportPage): Promise<CandidateInput[]> {
+export async function candidatesFromPage(page: ExportPage): Promise<Candidate[]> {
   return Promise.all(
     page.tickets.map(async (t) => {
       const user = t.requester_id != null ? page.users.get(t.requester_id) : undefined;
