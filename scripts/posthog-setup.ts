@@ -1,7 +1,8 @@
 // `npm run posthog-setup`: creates, or checks and with --fix repairs, the PostHog survey and dashboard
 // the product's answers belong to (see USAGE).
 import { PostHogAppError } from "../src/services/posthog-app";
-import { earliestAnswerAt, looksLikeSurveyId, setUpPostHog, type SetupReport } from "../src/survey/posthog-setup";
+import { looksLikeSurveyId, setUpPostHog, type SetupReport } from "../src/survey/posthog-setup";
+import { earliestAnswerAt } from "../src/survey/responses-store";
 import { failUsage, parseCli, PERSIST_TO_USAGE } from "./cli";
 import { scriptSetting } from "./local-env";
 import type { SettingName } from "../src/settings";

@@ -16,7 +16,7 @@ onAnswerRecorded(async (answer, ctx) =>
   (await import("./alerts/raise")).raiseLowRatingAlert(ctx.db, ctx.queue, answer, answer.at),
 );
 onAnswerRecorded(async (answer, ctx) =>
-  (await import("./alerts/ticket-rating")).raiseTicketRating(ctx.db, ctx.queue, ctx.settings, answer, answer.at),
+  (await import("./alerts/raise")).raiseTicketRating(ctx.db, ctx.queue, ctx.settings, answer, answer.at),
 );
 
 /**

@@ -1,7 +1,7 @@
 import * as v from "valibot";
-import { consumeLowRatings, type LowRatingMessage } from "./alerts/consumer";
-import { consumeTicketRatings, type TicketRatingMessage } from "./alerts/ticket-rating";
-import { consumeSurveyEmails, type SurveyEmailMessage } from "./dispatch/consumer";
+import { consumeLowRatings, type LowRatingMessage } from "./alerts/low-rating-consumer";
+import { consumeTicketRatings, type TicketRatingMessage } from "./alerts/ticket-rating-consumer";
+import { consumeSurveyEmails, type SurveyEmailMessage } from "./dispatch/survey-email-consumer";
 import type { Env } from "./env";
 import { runJob } from "./lib/job-runner";
 import { mailerFor } from "./services/mailer-for";

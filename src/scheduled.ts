@@ -1,8 +1,8 @@
 import { reclaimPendingAlerts } from "./alerts/alerts-store";
 import { reclaimPendingWritebacks } from "./alerts/ticket-rating-store";
 import { checkSupportTimeZone } from "./config";
-import { selectAndEnqueue } from "./dispatch/select";
-import { syncTickets, type SyncReport } from "./dispatch/sync";
+import { selectAndEnqueue } from "./dispatch/select-job";
+import { syncTickets, type SyncReport } from "./dispatch/sync-job";
 import { retryOwedReport, runMonthlyReport } from "./hedgehogs/monthly-job";
 import type { Env } from "./env";
 import { runJob, step, type JobContext } from "./lib/job-runner";
@@ -10,9 +10,9 @@ import { pruneJobRuns } from "./lib/job-runs-store";
 import { DAY_MS } from "./lib/time";
 import { mailerFor } from "./services/mailer-for";
 import { zendeskAccess } from "./services/zendesk";
-import { deliverPendingResponses } from "./survey/delivery";
+import { deliverPendingResponses } from "./survey/delivery-job";
 import { pruneLookups } from "./survey/ticket-facts-store";
-import { dailyPostHogCheck } from "./survey/posthog-setup-check";
+import { dailyPostHogCheck } from "./survey/posthog-check-job";
 
 export const EVERY_TEN_MINUTES = "*/10 * * * *";
 export const MONTHLY_REPORT = "0 9 1 * *";

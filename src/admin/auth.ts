@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import type { AppEnv } from "../app-env";
 import { settingsOf } from "../config";
-import { sessionIsLive } from "./sessions";
+import { sessionIsLive } from "./sessions-store";
 
 export const ADMIN_COOKIE = "hh_admin";
 const encoder = new TextEncoder();

@@ -3,7 +3,7 @@ import * as v from "valibot";
 import type { AppEnv } from "../app-env";
 import { settingsOf } from "../config";
 import { deletePostHogPersons } from "../services/posthog-persons";
-import { erasePerson, previewErasure, type Person } from "./erasure";
+import { erasePerson, previewErasure, type Person } from "./erasure-store";
 import { ConfirmErasurePage, DataRightsPage, erasedSentence, personName } from "./erase-views";
 import { formLimit, readForm } from "./forms";
 

@@ -1,5 +1,5 @@
 import { plural } from "../lib/plural";
-import type { ErasureCounts, Person } from "./erasure";
+import type { ErasureCounts, Person } from "./erasure-store";
 import { AdminPage } from "./views";
 
 /** "a•••@example.org": enough for the team to see whom they erased, without writing the address out. */

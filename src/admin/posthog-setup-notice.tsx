@@ -1,5 +1,5 @@
 // The daily PostHog check's findings on /admin: shown only when something is wrong.
-import { lastPostHogCheck, type StoredCheck } from "../survey/posthog-setup-check";
+import { lastPostHogCheck, type StoredCheck } from "../survey/posthog-check-store";
 import { formatTime } from "./views";
 
 export function PostHogSetupNotice(props: { check: StoredCheck }) {

@@ -1,6 +1,9 @@
 import { sha256Hex } from "../lib/ids";
 import type { QueueMessage } from "../queue-message";
+import type { Settings } from "../config";
+import { zendeskAccess } from "../services/zendesk";
 import { cancelWaitingAlerts, createAlert } from "./alerts-store";
+import { requestWriteback } from "./ticket-rating-store";
 
 /** A stored answer, as the alert rules need it. */
 export interface AnswerFacts {
@@ -32,5 +35,19 @@ export async function raiseLowRatingAlert(
   if (!alert) return false;
   if (alert.notBefore <= now)
     await queue.send({ kind: "low-rating", ticketId: answer.ticketId, version: answer.version });
+  return true;
+}
+
+/** After an answer is stored (first or edited): its rating goes onto the Zendesk ticket, through the Queue. */
+export async function raiseTicketRating(
+  db: D1Database,
+  queue: Queue<QueueMessage>,
+  settings: Settings,
+  answer: { ticketId: number; version: number },
+  now: number,
+): Promise<boolean> {
+  if (settings.csatFieldId === undefined || !zendeskAccess(settings.zendesk)) return false;
+  if (!(await requestWriteback(db, answer.ticketId, answer.version, now))) return false;
+  await queue.send({ kind: "ticket-rating", ticketId: answer.ticketId });
   return true;
 }

@@ -77,3 +77,9 @@ export async function recordDonation(db: D1Database, d: NewDonation, now: number
   if (corrected) return { kind: "already-corrected", by: corrected.id };
   return { kind: "no-such-entry" };
 }
+
+/** Hedgehogs fed per month, oldest first (the tally has one row per month). */
+export async function monthlyTally(db: D1Database): Promise<Array<{ month: string; hedgehogs: number }>> {
+  const { results } = await db.prepare(LEDGER_SQL.tally).all<{ month: string; hedgehogs: number }>();
+  return results;
+}

@@ -3,6 +3,7 @@ import type { AppEnv } from "../app-env";
 import { settingsOf } from "../config";
 import { Layout } from "../lib/layout";
 import { plural } from "../lib/plural";
+import { monthlyTally } from "./ledger-store";
 import { monthName } from "./report";
 import { formatCount } from "../lib/format";
 import { ColumnHeads, numberColumn } from "../lib/column-heads";
@@ -34,14 +35,11 @@ export function forgetHedgehogCounter(): void {
 
 function readTally(db: D1Database, now: number): Promise<Tally> {
   if (memo && memo.db === db && now - memo.at < ISOLATE_MEMO_MS) return memo.tally;
-  const tally = db
-    .prepare(`SELECT month, hedgehogs FROM hedgehog_tally ORDER BY month`)
-    .all<{ month: string; hedgehogs: number }>()
-    .then(({ results }) => ({
-      total: results.reduce((sum, r) => sum + r.hedgehogs, 0),
-      months: results,
-      rendered: new Map<string, string>(),
-    }));
+  const tally = monthlyTally(db).then((results) => ({
+    total: results.reduce((sum, r) => sum + r.hedgehogs, 0),
+    months: results,
+    rendered: new Map<string, string>(),
+  }));
   memo = { db, at: now, tally };
   // A failed read is not kept: the next request tries again.
   tally.catch(() => {

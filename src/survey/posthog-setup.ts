@@ -53,14 +53,6 @@ export interface SetupReport {
   settings: Record<string, string>;
 }
 
-/** The first stored answer (Unix ms): the survey must not start after it. */
-export async function earliestAnswerAt(db: D1Database): Promise<number | null> {
-  const row = await db
-    .prepare("SELECT MIN(first_submitted_at) AS first FROM responses")
-    .first<{ first: number | null }>();
-  return row?.first ?? null;
-}
-
 /** PostHog's survey ids are UUIDs; anything else (such as the development default) is not one. */
 export const looksLikeSurveyId = (id: string) =>
   /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);

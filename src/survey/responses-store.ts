@@ -234,3 +234,11 @@ export function eraseAnswers(
     )
     .bind(who.ticketIdsJson, who.distinctId);
 }
+
+/** The first stored answer (Unix ms): the survey must not start after it. */
+export async function earliestAnswerAt(db: D1Database): Promise<number | null> {
+  const row = await db
+    .prepare("SELECT MIN(first_submitted_at) AS first FROM responses")
+    .first<{ first: number | null }>();
+  return row?.first ?? null;
+}

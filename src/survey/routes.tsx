@@ -176,7 +176,7 @@ surveyRoutes.post("/shown", ...formGuards, async (c) => {
   const now = Date.now();
   if (await recordImpression(c.env.DB, link.ticketId, now)) {
     const view = { ticketId: link.ticketId, distinctId: link.distinctId, team: link.team, shownAt: now };
-    c.executionCtx.waitUntil(import("./delivery").then((d) => d.captureSurveyShown(settingsOf(c.env), c.env.DB, view)));
+    c.executionCtx.waitUntil(import("./delivery-job").then((d) => d.captureSurveyShown(settingsOf(c.env), c.env.DB, view)));
   }
   return c.body(null, 204);
 });
@@ -249,7 +249,7 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
     // Without a PostHog key the answer simply stays pending; the cron says so in its log.
     if (settings.posthog.apiKey)
       c.executionCtx.waitUntil(
-        import("./delivery").then((d) =>
+        import("./delivery-job").then((d) =>
           d.deliverPendingResponses(settings, c.env.DB, now, { ticketId: link.ticketId }),
         ),
       );

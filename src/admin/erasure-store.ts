@@ -1,3 +1,6 @@
+// Erasure's reads and writes: finding and counting a person's data reads the tables of the survey,
+// dispatch and the outbox (the admin area sees every capability's tables); erasing asks each
+// capability's store for its own statement, all in one batch.
 import { eraseRequesters } from "../dispatch/candidates-store";
 import { eraseSnapshots } from "../dispatch/sends-store";
 import { suppressAll } from "../dispatch/suppressions-store";

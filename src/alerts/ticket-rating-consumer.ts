@@ -1,29 +1,14 @@
 import type { Settings } from "../config";
-import type { QueueMessage } from "../queue-message";
 import { queueDelaySeconds } from "../services/backoff";
 import { writeTicketRating } from "../services/zendesk-tickets";
 import { zendeskAccess } from "../services/zendesk";
-import { loadWriteback, requestWriteback, settleWriteback } from "./ticket-rating-store";
+import { loadWriteback, settleWriteback } from "./ticket-rating-store";
 
 export interface TicketRatingMessage {
   ticketId: number;
   attempts: number;
   ack(): void;
   retry(options?: { delaySeconds?: number }): void;
-}
-
-/** After an answer is stored (first or edited): its rating goes onto the Zendesk ticket, through the Queue. */
-export async function raiseTicketRating(
-  db: D1Database,
-  queue: Queue<QueueMessage>,
-  settings: Settings,
-  answer: { ticketId: number; version: number },
-  now: number,
-): Promise<boolean> {
-  if (settings.csatFieldId === undefined || !zendeskAccess(settings.zendesk)) return false;
-  if (!(await requestWriteback(db, answer.ticketId, answer.version, now))) return false;
-  await queue.send({ kind: "ticket-rating", ticketId: answer.ticketId });
-  return true;
 }
 
 /**
