@@ -38,12 +38,9 @@ export async function benchSurvey(): Promise<string> {
     floor = await startFloor();
     const exp = expiryFrom(new Date(), 30);
     const link = (ticketId: number, rating?: number) =>
-      buildSurveyUrl(
-        BASE,
-        { distinctId: `bench-${ticketId}`, ticketId, team: "Product analytics", exp },
-        SECRET,
-        { rating },
-      );
+      buildSurveyUrl(BASE, { distinctId: `bench-${ticketId}`, ticketId, team: "Product analytics", exp }, SECRET, {
+        rating,
+      });
 
     // First view: the HTML as rendered; its stylesheet and script are inline (one request).
     const html = await (await mf.dispatchFetch(await link(1, 4))).text();

@@ -176,7 +176,9 @@ surveyRoutes.post("/shown", ...formGuards, async (c) => {
   const now = Date.now();
   if (await recordImpression(c.env.DB, link.ticketId, now)) {
     const view = { ticketId: link.ticketId, distinctId: link.distinctId, team: link.team, shownAt: now };
-    c.executionCtx.waitUntil(import("./delivery-job").then((d) => d.captureSurveyShown(settingsOf(c.env), c.env.DB, view)));
+    c.executionCtx.waitUntil(
+      import("./delivery-job").then((d) => d.captureSurveyShown(settingsOf(c.env), c.env.DB, view)),
+    );
   }
   return c.body(null, 204);
 });
