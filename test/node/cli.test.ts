@@ -4,7 +4,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { OFFLINE_ENV } from "../../scripts/local-env";
+import { withLocalD1 } from "../../scripts/local-d1";
 import { checkSurveyLink, parseSurveyLink } from "../../src/lib/survey-link";
+import { outboxMailer } from "../../src/services/mail-outbox";
+import { recordResponse } from "../../src/survey/responses-store";
 
 const TSX = path.resolve("node_modules/.bin/tsx");
 const run = (script: string, args: string[], env: Record<string, string> = {}) =>
@@ -13,7 +16,7 @@ const run = (script: string, args: string[], env: Record<string, string> = {}) =
     encoding: "utf8",
   });
 
-/** Runs SQL on a state folder's database with wrangler itself (so the CLIs are shown to read wrangler's database). */
+/** Runs SQL on a state folder's database with wrangler itself (so the CLIs are shown to use wrangler's database). */
 const wranglerSql = (state: string, sql: string, extra: string[] = []) =>
   spawnSync(
     "node_modules/.bin/wrangler",
@@ -106,7 +109,7 @@ describe("npm run survey-link", () => {
 });
 
 describe("npm run report", () => {
-  it("prints a month's report from a local database", () => {
+  it("prints a month's report from a local database", async () => {
     const state = mkdtempSync(path.join(tmpdir(), "hedgehog-report-"));
     try {
       const empty = run("report", ["--month", "2026-10", "--persist-to", state]);
@@ -114,11 +117,24 @@ describe("npm run report", () => {
       expect(empty.stdout).toContain("Hedgehog donation report: October 2026");
       expect(empty.stdout).toContain("(no responses)");
       const at = Date.parse("2026-10-15T12:00:00Z");
-      const insert = wranglerSql(
-        state,
-        `INSERT INTO responses (ticket_id, distinct_id, team, rating, first_submitted_at, updated_at, hedgehog_number) VALUES (1, 'a', 'Billing', 5, ${at}, ${at}, 1), (2, 'b', 'Billing', 2, ${at}, ${at}, 2)`,
-      );
-      expect(insert.status).toBe(0);
+      // Two answers, stored as the survey stores them.
+      await withLocalD1(state, async (db) => {
+        for (const [ticketId, rating] of [
+          [1, 5],
+          [2, 2],
+        ]) {
+          const answer = {
+            ticketId: ticketId!,
+            distinctId: `c-${ticketId}`,
+            team: "Billing",
+            initialTargetArea: undefined,
+            rating: rating!,
+            comment: undefined,
+            verifiedBy: "signature" as const,
+          };
+          await recordResponse(db, answer, at, 0);
+        }
+      });
       const report = run("report", ["--month", "2026-10", "--persist-to", state]);
       expect(report.stdout).toContain("Hedgehogs fed: 2 (2 in all)");
       expect(report.stdout).toContain("Donation: £10.00 to Herts Wildlife Trust");
@@ -156,15 +172,27 @@ describe("npm run outbox", () => {
     expect(bad.stderr).toContain("outbox: --limit takes a whole number above 0");
   });
 
-  it("lists and prints the emails of a local database", () => {
+  it("lists and prints the emails of a local database", async () => {
     const state = mkdtempSync(path.join(tmpdir(), "hedgehog-outbox-"));
     try {
       expect(run("outbox", ["--persist-to", state]).stdout).toContain("The outbox is empty.");
-      const insert = wranglerSql(
-        state,
-        `INSERT INTO outbox (idempotency_key, to_address, from_address, subject, html, text, headers, created_at) VALUES ('k1', 'ada@example.org', 'support@example.com', 'How did we do?', '<p>Hi</p>', 'Hi Ada', '{"List-Unsubscribe":"<https://x/u>"}', 0)`,
+      // An email kept as the local outbox mailer keeps it (at time 0).
+      await withLocalD1(state, (db) =>
+        outboxMailer(db, () => 0).send(
+          [
+            {
+              idempotencyKey: "k1",
+              to: "ada@example.org",
+              from: "support@example.com",
+              subject: "How did we do?",
+              html: "<p>Hi</p>",
+              text: "Hi Ada",
+              headers: { "List-Unsubscribe": "<https://x/u>" },
+            },
+          ],
+          "request-1",
+        ),
       );
-      expect(insert.status).toBe(0);
       const list = run("outbox", ["--persist-to", state]);
       expect(list.stdout).toContain("#1  1970-01-01T00:00:00.000Z  ada@example.org  How did we do?");
       expect(list.stdout).toContain("1 email shown.");

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyMigrations, openLocalD1 } from "../../scripts/local-d1";
+import { recordResponse } from "../../src/survey/responses-store";
 import { OFFLINE_ENV } from "../../scripts/local-env";
 import type { FakeServer, RecordedRequest } from "../fakes/fake-server";
 import { startFakePostHog } from "../fakes/posthog";
@@ -214,12 +215,20 @@ describe("npm run posthog-setup", () => {
       const local = await openLocalD1(state_);
       await applyMigrations(local.db);
       const at = Date.parse("2025-11-20T15:30:00Z");
-      await local.db
-        .prepare(
-          "INSERT INTO responses (ticket_id, team, rating, first_submitted_at, updated_at) VALUES (1, 'Billing', 5, ?1, ?1)",
-        )
-        .bind(at)
-        .run();
+      await recordResponse(
+        local.db,
+        {
+          ticketId: 1,
+          distinctId: "c-1",
+          team: "Billing",
+          initialTargetArea: undefined,
+          rating: 5,
+          comment: undefined,
+          verifiedBy: "signature",
+        },
+        at,
+        0,
+      );
       await local.close();
       const run = await setup(["--persist-to", state_], { POSTHOG_PROJECT_ID: project });
       expect(run.status).toBe(0);

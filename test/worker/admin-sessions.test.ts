@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { toBase64Url } from "../../src/lib/base64url";
+import { createSession, SESSION_MS } from "../../src/admin/sessions-store";
 import { BASE, call, testEnv } from "./helpers";
 
 const TOKEN = "test-admin-token-0123456789";
@@ -58,13 +58,12 @@ describe("admin sessions", () => {
   });
 
   it("refuses an expired session", async () => {
-    const cookie = await signIn();
-    const id = cookie.slice("hh_admin=".length).split(".")[0]!;
-    const idHash = toBase64Url(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(id)));
-    await env.DB.prepare("UPDATE admin_sessions SET expires_at = ?2 WHERE id_hash = ?1")
-      .bind(idHash, Date.now() - 1)
-      .run();
+    // A sign-in made a session's length (and a second) ago, by the product's own session store.
+    const signedInAt = Date.now() - SESSION_MS - 1000;
+    const cookie = `hh_admin=${await createSession(env.DB, TOKEN, signedInAt)}`;
     expect((await view(cookie)).status).toBe(303);
+    // The same store's session made now is live: the refusal is the expiry, not the cookie.
+    expect((await view(`hh_admin=${await createSession(env.DB, TOKEN, Date.now())}`)).status).toBe(200);
   });
 
   it("treats a forged, malformed or oversized cookie as no session (never a 500)", async () => {

@@ -1,3 +1,4 @@
+import { crashBefore } from "./helpers/crash";
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
 import { emailHash } from "../../src/lib/email-address";
@@ -152,9 +153,10 @@ describe("Resend's limits", () => {
     const ticket = solvedTicket(3.5);
     await account.seed([ticket]);
     await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
-    await deliverQueue(surveyMessages(account.queued), account.env);
-    // Resend accepted, then the Worker died before recording it:
-    await env.DB.prepare("UPDATE survey_sends SET status = 'sending' WHERE ticket_id = ?").bind(ticket.id).run();
+    // Resend accepts, then the Worker dies before recording it:
+    const crash = crashBefore(account.env.DB, /SET status = 'sent'/);
+    await deliverQueue(surveyMessages(account.queued), { ...account.env, DB: crash.db });
+    expect(crash.crashed()).toBe(true);
     // Meanwhile the requester's name and address change in Zendesk, and the sync reads it.
     await account.seed([
       {
