@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { OFFLINE_ENV, wranglerVars } from "../../scripts/local-env";
+import { SETTINGS } from "../../src/settings";
 
 const APP = readFileSync("wrangler.toml", "utf8");
 const SURVEY = readFileSync("wrangler.survey.toml", "utf8");
@@ -48,6 +49,23 @@ describe("the survey Worker's config", () => {
     expect(valueIn(SURVEY, "", "compatibility_date")).toBe(valueIn(APP, "", "compatibility_date"));
     // Cron jobs and the queue consumer run in the app Worker only: once each.
     expect(SURVEY).not.toMatch(/^\[\[queues\.consumers\]\]|^\[triggers\]/m);
+  });
+
+  it("`wrangler types` sees the bindings SurveyWorkerEnv declares: the app's but EMAIL, and APP", () => {
+    const out = path.join(mkdtempSync(path.join(tmpdir(), "hedgehog-types-")), "survey-worker.d.ts");
+    try {
+      const result = spawnSync(
+        "node_modules/.bin/wrangler",
+        ["types", out, "-c", "wrangler.survey.toml", "--include-runtime", "false", "--env-file", ".dev.vars.example"],
+        { env: { ...process.env, ...OFFLINE_ENV }, encoding: "utf8" },
+      );
+      expect(result.status, result.stderr).toBe(0);
+      const names = [...readFileSync(out, "utf8").matchAll(/^\t\t([A-Z_0-9]+):/gm)].map((m) => m[1]!);
+      const settings = Object.keys(SETTINGS);
+      expect(names.sort()).toEqual(["APP", "DB", "DISPATCH", ...settings].sort());
+    } finally {
+      rmSync(path.dirname(out), { recursive: true, force: true });
+    }
   });
 
   it("bundles for deployment without the admin area, the survey emails or the reports, and the app Worker still has them", () => {
