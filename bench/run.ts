@@ -4,6 +4,7 @@ import { benchDispatch } from "./dispatch";
 import { benchFirstView } from "./first-view";
 import { benchHedgehogs } from "./hedgehogs";
 import { benchReport } from "./report";
+import { benchScripts } from "./scripts";
 import { benchSurvey } from "./survey";
 
 const benches: Record<string, () => Promise<string>> = {
@@ -12,6 +13,7 @@ const benches: Record<string, () => Promise<string>> = {
   dispatch: benchDispatch,
   report: benchReport,
   hedgehogs: benchHedgehogs,
+  scripts: benchScripts,
 };
 /** Run only when named: it compares with an earlier checkout (BENCH_BEFORE). */
 const onRequest: Record<string, () => Promise<string>> = { "before-after": benchBeforeAfter };
