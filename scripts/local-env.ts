@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
-import { defaultOf, type SettingName } from "../src/settings";
+import * as v from "valibot";
+import { defaultOf, SETTINGS, type SettingName } from "../src/settings";
 
 /** Environment for wrangler that keeps it from calling home (see README, "Offline"). */
 export const OFFLINE_ENV = {
@@ -47,4 +48,17 @@ export function wranglerVars(file = "wrangler.toml"): Record<string, string> {
  */
 export function scriptSetting(name: SettingName): string {
   return localSetting(name) ?? wranglerVars()[name] ?? defaultOf(name) ?? "";
+}
+
+/**
+ * A setting parsed by its own schema in src/settings.ts, from where scriptSetting finds it: its value,
+ * or the schema's own message naming what is wrong.
+ */
+export function parsedScriptSetting<N extends SettingName>(
+  name: N,
+): { ok: true; value: v.InferOutput<(typeof SETTINGS)[N]["schema"]> } | { ok: false; problem: string } {
+  const given = localSetting(name) ?? wranglerVars()[name];
+  const result = v.safeParse(SETTINGS[name].schema as v.GenericSchema, given);
+  if (result.success) return { ok: true, value: result.output as v.InferOutput<(typeof SETTINGS)[N]["schema"]> };
+  return { ok: false, problem: `${name} ${result.issues[0].message}` };
 }

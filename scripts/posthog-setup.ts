@@ -4,7 +4,7 @@ import { PostHogAppError } from "../src/services/posthog-app";
 import { looksLikeSurveyId, setUpPostHog, type SetupReport } from "../src/survey/posthog-setup";
 import { earliestAnswerAt } from "../src/survey/responses-store";
 import { failUsage, parseCli, PERSIST_TO_USAGE } from "./cli";
-import { scriptSetting } from "./local-env";
+import { parsedScriptSetting } from "./local-env";
 import type { SettingName } from "../src/settings";
 import { withLocalD1 } from "./local-d1";
 
@@ -35,7 +35,12 @@ const { values, problems } = parseCli({
   options: { fix: { type: "boolean" }, "earliest-answer": { type: "string" }, "persist-to": { type: "string" } },
 });
 
-const setting = (name: SettingName) => scriptSetting(name).trim();
+/** A setting as the Worker parses it (its schema in src/settings.ts); its problem is listed when it is not valid. */
+function setting(name: SettingName): string {
+  const parsed = parsedScriptSetting(name);
+  if (!parsed.ok) problems.push(parsed.problem);
+  return parsed.ok && parsed.value !== undefined ? String(parsed.value) : "";
+}
 const personalApiKey = setting("POSTHOG_PERSONAL_API_KEY");
 const projectId = setting("POSTHOG_PROJECT_ID");
 const appHost = setting("POSTHOG_APP_HOST").replace(/\/+$/, "");
@@ -44,19 +49,12 @@ const surveyId = setting("POSTHOG_SURVEY_ID");
 const ratingQuestionId = setting("POSTHOG_RATING_QUESTION_ID");
 const commentQuestionId = setting("POSTHOG_COMMENT_QUESTION_ID");
 
+// What this script needs beyond the settings' own rules: the private API's key and project, both optional for the Worker.
 if (personalApiKey === "") problems.push("POSTHOG_PERSONAL_API_KEY is not set (a personal API key, phx_…)");
 else if (personalApiKey.startsWith("phc_"))
   problems.push("POSTHOG_PERSONAL_API_KEY is a project key (phc_…); the private API needs a personal API key (phx_…)");
 if (projectId === "") problems.push("POSTHOG_PROJECT_ID is not set (the project's number, from its URL)");
-else if (!/^\d+$/.test(projectId)) problems.push("POSTHOG_PROJECT_ID must be the project's number");
-if (!URL.canParse(appHost) || !/^https?:$/.test(new URL(appHost).protocol))
-  problems.push("POSTHOG_APP_HOST must be a URL like https://us.posthog.com");
 if (surveyName === "") problems.push("POSTHOG_SURVEY_NAME must not be empty");
-for (const [name, value] of [
-  ["POSTHOG_RATING_QUESTION_ID", ratingQuestionId],
-  ["POSTHOG_COMMENT_QUESTION_ID", commentQuestionId],
-] as const)
-  if (!/^[\w-]{1,64}$/.test(value)) problems.push(`${name} must be letters, digits, - or _`);
 if (ratingQuestionId === commentQuestionId)
   problems.push("POSTHOG_RATING_QUESTION_ID and POSTHOG_COMMENT_QUESTION_ID must differ");
 const earliestOption = values["earliest-answer"];

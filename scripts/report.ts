@@ -4,7 +4,7 @@ import { renderReportEmail } from "../src/hedgehogs/report-email";
 import { isMonth, reportText } from "../src/hedgehogs/report";
 import { computeReport } from "../src/hedgehogs/report-store";
 import { failUsage, parseCli, PERSIST_TO_USAGE } from "./cli";
-import { scriptSetting } from "./local-env";
+import { parsedScriptSetting, scriptSetting } from "./local-env";
 import { withLocalD1 } from "./local-d1";
 
 const USAGE = `Prints a month's hedgehog donation report for the local database. Nothing is stored or sent.
@@ -25,11 +25,12 @@ const month = values.month ?? new Date().toISOString().slice(0, 7);
 if (!isMonth(month)) problems.push("--month must look like 2026-10");
 if (problems.length > 0) failUsage("report", problems);
 
-const terms = {
-  hedgehogCostMinor: Number(scriptSetting("HEDGEHOG_COST")),
-  currency: scriptSetting("DONATION_CURRENCY"),
-  charity: scriptSetting("DONATION_CHARITY"),
-};
+const cost = parsedScriptSetting("HEDGEHOG_COST");
+const currency = parsedScriptSetting("DONATION_CURRENCY");
+const charity = parsedScriptSetting("DONATION_CHARITY");
+for (const parsed of [cost, currency, charity]) if (!parsed.ok) problems.push(parsed.problem);
+if (!cost.ok || !currency.ok || !charity.ok) failUsage("report", problems);
+const terms = { hedgehogCostMinor: cost.value, currency: currency.value, charity: charity.value };
 
 const report = await withLocalD1(values["persist-to"], (db) => computeReport(db, month, terms));
 if (values.preview) {

@@ -145,10 +145,14 @@ export interface SettingDefinition<S extends v.GenericSchema = v.GenericSchema> 
   secret?: "required" | "optional";
 }
 
-const setting = <S extends v.GenericSchema>(schema: S, meaning: string, secret?: "required" | "optional") => ({
+/** A setting kept in wrangler.toml's [vars]. */
+const setting = <S extends v.GenericSchema>(schema: S, meaning: string) => ({ schema, meaning });
+
+/** A setting kept as a secret, required or not. */
+const secret = <S extends v.GenericSchema>(secret: "required" | "optional", schema: S, meaning: string) => ({
   schema,
   meaning,
-  ...(secret ? { secret } : {}),
+  secret,
 });
 
 /**
@@ -161,16 +165,18 @@ export const SETTINGS = {
     baseUrl("http://127.0.0.1:8787"),
     `where the survey page is served; used in links and the cross-site check`,
   ),
-  SURVEY_LINK_SECRET: setting(
+  SURVEY_LINK_SECRET: secret(
+    "required",
     v.pipe(
       v.string("is required (set it with `wrangler secret put SURVEY_LINK_SECRET`)"),
       v.minLength(16, "must be at least 16 characters"),
     ),
     `HMAC-SHA256 key of survey links, at least 16 characters`,
-    "required",
   ),
+
   LINK_TTL_DAYS: setting(wholeNumber(30, 1, 365), `how long a survey link works`),
-  POSTHOG_API_KEY: setting(optionalText, `project API key; without it answers stay pending`, "optional"),
+  POSTHOG_API_KEY: secret("optional", optionalText, `project API key; without it answers stay pending`),
+
   POSTHOG_HOST: setting(
     baseUrl("https://us.i.posthog.com"),
     `PostHog capture host (\`https://eu.i.posthog.com\` for EU)`,
@@ -184,11 +190,12 @@ export const SETTINGS = {
     v.pipe(text("csat-rating"), v.regex(/^[\w-]{1,64}$/, "must be letters, digits, - or _")),
     `question id of the rating (use the survey's real question id)`,
   ),
-  POSTHOG_PERSONAL_API_KEY: setting(
+  POSTHOG_PERSONAL_API_KEY: secret(
+    "optional",
     optionalText,
     `a personal API key with \`person:write\`: erasure then also asks PostHog to delete the person and their events`,
-    "optional",
   ),
+
   POSTHOG_PROJECT_ID: setting(
     v.pipe(
       optionalText,
@@ -209,12 +216,14 @@ export const SETTINGS = {
     optionalText,
     `the email of a Zendesk **admin** for API-token auth (\`{email}/token:{token}\`): the incremental export is for admins only, and an agent's token gets 403`,
   ),
-  ZENDESK_API_TOKEN: setting(optionalText, `Zendesk API token`, "optional"),
-  ZENDESK_OAUTH_TOKEN: setting(
+  ZENDESK_API_TOKEN: secret("optional", optionalText, `Zendesk API token`),
+
+  ZENDESK_OAUTH_TOKEN: secret(
+    "optional",
     optionalText,
     `an OAuth access token (of an admin); used instead of the API token when set`,
-    "optional",
   ),
+
   SURVEY_DELAY_DAYS: setting(wholeNumber(3, 0, 60), `days after solving before the survey is sent`),
   SURVEY_THROTTLE_DAYS: setting(wholeNumber(7, 0, 365), `an address gets at most one survey in this many days`),
   SURVEY_LOOKBACK_DAYS: setting(
@@ -228,7 +237,8 @@ export const SETTINGS = {
     `\`outbox\` (D1, local default), \`resend\`, or \`cloudflare\` (the \`send_email\` binding)`,
   ),
   MAIL_FROM: setting(text("PostHog Support <support@example.com>"), `sender of the survey emails`),
-  RESEND_API_KEY: setting(optionalText, `Resend API key, with \`MAIL_PROVIDER=resend\``, "optional"),
+  RESEND_API_KEY: secret("optional", optionalText, `Resend API key, with \`MAIL_PROVIDER=resend\``),
+
   RESEND_BASE_URL: setting(baseUrl("https://api.resend.com"), `Resend's API`),
   RESEND_REQUESTS_PER_SECOND: setting(
     wholeNumber(2, 1, 100),
@@ -238,12 +248,14 @@ export const SETTINGS = {
     wholeNumber(10, 1, 1000),
     `the account's incremental-export quota (30 with Zendesk's High Volume add-on); requests are paced to it`,
   ),
-  ADMIN_TOKEN: setting(optionalText, `bearer token of the admin area; empty: the admin area is off (404)`, "optional"),
-  SLACK_WEBHOOK_URLS: setting(
+  ADMIN_TOKEN: secret("optional", optionalText, `bearer token of the admin area; empty: the admin area is off (404)`),
+
+  SLACK_WEBHOOK_URLS: secret(
+    "optional",
     slackWebhooks,
     `JSON object of team name to Slack incoming webhook URL; \`"*"\` is the default`,
-    "optional",
   ),
+
   DONATION_REPORT_TO: setting(
     optionalText,
     `who receives the monthly donation report; empty: the report is stored but not emailed`,

@@ -13,7 +13,8 @@ export interface AnswersFilterValues {
 }
 
 /** The page's own URL with these filters (and a cursor), for links that keep the filters. */
-export function answersHref(filter: AnswersFilterValues, cursor?: string): string {
+export function answersHref(filter: AnswersFilterValues, page: { cursor?: string } = {}): string {
+  const { cursor } = page;
   const query = new URLSearchParams();
   if (filter.month) query.set("month", filter.month);
   if (filter.team) query.set("team", filter.team);
@@ -159,7 +160,7 @@ export function AnswersPage(props: {
       )}
       <nav class="pager" aria-label="Pages">
         {props.isFirstPage ? null : <a href={answersHref(props.filter)}>Newest answers</a>}
-        {props.nextCursor ? <a href={answersHref(props.filter, props.nextCursor)}>Older answers</a> : null}
+        {props.nextCursor ? <a href={answersHref(props.filter, { cursor: props.nextCursor })}>Older answers</a> : null}
       </nav>
     </AdminPage>
   );

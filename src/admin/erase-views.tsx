@@ -22,7 +22,7 @@ function changes(counts: ErasureCounts): string[] {
     `${plural(counts.responses, "answer")} without ${counts.responses === 1 ? "its" : "their"} comment and distinct id (the ${counts.responses === 1 ? "rating stays" : "ratings stay"}, anonymous)`,
     `the name and address removed from ${plural(counts.candidates, "ticket")}`,
     `${plural(counts.outboxMessages, "outbox email")} deleted`,
-    `${plural(counts.suppressedAddresses, "address", "addresses")} sent no more surveys`,
+    `${plural(counts.suppressedAddresses, "address", { plural: "addresses" })} sent no more surveys`,
   ];
 }
 

@@ -75,7 +75,7 @@ const NO_FIELDS: SupportSettings = {
 };
 
 /** The support context of each ticket on a page: plan, severity, reply times, reopens, assignee. */
-export function contextsFromPage(page: ExportPage, support: SupportSettings = NO_FIELDS): TicketContext[] {
+export function contextsFromPage(page: ExportPage, support: SupportSettings): TicketContext[] {
   return page.tickets.map((t) => {
     const m = page.metrics.get(t.id);
     const assignee = t.assignee_id != null ? page.users.get(t.assignee_id) : undefined;
@@ -183,12 +183,18 @@ export async function syncTickets(db: D1Database, access: ZendeskAccess, options
     const page = result.value;
     const newest = page.tickets.reduce((max, t) => Math.max(max, Date.parse(t.updated_at)), 0) || null;
     const endOfStream = page.endOfStream || !page.afterCursor;
-    await savePage(db, access.baseUrl, await candidatesFromPage(page), contextsFromPage(page, options.support), {
-      afterCursor: page.afterCursor,
-      newestChange: newest,
-      state: endOfStream ? "up to date" : "reading",
-      now: Date.now(),
-    });
+    await savePage(
+      db,
+      access.baseUrl,
+      await candidatesFromPage(page),
+      contextsFromPage(page, options.support ?? NO_FIELDS),
+      {
+        afterCursor: page.afterCursor,
+        newestChange: newest,
+        state: endOfStream ? "up to date" : "reading",
+        now: Date.now(),
+      },
+    );
     report.pages++;
     report.tickets += page.tickets.length;
     report.malformed += page.malformed;

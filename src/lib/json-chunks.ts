@@ -7,7 +7,8 @@
  */
 export const MAX_JSON_BYTES = 1_000_000;
 
-export function jsonChunks(rows: unknown[], maxBytes = MAX_JSON_BYTES): string[] {
+export function jsonChunks(rows: unknown[]): string[] {
+  const maxBytes = MAX_JSON_BYTES;
   const encoder = new TextEncoder();
   const chunks: string[] = [];
   let current: string[] = [];

@@ -1,7 +1,8 @@
 import { retryAfterMs } from "./retry-after";
 
-/** Exponential back-off: 1, 2, 4 … minutes (from `baseMs`) up to `maxMs`. `attempt` counts from 1. */
-export function backoffMs(attempt: number, baseMs = 60_000, maxMs = 3_600_000): number {
+/** Exponential back-off: 1, 2, 4 … minutes (from `baseMs`) up to `maxMs` (an hour). `attempt` counts from 1. */
+export function backoffMs(attempt: number, options: { baseMs?: number; maxMs?: number } = {}): number {
+  const { baseMs = 60_000, maxMs = 3_600_000 } = options;
   return Math.min(baseMs * 2 ** Math.min(Math.max(0, attempt - 1), 30), maxMs);
 }
 
@@ -15,10 +16,7 @@ export function waitBeforeRetryMs(
   options: { attempt: number; floorMs: number; baseMs?: number; maxMs?: number; now?: number; fallbackMs?: number },
 ): number {
   const told = retryAfterMs(header, options.now ?? Date.now());
-  const wait =
-    told !== undefined && told > 0
-      ? told
-      : (options.fallbackMs ?? backoffMs(options.attempt, options.baseMs, options.maxMs));
+  const wait = told !== undefined && told > 0 ? told : (options.fallbackMs ?? backoffMs(options.attempt, options));
   return Math.max(wait, options.floorMs);
 }
 

@@ -54,12 +54,12 @@ export interface PostHogApp {
 
 /** A refusal or an unreadable answer from PostHog, with PostHog's own words. */
 export class PostHogAppError extends Error {
-  constructor(
-    message: string,
-    readonly status?: number,
-  ) {
+  /** PostHog's HTTP status, when PostHog refused (a 401 or 403 names a key without the scopes). */
+  readonly status: number | undefined;
+  constructor(message: string, options: { status?: number } = {}) {
     super(message);
     this.name = "PostHogAppError";
+    this.status = options.status;
   }
 }
 
@@ -156,10 +156,9 @@ async function call<T extends v.GenericSchema>(
         : undefined,
   });
   if (outcome.kind !== "done")
-    throw new PostHogAppError(
-      outcome.reason,
-      outcome.kind === "failed" && outcome.code ? Number(outcome.code) : undefined,
-    );
+    throw new PostHogAppError(outcome.reason, {
+      status: outcome.kind === "failed" && outcome.code ? Number(outcome.code) : undefined,
+    });
   let body: unknown;
   try {
     body = JSON.parse(outcome.value.text);

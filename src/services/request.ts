@@ -47,7 +47,8 @@ export function jsonAnswer<S extends v.GenericSchema>(text: string, schema: S): 
   return parsed.success ? parsed.output : undefined;
 }
 
-export function excerpt(text: string, max = 200): string {
+export function excerpt(text: string): string {
+  const max = 200;
   const flat = text.replace(/\s+/g, " ").trim();
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }

@@ -69,7 +69,7 @@ export async function deliverPendingResponses(
   const answers = await claimPendingCaptures(db, now, { limit: CAPTURE_BATCH_LIMIT, leaseMs: LEASE_MS, ticketId });
   if (answers.length === 0) return report;
   const apiKey = settings.posthog.apiKey;
-  const backoff = (a: StoredAnswer, atLeastMs = 0) => ({
+  const backoff = (a: StoredAnswer, atLeastMs: number) => ({
     ticketId: a.ticketId,
     nextAttemptAt: now + Math.max(atLeastMs, captureBackoffMs(a.captureAttempts)),
   });
@@ -77,7 +77,7 @@ export async function deliverPendingResponses(
     console.log(`posthog: no POSTHOG_API_KEY set; ${answers.length} answers stay pending`);
     await markCaptureFailed(
       db,
-      answers.map((a) => backoff(a)),
+      answers.map((a) => backoff(a, 0)),
       "POSTHOG_API_KEY is not set",
     );
     report.skipped = answers.length;

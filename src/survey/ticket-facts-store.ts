@@ -21,7 +21,7 @@ interface FactsRow {
   group_name: string | null;
 }
 
-const toFacts = (row: FactsRow, found = true): TicketFacts => ({
+const toFacts = (row: FactsRow, found: boolean): TicketFacts => ({
   found,
   status: row.status,
   solvedAt: row.solved_at,
@@ -53,7 +53,7 @@ export async function knownTicketFacts(
       .bind(ticketId, freshAfter),
   ]);
   const fromSync = synced?.results[0];
-  if (fromSync) return toFacts(fromSync);
+  if (fromSync) return toFacts(fromSync, true);
   const fromLookup = looked?.results[0];
   return fromLookup ? toFacts(fromLookup, fromLookup.found === 1) : null;
 }
