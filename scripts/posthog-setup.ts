@@ -35,11 +35,15 @@ const { values, problems } = parseCli({
   options: { fix: { type: "boolean" }, "earliest-answer": { type: "string" }, "persist-to": { type: "string" } },
 });
 
+/** Settings whose own rules refused them (their problem is listed; "is not set" would only repeat it). */
+const invalid = new Set<SettingName>();
 /** A setting as the Worker parses it (its schema in src/settings.ts); its problem is listed when it is not valid. */
 function setting(name: SettingName): string {
   const parsed = parsedScriptSetting(name);
-  if (!parsed.ok) problems.push(parsed.problem);
-  return parsed.ok && parsed.value !== undefined ? String(parsed.value) : "";
+  if (parsed.ok) return parsed.value === undefined ? "" : String(parsed.value);
+  problems.push(parsed.problem);
+  invalid.add(name);
+  return "";
 }
 const personalApiKey = setting("POSTHOG_PERSONAL_API_KEY");
 const projectId = setting("POSTHOG_PROJECT_ID");
@@ -53,8 +57,9 @@ const commentQuestionId = setting("POSTHOG_COMMENT_QUESTION_ID");
 if (personalApiKey === "") problems.push("POSTHOG_PERSONAL_API_KEY is not set (a personal API key, phx_…)");
 else if (personalApiKey.startsWith("phc_"))
   problems.push("POSTHOG_PERSONAL_API_KEY is a project key (phc_…); the private API needs a personal API key (phx_…)");
-if (projectId === "") problems.push("POSTHOG_PROJECT_ID is not set (the project's number, from its URL)");
-if (surveyName === "") problems.push("POSTHOG_SURVEY_NAME must not be empty");
+if (projectId === "" && !invalid.has("POSTHOG_PROJECT_ID"))
+  problems.push("POSTHOG_PROJECT_ID is not set (the project's number, from its URL)");
+if (surveyName === "" && !invalid.has("POSTHOG_SURVEY_NAME")) problems.push("POSTHOG_SURVEY_NAME must not be empty");
 if (ratingQuestionId === commentQuestionId)
   problems.push("POSTHOG_RATING_QUESTION_ID and POSTHOG_COMMENT_QUESTION_ID must differ");
 const earliestOption = values["earliest-answer"];
