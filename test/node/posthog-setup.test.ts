@@ -260,7 +260,13 @@ describe("npm run posthog-setup", () => {
     expect(bad.stderr).toContain("unknown option --frobnicate");
     expect(bad.stderr).toContain("POSTHOG_PERSONAL_API_KEY is a project key (phc_…)");
     expect(bad.stderr).toContain("POSTHOG_PROJECT_ID must be the project's number");
+    // Named once, by the setting's own rule (src/settings.ts), not also as missing.
+    expect(bad.stderr).not.toContain("POSTHOG_PROJECT_ID is not set");
     expect(bad.stderr).toContain("--earliest-answer must be a date like 2026-03-01");
+    const settings = await setup([], { POSTHOG_APP_HOST: "not a url", POSTHOG_COMMENT_QUESTION_ID: "a comment" });
+    expect(settings.status).toBe(2);
+    expect(settings.stderr).toContain("POSTHOG_APP_HOST must be an absolute URL");
+    expect(settings.stderr).toContain("POSTHOG_COMMENT_QUESTION_ID must be letters, digits, - or _");
     const help = await setup(["--help"], {});
     expect(help.status).toBe(0);
     expect(help.stdout).toContain("npm run posthog-setup [-- --fix]");
