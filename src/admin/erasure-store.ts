@@ -5,6 +5,7 @@ import { eraseRequesters } from "../dispatch/candidates-store";
 import { eraseSnapshots } from "../dispatch/sends-store";
 import { suppressAll } from "../dispatch/suppressions-store";
 import { emailHash, normalizeEmail } from "../lib/email-address";
+import { zendeskUserOf } from "../lib/requester-ids";
 import { eraseAnswers } from "../survey/responses-store";
 import { eraseLookups } from "../survey/ticket-facts-store";
 import { eraseOutbox } from "./outbox-store";
@@ -16,12 +17,6 @@ export interface ErasureResult {
   candidates: number;
   outboxMessages: number;
   suppressedAddresses: number;
-}
-
-/** The Zendesk user a `zendesk-user-<id>` distinct id names (a requester without an external id). */
-function zendeskUserId(distinctId: string | null): number | null {
-  const match = distinctId ? /^zendesk-user-(\d{1,15})$/.exec(distinctId) : null;
-  return match ? Number(match[1]) : null;
 }
 
 export interface Person {
@@ -51,7 +46,7 @@ async function findPerson(db: D1Database, who: Person): Promise<Found> {
          WHERE ?2 IS NOT NULL AND r.distinct_id = ?2`,
     )
     // A distinct id of the form zendesk-user-<id> (a requester without an external id) names the Zendesk user.
-    .bind(hash, did, zendeskUserId(did))
+    .bind(hash, did, zendeskUserOf(did))
     .all<{ ticket_id: number; email_hash: string | null }>();
   const ticketIds = JSON.stringify(tickets.map((t) => t.ticket_id));
   const { results: ids } = await db

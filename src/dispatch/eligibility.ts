@@ -9,7 +9,7 @@ export interface EligibilityRules {
   internalDomains: string[];
 }
 
-export interface TicketFacts {
+export interface EligibilityFacts {
   status: string;
   solvedAt: number | null;
   tags: string[];
@@ -40,7 +40,7 @@ function isInternal(email: string, internalDomains: string[]): boolean {
  * Whether a ticket's requester gets a survey now. The order of the checks decides which reason a
  * skip records: the most lasting reason first.
  */
-export function decide(ticket: TicketFacts, rules: EligibilityRules, now: number): Decision {
+export function decide(ticket: EligibilityFacts, rules: EligibilityRules, now: number): Decision {
   if (ticket.status !== "solved" && ticket.status !== "closed") return { kind: "not-due" };
   if (ticket.solvedAt === null) return { kind: "not-due" };
   const { solvedFrom, solvedUntil } = dueWindow(now, rules);

@@ -127,7 +127,7 @@ function fieldText(value: unknown): string | null {
   return null;
 }
 
-export interface TicketFacts {
+export interface SupportTicket {
   id: number;
   createdAt: string | null | undefined;
   updatedAt: string;
@@ -143,7 +143,7 @@ export interface MetricFacts {
 }
 
 export function ticketContext(
-  ticket: TicketFacts,
+  ticket: SupportTicket,
   metrics: MetricFacts | undefined,
   assigneeName: string | null,
   settings: SupportSettings,

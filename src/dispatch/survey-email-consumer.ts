@@ -1,6 +1,7 @@
 import type { Settings } from "../config";
 import { isValidEmail } from "../lib/email-address";
 import { sha256Hex } from "../lib/ids";
+import { zendeskUserDistinctId } from "../lib/requester-ids";
 import { queueDelaySeconds } from "../services/backoff";
 import type { EmailOutcome, Mailer, OutgoingEmail } from "../services/mail";
 import { buildSurveyUrl, expiryFrom } from "../lib/survey-link";
@@ -42,7 +43,7 @@ export const REPLAY_WINDOW_MS = 20 * 60 * 60_000;
 /** The requester's PostHog distinct id: their Zendesk external id, else one derived from the Zendesk user. */
 export function distinctIdFor(ticket: { ticketId: number; externalId: string | null; requesterId: number | null }) {
   if (ticket.externalId) return ticket.externalId;
-  return ticket.requesterId !== null ? `zendesk-user-${ticket.requesterId}` : `zendesk-ticket-${ticket.ticketId}`;
+  return ticket.requesterId !== null ? zendeskUserDistinctId(ticket.requesterId) : `zendesk-ticket-${ticket.ticketId}`;
 }
 
 /** What the consumer will do with a batch of claims (pure). */

@@ -1,5 +1,6 @@
 import type { Settings } from "../config";
 import { DAY_MS } from "../lib/time";
+import { zendeskUserDistinctId } from "../lib/requester-ids";
 import { fetchTickets } from "../services/zendesk-tickets";
 import { zendeskAccess } from "../services/zendesk";
 import type { ParsedSurveyLink } from "../lib/survey-link";
@@ -18,7 +19,7 @@ export type UnsignedVerdict =
 export function requesterDistinctIds(facts: Pick<TicketFacts, "requesterId" | "requesterExternalId">): string[] {
   const ids: string[] = [];
   if (facts.requesterExternalId) ids.push(facts.requesterExternalId);
-  if (facts.requesterId !== null) ids.push(`zendesk-user-${facts.requesterId}`);
+  if (facts.requesterId !== null) ids.push(zendeskUserDistinctId(facts.requesterId));
   return ids;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decide, type EligibilityRules, type TicketFacts } from "../../src/dispatch/eligibility";
+import { decide, type EligibilityRules, type EligibilityFacts } from "../../src/dispatch/eligibility";
 
 const DAY = 86_400_000;
 const now = Date.parse("2026-11-24T12:00:00Z");
@@ -10,7 +10,7 @@ const rules: EligibilityRules = {
   excludedTags: ["spam", "no_csat"],
   internalDomains: ["posthog.com"],
 };
-const ticket = (over: Partial<TicketFacts> = {}): TicketFacts => ({
+const ticket = (over: Partial<EligibilityFacts> = {}): EligibilityFacts => ({
   status: "solved",
   solvedAt: now - 4 * DAY,
   tags: [],
@@ -43,7 +43,7 @@ describe("eligibility", () => {
     [{ suppressed: true }, "unsubscribed"],
     [{ lastSurveyedAt: now - 6 * DAY }, "surveyed within the last 7 days"],
   ] as const)("skips %j with reason %s", (over, reason) => {
-    expect(decide(ticket(over as Partial<TicketFacts>), rules, now)).toEqual({ kind: "skip", reason });
+    expect(decide(ticket(over as Partial<EligibilityFacts>), rules, now)).toEqual({ kind: "skip", reason });
   });
 
   it("surveys an address again once the throttle has passed, and a lookalike domain is not internal", () => {
