@@ -1,3 +1,4 @@
+import { EMAIL_HTML_CSP } from "../lib/http";
 import { Hono } from "hono";
 import * as v from "valibot";
 import type { AppEnv } from "../app-env";
@@ -17,16 +18,8 @@ const PreviewQuery = v.object({
   month: v.optional(v.pipe(v.string(), v.check(isMonth, "month must look like 2026-10"))),
 });
 
-export function donationTerms(settings: Settings) {
-  return {
-    hedgehogCostMinor: settings.donation.hedgehogCostMinor,
-    currency: settings.donation.currency,
-    charity: settings.donation.charity,
-  };
-}
-
 async function previewEmail(db: D1Database, settings: Settings, month: string) {
-  return renderReportEmail(await computeReport(db, month, donationTerms(settings)));
+  return renderReportEmail(await computeReport(db, month, settings.donation));
 }
 
 function PreviewPage(props: { month: string; to: string | undefined; subject: string; text: string }) {
@@ -77,6 +70,3 @@ reportPreviewRoutes.get("/report/preview.html", async (c) => {
   const email = await previewEmail(c.env.DB, settingsOf(c.env), month);
   return c.html(email.html, 200, { "Content-Security-Policy": EMAIL_HTML_CSP });
 });
-
-export const EMAIL_HTML_CSP =
-  "sandbox allow-popups allow-top-navigation-by-user-activation; default-src 'none'; style-src 'unsafe-inline'; img-src data:";

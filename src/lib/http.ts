@@ -74,3 +74,7 @@ export function isSameOriginPost(headers: Headers, own: { requestUrl: string; pu
   // Our origins: the one the request came to, and the public one links are built with.
   return origin === new URL(own.requestUrl).origin || origin === new URL(own.publicBaseUrl).origin;
 }
+
+/** For an email's own HTML shown in the admin area: sandboxed, no scripts, inline styles as mail clients allow. */
+export const EMAIL_HTML_CSP =
+  "sandbox allow-popups allow-top-navigation-by-user-activation; default-src 'none'; style-src 'unsafe-inline'; img-src data:";

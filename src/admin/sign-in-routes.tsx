@@ -1,0 +1,39 @@
+import { Hono, type Context } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import type { AppEnv } from "../app-env";
+import { settingsOf } from "../config";
+import { ADMIN_COOKIE, sameSecret } from "./auth";
+import { formLimit, readForm } from "./forms";
+import { createSession, endSession, SESSION_MS } from "./sessions-store";
+import { SignInPage } from "./views";
+
+/** Signing in with ADMIN_TOKEN (a session cookie) and signing out. */
+export const signInRoutes = new Hono<AppEnv>();
+
+signInRoutes.get("/sign-in", (c) => c.html(<SignInPage />));
+
+const cookieOptions = (c: Context<AppEnv>) => ({
+  path: "/admin",
+  httpOnly: true,
+  secure: new URL(c.req.url).protocol === "https:",
+  sameSite: "Strict" as const,
+});
+
+signInRoutes.post("/sign-in", formLimit, async (c) => {
+  const token = (await readForm(c)).get("token") ?? "";
+  const adminToken = settingsOf(c.env).adminToken!;
+  if (token === "" || token.length > 500 || !(await sameSecret(token, adminToken))) {
+    return c.html(<SignInPage error="That token is not right." />, 401);
+  }
+  const session = await createSession(c.env.DB, adminToken, Date.now());
+  setCookie(c, ADMIN_COOKIE, session, { ...cookieOptions(c), maxAge: SESSION_MS / 1000 });
+  return c.redirect("/admin", 303);
+});
+
+/** Ends the session on the server too, so a copied cookie stops working. */
+signInRoutes.post("/sign-out", async (c) => {
+  const cookie = getCookie(c, ADMIN_COOKIE);
+  if (cookie !== undefined && cookie.length <= 200) await endSession(c.env.DB, cookie);
+  deleteCookie(c, ADMIN_COOKIE, cookieOptions(c));
+  return c.redirect("/admin/sign-in", 303);
+});
