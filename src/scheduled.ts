@@ -18,7 +18,7 @@ export const EVERY_TEN_MINUTES = "*/10 * * * *";
 export const MONTHLY_REPORT = "0 9 1 * *";
 
 /** How long one run may keep reading Zendesk before it leaves the rest to the next run. */
-export const SYNC_BUDGET_MS = 60_000;
+const SYNC_BUDGET_MS = 60_000;
 /** A low-rating alert still pending this long after it was queued is queued again. */
 const ALERT_REQUEUE_AFTER_MS = 15 * 60_000;
 /** How long the record of each cron and queue run is kept (the admin dispatch page shows recent ones). */
@@ -72,7 +72,7 @@ async function requeueTicketRatings(ctx: JobContext, now: number) {
  * queue due alerts again, retry an owed report. Each step runs on its own: one that throws is
  * recorded with its error and the others still run.
  */
-export function runEveryTenMinutes(env: Env, now: number) {
+function runEveryTenMinutes(env: Env, now: number) {
   return runJob(env, "every-ten-minutes", async (ctx) => ({
     posthog: await step("posthog", () => deliverPendingResponses(ctx.settings, ctx.db, now, { fetcher: ctx.fetcher })),
     // A long export is dispatched as it is read, one quota's worth of pages at a time.
@@ -99,7 +99,7 @@ export function runEveryTenMinutes(env: Env, now: number) {
 }
 
 /** The 1st-of-the-month job: last month's donation report, stored, emailed and captured once. */
-export function runMonthly(env: Env, now: number) {
+function runMonthly(env: Env, now: number) {
   return runJob(env, "monthly-report", (ctx) => runMonthlyReport(reportDeps(ctx), now));
 }
 

@@ -60,7 +60,7 @@ const slackWebhooks = v.pipe(
 );
 
 /** The handbook's response targets: hours Monday to Friday per plan; `null` means no target (Free: community only). */
-export const DEFAULT_RESPONSE_TARGET_HOURS = { pay_as_you_go: 72, boost: 48, scale: 24, enterprise: 8, free: null };
+const DEFAULT_RESPONSE_TARGET_HOURS = { pay_as_you_go: 72, boost: 48, scale: 24, enterprise: 8, free: null };
 
 /** A plan's name as the product compares it: lower case, anything but letters and digits as `_`. */
 export function planKey(value: string): string {

@@ -13,7 +13,7 @@ export interface AnswersFilterValues {
 }
 
 /** The page's own URL with these filters (and a cursor), for links that keep the filters. */
-export function answersHref(filter: AnswersFilterValues, page: { cursor?: string } = {}): string {
+function answersHref(filter: AnswersFilterValues, page: { cursor?: string } = {}): string {
   const { cursor } = page;
   const query = new URLSearchParams();
   if (filter.month) query.set("month", filter.month);

@@ -8,7 +8,7 @@ import { formatCount } from "../lib/format";
 
 const TEAM_COLOURS = ["#1d4aff", "#f54e00", "#2e9c55", "#b62ad9", "#e8b517", "#0aa8b4", "#d9412b", "#7a5a3a"];
 
-export function teamColour(index: number): string {
+function teamColour(index: number): string {
   return TEAM_COLOURS[index % TEAM_COLOURS.length]!;
 }
 
@@ -27,7 +27,7 @@ function niceMax(value: number): number {
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 /** The one month format of the charts: "Sep 2026" ("Sept" in some locales, so not toLocaleDateString). */
-export function monthLabel(month: string): { name: string; year: string } {
+function monthLabel(month: string): { name: string; year: string } {
   return { name: MONTHS[Number(month.slice(5, 7)) - 1]!, year: month.slice(0, 4) };
 }
 

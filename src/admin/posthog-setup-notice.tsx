@@ -2,7 +2,7 @@
 import { lastPostHogCheck, type StoredCheck } from "../survey/posthog-check-store";
 import { formatTime } from "./views";
 
-export function PostHogSetupNotice(props: { check: StoredCheck }) {
+function PostHogSetupNotice(props: { check: StoredCheck }) {
   const { check } = props;
   return (
     <section class="error" role="alert" aria-labelledby="posthog-setup-title">

@@ -82,7 +82,7 @@ export function SignInPage(props: { error?: string }) {
 }
 
 /** How far behind the Zendesk sync is, in words. */
-export function syncLag(syncedThrough: number | null, now: number): string {
+function syncLag(syncedThrough: number | null, now: number): string {
   if (syncedThrough === null) return "nothing read yet";
   const minutes = Math.max(0, Math.round((now - syncedThrough) / 60_000));
   if (minutes < 120) return `${minutes} minute${minutes === 1 ? "" : "s"} behind`;

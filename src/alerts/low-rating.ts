@@ -22,7 +22,7 @@ export function zendeskNote(f: LowRatingFacts, marker: string): string {
 }
 
 /** Slack's mrkdwn treats &, < and > as markup; escape them in anything a customer wrote. */
-export function slackEscape(text: string): string {
+function slackEscape(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 

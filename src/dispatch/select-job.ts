@@ -5,7 +5,7 @@ import { decide, dueWindow } from "./eligibility";
 import { claimTickets, findDueCandidates, reclaimStale, recordSkips, type SkipDecision } from "./sends-store";
 
 /** Bounds one run's work; the next run takes the rest. */
-export const MAX_TICKETS_PER_RUN = 25_000;
+const MAX_TICKETS_PER_RUN = 25_000;
 /** Tickets per queue message (one Resend batch) and messages per sendBatch call. */
 const TICKETS_PER_MESSAGE = 100;
 const MESSAGES_PER_SEND = 100;

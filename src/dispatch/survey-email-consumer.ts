@@ -38,10 +38,10 @@ export interface ConsumeReport {
 }
 
 /** A send whose outcome is unknown is only replayed while the provider still remembers its key (24 h at Resend). */
-export const REPLAY_WINDOW_MS = 20 * 60 * 60_000;
+const REPLAY_WINDOW_MS = 20 * 60 * 60_000;
 
 /** The requester's PostHog distinct id: their Zendesk external id, else one derived from the Zendesk user. */
-export function distinctIdFor(ticket: { ticketId: number; externalId: string | null; requesterId: number | null }) {
+function distinctIdFor(ticket: { ticketId: number; externalId: string | null; requesterId: number | null }) {
   if (ticket.externalId) return ticket.externalId;
   return ticket.requesterId !== null ? zendeskUserDistinctId(ticket.requesterId) : `zendesk-ticket-${ticket.ticketId}`;
 }
@@ -63,7 +63,7 @@ export interface SendPlan {
  * when the provider cannot deduplicate. A fresh claim is checked again: reopened, unsubscribed,
  * erased or without a valid address, it is skipped with the reason.
  */
-export function planSends(claims: SendClaim[], options: { now: number; idempotent: boolean }): SendPlan {
+function planSends(claims: SendClaim[], options: { now: number; idempotent: boolean }): SendPlan {
   const plan: SendPlan = { skipped: [], failed: [], replayKeys: [], fresh: [] };
   const keys = new Set<string>();
   for (const claim of [...claims].sort((a, b) => a.ticketId - b.ticketId)) {
@@ -125,7 +125,7 @@ function snapshotOf(claim: SendClaim, linkExp: number): EmailSnapshot {
 }
 
 /** Renders a ticket's email from its snapshot only, so a replay renders the very same email. */
-export async function buildEmail(
+async function buildEmail(
   ticketId: number,
   snapshot: EmailSnapshot,
   settings: Settings,
@@ -147,7 +147,7 @@ export async function buildEmail(
 }
 
 /** Sorts each email's outcome into what to record: sent, failed, or waiting (not sent, or unknown). */
-export function settlementOf(request: SendRequest, outcomes: EmailOutcome[], now: number): Settlement {
+function settlementOf(request: SendRequest, outcomes: EmailOutcome[], now: number): Settlement {
   const settlement: Settlement = { sent: [], failed: [], notSent: [], unknown: [] };
   request.emails.forEach(({ ticketId }, i) => {
     const outcome = outcomes[i] ?? {

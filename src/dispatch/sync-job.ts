@@ -43,7 +43,7 @@ const TRANSIENT_ATTEMPTS = 3;
 const MAX_SLOT_WAIT_MS = 15_000;
 
 /** Turns a page of the export into candidate rows (pure apart from hashing). */
-export async function candidatesFromPage(page: ExportPage): Promise<Candidate[]> {
+async function candidatesFromPage(page: ExportPage): Promise<Candidate[]> {
   return Promise.all(
     page.tickets.map(async (t) => {
       const user = t.requester_id != null ? page.users.get(t.requester_id) : undefined;
@@ -75,7 +75,7 @@ const NO_FIELDS: SupportSettings = {
 };
 
 /** The support context of each ticket on a page: plan, severity, reply times, reopens, assignee. */
-export function contextsFromPage(page: ExportPage, support: SupportSettings): TicketContext[] {
+function contextsFromPage(page: ExportPage, support: SupportSettings): TicketContext[] {
   return page.tickets.map((t) => {
     const m = page.metrics.get(t.id);
     const assignee = t.assignee_id != null ? page.users.get(t.assignee_id) : undefined;

@@ -82,7 +82,7 @@ const fixed = (keys: Array<string | null>) => (a: GroupFigures, b: GroupFigures)
   keys.indexOf(a.key) - keys.indexOf(b.key);
 
 /** "pay_as_you_go" → "Pay as you go". */
-export function planLabel(plan: string | null): string {
+function planLabel(plan: string | null): string {
   if (plan === null) return "No plan set";
   const words = plan.replace(/_/g, " ");
   return words.charAt(0).toUpperCase() + words.slice(1);

@@ -39,7 +39,7 @@ export interface Ledger {
 }
 
 /** Months from `from` to `to`, inclusive ('YYYY-MM'). */
-export function monthsBetween(from: string, to: string): string[] {
+function monthsBetween(from: string, to: string): string[] {
   const months: string[] = [];
   let y = Number(from.slice(0, 4));
   let m = Number(from.slice(5, 7));

@@ -21,13 +21,13 @@ export interface ReportDeps {
 }
 
 /** A report left unsent this long ago is retried by the every-ten-minutes cron. */
-export const REPORT_RETRY_AFTER_MS = 15 * 60_000;
+const REPORT_RETRY_AFTER_MS = 15 * 60_000;
 
 /**
  * Sends what a stored report still owes: the donor's email and the PostHog event. Keys derived from
  * the month make a repeat harmless where the provider honours them.
  */
-export async function deliverReport(
+async function deliverReport(
   deps: ReportDeps,
   report: MonthlyReport,
   owed: { email: boolean; event: boolean },

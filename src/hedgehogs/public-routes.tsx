@@ -16,7 +16,7 @@ import { ColumnHeads, numberColumn } from "../lib/column-heads";
  */
 export const publicRoutes = new Hono<AppEnv>();
 
-export const PUBLIC_CACHE_CONTROL = "public, max-age=300";
+const PUBLIC_CACHE_CONTROL = "public, max-age=300";
 const ISOLATE_MEMO_MS = 60_000;
 
 interface Tally {

@@ -14,7 +14,7 @@ export function emailDomain(address: string): string {
   return normalizeEmail(address).split("@").pop() ?? "";
 }
 
-export const EmailSchema = v.pipe(v.string(), v.trim(), v.maxLength(254), v.email());
+const EmailSchema = v.pipe(v.string(), v.trim(), v.maxLength(254), v.email());
 
 export function isValidEmail(address: string): boolean {
   return v.is(EmailSchema, address);

@@ -5,7 +5,7 @@
  * letters (t ticket, h email hash, u ticket updated at, …; each store's SQL reads them back beside the
  * column they fill): a field name repeats in every row, so short ones fit more rows in each statement.
  */
-export const MAX_JSON_BYTES = 1_000_000;
+const MAX_JSON_BYTES = 1_000_000;
 
 export function jsonChunks(rows: unknown[]): string[] {
   const maxBytes = MAX_JSON_BYTES;

@@ -39,7 +39,7 @@ export function signSurveyLink(fields: SurveyLinkFields, secret: string): Promis
 }
 
 /** Constant-time check (WebCrypto's verify compares in constant time). */
-export function verifySurveyLink(fields: SurveyLinkFields, sig: string, secret: string): Promise<boolean> {
+function verifySurveyLink(fields: SurveyLinkFields, sig: string, secret: string): Promise<boolean> {
   return hmacVerify(secret, canonicalString(fields), sig);
 }
 

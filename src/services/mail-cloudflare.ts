@@ -10,7 +10,7 @@ import type { EmailOutcome, Mailer } from "./mail";
 const PERMANENT = /^E_(SENDER_NOT_VERIFIED|RECIPIENT_NOT_ALLOWED|RECIPIENT_SUPPRESSED|HEADER_\w+|VALIDATION_ERROR)$/;
 
 /** Until the next UTC midnight, when a daily quota is assumed to start again (capped by the Queue's 12 hours). */
-export function untilNextUtcDay(now: number): number {
+function untilNextUtcDay(now: number): number {
   const next = new Date(now);
   next.setUTCHours(24, 0, 0, 0);
   return next.getTime() - now;
@@ -30,7 +30,7 @@ function classify(err: unknown, now: number): EmailOutcome {
  * The binding takes a sender as an address or `{name, email}`, not as "Name <address>" (workers-types
  * `SendEmail`, cloudflare-docs email-service/api/send-emails/workers-api).
  */
-export function senderOf(from: string): string | { name: string; email: string } {
+function senderOf(from: string): string | { name: string; email: string } {
   const match = /^\s*"?([^"<]*?)"?\s*<([^<>\s]+@[^<>\s]+)>\s*$/.exec(from);
   if (!match) return from.trim();
   return match[1] ? { name: match[1], email: match[2]! } : match[2]!;

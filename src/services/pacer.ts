@@ -26,7 +26,7 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
 const CAS_ATTEMPTS = 8;
 
 /** The first start time at or after `from` that keeps every window within the limit (pure). */
-export function nextSlot(slots: number[], from: number, rule: Pick<PaceRule, "limit" | "windowMs">): number {
+function nextSlot(slots: number[], from: number, rule: Pick<PaceRule, "limit" | "windowMs">): number {
   const sorted = [...slots].sort((a, b) => a - b);
   // Never before the last reserved slot: reservations stay in order, so one check covers every window.
   let at = Math.max(from, sorted.at(-1) ?? from);

@@ -29,7 +29,7 @@ export function zendeskAccess(settings: {
 const id = v.pipe(v.number(), v.integer());
 const text = v.nullish(v.string());
 
-export const ZendeskTicketSchema = v.object({
+const ZendeskTicketSchema = v.object({
   id,
   status: v.string(),
   requester_id: v.nullish(id),
@@ -41,15 +41,15 @@ export const ZendeskTicketSchema = v.object({
   assignee_id: v.nullish(id),
   custom_fields: v.optional(v.array(v.looseObject({ id, value: v.optional(v.unknown()) })), []),
 });
-export const ZendeskUserSchema = v.object({
+const ZendeskUserSchema = v.object({
   id,
   name: text,
   email: text,
   external_id: v.nullish(v.union([v.string(), v.number()])),
   role: v.optional(v.string(), "end-user"),
 });
-export const ZendeskGroupSchema = v.object({ id, name: v.string() });
-export const ZendeskMetricSetSchema = v.object({
+const ZendeskGroupSchema = v.object({ id, name: v.string() });
+const ZendeskMetricSetSchema = v.object({
   ticket_id: id,
   solved_at: v.nullish(v.pipe(v.string(), v.isoTimestamp())),
   // developer.zendesk.com "Ticket Metrics": times as {calendar, business} minutes, reopens, replies.
@@ -121,7 +121,7 @@ export function parseExportPage(json: unknown): ExportPage | undefined {
 
 export type ExportPosition = { cursor: string } | { startTime: number };
 
-export function exportPageUrl(baseUrl: string, position: ExportPosition): string {
+function exportPageUrl(baseUrl: string, position: ExportPosition): string {
   const q = new URLSearchParams();
   if ("cursor" in position) q.set("cursor", position.cursor);
   else q.set("start_time", String(position.startTime));
@@ -147,7 +147,7 @@ export interface ZendeskDeps {
  * other integration on the account (developer.zendesk.com, "Rate limits"). A window of a minute
  * (and a second, for the time requests take to arrive).
  */
-export function exportPace(access: ZendeskAccess, requestsPerMinute: number) {
+function exportPace(access: ZendeskAccess, requestsPerMinute: number) {
   return { key: `zendesk-export:${access.baseUrl}`, limit: requestsPerMinute, windowMs: 61_000 };
 }
 

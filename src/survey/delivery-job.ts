@@ -13,7 +13,7 @@ import { claimPendingCaptures, markCaptured, markCaptureFailed, type StoredAnswe
 
 const LEASE_MS = 60_000;
 /** At most this many answers per run, one PostHog request (keeps one invocation far from its subrequest limit). */
-export const CAPTURE_BATCH_LIMIT = CAPTURE_BATCH_SIZE;
+const CAPTURE_BATCH_LIMIT = CAPTURE_BATCH_SIZE;
 
 export interface DeliveryReport {
   delivered: number;
@@ -22,7 +22,7 @@ export interface DeliveryReport {
 }
 
 /** Fixed per ticket and survey, so PostHog treats an edited answer as the same submission. */
-export function submissionIdFor(surveyId: string, ticketId: number): Promise<string> {
+function submissionIdFor(surveyId: string, ticketId: number): Promise<string> {
   return uuidFromName(`hedgehog-csat:submission:${surveyId}:${ticketId}`);
 }
 

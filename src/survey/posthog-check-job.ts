@@ -7,7 +7,7 @@ import { setUpPostHog } from "./posthog-setup";
 import { earliestAnswerAt } from "./responses-store";
 
 /** Checked once a day; a little slack keeps the check at the same time of day despite cron jitter. */
-export const CHECK_INTERVAL_MS = DAY_MS - 5 * 60_000;
+const CHECK_INTERVAL_MS = DAY_MS - 5 * 60_000;
 
 /**
  * Runs the check when a day has passed since the last one. Only one invocation wins the day: the

@@ -19,7 +19,7 @@ export interface Mismatch {
 const DAY_MS = 86_400_000;
 
 /** Midnight UTC of the day `ms` falls in, as PostHog's API writes dates. */
-export function startOfUtcDay(ms: number): string {
+function startOfUtcDay(ms: number): string {
   return new Date(Math.floor(ms / DAY_MS) * DAY_MS).toISOString();
 }
 
@@ -27,11 +27,11 @@ export function startOfUtcDay(ms: number): string {
  * The latest start date that shows every stored answer: answers dated before a survey's start date
  * are hidden from its results. With no answer yet, today (midnight UTC) is early enough.
  */
-export function latestStartDate(earliestAnswerAt: number | null, now: number): string {
+function latestStartDate(earliestAnswerAt: number | null, now: number): string {
   return startOfUtcDay(earliestAnswerAt ?? now);
 }
 
-export function desiredQuestions(input: SurveySpecInput): SurveyQuestion[] {
+function desiredQuestions(input: SurveySpecInput): SurveyQuestion[] {
   return [
     {
       id: input.ratingQuestionId,
@@ -218,7 +218,7 @@ export type DashboardChange =
   { kind: "add"; insight: DesiredInsight } | { kind: "update"; insightId: number; insight: DesiredInsight };
 
 /** JSON with object keys sorted, so two queries compare equal whatever order PostHog keeps keys in. */
-export function canonicalJson(value: unknown): string {
+function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   if (value !== null && typeof value === "object")
     return `{${Object.keys(value)

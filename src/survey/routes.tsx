@@ -35,7 +35,7 @@ import { parseAnswerForm } from "./answer-form";
 import { renderSurveyPage } from "./page-cache";
 
 /** Form posts are tiny: a 2,000 character comment is at most ~18 KB percent-encoded. */
-export const MAX_FORM_BYTES = 32 * 1024;
+const MAX_FORM_BYTES = 32 * 1024;
 
 export const surveyRoutes = new Hono<AppEnv>();
 

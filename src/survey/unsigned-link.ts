@@ -16,7 +16,7 @@ export type UnsignedVerdict =
   | { ok: false; why: "unknown" | "not-theirs" | "not-solved" | "expired" | "unavailable"; detail?: string };
 
 /** The PostHog distinct id a Zendesk requester gets: their external id, else one from the user id. */
-export function requesterDistinctIds(facts: Pick<TicketFacts, "requesterId" | "requesterExternalId">): string[] {
+function requesterDistinctIds(facts: Pick<TicketFacts, "requesterId" | "requesterExternalId">): string[] {
   const ids: string[] = [];
   if (facts.requesterExternalId) ids.push(facts.requesterExternalId);
   if (facts.requesterId !== null) ids.push(zendeskUserDistinctId(facts.requesterId));
@@ -28,7 +28,7 @@ export function requesterDistinctIds(facts: Pick<TicketFacts, "requesterId" | "r
  * link lifetime, and the link's customer is its requester. The team is the ticket's group in
  * Zendesk, whatever the link's text says.
  */
-export function judgeUnsignedLink(
+function judgeUnsignedLink(
   fields: { distinctId: string; ticketId: number; team: string; initialTargetArea?: string; rating?: number },
   facts: TicketFacts,
   now: number,
