@@ -5,18 +5,13 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { unstable_readConfig } from "wrangler";
 import { OFFLINE_ENV, wranglerVars } from "../../scripts/local-env";
 import { SETTINGS } from "../../src/settings";
 
-const APP = readFileSync("wrangler.toml", "utf8");
-const SURVEY = readFileSync("wrangler.survey.toml", "utf8");
-
-/** The first `key = "value"` after `[section]` (or at the top when section is empty). */
-function valueIn(toml: string, section: string, key: string): string | undefined {
-  const from = section ? toml.indexOf(section) : 0;
-  if (from < 0) return undefined;
-  return new RegExp(`^${key} = "([^"]*)"`, "m").exec(toml.slice(from))?.[1];
-}
+// Both configs as wrangler itself reads them.
+const APP = unstable_readConfig({ config: "wrangler.toml" });
+const SURVEY = unstable_readConfig({ config: "wrangler.survey.toml" });
 
 /** Builds a config as `wrangler deploy` would, without deploying; returns the bundle's text. */
 function bundle(config: string): string {
@@ -27,7 +22,7 @@ function bundle(config: string): string {
       encoding: "utf8",
     });
     expect(result.status, result.stderr).toBe(0);
-    const main = valueIn(readFileSync(config, "utf8"), "", "main")!;
+    const main = unstable_readConfig({ config }).main!;
     return readFileSync(path.join(outdir, `${path.basename(main).replace(/\.tsx?$/, "")}.js`), "utf8");
   } finally {
     rmSync(outdir, { recursive: true, force: true });
@@ -36,19 +31,21 @@ function bundle(config: string): string {
 
 describe("the survey Worker's config", () => {
   it("has the app Worker's settings, line for line", () => {
-    expect(Object.entries(wranglerVars("wrangler.survey.toml"))).toEqual(Object.entries(wranglerVars("wrangler.toml")));
+    expect(SURVEY.vars).toEqual(APP.vars);
+    // The scripts' own [vars] reader reads both as wrangler does.
+    expect(wranglerVars("wrangler.survey.toml")).toEqual(SURVEY.vars);
+    expect(wranglerVars("wrangler.toml")).toEqual(APP.vars);
   });
 
   it("uses the app Worker's database and queue, and binds APP to the app Worker by its name", () => {
-    for (const key of ["binding", "database_name", "database_id", "migrations_dir"])
-      expect(valueIn(SURVEY, "[[d1_databases]]", key), key).toBe(valueIn(APP, "[[d1_databases]]", key));
-    expect(valueIn(SURVEY, "[[queues.producers]]", "queue")).toBe(valueIn(APP, "[[queues.producers]]", "queue"));
-    expect(valueIn(SURVEY, "[[queues.producers]]", "binding")).toBe("DISPATCH");
-    expect(valueIn(SURVEY, "[[services]]", "binding")).toBe("APP");
-    expect(valueIn(SURVEY, "[[services]]", "service")).toBe(valueIn(APP, "", "name"));
-    expect(valueIn(SURVEY, "", "compatibility_date")).toBe(valueIn(APP, "", "compatibility_date"));
+    expect(SURVEY.d1_databases).toEqual(APP.d1_databases);
+    expect(SURVEY.queues.producers).toEqual(APP.queues.producers);
+    expect(SURVEY.services).toEqual([{ binding: "APP", service: APP.name }]);
+    expect(SURVEY.compatibility_date).toBe(APP.compatibility_date);
     // Cron jobs and the queue consumer run in the app Worker only: once each.
-    expect(SURVEY).not.toMatch(/^\[\[queues\.consumers\]\]|^\[triggers\]/m);
+    expect(SURVEY.queues.consumers ?? []).toEqual([]);
+    expect(SURVEY.triggers.crons ?? []).toEqual([]);
+    expect(APP.triggers.crons?.length).toBeGreaterThan(0);
   });
 
   it("`wrangler types` sees the bindings SurveyWorkerEnv declares: the app's but EMAIL, and APP", () => {
