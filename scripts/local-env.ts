@@ -37,7 +37,8 @@ export function wranglerVars(file = "wrangler.toml"): Record<string, string> {
   for (const line of section.split("\n")) {
     if (/^\s*\[/.test(line)) break;
     const m = /^\s*([A-Z0-9_]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)')\s*(?:#.*)?$/.exec(line);
-    if (m) vars[m[1]!] = m[2] ?? m[3] ?? "";
+    // A double-quoted TOML string's escapes (\" \\ \n \u2019 …) are JSON's; a single-quoted one has none.
+    if (m) vars[m[1]!] = m[2] !== undefined ? (JSON.parse(`"${m[2]}"`) as string) : (m[3] ?? "");
   }
   return vars;
 }

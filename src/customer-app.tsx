@@ -19,6 +19,9 @@ onAnswerRecorded(async (answer, ctx) =>
   (await import("./alerts/raise")).raiseTicketRating(ctx.db, ctx.queue, ctx.settings, answer, answer.at),
 );
 
+/** The addresses of the customer pages (the survey's, and the health check). */
+const CUSTOMER_PATHS = ["/", "/thanks", "/shown", "/healthz"] as const;
+
 /**
  * The pages a customer opens from a survey email (the survey, its thank-you, the health check), with
  * the headers, settings check and error handler every answer of the app shares. `addOthers` adds the
@@ -34,11 +37,14 @@ export function customerApp<E extends Omit<Env, "EMAIL">>(
 
   app.use(securityHeaders);
 
-  // Settings are checked before any route runs, so a misconfigured deployment says which setting is wrong.
-  app.use(async (c, next) => {
-    settingsOf(c.env);
-    await next();
-  });
+  // Settings are checked before a customer page runs, so a misconfigured deployment says which setting
+  // is wrong. Only here: what the survey Worker hands on is checked by the app Worker, whose own
+  // settings may be in order while this Worker's are not (its unsubscribe links must keep working).
+  for (const path of CUSTOMER_PATHS)
+    app.use(path, async (c, next) => {
+      settingsOf(c.env);
+      await next();
+    });
 
   app.get("/healthz", (c) => c.text("ok"));
   // The customer pages carry their stylesheet inline; the admin area imports the same one from here.

@@ -125,11 +125,7 @@ function snapshotOf(claim: SendClaim, linkExp: number): EmailSnapshot {
 }
 
 /** Renders a ticket's email from its snapshot only, so a replay renders the very same email. */
-async function buildEmail(
-  ticketId: number,
-  snapshot: EmailSnapshot,
-  settings: Settings,
-): Promise<OutgoingEmail> {
+async function buildEmail(ticketId: number, snapshot: EmailSnapshot, settings: Settings): Promise<OutgoingEmail> {
   const fields = { distinctId: snapshot.distinctId, ticketId, team: snapshot.team ?? "Support", exp: snapshot.linkExp };
   const faceUrls = await Promise.all(
     [1, 2, 3, 4, 5].map((rating) => buildSurveyUrl(settings.publicBaseUrl, fields, settings.linkSecret, { rating })),

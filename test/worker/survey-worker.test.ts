@@ -10,11 +10,12 @@ import { answerForm, freshTicket, linkFields, postForm, signedUrl } from "./help
 
 const TOKEN = "test-admin-token-0123456789";
 
-/** The survey Worker, its APP binding recording what it was handed. */
-function surveyWorkerWithApp() {
+/** The survey Worker, its APP binding recording what it was handed (to the app Worker, whose settings are in order). */
+function surveyWorkerWithApp(own: Partial<SurveyWorkerEnv> = {}) {
   const handed: string[] = [];
   const env: SurveyWorkerEnv = {
     ...testEnv(),
+    ...own,
     APP: {
       fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
         const request = new Request(input, init);
@@ -94,6 +95,17 @@ describe("the survey Worker", () => {
     expect(missing.status).toBe(404);
     expect(missing.headers.get("x-content-type-options")).toBe("nosniff");
     expect(worker.handed).toEqual(["GET /hedgehogs", "GET /no-such-page"]);
+  });
+
+  it("with a setting of its own missing, says so on the survey and still hands on what the app Worker answers", async () => {
+    const worker = surveyWorkerWithApp({ SURVEY_LINK_SECRET: undefined });
+    const page = await worker.fetch(new Request(await signedUrl(linkFields(freshTicket()))));
+    expect(page.status).toBe(503);
+    expect(textOf(await page.text())).toContain("The survey is not available right now");
+    // The public counter (and unsubscribe links, and the admin area) are the app Worker's to answer.
+    const counter = await worker.fetch(new Request(`${BASE}/hedgehogs`));
+    expect(counter.status).toBe(200);
+    expect(worker.handed).toEqual(["GET /hedgehogs"]);
   });
 
   it("answers bad input itself, as the app does: a forged link is refused and nothing is handed on", async () => {

@@ -10,8 +10,10 @@ import {
   deliverQueue,
   dispatchAccount,
   fake,
+  linkFields,
   postForm,
   runCron,
+  signedUrl,
   solvedTicket,
   textOf,
   type DispatchAccount,
@@ -248,6 +250,24 @@ describe("the rating on the Zendesk ticket", () => {
       (r) => r.method === "PUT" && (r.body as { ticket: Record<string, unknown> }).ticket.custom_fields,
     );
     expect(puts).toHaveLength(2); // a redelivered message wrote nothing again
+  });
+
+  it("asks for the write-back even from a Worker without Zendesk's token: the app Worker's consumer writes it", async () => {
+    const account = await dispatchAccount({ ZENDESK_CSAT_FIELD_ID: "360001" });
+    const ticket = solvedTicket(4, { tags: ["billing"] });
+    await account.seed([ticket]);
+    await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+    // The survey Worker took the answer without ZENDESK_API_TOKEN (a secret not yet put on it).
+    const surveyWorkerEnv = { ...account.env, ZENDESK_API_TOKEN: undefined, ZENDESK_OAUTH_TOKEN: undefined };
+    const link = await signedUrl(linkFields(ticket.id, { distinctId: `customer-${ticket.id}` }));
+    const form = new URLSearchParams(new URL(link).searchParams);
+    form.set("rating", "5");
+    expect((await call(postForm(form), surveyWorkerEnv)).status).toBe(303);
+    // The app Worker, which has the token, consumes the message and writes the rating.
+    await deliverQueue(ratingMessages(account.queued), account.env);
+    const zendesk = await fakeTicket(account, ticket.id);
+    expect(zendesk.custom_fields).toEqual([{ id: 360001, value: 5 }]);
+    expect(zendesk.tags).toEqual(["billing", "csat_5"]);
   });
 
   it("a 429 on a ticket update holds off Zendesk's ticket reads too (one general API limit)", async () => {
