@@ -92,7 +92,7 @@ function runEveryTenMinutes(env: Env, now: number) {
     report: await step("report", () => retryOwedReport(reportDeps(ctx), now)),
     posthogSetup: await step("posthog-setup", () => dailyPostHogCheck(ctx.db, ctx.settings, now, ctx.fetcher)),
     pruned: await step("prune", async () => {
-      await pruneJobRuns(ctx.env.DB, now - JOB_RUN_RETENTION_MS);
+      await pruneJobRuns(ctx.db, now - JOB_RUN_RETENTION_MS);
       return { ticketLookups: await pruneLookups(ctx.db, now - DAY_MS) };
     }),
   }));
