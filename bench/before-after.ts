@@ -10,15 +10,13 @@ import path from "node:path";
 import { Miniflare, NoOpLog } from "miniflare";
 import { OFFLINE_ENV, wranglerVars } from "../scripts/local-env";
 import { buildSurveyUrl, expiryFrom } from "../src/lib/survey-link";
-import { OUT_DIR, httpClient, load, machine, table, type LoadResult } from "./harness";
+import { OUT_DIR, answerBodies, httpClient, load, machine, table, type LoadResult } from "./harness";
 
 const SECRET = "bench-survey-link-secret-0123456789";
 const BASE = "http://127.0.0.1:8787";
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
-/** The survey bench's mix: mostly happy, one in ten low. */
-const RATING_MIX = [5, 5, 4, 5, 3, 5, 4, 5, 1, 4];
 const WRANGLER = path.resolve("node_modules/.bin/wrangler");
 
 /** A checkout's app Worker (its wrangler.toml), bundled and migrated by wrangler run in that folder. */
@@ -77,14 +75,7 @@ export async function benchBeforeAfter(): Promise<string> {
     const getPaths = await Promise.all(
       Array.from({ length: total }, async (_, i) => (await link(100_000 + i)).slice(BASE.length)),
     );
-    const postBodies = await Promise.all(
-      Array.from({ length: total }, async (_, i) => {
-        const form = new URL(await link(1_000_000 + i)).searchParams;
-        form.set("rating", String(RATING_MIX[i % RATING_MIX.length]));
-        form.set("comment", "Benchmark answer");
-        return form.toString();
-      }),
-    );
+    const postBodies = await answerBodies(link, total);
     const routes = (["before", "after"] as const).flatMap((which) => {
       const send = workers[which].send;
       return [

@@ -8,10 +8,12 @@ import { buildSurveyUrl, expiryFrom } from "../src/lib/survey-link";
 import { rmSync } from "node:fs";
 import { RECORD_ANSWER_SQL, recordAnswerValues } from "../src/survey/responses-store";
 import {
+  answerBodies,
   httpClient,
   load,
   machine,
   migratedState,
+  RATING_MIX,
   runtimeOn,
   startSurveyWorker,
   table,
@@ -24,8 +26,6 @@ const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const FIRST_VIEW_BUDGET = 14 * 1024;
-/** Answers as support teams see them: mostly happy, one in ten low (a low answer also raises an alert). */
-const RATING_MIX = [5, 5, 4, 5, 3, 5, 4, 5, 1, 4];
 
 export async function benchSurvey(): Promise<string> {
   const { mf, dispose } = await startSurveyWorker({
@@ -54,14 +54,7 @@ export async function benchSurvey(): Promise<string> {
     // median round is reported: one quiet or noisy second on a shared machine does not decide it.
     const total = REQUESTS * (ROUNDS + 1) * 2;
     const getUrls = await Promise.all(Array.from({ length: total }, (_, i) => link(100_000 + i)));
-    const postBodies = await Promise.all(
-      Array.from({ length: total }, async (_, i) => {
-        const form = new URL(await link(1_000_000 + i)).searchParams;
-        form.set("rating", String(RATING_MIX[i % RATING_MIX.length]));
-        form.set("comment", "Benchmark answer");
-        return form.toString();
-      }),
-    );
+    const postBodies = await answerBodies(link, total);
     const http = httpClient(await mf.ready, CONCURRENCY);
     type Send = (
       path: string,
