@@ -84,19 +84,29 @@ function statements(query: string): string[] {
   return out.filter((s) => s.trim() !== "");
 }
 
-class LimitedStatement {
+/** Decides, just before a statement runs, whether it may: an Error to reject with, or undefined. */
+export type StatementGuard = (sql: string, params: readonly unknown[]) => Error | undefined;
+
+/** A prepared statement that asks its guard before it runs (first/run/all/raw, or inside a batch). */
+class GuardedStatement {
   constructor(
     readonly inner: D1PreparedStatement,
     readonly sql: string,
+    readonly guard: StatementGuard,
     readonly params: readonly unknown[] = [],
   ) {}
 
   bind(...values: unknown[]): D1PreparedStatement {
-    return new LimitedStatement(this.inner.bind(...values), this.sql, values) as unknown as D1PreparedStatement;
+    return new GuardedStatement(
+      this.inner.bind(...values),
+      this.sql,
+      this.guard,
+      values,
+    ) as unknown as D1PreparedStatement;
   }
 
   private async checked<T>(run: () => Promise<T>): Promise<T> {
-    const err = check(this.sql, this.params);
+    const err = this.guard(this.sql, this.params);
     if (err) throw err;
     return run();
   }
@@ -115,40 +125,46 @@ class LimitedStatement {
   }
 }
 
-/** Unwraps the wrapper's statements for the real batch, refusing the batch if any breaks a limit. */
+/** Unwraps guarded statements for the real batch, refusing the whole batch if a guard refuses one. */
 function unwrap(list: D1PreparedStatement[]): D1PreparedStatement[] {
   return list.map((s) => {
-    if (!(s instanceof LimitedStatement)) return s;
-    const err = check(s.sql, s.params);
+    if (!(s instanceof GuardedStatement)) return s;
+    const err = s.guard(s.sql, s.params);
     if (err) throw err;
     return s.inner;
   });
 }
 
-const wrap = (inner: D1PreparedStatement, sql: string) =>
-  new LimitedStatement(inner, sql) as unknown as D1PreparedStatement;
-
-function limitedSession(session: D1DatabaseSession): D1DatabaseSession {
+function guardedSession(session: D1DatabaseSession, guard: StatementGuard): D1DatabaseSession {
   return {
-    prepare: (query: string) => wrap(session.prepare(query), query),
+    prepare: (query: string) =>
+      new GuardedStatement(session.prepare(query), query, guard) as unknown as D1PreparedStatement,
     batch: async <T = unknown>(list: D1PreparedStatement[]) => session.batch<T>(unwrap(list)),
     getBookmark: () => session.getBookmark(),
   } as D1DatabaseSession;
 }
 
-/** `db` with D1's per-statement limits enforced; everything else behaves as `db` does. */
-export function withD1Limits(db: D1Database): D1Database {
+/**
+ * `db`, every statement of it asking `guard` before it runs (alone, in a batch, in `exec()` text or in a
+ * session); a refusal rejects as D1 rejects a statement. Everything else behaves as `db` does.
+ */
+export function guardD1(db: D1Database, guard: StatementGuard): D1Database {
   return {
-    prepare: (query: string) => wrap(db.prepare(query), query),
+    prepare: (query: string) => new GuardedStatement(db.prepare(query), query, guard) as unknown as D1PreparedStatement,
     batch: async <T = unknown>(list: D1PreparedStatement[]) => db.batch<T>(unwrap(list)),
     exec: async (query: string) => {
       for (const s of statements(query)) {
-        const err = check(s.trim(), []);
+        const err = guard(s.trim(), []);
         if (err) throw err;
       }
       return db.exec(query);
     },
-    withSession: (...args: Parameters<D1Database["withSession"]>) => limitedSession(db.withSession(...args)),
+    withSession: (...args: Parameters<D1Database["withSession"]>) => guardedSession(db.withSession(...args), guard),
     dump: () => db.dump(),
   } as D1Database;
+}
+
+/** `db` with D1's per-statement limits enforced; everything else behaves as `db` does. */
+export function withD1Limits(db: D1Database): D1Database {
+  return guardD1(db, check);
 }
