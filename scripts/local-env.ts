@@ -43,23 +43,24 @@ export function wranglerVars(file = "wrangler.toml"): Record<string, string> {
   return vars;
 }
 
-/**
- * A setting as the Worker would see it locally: the environment, else .dev.vars, else wrangler.toml's
- * [vars], else its default in src/settings.ts ("" when it has none).
- */
+/** Where a setting is given locally: the environment, else .dev.vars, else wrangler.toml's [vars]. */
+function givenSetting(name: SettingName): string | undefined {
+  return localSetting(name) ?? wranglerVars()[name];
+}
+
+/** A setting as the Worker would see it locally (givenSetting), else its default in src/settings.ts ("" when none). */
 export function scriptSetting(name: SettingName): string {
-  return localSetting(name) ?? wranglerVars()[name] ?? defaultOf(name) ?? "";
+  return givenSetting(name) ?? defaultOf(name) ?? "";
 }
 
 /**
- * A setting parsed by its own schema in src/settings.ts, from where scriptSetting finds it: its value,
+ * A setting parsed by its own schema in src/settings.ts, from where it is given (givenSetting): its value,
  * or the schema's own message naming what is wrong.
  */
 export function parsedScriptSetting<N extends SettingName>(
   name: N,
 ): { ok: true; value: v.InferOutput<(typeof SETTINGS)[N]["schema"]> } | { ok: false; problem: string } {
-  const given = localSetting(name) ?? wranglerVars()[name];
-  const result = v.safeParse(SETTINGS[name].schema as v.GenericSchema, given);
+  const result = v.safeParse(SETTINGS[name].schema as v.GenericSchema, givenSetting(name));
   if (result.success) return { ok: true, value: result.output as v.InferOutput<(typeof SETTINGS)[N]["schema"]> };
   return { ok: false, problem: `${name} ${result.issues[0].message}` };
 }
