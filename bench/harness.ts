@@ -94,6 +94,8 @@ async function startWorker(
     bindings: { ...wranglerVars(), ...bindings },
     // BENCH_VERBOSE=1 shows the Worker's own log lines.
     ...(process.env.BENCH_VERBOSE ? { log: new Log(LogLevel.INFO) } : {}),
+    // BENCH_INSPECTOR=<port> opens workerd's inspector, to profile the Worker under load with DevTools.
+    ...(process.env.BENCH_INSPECTOR ? { inspectorPort: Number(process.env.BENCH_INSPECTOR) } : {}),
     ...extra,
   } as MiniflareOptions);
   await mf.ready;

@@ -3,9 +3,11 @@
 import type {
   D1Database as MiniflareD1Database,
   D1PreparedStatement as MiniflareD1PreparedStatement,
+  D1Result as MiniflareD1Result,
 } from "@cloudflare/workers-types/experimental";
 
 declare global {
   type D1Database = MiniflareD1Database;
   type D1PreparedStatement = MiniflareD1PreparedStatement;
+  type D1Result<T = unknown> = MiniflareD1Result<T>;
 }

@@ -8,16 +8,19 @@ import { PAGE_CSS } from "./lib/page-style";
 import { onAnswerRecorded } from "./survey/answer-events";
 import { surveyRoutes } from "./survey/routes";
 
-// What follows a stored answer, outside the survey: a low rating tells the team; the rating goes onto
-// the Zendesk ticket.
+// What a stored answer owes outside the survey: a low rating tells the team; the rating goes onto the
+// Zendesk ticket. Both are written with the answer and then queued.
 // (Loaded when an answer is stored, like every part of the app the survey page itself does not use:
 // a customer's cold start carries only the survey; bench/first-view.ts measures it.)
-onAnswerRecorded(async (answer, ctx) =>
-  (await import("./alerts/raise")).raiseLowRatingAlert(ctx.db, ctx.queue, answer, answer.at),
-);
-onAnswerRecorded(async (answer, ctx) =>
-  (await import("./alerts/raise")).raiseTicketRating(ctx.db, ctx.queue, ctx.settings, answer, answer.at),
-);
+const raise = () => import("./alerts/raise");
+onAnswerRecorded({
+  owed: async (answer, ctx) => (await raise()).lowRatingAlertOwed(ctx.db, answer),
+  committed: async (answer, results, ctx) => (await raise()).queueLowRatingAlert(ctx.queue, answer, results),
+});
+onAnswerRecorded({
+  owed: async (answer, ctx) => (await raise()).ticketRatingOwed(ctx.db, ctx.settings, answer),
+  committed: async (answer, results, ctx) => (await raise()).queueTicketRating(ctx.queue, answer, results),
+});
 
 /** The addresses of the customer pages (the survey's, and the health check). */
 const CUSTOMER_PATHS = ["/", "/thanks", "/shown", "/healthz"] as const;

@@ -1,3 +1,5 @@
+import { answerWrittenSql } from "../lib/answer-written";
+
 export type ChannelStatus = "pending" | "done" | "skipped" | "failed";
 
 /** A low-rating alert with the answer it is about, as the consumer needs it. */
@@ -35,34 +37,38 @@ interface AlertRow {
 /** One alert per ticket per day: a low answer within a day of the last alert waits until the day has passed. */
 export const ALERT_SPACING_MS = 24 * 60 * 60_000;
 
-/** The answer went above 2: an alert still waiting for its day is no longer due. */
-export async function cancelWaitingAlerts(db: D1Database, ticketId: number, now: number): Promise<void> {
-  await db
-    .prepare(
-      `DELETE FROM low_rating_alerts WHERE ticket_id = ?1 AND not_before > ?2
-         AND zendesk_status = 'pending' AND slack_status = 'pending'`,
-    )
-    .bind(ticketId, now)
-    .run();
+/** An answer being stored, as its alert statements need it (see lib/answer-written.ts). */
+export interface AlertedWrite {
+  ticketId: number;
+  version: number;
+  rating: number;
+  comment: string | null;
+  at: number;
 }
 
 /**
- * Records a low answer's alert, at most one per ticket per day, in one transaction: an alert still
- * waiting for its day is replaced by this newer answer; an answer the same as the last one alerted
- * (rating and comment) raises nothing. Returns when the alert may go out (null: none was raised).
+ * The answer went above 2: an alert still waiting for its day is no longer due. Deletes only if this
+ * write stored the answer.
  */
-export async function createAlert(
-  db: D1Database,
-  answer: { ticketId: number; version: number; rating: number; contentKey: string },
-  now: number,
-): Promise<{ notBefore: number } | null> {
-  const [, inserted] = await db.batch<{ not_before: number }>([
-    db
-      .prepare(
-        `DELETE FROM low_rating_alerts WHERE ticket_id = ?1 AND not_before > ?2
-           AND zendesk_status = 'pending' AND slack_status = 'pending'`,
-      )
-      .bind(answer.ticketId, now),
+export function cancelWaitingAlerts(db: D1Database, write: AlertedWrite): D1PreparedStatement {
+  return db
+    .prepare(
+      `DELETE FROM low_rating_alerts WHERE ticket_id = ?1 AND not_before > ?3
+         AND zendesk_status = 'pending' AND slack_status = 'pending'
+         AND ${answerWrittenSql({ ticketId: "?1", version: "?2", at: "?3", rating: "?4", comment: "?5" })}`,
+    )
+    .bind(write.ticketId, write.version, write.at, write.rating, write.comment);
+}
+
+/**
+ * Records a low answer's alert, at most one per ticket per day, if this write stored the answer: an
+ * alert still waiting for its day is replaced by this newer answer; an answer the same as the last one
+ * alerted (rating and comment: `contentKey`) raises nothing. Two statements for the answer's own
+ * transaction; the second returns `not_before`, when the alert may go out (no row: none was raised).
+ */
+export function createAlert(db: D1Database, write: AlertedWrite & { contentKey: string }): D1PreparedStatement[] {
+  return [
+    cancelWaitingAlerts(db, write),
     db
       .prepare(
         `WITH last AS (
@@ -73,12 +79,17 @@ export async function createAlert(
          SELECT ?1, ?2, ?3, ?4, CASE WHEN due <= ?4 THEN ?4 ELSE 0 END, due, ?5
          FROM (SELECT max(?4, COALESCE((SELECT at FROM last), 0) + ?6) AS due)
          WHERE NOT EXISTS (SELECT 1 FROM last WHERE content_key = ?5)
+           AND ${answerWrittenSql({ ticketId: "?1", version: "?2", at: "?4", rating: "?3", comment: "?7" })}
          ON CONFLICT DO NOTHING
          RETURNING not_before`,
       )
-      .bind(answer.ticketId, answer.version, answer.rating, now, answer.contentKey, ALERT_SPACING_MS),
-  ]);
-  const row = inserted?.results[0];
+      .bind(write.ticketId, write.version, write.rating, write.at, write.contentKey, ALERT_SPACING_MS, write.comment),
+  ];
+}
+
+/** When the alert createAlert's statements raised may go out (null: none was raised). */
+export function raisedAlert(results: D1Result[]): { notBefore: number } | null {
+  const row = (results[1]?.results[0] as { not_before: number } | undefined) ?? null;
   return row ? { notBefore: row.not_before } : null;
 }
 

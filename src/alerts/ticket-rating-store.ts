@@ -1,3 +1,5 @@
+import { answerWrittenSql } from "../lib/answer-written";
+
 /** A ticket's rating as it should be written back to Zendesk, and how far that got. */
 export interface RatingWriteback {
   ticketId: number;
@@ -8,25 +10,23 @@ export interface RatingWriteback {
 }
 
 /**
- * Asks for the ticket's rating to be written (again): a row per ticket, raised to the answer's
- * latest version. True when the row now waits for that version (so a message should go).
+ * Asks for the ticket's rating to be written (again), if this write stored the answer: a row per
+ * ticket, raised to the answer's latest version. A statement for the answer's own transaction; it
+ * changes a row (`meta.changes` 1) when the row now waits for that version (so a message should go).
  */
-export async function requestWriteback(
+export function requestWriteback(
   db: D1Database,
-  ticketId: number,
-  version: number,
-  now: number,
-): Promise<boolean> {
-  const result = await db
+  write: { ticketId: number; version: number; rating: number; comment: string | null; at: number },
+): D1PreparedStatement {
+  return db
     .prepare(
-      `INSERT INTO ticket_rating_writebacks (ticket_id, version, status, enqueued_at, updated_at) VALUES (?1, ?2, 'pending', ?3, ?3)
+      `INSERT INTO ticket_rating_writebacks (ticket_id, version, status, enqueued_at, updated_at)
+       SELECT ?1, ?2, 'pending', ?3, ?3 WHERE ${answerWrittenSql({ ticketId: "?1", version: "?2", at: "?3", rating: "?4", comment: "?5" })}
        ON CONFLICT (ticket_id) DO UPDATE SET version = excluded.version, status = 'pending', detail = NULL,
          enqueued_at = excluded.enqueued_at, updated_at = excluded.updated_at
        WHERE excluded.version > ticket_rating_writebacks.written_version`,
     )
-    .bind(ticketId, version, now)
-    .run();
-  return result.meta.changes === 1;
+    .bind(write.ticketId, write.version, write.at, write.rating, write.comment);
 }
 
 export async function loadWriteback(db: D1Database, ticketId: number): Promise<RatingWriteback | null> {

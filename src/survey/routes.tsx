@@ -7,7 +7,7 @@ import { contentSecurityPolicy, cspHash, isSameOriginPost } from "../lib/http";
 import { formatCount } from "../lib/format";
 import { MessagePage, type Brand } from "../lib/layout";
 import { COMMENT_MAX_LENGTH } from "../lib/copy";
-import { publishAnswerRecorded } from "./answer-events";
+import { owedBy } from "./answer-events";
 import {
   checkSurveyLink,
   isUnsignedLink,
@@ -215,6 +215,14 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
     );
   }
   const now = Date.now();
+  const write = {
+    ticketId: link.ticketId,
+    version: answer.baseVersion + 1,
+    rating: answer.rating,
+    comment: answer.comment ?? null,
+    at: now,
+  };
+  const owed = await owedBy(write, { db: c.env.DB, queue: c.env.DISPATCH, settings });
   const outcome = await recordResponse(
     c.env.DB,
     {
@@ -227,7 +235,7 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
       verifiedBy: link.unsigned ? "zendesk" : "signature",
     },
     now,
-    answer.baseVersion,
+    { baseVersion: answer.baseVersion, owed: owed.statements },
   );
   if (outcome.kind === "conflict") {
     return c.html(
@@ -242,12 +250,7 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
     );
   }
   if (outcome.kind === "recorded") {
-    const { ticketId, version, rating, comment } = outcome.answer;
-    const reactions = publishAnswerRecorded(
-      { ticketId, version, rating, comment, at: now },
-      { db: c.env.DB, queue: c.env.DISPATCH, settings },
-    );
-    for (const reaction of reactions) c.executionCtx.waitUntil(reaction);
+    for (const followUp of owed.committed(outcome.owedResults)) c.executionCtx.waitUntil(followUp);
     // Without a PostHog key the answer simply stays pending; the cron says so in its log.
     if (settings.posthog.apiKey)
       c.executionCtx.waitUntil(

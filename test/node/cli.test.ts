@@ -132,7 +132,7 @@ describe("npm run report", () => {
             comment: undefined,
             verifiedBy: "signature" as const,
           };
-          await recordResponse(db, answer, at, 0);
+          await recordResponse(db, answer, at, { baseVersion: 0 });
         }
       });
       const report = run("report", ["--month", "2026-10", "--persist-to", state]);

@@ -227,7 +227,7 @@ describe("npm run posthog-setup", () => {
           verifiedBy: "signature",
         },
         at,
-        0,
+        { baseVersion: 0 },
       );
       await local.close();
       const run = await setup(["--persist-to", state_], { POSTHOG_PROJECT_ID: project });

@@ -2,7 +2,19 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { slackMessage } from "../../src/alerts/low-rating";
 import type { QueueMessage } from "../../src/queue-message";
-import { formFromPage, call, deliverQueue, dispatchAccount, linkFields, postForm, solvedTicket, fake } from "./helpers";
+import { findAnswer } from "../../src/survey/responses-store";
+import {
+  formFromPage,
+  call,
+  deliverQueue,
+  dispatchAccount,
+  linkFields,
+  postForm,
+  solvedTicket,
+  fake,
+  textOf,
+} from "./helpers";
+import { crashBefore } from "./helpers/crash";
 
 async function answer(
   account: Awaited<ReturnType<typeof dispatchAccount>>,
@@ -31,6 +43,13 @@ const failNextUpdate = (account: string, ticketId: number, how: { applyFirst: bo
   ]);
 
 const lowRatingMessages = (queued: QueueMessage[]) => queued.filter((m) => m.kind === "low-rating");
+
+const alertRows = async (ticketId: number) =>
+  (
+    await env.DB.prepare("SELECT version, rating FROM low_rating_alerts WHERE ticket_id = ? ORDER BY version")
+      .bind(ticketId)
+      .all<{ version: number; rating: number }>()
+  ).results;
 
 describe("low ratings reach the team", () => {
   it("adds one internal note and one Slack message for a 1 or 2", async () => {
@@ -75,6 +94,45 @@ describe("low ratings reach the team", () => {
     expect(lowRatingMessages(account.queued)).toHaveLength(0);
     await answer(account, ticket.id, "2", "changed my mind");
     await answer(account, ticket.id, "1", "even worse");
+    expect(lowRatingMessages(account.queued)).toEqual([{ kind: "low-rating", ticketId: ticket.id, version: 2 }]);
+  });
+
+  it("stores an answer and the alert it owes together: if the alert cannot be written, neither is", async () => {
+    const account = await dispatchAccount();
+    const ticket = solvedTicket(4);
+    await account.seed([ticket]);
+    const form = await formFromPage(linkFields(ticket.id), { rating: "1", comment: "Still broken" }, account.env);
+    const crash = crashBefore(account.env.DB, /INSERT INTO low_rating_alerts/);
+    const failed = await call(postForm(form), { ...account.env, DB: crash.db });
+    expect(crash.crashed()).toBe(true);
+    expect(failed.status).toBe(500);
+    expect(textOf(await failed.text())).toContain("Your answer may not have been saved. Please try again");
+    expect(await findAnswer(env.DB, ticket.id)).toBeNull(); // no answer without its alert
+    expect(await alertRows(ticket.id)).toHaveLength(0);
+
+    // The customer sends it again: the answer, its one hedgehog and its alert are stored once.
+    expect((await call(postForm(form), account.env)).status).toBe(303);
+    expect(await findAnswer(env.DB, ticket.id)).toMatchObject({ rating: 1, comment: "Still broken", version: 1 });
+    expect(await alertRows(ticket.id)).toEqual([{ version: 1, rating: 1 }]);
+    expect(lowRatingMessages(account.queued)).toEqual([{ kind: "low-rating", ticketId: ticket.id, version: 1 }]);
+  });
+
+  it("raises nothing for a low answer that was not stored: a form from another device, or the same answer again", async () => {
+    const account = await dispatchAccount();
+    const ticket = solvedTicket(4);
+    await account.seed([ticket]);
+    const laptop = await formFromPage(linkFields(ticket.id), { rating: "4", comment: "Fine" }, account.env);
+    const phone = await formFromPage(linkFields(ticket.id), { rating: "1" }, account.env);
+    expect((await call(postForm(laptop), account.env)).status).toBe(303);
+    // The phone's form was shown before the laptop's answer: the customer is asked to choose; nothing is raised.
+    expect((await call(postForm(phone), account.env)).status).toBe(409);
+    expect(await findAnswer(env.DB, ticket.id)).toMatchObject({ rating: 4, comment: "Fine" });
+    expect(await alertRows(ticket.id)).toHaveLength(0);
+
+    const edit = await formFromPage(linkFields(ticket.id), { rating: "2", comment: "It broke again" }, account.env);
+    expect((await call(postForm(edit), account.env)).status).toBe(303);
+    expect((await call(postForm(edit), account.env)).status).toBe(303); // a double click
+    expect(await alertRows(ticket.id)).toEqual([{ version: 2, rating: 2 }]);
     expect(lowRatingMessages(account.queued)).toEqual([{ kind: "low-rating", ticketId: ticket.id, version: 2 }]);
   });
 

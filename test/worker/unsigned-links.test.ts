@@ -3,6 +3,7 @@ import { describe, expect, inject, it } from "vitest";
 import type { QueueMessage } from "../../src/queue-message";
 import { EVERY_TEN_MINUTES } from "../../src/scheduled";
 import type { FakeTicket } from "../fakes/types";
+import { crashBefore } from "./helpers/crash";
 import {
   BASE,
   call,
@@ -268,6 +269,25 @@ describe("the rating on the Zendesk ticket", () => {
     const zendesk = await fakeTicket(account, ticket.id);
     expect(zendesk.custom_fields).toEqual([{ id: 360001, value: 5 }]);
     expect(zendesk.tags).toEqual(["billing", "csat_5"]);
+  });
+
+  it("stores an answer and its write-back request together: if the request cannot be written, neither is", async () => {
+    const account = await dispatchAccount({ ZENDESK_CSAT_FIELD_ID: "360001" });
+    const ticket = solvedTicket(4, { tags: ["billing"] });
+    await account.seed([ticket]);
+    const form = new URLSearchParams(new URL(await signedUrl(linkFields(ticket.id))).searchParams);
+    form.set("rating", "3");
+    const crash = crashBefore(account.env.DB, /INSERT INTO ticket_rating_writebacks/);
+    const failed = await call(postForm(form), { ...account.env, DB: crash.db });
+    expect(crash.crashed()).toBe(true);
+    expect(failed.status).toBe(500);
+    expect(await response(ticket.id)).toBeNull();
+
+    expect((await call(postForm(form), account.env)).status).toBe(303);
+    expect(await response(ticket.id)).toMatchObject({ rating: 3 });
+    expect(ratingMessages(account.queued)).toEqual([{ kind: "ticket-rating", ticketId: ticket.id }]);
+    await deliverQueue(ratingMessages(account.queued), account.env);
+    expect((await fakeTicket(account, ticket.id)).custom_fields).toEqual([{ id: 360001, value: 3 }]);
   });
 
   it("a 429 on a ticket update holds off Zendesk's ticket reads too (one general API limit)", async () => {

@@ -93,7 +93,7 @@ export async function storeAnswer(answer: {
       verifiedBy: "signature",
     },
     answer.at,
-    0,
+    { baseVersion: 0 },
   );
   return answer.ticketId;
 }
