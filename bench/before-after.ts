@@ -10,7 +10,7 @@ import path from "node:path";
 import { Miniflare, NoOpLog } from "miniflare";
 import { OFFLINE_ENV, wranglerVars } from "../scripts/local-env";
 import { buildSurveyUrl, expiryFrom } from "../src/lib/survey-link";
-import { OUT_DIR, answerBodies, httpClient, load, machine, table, type LoadResult } from "./harness";
+import { OUT_DIR, answerBodies, answerPost, httpClient, load, machine, table, type LoadResult } from "./harness";
 
 const SECRET = "bench-survey-link-secret-0123456789";
 const BASE = "http://127.0.0.1:8787";
@@ -76,22 +76,15 @@ export async function benchBeforeAfter(): Promise<string> {
       Array.from({ length: total }, async (_, i) => (await link(100_000 + i)).slice(BASE.length)),
     );
     const postBodies = await answerBodies(link, total);
+    const lowBodies = await answerBodies(link, total, { firstTicket: 5_000_000, ratings: [1, 2] });
     const routes = (["before", "after"] as const).flatMap((which) => {
       const send = workers[which].send;
+      const postAnswer = (body: string) => send("/", answerPost(body));
       return [
         { which, name: "GET /healthz", status: 200, send: (_: number) => send("/healthz") },
         { which, name: "GET / (signed link)", status: 200, send: (i: number) => send(getPaths[i]!) },
-        {
-          which,
-          name: "POST / (new answer)",
-          status: 303,
-          send: (i: number) =>
-            send("/", {
-              method: "POST",
-              headers: { "content-type": "application/x-www-form-urlencoded", "sec-fetch-site": "same-origin" },
-              body: postBodies[i]!,
-            }),
-        },
+        { which, name: "POST / (new answer)", status: 303, send: (i: number) => postAnswer(postBodies[i]!) },
+        { which, name: "POST / (low answer)", status: 303, send: (i: number) => postAnswer(lowBodies[i]!) },
       ];
     });
     const rounds: LoadResult[][] = routes.map(() => []);

@@ -205,12 +205,29 @@ export function httpClient(base: URL, concurrency: number) {
 /** Answers as support teams see them: mostly happy, one in ten low (a low answer also raises an alert). */
 export const RATING_MIX = [5, 5, 4, 5, 3, 5, 4, 5, 1, 4];
 
-/** `count` survey form posts, each answering its own ticket's link (`link(1_000_000 + i)`), rated by the mix. */
-export function answerBodies(link: (ticketId: number) => Promise<string>, count: number): Promise<string[]> {
+/** The request a browser sends with the survey's form (same-origin, urlencoded). */
+export function answerPost(body: string) {
+  return {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", "sec-fetch-site": "same-origin" },
+    body,
+  };
+}
+
+/**
+ * `count` survey form posts, each answering its own ticket's link (`link(firstTicket + i)`), rated by
+ * the mix (or by `ratings`, in turn).
+ */
+export function answerBodies(
+  link: (ticketId: number) => Promise<string>,
+  count: number,
+  options: { firstTicket?: number; ratings?: readonly number[] } = {},
+): Promise<string[]> {
+  const { firstTicket = 1_000_000, ratings = RATING_MIX } = options;
   return Promise.all(
     Array.from({ length: count }, async (_, i) => {
-      const form = new URL(await link(1_000_000 + i)).searchParams;
-      form.set("rating", String(RATING_MIX[i % RATING_MIX.length]));
+      const form = new URL(await link(firstTicket + i)).searchParams;
+      form.set("rating", String(ratings[i % ratings.length]));
       form.set("comment", "Benchmark answer");
       return form.toString();
     }),

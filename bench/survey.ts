@@ -9,6 +9,7 @@ import { rmSync } from "node:fs";
 import { RECORD_ANSWER_SQL, recordAnswerValues } from "../src/survey/responses-store";
 import {
   answerBodies,
+  answerPost,
   httpClient,
   load,
   machine,
@@ -55,6 +56,8 @@ export async function benchSurvey(): Promise<string> {
     const total = REQUESTS * (ROUNDS + 1) * 2;
     const getUrls = await Promise.all(Array.from({ length: total }, (_, i) => link(100_000 + i)));
     const postBodies = await answerBodies(link, total);
+    // Every answer low: each also records an alert in the answer's transaction and queues it.
+    const lowBodies = await answerBodies(link, total, { firstTicket: 5_000_000, ratings: [1, 2] });
     const http = httpClient(await mf.ready, CONCURRENCY);
     type Send = (
       path: string,
@@ -82,19 +85,12 @@ export async function benchSurvey(): Promise<string> {
     let postOverFloor: Record<FloorRoute, number> = { ...floorRates };
     let requestIndex = 0;
     for (const client of clients) {
+      const postAnswer = (body: string) => client.send("/", answerPost(body));
       const routes: Array<{ name: string; status: number; send: (i: number) => ReturnType<Send> }> = [
         { name: "GET /healthz", status: 200, send: () => client.send("/healthz") },
         { name: "GET / (signed link)", status: 200, send: (i) => client.send(pathOf(getUrls[i]!)) },
-        {
-          name: "POST / (new answer)",
-          status: 303,
-          send: (i) =>
-            client.send("/", {
-              method: "POST",
-              headers: { "content-type": "application/x-www-form-urlencoded", "sec-fetch-site": "same-origin" },
-              body: postBodies[i]!,
-            }),
-        },
+        { name: "POST / (new answer)", status: 303, send: (i) => postAnswer(postBodies[i]!) },
+        { name: "POST / (low answer)", status: 303, send: (i) => postAnswer(lowBodies[i]!) },
       ];
       // The bare Worker's rounds run between the survey's, with the lean client the goal is read from.
       const bareRoutes = client.name === "keep-alive HTTP" ? floor.routes : [];
