@@ -10,8 +10,8 @@ import { surveyRoutes } from "./survey/routes";
 
 // What a stored answer owes outside the survey: a low rating tells the team; the rating goes onto the
 // Zendesk ticket. Both are written with the answer and then queued.
-// (Loaded when an answer is stored, like every part of the app the survey page itself does not use:
-// a customer's cold start carries only the survey; bench/first-view.ts measures it.)
+// (Loaded on the first answer posted, like every part of the app the survey page itself does not use:
+// a customer's first view does not evaluate it; bench/first-view.ts measures the cold start.)
 const raise = () => import("./alerts/raise");
 onAnswerRecorded({
   owed: async (answer, ctx) => (await raise()).lowRatingAlertOwed(ctx.db, answer),

@@ -7,7 +7,7 @@ import { contentSecurityPolicy, cspHash, isSameOriginPost } from "../lib/http";
 import { formatCount } from "../lib/format";
 import { MessagePage, type Brand } from "../lib/layout";
 import { COMMENT_MAX_LENGTH } from "../lib/copy";
-import { owedBy } from "./answer-events";
+import { owedBy, type AnswerWrite, type ReactionContext } from "./answer-events";
 import {
   checkSurveyLink,
   isUnsignedLink,
@@ -222,7 +222,8 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
     comment: answer.comment ?? null,
     at: now,
   };
-  const owed = await owedBy(write, { db: c.env.DB, queue: c.env.DISPATCH, settings });
+  const reactionContext = { db: c.env.DB, queue: c.env.DISPATCH, settings };
+  const owed = await owedBy(write, reactionContext);
   const outcome = await recordResponse(
     c.env.DB,
     {
@@ -250,7 +251,14 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
     );
   }
   if (outcome.kind === "recorded") {
-    for (const followUp of owed.committed(outcome.owedResults)) c.executionCtx.waitUntil(followUp);
+    for (const followUp of await owedFollowUps(
+      write,
+      outcome.answer.version,
+      owed,
+      outcome.owedResults,
+      reactionContext,
+    ))
+      c.executionCtx.waitUntil(followUp);
     // Without a PostHog key the answer simply stays pending; the cron says so in its log.
     if (settings.posthog.apiKey)
       c.executionCtx.waitUntil(
@@ -261,6 +269,25 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
   }
   return c.redirect(`/thanks?${pageLinkQuery(link)}`, 303);
 });
+
+/**
+ * The follow-ups of a stored answer's owed writes. A form that claimed an earlier answer the ticket
+ * does not have (its hidden version altered by hand) stored a first answer, version 1, which the
+ * owed writes' guard did not recognise: what it owes is written now, on its own.
+ */
+async function owedFollowUps(
+  write: AnswerWrite,
+  storedVersion: number,
+  owed: Awaited<ReturnType<typeof owedBy>>,
+  results: D1Result[],
+  ctx: ReactionContext,
+): Promise<Promise<unknown>[]> {
+  if (storedVersion === write.version) return owed.committed(results);
+  const stored = { ...write, version: storedVersion };
+  const owedNow = await owedBy(stored, ctx);
+  if (owedNow.statements.length === 0) return [];
+  return owedNow.committed(await ctx.db.batch(owedNow.statements));
+}
 
 surveyRoutes.get("/thanks", async (c) => {
   const checked = await checkedLink(c, c.req.query());

@@ -44,6 +44,9 @@ const failNextUpdate = (account: string, ticketId: number, how: { applyFirst: bo
 
 const lowRatingMessages = (queued: QueueMessage[]) => queued.filter((m) => m.kind === "low-rating");
 
+const hedgehogsFed = async () =>
+  (await env.DB.prepare("SELECT COALESCE(SUM(hedgehogs), 0) AS n FROM hedgehog_tally").first<{ n: number }>())!.n;
+
 const alertRows = async (ticketId: number) =>
   (
     await env.DB.prepare("SELECT version, rating FROM low_rating_alerts WHERE ticket_id = ? ORDER BY version")
@@ -102,6 +105,7 @@ describe("low ratings reach the team", () => {
     const ticket = solvedTicket(4);
     await account.seed([ticket]);
     const form = await formFromPage(linkFields(ticket.id), { rating: "1", comment: "Still broken" }, account.env);
+    const hedgehogsBefore = await hedgehogsFed();
     const crash = crashBefore(account.env.DB, /INSERT INTO low_rating_alerts/);
     const failed = await call(postForm(form), { ...account.env, DB: crash.db });
     expect(crash.crashed()).toBe(true);
@@ -113,6 +117,43 @@ describe("low ratings reach the team", () => {
     // The customer sends it again: the answer, its one hedgehog and its alert are stored once.
     expect((await call(postForm(form), account.env)).status).toBe(303);
     expect(await findAnswer(env.DB, ticket.id)).toMatchObject({ rating: 1, comment: "Still broken", version: 1 });
+    expect(await alertRows(ticket.id)).toEqual([{ version: 1, rating: 1 }]);
+    expect(lowRatingMessages(account.queued)).toEqual([{ kind: "low-rating", ticketId: ticket.id, version: 1 }]);
+    expect(await hedgehogsFed()).toBe(hedgehogsBefore + 1);
+  });
+
+  it("keeps an alert waiting for its day when a form from another device, showing an older answer, is refused", async () => {
+    const account = await dispatchAccount();
+    const ticket = solvedTicket(4);
+    await account.seed([ticket]);
+    await answer(account, ticket.id, "1", "Broken");
+    // Within the day a different low answer waits for its day (one alert per ticket per day).
+    const laptop = await formFromPage(linkFields(ticket.id), { rating: "4", comment: "Fixed now" }, account.env);
+    const edit = await formFromPage(linkFields(ticket.id), { rating: "2", comment: "Broken again" }, account.env);
+    expect((await call(postForm(edit), account.env)).status).toBe(303);
+    expect(await alertRows(ticket.id)).toEqual([
+      { version: 1, rating: 1 },
+      { version: 2, rating: 2 },
+    ]);
+    // The laptop's form showed version 1: its 4 is not stored, so it cancels nothing.
+    expect((await call(postForm(laptop), account.env)).status).toBe(409);
+    expect(await alertRows(ticket.id)).toEqual([
+      { version: 1, rating: 1 },
+      { version: 2, rating: 2 },
+    ]);
+    // The same 4 from a form that showed version 2 is stored and cancels the waiting alert.
+    const current = await formFromPage(linkFields(ticket.id), { rating: "4", comment: "Fixed now" }, account.env);
+    expect((await call(postForm(current), account.env)).status).toBe(303);
+    expect(await alertRows(ticket.id)).toEqual([{ version: 1, rating: 1 }]);
+  });
+
+  it("alerts on a first answer whose form claimed an earlier answer the ticket does not have", async () => {
+    const account = await dispatchAccount();
+    const ticket = solvedTicket(4);
+    await account.seed([ticket]);
+    const form = await formFromPage(linkFields(ticket.id), { rating: "1", base_version: "5" }, account.env);
+    expect((await call(postForm(form), account.env)).status).toBe(303);
+    expect(await findAnswer(env.DB, ticket.id)).toMatchObject({ rating: 1, version: 1 });
     expect(await alertRows(ticket.id)).toEqual([{ version: 1, rating: 1 }]);
     expect(lowRatingMessages(account.queued)).toEqual([{ kind: "low-rating", ticketId: ticket.id, version: 1 }]);
   });

@@ -11,6 +11,7 @@ import {
   deliverQueue,
   dispatchAccount,
   fake,
+  formFromPage,
   linkFields,
   postForm,
   runCron,
@@ -288,6 +289,22 @@ describe("the rating on the Zendesk ticket", () => {
     expect(ratingMessages(account.queued)).toEqual([{ kind: "ticket-rating", ticketId: ticket.id }]);
     await deliverQueue(ratingMessages(account.queued), account.env);
     expect((await fakeTicket(account, ticket.id)).custom_fields).toEqual([{ id: 360001, value: 3 }]);
+  });
+
+  it("asks for nothing more when a form from another device is refused", async () => {
+    const account = await dispatchAccount({ ZENDESK_CSAT_FIELD_ID: "360001" });
+    const ticket = solvedTicket(4);
+    await account.seed([ticket]);
+    const laptop = await formFromPage(linkFields(ticket.id), { rating: "4" }, account.env);
+    const phone = await formFromPage(linkFields(ticket.id), { rating: "2" }, account.env);
+    expect((await call(postForm(laptop), account.env)).status).toBe(303);
+    expect((await call(postForm(phone), account.env)).status).toBe(409);
+    expect((await call(postForm(laptop), account.env)).status).toBe(303); // the laptop's answer again
+    expect(ratingMessages(account.queued)).toEqual([{ kind: "ticket-rating", ticketId: ticket.id }]);
+    const requested = await env.DB.prepare("SELECT version, status FROM ticket_rating_writebacks WHERE ticket_id = ?")
+      .bind(ticket.id)
+      .all();
+    expect(requested.results).toEqual([{ version: 1, status: "pending" }]);
   });
 
   it("a 429 on a ticket update holds off Zendesk's ticket reads too (one general API limit)", async () => {
