@@ -61,10 +61,14 @@ async function state(project: string) {
   }>;
 }
 
+/**
+ * The project's writes among the requests the fake received after the first `since` of them (counted,
+ * not timed: a request of the test's own setup can end in the same millisecond the run starts).
+ */
 const writes = (project: string, since: number) =>
-  fake.requests.filter(
-    (r: RecordedRequest) => r.at >= since && r.path.startsWith(`/api/projects/${project}/`) && r.method !== "GET",
-  );
+  fake.requests
+    .slice(since)
+    .filter((r: RecordedRequest) => r.path.startsWith(`/api/projects/${project}/`) && r.method !== "GET");
 
 /** Through PostHog's API, as someone setting it up by hand would. */
 async function api(project: string, method: string, pathname: string, body: unknown) {
@@ -129,7 +133,7 @@ describe("npm run posthog-setup", () => {
     }
     expect(dashboards[0]!.tiles[1]!.insight.query.source.query).toContain("countIf(rating >= 4)");
 
-    const since = Date.now();
+    const since = fake.requests.length;
     const second = await setup(["--earliest-answer", "2026-01-15"], {
       POSTHOG_PROJECT_ID: project,
       POSTHOG_SURVEY_ID: surveyId,
@@ -161,7 +165,7 @@ describe("npm run posthog-setup", () => {
       dashboards: [dashboard.id],
     });
 
-    const since = Date.now();
+    const since = fake.requests.length;
     const check = await setup(["--earliest-answer", "2026-02-10"], {
       POSTHOG_PROJECT_ID: project,
       POSTHOG_SURVEY_ID: survey.id,
