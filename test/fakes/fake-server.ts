@@ -163,6 +163,9 @@ export async function startFake(
   let script: ScriptedReply[] = [];
 
   const server: Server = createServer(async (req, res) => {
+    // When the request arrived (its headers): a service's rate limit counts requests as they arrive,
+    // and a large body read by a busy test process must not move a request later than it came.
+    const arrivedAt = Date.now();
     try {
       const url = new URL(req.url ?? "/", "http://fake");
       let raw = await readBody(req);
@@ -183,7 +186,7 @@ export async function startFake(
         headers: Object.fromEntries(Object.entries(req.headers).map(([k, val]) => [k, String(val)])),
         rawBody,
         body,
-        at: Date.now(),
+        at: arrivedAt,
       };
 
       if (url.pathname.startsWith("/__fake/")) {

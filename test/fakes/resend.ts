@@ -125,7 +125,7 @@ async function batch(account: string, req: RecordedRequest): Promise<Reply> {
   if (auth !== `Bearer ${API_KEY}`) return problem(403, "invalid_api_key", "API key is invalid.");
 
   const t = team(account);
-  const now = Date.now();
+  const now = req.at;
   t.arrivals = t.arrivals.filter((at) => at > now - 1000);
   t.arrivals.push(now);
   t.maxInOneSecond = Math.max(t.maxInOneSecond, t.arrivals.length);
