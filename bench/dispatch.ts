@@ -100,6 +100,7 @@ export async function benchDispatch(): Promise<string> {
     const doubled = [...recipients.values()].filter((n) => n > 1).length;
     const lost = expectedSends - recipients.size;
     const maxSub = Math.max(...runs.map((r) => r.subrequests));
+    const maxSubJob = runs.find((r) => r.subrequests === maxSub)?.job ?? "none";
     const largest = runs
       .map(
         (r) =>
@@ -172,7 +173,12 @@ export async function benchDispatch(): Promise<string> {
             verdict(largest.stringBytes <= 2_000_000),
           ],
           ["queue consumer invocations", consumers.length, "", ""],
-          ["most subrequests in one invocation (fetch + queue + D1)", maxSub, "< 1,000", verdict(maxSub < 1000)],
+          [
+            "most subrequests in one invocation (fetch + queue + D1)",
+            `${maxSub} (${maxSubJob})`,
+            "< 1,000",
+            verdict(maxSub < 1000),
+          ],
           ["requests the fakes did not expect", unexpected, "0", verdict(unexpected === 0)],
         ],
       ),
