@@ -209,8 +209,9 @@ type FloorRoute = "no D1 query" | "SELECT 1" | "the POST's statement" | "a minim
  *   of `responses`) with the values a POST binds, which tells the cost of the statement from the cost of
  *   the Worker around it;
  * - a minimal POST: the work no answer can skip, in plain JavaScript with no framework: read the
- *   urlencoded form, check the link's HMAC (the same signed string, src/lib/survey-link.ts), run the
- *   same statement with the form's values, answer 303. It posts the same bodies as the survey's "new
+ *   urlencoded form, check the link's HMAC (the signed string of src/lib/survey-link.ts for a link
+ *   without a target area, as the bench's links are; written out here so the floor carries none of the
+ *   product's code), run the same statement with the form's values, answer 303. It posts the same bodies as the survey's "new
  *   answer" route (to its own D1), so the two differ only in the product around that work.
  * Local D1 runs on workerd's one JavaScript thread, so any route that stores something meets this
  * ceiling here.
