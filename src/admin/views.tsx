@@ -1,4 +1,4 @@
-import { zendeskTicketUrl } from "../services/zendesk";
+import { EXPORT_MAX_PER_PAGE, zendeskTicketUrl } from "../services/zendesk";
 import type { Child } from "hono/jsx";
 import { Layout } from "../lib/layout";
 import type { DispatchOutcomeCount, JobRun, WaitingTickets } from "./dispatch-status-store";
@@ -109,6 +109,17 @@ function SyncStatus(props: { sync: SyncState[]; now: number }) {
           </p>
           {s.status && SYNC_ADVICE[s.status] ? <p>{SYNC_ADVICE[s.status]}</p> : null}
           {s.detail ? <p class="detail">{s.detail}</p> : null}
+          {s.unreadable ? (
+            <p class="detail unreadable">
+              Last page that could not be read ({formatTime(s.unreadable.at)}): {s.unreadable.detail}
+            </p>
+          ) : null}
+          {s.perPage !== null && s.perPage < EXPORT_MAX_PER_PAGE ? (
+            <p>
+              Reading {formatCount(s.perPage)} tickets a page (Zendesk allows {formatCount(EXPORT_MAX_PER_PAGE)}) until
+              the pages are small enough again.
+            </p>
+          ) : null}
         </div>
       ))}
     </>

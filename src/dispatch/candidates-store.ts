@@ -16,12 +16,36 @@ export interface Candidate {
   ticketUpdatedAt: number;
 }
 
-export async function readCursor(db: D1Database, account: string): Promise<string | null> {
+/** Where the sync of an account stands: the cursor after the last stored page and the page size it reads with. */
+export async function readSyncPosition(
+  db: D1Database,
+  account: string,
+): Promise<{ cursor: string | null; perPage: number | null }> {
   const row = await db
-    .prepare(`SELECT cursor FROM zendesk_sync WHERE account = ?1`)
+    .prepare(`SELECT cursor, per_page FROM zendesk_sync WHERE account = ?1`)
     .bind(account)
-    .first<{ cursor: string | null }>();
-  return row?.cursor ?? null;
+    .first<{ cursor: string | null; per_page: number | null }>();
+  return { cursor: row?.cursor ?? null, perPage: row?.per_page ?? null };
+}
+
+/**
+ * A page that could not be read: what happened (size and cause) and the smaller page size the sync
+ * reads with from now on. The cursor stays where it was, so no ticket is skipped.
+ */
+export async function recordUnreadablePage(
+  db: D1Database,
+  account: string,
+  page: { detail: string; perPage: number; now: number },
+): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO zendesk_sync (account, cursor, pages, updated_at, status, detail, checked_at, per_page, unreadable_detail, unreadable_at)
+       VALUES (?1, NULL, 0, ?4, 'error', ?2, ?4, ?3, ?2, ?4)
+       ON CONFLICT (account) DO UPDATE SET status = 'error', detail = excluded.detail, checked_at = excluded.checked_at,
+         per_page = excluded.per_page, unreadable_detail = excluded.unreadable_detail, unreadable_at = excluded.unreadable_at`,
+    )
+    .bind(account, page.detail.slice(0, 500), page.perPage, page.now)
+    .run();
 }
 
 /**
@@ -35,7 +59,7 @@ export async function savePage(
   account: string,
   candidates: Candidate[],
   contexts: TicketContext[],
-  after: { afterCursor: string | null; newestChange: number | null; state: SyncStatus; now: number },
+  after: { afterCursor: string | null; newestChange: number | null; state: SyncStatus; now: number; perPage: number },
 ): Promise<void> {
   const now = after.now;
   const rows = candidates.map((c) => ({
@@ -74,14 +98,14 @@ export async function savePage(
   statements.push(
     db
       .prepare(
-        `INSERT INTO zendesk_sync (account, cursor, pages, updated_at, status, detail, synced_through, checked_at)
-         VALUES (?3, ?1, 1, ?2, ?4, NULL, ?5, ?2)
+        `INSERT INTO zendesk_sync (account, cursor, pages, updated_at, status, detail, synced_through, checked_at, per_page)
+         VALUES (?3, ?1, 1, ?2, ?4, NULL, ?5, ?2, ?6)
          ON CONFLICT (account) DO UPDATE SET cursor = COALESCE(excluded.cursor, zendesk_sync.cursor),
            pages = zendesk_sync.pages + 1, updated_at = excluded.updated_at, status = excluded.status, detail = NULL,
            synced_through = max(COALESCE(zendesk_sync.synced_through, 0), COALESCE(excluded.synced_through, 0)),
-           checked_at = excluded.checked_at`,
+           checked_at = excluded.checked_at, per_page = excluded.per_page`,
       )
-      .bind(after.afterCursor, now, account, after.state, after.newestChange),
+      .bind(after.afterCursor, now, account, after.state, after.newestChange, after.perPage),
   );
   await db.batch(statements);
 }
@@ -154,12 +178,17 @@ export interface SyncState {
   pages: number;
   syncedThrough: number | null;
   checkedAt: number | null;
+  /** Tickets per export page (null: Zendesk's maximum, 1000). */
+  perPage: number | null;
+  /** The last page that could not be read, and when. */
+  unreadable: { detail: string; at: number } | null;
 }
 
 export async function readSyncStates(db: D1Database): Promise<SyncState[]> {
   const { results } = await db
     .prepare(
-      `SELECT account, status, detail, pages, synced_through, checked_at FROM zendesk_sync ORDER BY checked_at DESC LIMIT 10`,
+      `SELECT account, status, detail, pages, synced_through, checked_at, per_page, unreadable_detail, unreadable_at
+       FROM zendesk_sync ORDER BY checked_at DESC LIMIT 10`,
     )
     .all<{
       account: string;
@@ -168,6 +197,9 @@ export async function readSyncStates(db: D1Database): Promise<SyncState[]> {
       pages: number;
       synced_through: number | null;
       checked_at: number | null;
+      per_page: number | null;
+      unreadable_detail: string | null;
+      unreadable_at: number | null;
     }>();
   return results.map((r) => ({
     account: r.account,
@@ -176,6 +208,11 @@ export async function readSyncStates(db: D1Database): Promise<SyncState[]> {
     pages: r.pages,
     syncedThrough: r.synced_through,
     checkedAt: r.checked_at,
+    perPage: r.per_page,
+    unreadable:
+      r.unreadable_detail !== null && r.unreadable_at !== null
+        ? { detail: r.unreadable_detail, at: r.unreadable_at }
+        : null,
   }));
 }
 

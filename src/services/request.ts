@@ -29,9 +29,6 @@ export interface ServiceRequest {
   classify?: (response: ServiceResponse) => Outcome<ServiceResponse> | undefined;
 }
 
-/** Bodies are read for error messages and small JSON answers; nothing we call answers more. */
-const MAX_BODY_CHARS = 2_000_000;
-
 /** A body parsed as JSON, or undefined when it is not JSON (a proxy's HTML page, a truncated answer). */
 export function jsonOf(text: string): unknown {
   try {
@@ -58,49 +55,91 @@ export function excerpt(text: string): string {
  * 2xx is done; 429 waits for its Retry-After (and holds every other caller off until then);
  * 408, 5xx, timeouts and lost connections are retried, flagged as possibly done; any other 4xx is a
  * permanent failure with the service's own message. A Retry-After of 0, or none, still waits at
- * least the service's pacing interval.
+ * least the service's pacing interval. The whole body is read, however large.
  */
 export async function callService(request: ServiceRequest): Promise<Outcome<ServiceResponse>> {
-  const floorMs = request.pace ? Math.ceil(request.pace.rule.windowMs / request.pace.rule.limit) : 1000;
+  const sent = await send(request);
+  if (sent.kind !== "sent") return sent.outcome;
+  const text = await sent.response.text().catch(() => "");
+  const answer: ServiceResponse = { status: sent.response.status, headers: sent.response.headers, text };
+  const special = request.classify?.(answer);
+  if (special) return special;
+  if (sent.response.ok) return done(answer);
+  return refusal(request, answer);
+}
+
+/**
+ * The same request, with a 2xx body handed to `read` as a stream instead of being read into one
+ * string (export pages of many megabytes). `read` answers the outcome itself; anything else is
+ * classified as by callService (`classify` then sees only the answers that are not 2xx).
+ */
+export async function callServiceStreaming<T>(
+  request: ServiceRequest,
+  read: (body: ReadableStream<Uint8Array>, response: Response) => Promise<Outcome<T>>,
+): Promise<Outcome<T>> {
+  const sent = await send(request);
+  if (sent.kind !== "sent") return sent.outcome;
+  const response = sent.response;
+  if (response.ok) return read(response.body ?? new Response("").body!, response);
+  const answer: ServiceResponse = {
+    status: response.status,
+    headers: response.headers,
+    text: await response.text().catch(() => ""),
+  };
+  const special = request.classify?.(answer);
+  if (special) return special as Outcome<T>;
+  return refusal(request, answer);
+}
+
+const floorOf = (request: ServiceRequest) =>
+  request.pace ? Math.ceil(request.pace.rule.windowMs / request.pace.rule.limit) : 1000;
+
+/** Takes the request's pacing slot and sends it; an outcome when no answer came. */
+async function send(
+  request: ServiceRequest,
+): Promise<{ kind: "sent"; response: Response } | { kind: "unanswered"; outcome: Outcome<never> }> {
   const attempt = request.attempt ?? 1;
   if (request.pace) {
     const slot = await takeSlot(request.pace.db, request.pace.rule, request.pace.maxWaitMs, request.pace.sleep);
-    if (!slot.ok) return notSent(slot.waitMs, `${request.service}: ${slot.reason}`);
+    if (!slot.ok) return { kind: "unanswered", outcome: notSent(slot.waitMs, `${request.service}: ${slot.reason}`) };
   }
-  let response: Response;
   try {
     // Called as a plain function: workerd refuses `fetch` called as a method of another object.
     const fetcher = request.fetcher;
-    response = await fetcher(request.url, {
+    const response = await fetcher(request.url, {
       method: request.method ?? "GET",
       headers: request.headers,
       // (A type-only cast: node's DOM typings, which the CLIs compile with, accept only ArrayBuffer-backed bytes.)
       body: request.body as BodyInit | undefined,
       signal: AbortSignal.timeout(request.timeoutMs),
     });
+    return { kind: "sent", response };
   } catch (err) {
     const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
     const reason = timedOut
       ? `${request.service} did not answer within ${request.timeoutMs / 1000} s`
       : `${request.service} could not be reached: ${err instanceof Error ? err.message : String(err)}`;
-    return retry(waitBeforeRetryMs(null, { attempt, floorMs }), reason, true);
+    return {
+      kind: "unanswered",
+      outcome: retry(waitBeforeRetryMs(null, { attempt, floorMs: floorOf(request) }), reason, true),
+    };
   }
-  const text = (await response.text().catch(() => "")).slice(0, MAX_BODY_CHARS);
-  const answer: ServiceResponse = { status: response.status, headers: response.headers, text };
-  const special = request.classify?.(answer);
-  if (special) return special;
-  if (response.ok) return done(answer);
+}
 
-  const reason = `${request.service} answered ${response.status}${text ? `: ${excerpt(text)}` : ""}`;
-  const retryAfter = response.headers.get("retry-after");
-  if (response.status === 429 || response.status === 408 || response.status >= 500) {
+/** A non-2xx answer that no `classify` claimed: wait and retry, or fail for good. */
+async function refusal(request: ServiceRequest, answer: ServiceResponse): Promise<Outcome<never>> {
+  const { status, headers, text } = answer;
+  const floorMs = floorOf(request);
+  const reason = `${request.service} answered ${status}${text ? `: ${excerpt(text)}` : ""}`;
+  const retryAfter = headers.get("retry-after");
+  if (status === 429 || status === 408 || status >= 500) {
     const waitMs = waitBeforeRetryMs(retryAfter, {
-      attempt,
+      attempt: request.attempt ?? 1,
       floorMs,
-      baseMs: response.status === 429 ? floorMs : undefined,
-      fallbackMs: response.status === 429 ? request.unspecifiedWaitMs : undefined,
+      baseMs: status === 429 ? floorMs : undefined,
+      fallbackMs: status === 429 ? request.unspecifiedWaitMs : undefined,
     });
-    if (request.pace && (response.status === 429 || retryAfter !== null))
+    if (request.pace && (status === 429 || retryAfter !== null))
       await holdOff(
         request.pace.db,
         [request.pace.rule.key, ...(request.pace.rule.alsoHolds ?? [])],
@@ -108,7 +147,7 @@ export async function callService(request: ServiceRequest): Promise<Outcome<Serv
         reason,
       );
     // A 429 was refused before any work was done; a 5xx or 408 may have done it anyway.
-    return retry(waitMs, reason, response.status !== 429);
+    return { ...retry(waitMs, reason, status !== 429), status };
   }
-  return failed(reason, { code: String(response.status) });
+  return { ...failed(reason, { code: String(status) }), status };
 }

@@ -1,11 +1,11 @@
 import * as v from "valibot";
 import { done, failed, type Outcome } from "./outcome";
 import type { PaceRule } from "./pacer";
-import { callService, jsonAnswer } from "./request";
+import { callService, callServiceStreaming, jsonAnswer, type ServiceRequest } from "./request";
 import {
   classifyUpdateRefusal,
   generalApiPaceKey,
-  parseExportPage,
+  exportPageOutcome,
   updatePace,
   type ExportPage,
   type ZendeskAccess,
@@ -28,8 +28,8 @@ export function apiPace(access: ZendeskAccess): PaceRule {
 }
 
 /** A read from Zendesk's general API, paced to its limit. */
-function getFromApi(access: ZendeskAccess, pathAndQuery: string, deps: ZendeskDeps & { maxWaitMs: number }) {
-  return callService({
+function apiRead(access: ZendeskAccess, pathAndQuery: string, deps: ZendeskDeps & { maxWaitMs: number }) {
+  return {
     service: "Zendesk",
     url: `${access.baseUrl}${pathAndQuery}`,
     headers: { authorization: access.authorization, accept: "application/json" },
@@ -37,7 +37,7 @@ function getFromApi(access: ZendeskAccess, pathAndQuery: string, deps: ZendeskDe
     fetcher: deps.fetcher,
     pace: { db: deps.db, rule: apiPace(access), maxWaitMs: deps.maxWaitMs, sleep: deps.sleep },
     unspecifiedWaitMs: 60_000,
-  });
+  } satisfies ServiceRequest;
 }
 
 /**
@@ -51,13 +51,9 @@ export async function fetchTickets(
   deps: ZendeskDeps & { maxWaitMs: number },
 ): Promise<Outcome<ExportPage>> {
   const q = new URLSearchParams({ ids: ticketIds.join(","), include: "users,groups,metric_sets" });
-  const result = await getFromApi(access, `/api/v2/tickets/show_many.json?${q}`, deps);
-  if (result.kind !== "done") return result;
-  const shaped = jsonAnswer(result.value.text, v.looseObject({ tickets: v.array(v.unknown()) }));
-  const page = shaped ? parseExportPage({ ...shaped, end_of_stream: true }) : undefined;
-  return page
-    ? done(page)
-    : failed("Zendesk's tickets answer did not have the documented shape", { code: "malformed" });
+  return callServiceStreaming(apiRead(access, `/api/v2/tickets/show_many.json?${q}`, deps), (body, response) =>
+    exportPageOutcome(body, response, "Zendesk's tickets answer", { streamEnds: true }),
+  );
 }
 
 /**
@@ -71,10 +67,8 @@ export async function hasInternalNote(
   marker: string,
   deps: ZendeskDeps & { maxWaitMs: number },
 ): Promise<Outcome<boolean>> {
-  const result = await getFromApi(
-    access,
-    `/api/v2/tickets/${ticketId}/comments.json?sort_order=desc&per_page=100`,
-    deps,
+  const result = await callService(
+    apiRead(access, `/api/v2/tickets/${ticketId}/comments.json?sort_order=desc&per_page=100`, deps),
   );
   if (result.kind !== "done") return result;
   const page = jsonAnswer(

@@ -1,7 +1,8 @@
 import * as v from "valibot";
 import { done, failed, type Outcome } from "./outcome";
 import type { PaceRule } from "./pacer";
-import { callService, excerpt, jsonAnswer, jsonOf, type ServiceResponse } from "./request";
+import { readJsonObject, sizeWords, UnreadableBody } from "./json-stream";
+import { callService, callServiceStreaming, excerpt, jsonAnswer, type ServiceResponse } from "./request";
 
 /** How to reach Zendesk: an API token (`{email}/token:{token}` basic auth) or an OAuth bearer token. */
 export interface ZendeskAccess {
@@ -60,16 +61,6 @@ const ZendeskMetricSetSchema = v.object({
 });
 export type ZendeskMetricSet = v.InferOutput<typeof ZendeskMetricSetSchema>;
 
-/** A page of the incremental ticket export; tickets are checked one by one so one odd ticket cannot stop the sync. */
-const ExportPageSchema = v.object({
-  tickets: v.array(v.unknown()),
-  users: v.optional(v.array(v.unknown()), []),
-  groups: v.optional(v.array(v.unknown()), []),
-  metric_sets: v.optional(v.array(v.unknown()), []),
-  after_cursor: v.nullish(v.string()),
-  end_of_stream: v.boolean(),
-});
-
 export type ZendeskTicket = v.InferOutput<typeof ZendeskTicketSchema>;
 export type ZendeskUser = v.InferOutput<typeof ZendeskUserSchema>;
 
@@ -84,49 +75,103 @@ export interface ExportPage {
   endOfStream: boolean;
   /** Entries that did not match Zendesk's documented shape and were left out. */
   malformed: number;
+  /** The body's size. */
+  bytes: number;
 }
 
-function parseEach<S extends v.GenericSchema>(
-  schema: S,
-  items: unknown[],
-): { values: v.InferOutput<S>[]; malformed: number } {
-  const values: v.InferOutput<S>[] = [];
-  let malformed = 0;
-  for (const item of items) {
-    const result = v.safeParse(schema, item);
-    if (result.success) values.push(result.output);
-    else malformed++;
-  }
-  return { values, malformed };
-}
+/** The most an export page may have: Zendesk documents no bound; 1000 tickets with long pasted logs are tens of MB. */
+export const EXPORT_PAGE_MAX_BYTES = 64 * 1024 * 1024;
+/** The most one ticket, user or metric set may have (a description holds the customer's whole first message). */
+const EXPORT_ENTRY_MAX_BYTES = 8 * 1024 * 1024;
 
-export function parseExportPage(json: unknown): ExportPage | undefined {
-  const page = v.safeParse(ExportPageSchema, json);
-  if (!page.success) return undefined;
-  const tickets = parseEach(ZendeskTicketSchema, page.output.tickets);
-  const users = parseEach(ZendeskUserSchema, page.output.users);
-  const groups = parseEach(ZendeskGroupSchema, page.output.groups);
-  const metrics = parseEach(ZendeskMetricSetSchema, page.output.metric_sets);
-  return {
-    tickets: tickets.values,
-    users: new Map(users.values.map((u) => [u.id, u])),
-    groups: new Map(groups.values.map((g) => [g.id, g.name])),
-    solvedAt: new Map(metrics.values.map((m) => [m.ticket_id, m.solved_at ?? null])),
-    metrics: new Map(metrics.values.map((m) => [m.ticket_id, m])),
-    afterCursor: page.output.after_cursor ?? null,
-    endOfStream: page.output.end_of_stream,
-    malformed: tickets.malformed + users.malformed + groups.malformed + metrics.malformed,
+/**
+ * An export page (or a `show_many` answer) read from its stream, keeping only the fields the product
+ * uses: each ticket, user, group and metric set is checked on its own, so one odd entry cannot stop
+ * the sync, and the rest of it (descriptions, ticket fields) is dropped as soon as it is read.
+ */
+export async function readExportPage(
+  body: ReadableStream<Uint8Array>,
+  options: { streamEnds: boolean },
+): Promise<ExportPage> {
+  const page: ExportPage = {
+    tickets: [],
+    users: new Map(),
+    groups: new Map(),
+    solvedAt: new Map(),
+    metrics: new Map(),
+    afterCursor: null,
+    endOfStream: options.streamEnds,
+    malformed: 0,
+    bytes: 0,
   };
+  const seen = new Set<string>();
+  const keep = <S extends v.GenericSchema>(schema: S, value: unknown, use: (entry: v.InferOutput<S>) => void) => {
+    const result = v.safeParse(schema, value);
+    if (result.success) use(result.output);
+    else page.malformed++;
+  };
+  const { bytes } = await readJsonObject(
+    body,
+    {
+      array(member) {
+        seen.add(member);
+      },
+      element(member, value) {
+        if (member === "tickets") keep(ZendeskTicketSchema, value, (t) => page.tickets.push(t));
+        else if (member === "users") keep(ZendeskUserSchema, value, (u) => page.users.set(u.id, u));
+        else if (member === "groups") keep(ZendeskGroupSchema, value, (g) => page.groups.set(g.id, g.name));
+        else if (member === "metric_sets")
+          keep(ZendeskMetricSetSchema, value, (m) => {
+            page.metrics.set(m.ticket_id, m);
+            page.solvedAt.set(m.ticket_id, m.solved_at ?? null);
+          });
+      },
+      member(member, value) {
+        seen.add(member);
+        if (member === "after_cursor") page.afterCursor = typeof value === "string" ? value : null;
+        else if (member === "end_of_stream" && typeof value === "boolean") page.endOfStream = value;
+        else if (member === "tickets" || (member === "end_of_stream" && !options.streamEnds))
+          throw new UnreadableBody("not JSON", 0, `"${member}" is not of the documented type`);
+      },
+    },
+    { maxBytes: EXPORT_PAGE_MAX_BYTES, maxValueBytes: EXPORT_ENTRY_MAX_BYTES },
+  );
+  if (!seen.has("tickets")) throw new UnreadableBody("not JSON", 0, `the answer has no "tickets"`);
+  if (!options.streamEnds && !seen.has("end_of_stream"))
+    throw new UnreadableBody("not JSON", 0, `the answer has no "end_of_stream"`);
+  page.bytes = bytes;
+  return page;
+}
+
+/** An export page or `show_many` answer as an outcome: a body that cannot be read fails with code `unreadable`. */
+export async function exportPageOutcome(
+  body: ReadableStream<Uint8Array>,
+  response: Response,
+  what: string,
+  options: { streamEnds: boolean },
+): Promise<Outcome<ExportPage>> {
+  try {
+    return done(await readExportPage(body, options));
+  } catch (err) {
+    if (!(err instanceof UnreadableBody)) throw err;
+    await body.cancel().catch(() => undefined);
+    const length = Number(response.headers.get("content-length"));
+    const of = Number.isFinite(length) && length > 0 ? ` of ${sizeWords(length)}` : "";
+    return failed(`${what} could not be read (${err.cause}${of}): ${err.message}`, { code: "unreadable" });
+  }
 }
 
 export type ExportPosition = { cursor: string } | { startTime: number };
 
-function exportPageUrl(baseUrl: string, position: ExportPosition): string {
+/** developer.zendesk.com "Incremental exports": the cursor export returns up to 1000 tickets a page (`per_page`). */
+export const EXPORT_MAX_PER_PAGE = 1000;
+
+function exportPageUrl(baseUrl: string, position: ExportPosition, perPage: number): string {
   const q = new URLSearchParams();
   if ("cursor" in position) q.set("cursor", position.cursor);
   else q.set("start_time", String(position.startTime));
   q.set("include", "users,groups,metric_sets");
-  q.set("per_page", "1000");
+  q.set("per_page", String(perPage));
   return `${baseUrl}/api/v2/incremental/tickets/cursor.json?${q}`;
 }
 
@@ -173,29 +218,32 @@ const ADMIN_ONLY =
 export async function fetchExportPage(
   access: ZendeskAccess,
   position: ExportPosition,
-  deps: ZendeskDeps & { requestsPerMinute: number; maxWaitMs: number; attempt?: number },
+  deps: ZendeskDeps & { requestsPerMinute: number; maxWaitMs: number; attempt?: number; perPage: number },
 ): Promise<Outcome<ExportPage>> {
-  const result = await callService({
-    service: "Zendesk",
-    url: exportPageUrl(access.baseUrl, position),
-    headers: { authorization: access.authorization, accept: "application/json" },
-    timeoutMs: 30_000,
-    fetcher: deps.fetcher,
-    attempt: deps.attempt,
-    pace: {
-      db: deps.db,
-      rule: exportPace(access, deps.requestsPerMinute),
-      maxWaitMs: deps.maxWaitMs,
-      sleep: deps.sleep,
+  return callServiceStreaming(
+    {
+      service: "Zendesk",
+      url: exportPageUrl(access.baseUrl, position, deps.perPage),
+      headers: { authorization: access.authorization, accept: "application/json" },
+      timeoutMs: 30_000,
+      fetcher: deps.fetcher,
+      attempt: deps.attempt,
+      pace: {
+        db: deps.db,
+        rule: exportPace(access, deps.requestsPerMinute),
+        maxWaitMs: deps.maxWaitMs,
+        sleep: deps.sleep,
+      },
+      // The export's window is a minute: a 429 without a usable Retry-After waits it out.
+      unspecifiedWaitMs: 60_000,
+      classify: (r) =>
+        r.status === 403 ? failed(`${ADMIN_ONLY}: ${excerpt(r.text)}`, { code: "forbidden" }) : undefined,
     },
-    // The export's window is a minute: a 429 without a usable Retry-After waits it out.
-    unspecifiedWaitMs: 60_000,
-    classify: (r) =>
-      r.status === 403 ? failed(`${ADMIN_ONLY}: ${excerpt(r.text)}`, { code: "forbidden" }) : undefined,
-  });
-  if (result.kind !== "done") return result;
-  const page = parseExportPage(jsonOf(result.value.text));
-  return page ? done(page) : failed("Zendesk's export page did not have the documented shape", { code: "malformed" });
+    (body, response) =>
+      exportPageOutcome(body, response, `Zendesk's export page (${deps.perPage} tickets a page)`, {
+        streamEnds: false,
+      }),
+  );
 }
 
 const ValidationErrorBody = v.object({
