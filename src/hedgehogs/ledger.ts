@@ -129,6 +129,12 @@ export function minorDigits(currency: string): number {
   }
 }
 
+/** An amount in minor units as a number of major units: 1250 GBP pence → 12.5, 1200 JPY → 1200, 1250 KWD fils → 1.25. */
+export function majorUnits(amountMinor: number, currency: string): number {
+  const digits = minorDigits(currency);
+  return Number((amountMinor / 10 ** digits).toFixed(digits));
+}
+
 /** "12.50" in GBP → 1250; "1200" in JPY → 1200. Undefined when the text is not such an amount. */
 export function parseAmount(text: string, currency: string): number | undefined {
   const digits = minorDigits(currency);

@@ -3,6 +3,7 @@ import type { Mailer } from "../services/mail";
 import { uuidFromName } from "../lib/ids";
 import { captureToPostHog } from "../services/posthog-capture";
 import { previousMonth, type MonthlyReport } from "./report";
+import { majorUnits } from "./ledger";
 import { renderReportEmail } from "./report-email";
 import {
   computeReport,
@@ -61,7 +62,7 @@ async function deliverReport(
           month: report.month,
           hedgehogs: report.hedgehogs,
           running_hedgehogs: report.runningHedgehogs,
-          donation_amount: report.donation.amountMinor / 100,
+          donation_amount: majorUnits(report.donation.amountMinor, report.donation.currency),
           donation_amount_minor: report.donation.amountMinor,
           donation_currency: report.donation.currency,
           donation_charity: report.donation.charity,

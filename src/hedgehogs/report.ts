@@ -1,7 +1,7 @@
 /** The monthly donation report's maths: plain values in, plain values out. */
 import { plural } from "../lib/plural";
 import { buildBreakdowns, speedFinding, type Breakdowns, type SupportCell } from "./breakdowns";
-import { balanceWords, minorDigits, type Ledger } from "./ledger";
+import { balanceWords, majorUnits, type Ledger } from "./ledger";
 import { formatCount } from "../lib/format";
 
 export interface TeamCounts {
@@ -145,7 +145,7 @@ export function buildReport(
 
 /** An amount in minor units, in its currency's own digits (£12.50, ¥1,200, KWD 1.250). */
 export function formatMoney(minor: number, currency: string): string {
-  return new Intl.NumberFormat("en-GB", { style: "currency", currency }).format(minor / 10 ** minorDigits(currency));
+  return new Intl.NumberFormat("en-GB", { style: "currency", currency }).format(majorUnits(minor, currency));
 }
 
 export function formatPercent(share: number | null): string {

@@ -1,7 +1,7 @@
 // Issue 12: the hedgehog ledger (/admin/donations) and the public counter (/hedgehogs, /hedgehogs.svg).
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { allocate, buildLedger, parseAmount, type DonationEntry } from "../../src/hedgehogs/ledger";
+import { allocate, buildLedger, majorUnits, parseAmount, type DonationEntry } from "../../src/hedgehogs/ledger";
 import { forgetHedgehogCounter, hedgehogBadge } from "../../src/hedgehogs/public-routes";
 import { formatMoney } from "../../src/hedgehogs/report";
 import { BASE, call, storeAnswer, textOf } from "./helpers";
@@ -78,6 +78,13 @@ describe("ledger maths", () => {
     expect(parseAmount("1,200", "JPY")).toBe(1200);
     expect(parseAmount("1.5", "JPY")).toBeUndefined();
     expect(parseAmount("1.250", "KWD")).toBe(1250);
+  });
+
+  it("turns minor units back into major units by the currency's digits", () => {
+    expect(majorUnits(1250, "GBP")).toBe(12.5);
+    expect(majorUnits(1200, "JPY")).toBe(1200);
+    expect(majorUnits(1250, "KWD")).toBe(1.25);
+    expect(majorUnits(7, "EUR")).toBe(0.07);
     expect(parseAmount("-3", "GBP")).toBeUndefined();
     expect(parseAmount("1e5", "GBP")).toBeUndefined();
     expect(formatMoney(1200, "JPY")).toBe("JP¥1,200");

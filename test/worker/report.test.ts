@@ -145,6 +145,28 @@ describe("the monthly donation report", () => {
     expect(count!.n).toBe(1);
   });
 
+  it("reports a donation to PostHog in the currency's own units: yen have no minor unit", async () => {
+    const month = "2018-07";
+    await seedAnswers(month, [
+      ["Billing", 5],
+      ["Billing", 4],
+      ["Billing", 2],
+    ]);
+    const account = await dispatchAccount({ HEDGEHOG_COST: "800", DONATION_CURRENCY: "JPY" });
+    await runCron(MONTHLY_REPORT, Date.parse("2018-08-01T09:00:00Z"), account.env);
+    const events = (await posthogEvents()).filter(
+      (e) => e.event === "hedgehog donation report" && e.properties.month === month,
+    );
+    expect(events).toHaveLength(1);
+    // Three hedgehogs at ¥800 each: ¥2,400, not ¥24.
+    expect(events[0]!.properties).toMatchObject({
+      hedgehogs: 3,
+      donation_amount: 2400,
+      donation_amount_minor: 2400,
+      donation_currency: "JPY",
+    });
+  });
+
   it("reports an empty month as zeros, and a month with one team", async () => {
     const account = await dispatchAccount();
     await runCron(MONTHLY_REPORT, Date.parse("2018-06-01T09:00:00Z"), account.env);
