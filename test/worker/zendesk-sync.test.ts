@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { EVERY_TEN_MINUTES } from "../../src/scheduled";
 import type { ScriptedReply } from "../fakes/types";
-import { dispatchAccount, fake, letPacingWindowPass, runCron, solvedTicket } from "./helpers";
+import { BASE, call, dispatchAccount, fake, letPacingWindowPass, runCron, solvedTicket, textOf } from "./helpers";
 
 const script = (replies: ScriptedReply[]) => fake("zendeskUrl").script(replies);
 
@@ -116,6 +116,38 @@ describe("syncing Zendesk's incremental ticket export", () => {
     await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
     expect(await candidate(good.id)).not.toBeNull();
     expect(await candidate(odd.id)).toBeNull();
+  });
+
+  it("reads a page it could not read again with half as many tickets, says so, and loses no ticket", async () => {
+    const account = await dispatchAccount();
+    const tickets = Array.from({ length: 6 }, (_, i) => solvedTicket(9 - i));
+    await account.seed(tickets);
+    const path = `/t/${account.name}/api/v2/incremental/tickets/cursor.json`;
+    // A proxy's error page with a 200, then Zendesk again.
+    await script([{ method: "GET", path, status: 200, body: "<html><body>Service Unavailable</body></html>" }]);
+    await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+
+    const requests = await account.zendeskRequests();
+    expect(requests.map((r) => r.query.per_page)).toEqual(["1000", "500"]);
+    expect(requests[1]!.query.start_time).toBe(requests[0]!.query.start_time); // the same stretch again
+    for (const t of tickets) expect(await candidate(t.id)).not.toBeNull();
+
+    const run = await env.DB.prepare(
+      "SELECT summary FROM job_runs WHERE job = 'every-ten-minutes' ORDER BY id DESC",
+    ).first<{ summary: string }>();
+    const sync = JSON.parse(run!.summary).sync;
+    expect(sync.unreadable).toBe(1);
+    expect(sync.errors[0]).toMatch(/export page \(1000 tickets a page\) could not be read \(not JSON/);
+
+    const page = await call(
+      new Request(`${BASE}/admin/dispatch`, { headers: { authorization: `Bearer ${account.env.ADMIN_TOKEN}` } }),
+      account.env,
+    );
+    const admin = textOf(await page.text());
+    expect(admin).toContain("Last page that could not be read");
+    expect(admin).toContain("not JSON");
+    // A page read whole at 500 tickets and far below the limit lets the next one be 1,000 again.
+    expect(admin).not.toContain("Reading 500 tickets a page");
   });
 
   it("syncs nothing and says why when Zendesk is not configured", async () => {
