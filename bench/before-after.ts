@@ -19,7 +19,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const WRANGLER = path.resolve("node_modules/.bin/wrangler");
 
-/** A checkout's app Worker (its wrangler.toml), bundled and migrated by wrangler run in that folder. */
+/** A checkout's Worker (its wrangler.toml), bundled and migrated by wrangler run in that folder. */
 async function startCheckout(folder: string, outdir: string) {
   const run = (args: string[]) => {
     const result = spawnSync(WRANGLER, args, {
@@ -114,7 +114,7 @@ export async function benchBeforeAfter(): Promise<string> {
       ];
     });
     return [
-      `Before and after (machine: ${machine()}; concurrency ${CONCURRENCY}; ${ROUNDS} rounds of ${REQUESTS} requests per route after a warm-up round, both Workers' rounds interleaved; the app Worker of each checkout, its own migrations, no PostHog key)`,
+      `Before and after (machine: ${machine()}; concurrency ${CONCURRENCY}; ${ROUNDS} rounds of ${REQUESTS} requests per route after a warm-up round, both Workers' rounds interleaved; the Worker of each checkout (wrangler.toml), its own migrations, no PostHog key)`,
       "",
       table(["route", "before req/s", "after req/s", "after / before (median of rounds)", "errors"], rows),
     ].join("\n");

@@ -8,18 +8,15 @@ import { OFFLINE_ENV, wranglerVars } from "../scripts/local-env";
 
 export const OUT_DIR = path.resolve("bench/.out");
 
-/**
- * Bundles a Worker exactly as `wrangler deploy` would, without deploying: the app Worker
- * (wrangler.toml) or the survey Worker (wrangler.survey.toml). Returns the bundle's path.
- */
-export function bundleWorker(config: "wrangler.toml" | "wrangler.survey.toml" = "wrangler.toml"): string {
-  const outdir = path.join(OUT_DIR, config === "wrangler.toml" ? "worker" : "survey-worker");
-  const result = spawnSync("node_modules/.bin/wrangler", ["deploy", "--dry-run", "--outdir", outdir, "-c", config], {
+/** Bundles the Worker exactly as `wrangler deploy` would, without deploying. Returns the bundle's path. */
+export function bundleWorker(): string {
+  const outdir = path.join(OUT_DIR, "worker");
+  const result = spawnSync("node_modules/.bin/wrangler", ["deploy", "--dry-run", "--outdir", outdir], {
     env: { ...process.env, ...OFFLINE_ENV },
     encoding: "utf8",
   });
   if (result.status !== 0) throw new Error(`wrangler deploy --dry-run failed:\n${result.stdout}\n${result.stderr}`);
-  return path.join(outdir, config === "wrangler.toml" ? "index.js" : "survey-worker.js");
+  return path.join(outdir, "index.js");
 }
 
 /** Applies migrations/ with wrangler itself to the local D1 kept in `state` (new ones only). */
@@ -49,7 +46,7 @@ export function runtimeOn(state: string) {
 }
 
 /**
- * The app Worker on Miniflare (workerd) with a local D1 that wrangler itself migrated from migrations/,
+ * The Worker on Miniflare (workerd) with a local D1 that wrangler itself migrated from migrations/,
  * in a fresh state folder (or `stateDir`, to reuse a seeded database).
  */
 export async function startMiniflare(
@@ -57,32 +54,15 @@ export async function startMiniflare(
   extra: Partial<MiniflareOptions> = {},
   stateDir?: string,
 ) {
-  return startWorker("wrangler.toml", bindings, extra, stateDir);
-}
-
-/**
- * The survey Worker (wrangler.survey.toml), as customers reach it: no queue consumer (the app Worker
- * consumes what it queues, in invocations of its own), and its APP binding answered by a stand-in
- * that fails the benchmark if the survey pages ever call it.
- */
-export async function startSurveyWorker(bindings: Record<string, string>) {
-  return startWorker("wrangler.survey.toml", bindings, {
-    queueConsumers: {},
-    serviceBindings: {
-      APP: () => {
-        throw new Error("the survey pages called the app Worker");
-      },
-    },
-  });
+  return startWorker(bindings, extra, stateDir);
 }
 
 async function startWorker(
-  config: "wrangler.toml" | "wrangler.survey.toml",
   bindings: Record<string, string>,
   extra: Partial<MiniflareOptions>,
   stateDir?: string,
 ) {
-  const scriptPath = bundleWorker(config);
+  const scriptPath = bundleWorker();
   const state = stateDir ?? migratedState();
   if (stateDir) migrate(stateDir); // a kept database gets the migrations added since it was seeded
   const mf = new Miniflare({

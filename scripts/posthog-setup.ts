@@ -26,7 +26,7 @@ Settings, from the environment, else .dev.vars, else wrangler.toml [vars]:
   POSTHOG_SURVEY_NAME, POSTHOG_SURVEY_ID, POSTHOG_RATING_QUESTION_ID, POSTHOG_COMMENT_QUESTION_ID
 
 A missing survey or dashboard is created. It prints what it created, changed or would change, and the
-settings to put in wrangler.toml and wrangler.survey.toml. Exit code 0: all in order; 1: something differs (run with --fix) or
+settings to put in wrangler.toml. Exit code 0: all in order; 1: something differs (run with --fix) or
 PostHog refused; 2: bad options or settings.`;
 
 const { values, problems } = parseCli({
@@ -112,7 +112,7 @@ list(values.fix ? "Created or changed:" : "Created:", report.done);
 list("Would change (run again with --fix):", report.mismatches);
 list("Settings that differ from PostHog:", report.settingsToChange);
 console.log(
-  "\nPut these in [vars] of wrangler.toml and wrangler.survey.toml (the personal key stays a secret: npx wrangler secret put POSTHOG_PERSONAL_API_KEY):",
+  "\nPut these in [vars] of wrangler.toml (the personal key stays a secret: npx wrangler secret put POSTHOG_PERSONAL_API_KEY):",
 );
 for (const [name, value] of Object.entries(report.settings)) console.log(`${name} = ${JSON.stringify(value)}`);
 if (report.dashboardId !== undefined)

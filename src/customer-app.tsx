@@ -28,12 +28,9 @@ const CUSTOMER_PATHS = ["/", "/thanks", "/shown", "/healthz"] as const;
 /**
  * The pages a customer opens from a survey email (the survey, its thank-you, the health check), with
  * the headers, settings check and error handler every answer of the app shares. `addOthers` adds the
- * rest of the app: the whole Worker loads it on use (src/app.tsx); the survey Worker hands it to the
- * app Worker through its service binding (src/survey-worker.ts).
+ * rest of the app, which src/app.tsx loads on use.
  */
-export function customerApp<E extends Omit<Env, "EMAIL">>(
-  addOthers: (app: Hono<{ Bindings: E }>) => void,
-): Hono<{ Bindings: E }> {
+export function customerApp<E extends Env>(addOthers: (app: Hono<{ Bindings: E }>) => void): Hono<{ Bindings: E }> {
   // LinearRouter: no router compilation on an isolate's first request (Hono's note on routers for
   // environments that start often); with a few dozen routes its matching costs nothing measurable.
   const app = new Hono<{ Bindings: E }>({ router: new LinearRouter() });
@@ -41,8 +38,8 @@ export function customerApp<E extends Omit<Env, "EMAIL">>(
   app.use(securityHeaders);
 
   // Settings are checked before a customer page runs, so a misconfigured deployment says which setting
-  // is wrong. Only here: what the survey Worker hands on is checked by the app Worker, whose own
-  // settings may be in order while this Worker's are not (its unsubscribe links must keep working).
+  // is wrong. The other parts check what they use when they use it: a missing survey secret must not
+  // stop unsubscribe links, the counter or the admin area from working.
   for (const path of CUSTOMER_PATHS)
     app.use(path, async (c, next) => {
       settingsOf(c.env);

@@ -47,8 +47,8 @@ export async function queueLowRatingAlert(
 
 /** What a stored answer (first or edited) owes the ticket: its rating written back to Zendesk. */
 export function ticketRatingOwed(db: D1Database, settings: Settings, answer: AnswerFacts): D1PreparedStatement[] {
-  // Decided on [vars] alone: the survey Worker raises this, and whether Zendesk's credentials are
-  // there is the consumer's to find (in the app Worker), which records a skip the team can see.
+  // Decided on [vars] alone: whether Zendesk's credentials are there is the consumer's to find when
+  // it writes, and it records a skip the team can see (a secret may be put after the answer came).
   if (settings.csatFieldId === undefined || !settings.zendesk.baseUrl) return [];
   return [requestWriteback(db, answer)];
 }

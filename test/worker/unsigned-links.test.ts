@@ -254,18 +254,18 @@ describe("the rating on the Zendesk ticket", () => {
     expect(puts).toHaveLength(2); // a redelivered message wrote nothing again
   });
 
-  it("asks for the write-back even from a Worker without Zendesk's token: the app Worker's consumer writes it", async () => {
+  it("asks for the write-back even while Zendesk's token is missing: the consumer writes it once the token is there", async () => {
     const account = await dispatchAccount({ ZENDESK_CSAT_FIELD_ID: "360001" });
     const ticket = solvedTicket(4, { tags: ["billing"] });
     await account.seed([ticket]);
     await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
-    // The survey Worker took the answer without ZENDESK_API_TOKEN (a secret not yet put on it).
-    const surveyWorkerEnv = { ...account.env, ZENDESK_API_TOKEN: undefined, ZENDESK_OAUTH_TOKEN: undefined };
+    // The answer arrives before ZENDESK_API_TOKEN was put.
+    const withoutToken = { ...account.env, ZENDESK_API_TOKEN: undefined, ZENDESK_OAUTH_TOKEN: undefined };
     const link = await signedUrl(linkFields(ticket.id, { distinctId: `customer-${ticket.id}` }));
     const form = new URLSearchParams(new URL(link).searchParams);
     form.set("rating", "5");
-    expect((await call(postForm(form), surveyWorkerEnv)).status).toBe(303);
-    // The app Worker, which has the token, consumes the message and writes the rating.
+    expect((await call(postForm(form), withoutToken)).status).toBe(303);
+    // With the token in place, the consumer takes the message and writes the rating.
     await deliverQueue(ratingMessages(account.queued), account.env);
     const zendesk = await fakeTicket(account, ticket.id);
     expect(zendesk.custom_fields).toEqual([{ id: 360001, value: 5 }]);
