@@ -3,7 +3,8 @@
 import { copyFileSync, existsSync } from "node:fs";
 import { buildSurveyUrl, expiryFrom } from "../src/lib/survey-link";
 import { failUsage } from "./cli";
-import { readDevVars } from "./local-env";
+import { unknownSettingProblems } from "../src/settings";
+import { readDevVars, wranglerVars } from "./local-env";
 import { migrateLocal, requireFreePort, serveArgs, startWrangler, stopTogether } from "./serve";
 
 const { port, persistTo, rest, problems } = serveArgs(process.argv.slice(2));
@@ -14,6 +15,12 @@ if (!existsSync(".dev.vars")) {
   copyFileSync(".dev.vars.example", ".dev.vars");
   console.log("Created .dev.vars from .dev.vars.example (local development secrets).");
 }
+// A misspelt setting would keep the real one at its default without a word: name it before starting.
+for (const [where, vars] of [
+  [".dev.vars", readDevVars()],
+  ["wrangler.toml [vars]", wranglerVars()],
+] as const)
+  for (const problem of unknownSettingProblems(vars)) console.warn(`${where}: ${problem}`);
 await migrateLocal(persistTo);
 
 /** A setting given on the command line as `--var NAME:VALUE`. */

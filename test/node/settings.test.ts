@@ -3,18 +3,31 @@ import { readFileSync, rmSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { OFFLINE_ENV, wranglerVars } from "../../scripts/local-env";
 import { toSettings } from "../../src/config";
-import { defaultOf, SETTINGS, settingsTable, type SettingName } from "../../src/settings";
+import * as v from "valibot";
+import { SETTINGS, settingsTable, unknownSettingProblems, type SettingName } from "../../src/settings";
 
 const names = Object.keys(SETTINGS) as SettingName[];
 const secrets = names.filter((n) => "secret" in SETTINGS[n]);
-const plain = names.filter((n) => !("secret" in SETTINGS[n]));
 const BINDINGS = ["DB", "DISPATCH", "EMAIL"];
 
 describe("each setting is defined once (src/settings.ts), and everything else agrees with it", () => {
-  it("wrangler.toml's [vars] hold every non-secret setting, at its default, and no secret", () => {
-    const vars = new Map(Object.entries(wranglerVars()));
-    expect([...vars.keys()].sort()).toEqual([...plain].sort());
-    for (const name of plain) expect(vars.get(name), name).toBe(defaultOf(name) ?? "");
+  it("wrangler.toml's [vars] name only settings that are not secrets, each with a value its schema takes", () => {
+    for (const [name, value] of Object.entries(wranglerVars())) {
+      expect(names, `${name} in [vars] is not a setting`).toContain(name);
+      expect("secret" in SETTINGS[name as SettingName], `${name} is a secret: put it with wrangler secret put`).toBe(
+        false,
+      );
+      expect(v.safeParse(SETTINGS[name as SettingName].schema, value).success, name).toBe(true);
+    }
+  });
+
+  it("names a setting that does not exist, with the one probably meant", () => {
+    expect(
+      unknownSettingProblems({ ZENDESK_BASEURL: "https://x.zendesk.com", DB: {}, SURVEY_DELAY_DAYS: "2" }),
+    ).toEqual(["ZENDESK_BASEURL is not a setting (did you mean ZENDESK_BASE_URL?); it is ignored"]);
+    expect(unknownSettingProblems({ COMPLETELY_DIFFERENT_THING: "1" })).toEqual([
+      "COMPLETELY_DIFFERENT_THING is not a setting; it is ignored",
+    ]);
   });
 
   it("the parsed settings the code reads place every setting, each once", () => {
@@ -30,15 +43,14 @@ describe("each setting is defined once (src/settings.ts), and everything else ag
     expect(keys.sort()).toEqual([...secrets].sort());
   });
 
-  it("the README's settings table is the one made from the definitions", () => {
-    const readme = readFileSync("README.md", "utf8");
-    expect(readme).toContain(settingsTable());
+  it("docs/settings.md's tables are the ones made from the definitions", () => {
+    expect(readFileSync("docs/settings.md", "utf8")).toContain(settingsTable());
   });
 
   it("`wrangler types` sees exactly these bindings and settings, and its checked-in output is current", () => {
     const committed = readFileSync("worker-configuration.d.ts", "utf8");
     const generatedNames = [...committed.matchAll(/^\t\t([A-Z_0-9]+):/gm)].map((m) => m[1]!);
-    expect(generatedNames.sort()).toEqual([...BINDINGS, ...names].sort());
+    expect(generatedNames.sort()).toEqual([...BINDINGS, ...secrets].sort());
     // Made again beside the checked-in one (the path shapes the output), and compared but for the
     // header line, which names the output file.
     const fresh = "worker-configuration.check.d.ts";
