@@ -32,7 +32,6 @@ import {
   type EarlierAnswer,
 } from "./views";
 import { parseAnswerForm } from "./answer-form";
-import { renderSurveyPage } from "./page-cache";
 
 /** Form posts are tiny: a 2,000 character comment is at most ~18 KB percent-encoded. */
 const MAX_FORM_BYTES = 32 * 1024;
@@ -117,14 +116,14 @@ surveyRoutes.get("/", async (c) => {
   const settings = settingsOf(c.env);
   const earlier = earlierAnswer(await findAnswer(c.env.DB, link.ticketId));
   return c.html(
-    await renderSurveyPage({
-      link,
-      selectedRating: link.rating ?? earlier?.rating,
-      comment: earlier?.comment ?? undefined,
-      earlier,
-      charity: settings.donation.charity,
-      brand: settings.brand,
-    }),
+    <SurveyPage
+      link={link}
+      selectedRating={link.rating ?? earlier?.rating}
+      comment={earlier?.comment ?? undefined}
+      earlier={earlier}
+      charity={settings.donation.charity}
+      brand={settings.brand}
+    />,
   );
 });
 

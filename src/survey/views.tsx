@@ -1,6 +1,6 @@
 import { formatCount, formatDay } from "../lib/format";
 import type { Brand } from "../lib/layout";
-import { Layout, MessagePage } from "../lib/layout";
+import { Layout, MessagePage, renderedOnce } from "../lib/layout";
 import {
   COMMENT_MAX_LENGTH,
   COMMENT_QUESTION,
@@ -64,6 +64,35 @@ function CommentQuestion() {
   );
 }
 
+// Markup that is the same on every survey page, rendered once per isolate (see renderedOnce).
+const faceMarkup = [1, 2, 3, 4, 5].map((rating) => renderedOnce(() => <Face rating={rating} />));
+
+const commentLabelMarkup = renderedOnce(() => (
+  <label for="comment" class="comment-label">
+    <CommentQuestion /> <span class="optional">(optional)</span>
+  </label>
+));
+
+const commentHintMarkup = renderedOnce(() => (
+  <p class="hint" id="comment-hint" data-max={String(COMMENT_MAX_LENGTH)}>
+    Up to {formatCount(COMMENT_MAX_LENGTH)} characters.
+  </p>
+));
+
+const scaleMarkup = renderedOnce(() => (
+  <>
+    <div class="scale-ends" aria-hidden="true">
+      <span>{RATING_LABELS[0]}</span>
+      <span>{RATING_LABELS[4]}</span>
+    </div>
+    <p class="chosen" aria-hidden="true">
+      {RATING_LABELS.map((label, i) => (
+        <span class={`chosen-${i + 1}`}>{label}</span>
+      ))}
+    </p>
+  </>
+));
+
 export function SurveyPage(props: SurveyFormProps) {
   const { earlier } = props;
   return (
@@ -106,31 +135,19 @@ export function SurveyPage(props: SurveyFormProps) {
                     checked={props.selectedRating === rating}
                     required
                   />
-                  <Face rating={rating} />
+                  {faceMarkup[i]!()}
                   <span class="face-label">{label}</span>
                 </label>
               );
             })}
           </div>
-          <div class="scale-ends" aria-hidden="true">
-            <span>{RATING_LABELS[0]}</span>
-            <span>{RATING_LABELS[4]}</span>
-          </div>
-          <p class="chosen" aria-hidden="true">
-            {RATING_LABELS.map((label, i) => (
-              <span class={`chosen-${i + 1}`}>{label}</span>
-            ))}
-          </p>
+          {scaleMarkup()}
         </fieldset>
-        <label for="comment" class="comment-label">
-          <CommentQuestion /> <span class="optional">(optional)</span>
-        </label>
+        {commentLabelMarkup()}
         <textarea id="comment" name="comment" rows={4} maxlength={COMMENT_MAX_LENGTH} aria-describedby="comment-hint">
           {props.comment ?? ""}
         </textarea>
-        <p class="hint" id="comment-hint" data-max={String(COMMENT_MAX_LENGTH)}>
-          Up to {formatCount(COMMENT_MAX_LENGTH)} characters.
-        </p>
+        {commentHintMarkup()}
         <button type="submit">{earlier ? "Update my answer" : "Submit"}</button>
       </form>
       <p class="footnote">Every answer feeds a hedgehog: we donate to {props.charity} for each one.</p>
