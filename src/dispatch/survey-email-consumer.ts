@@ -176,10 +176,7 @@ type Waits = Map<number, number>;
  * is acked; one with a ticket still waiting comes back after the longest wait). Each step takes values
  * and returns values; first sends and replays go through the same steps and the same re-check.
  */
-export async function consumeSurveyEmails(
-  messages: SurveyEmailMessage[],
-  deps: ConsumerDeps,
-): Promise<ConsumeReport> {
+export async function consumeSurveyEmails(messages: SurveyEmailMessage[], deps: ConsumerDeps): Promise<ConsumeReport> {
   const planned = await planRequests(messages, deps);
   const sent = await sendRequests(planned.requests, deps);
   const waits: Waits = new Map([...planned.waits, ...sent.waits]);
@@ -274,7 +271,7 @@ async function replayRequest(
   const round = newlyOut.length > 0 ? lastRound + 1 : lastRound;
   await leaveOut(db, newlyOut, round);
   const out = new Map([
-    ...group.flatMap((c) => (c.leftOut ? [[c.ticketId, c.leftOut]] as const : [])),
+    ...group.flatMap((c) => (c.leftOut ? ([[c.ticketId, c.leftOut]] as const) : [])),
     ...newlyOut.map((o) => [o.ticketId, { round, reason: o.reason }] as const),
   ]);
   /** The body of round r: every ticket of the request not left out in rounds 1 to r. */
