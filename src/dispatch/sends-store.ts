@@ -276,7 +276,7 @@ export async function loadClaimsByKey(db: D1Database, sendKey: string): Promise<
  */
 export async function startSending(
   db: D1Database,
-  emails: Array<{ ticketId: number; snapshot: EmailSnapshot; email: OutgoingEmail; emailHash: string }>,
+  emails: Array<{ ticketId: number; snapshot: EmailSnapshot; email: OutgoingEmail; emailHash: string | null }>,
   attempt: { sendKey: string; provider: string },
   now: number,
 ): Promise<Set<number>> {
@@ -298,7 +298,7 @@ export async function startSending(
     `UPDATE survey_sends SET status = 'sending', send_key = ?2, provider = ?3, send_started_at = ?4, enqueued_at = ?4,
        attempts = attempts + 1, retry_at = NULL, to_address = j.value ->> 'a', to_name = j.value ->> 'n',
        team = j.value ->> 'g', distinct_id = j.value ->> 'd', link_exp = j.value ->> 'x', email_json = j.value ->> 'j',
-       email_hash = j.value ->> 'h', left_out_round = NULL, left_out_reason = NULL
+       email_hash = COALESCE(j.value ->> 'h', email_hash), left_out_round = NULL, left_out_reason = NULL
      FROM json_each(?1) AS j
      WHERE survey_sends.ticket_id = j.value ->> 't' AND +survey_sends.status = 'claimed'
        AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash IN (survey_sends.email_hash, j.value ->> 'h'))

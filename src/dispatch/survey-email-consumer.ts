@@ -88,7 +88,8 @@ function planSends(claims: SendClaim[], options: { now: number; idempotent: bool
   return plan;
 }
 
-type RequestEmail = { ticketId: number; snapshot: EmailSnapshot; email: OutgoingEmail; emailHash: string };
+/** One email of a request; `emailHash` is its address's hash, recorded when a fresh email starts sending. */
+type RequestEmail = { ticketId: number; snapshot: EmailSnapshot; email: OutgoingEmail; emailHash: string | null };
 
 /** A provider request: its key and its emails, in ticket order. */
 interface SendRequest {
@@ -278,7 +279,7 @@ async function replayRequest(
   const bodyOf = (r: number) => {
     const members = group.filter((c) => (out.get(c.ticketId)?.round ?? Infinity) > r);
     const emails = members.flatMap((c) =>
-      c.snapshot && c.email ? [{ ticketId: c.ticketId, snapshot: c.snapshot, email: c.email, emailHash: "" }] : [],
+      c.snapshot && c.email ? [{ ticketId: c.ticketId, snapshot: c.snapshot, email: c.email, emailHash: null }] : [],
     );
     const leftOut = group
       .filter((c) => !members.includes(c))
