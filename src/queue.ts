@@ -60,6 +60,7 @@ export async function consumeQueue(batch: MessageBatch<QueueMessage>, env: Env):
         db: ctx.db,
         mailer,
         settings: ctx.settings,
+        fetcher: ctx.fetcher,
         now: Date.now(),
       });
       return { ...report, provider: mailer.name };

@@ -157,16 +157,27 @@ export interface SendClaim {
   snapshot: EmailSnapshot | null;
   /** The email exactly as it was handed to the provider (set with the snapshot). */
   email: OutgoingEmail | null;
-  ticket: {
-    status: string | null;
-    email: string | null;
-    name: string | null;
-    externalId: string | null;
-    requesterId: number | null;
-    groupName: string | null;
-  };
+  ticket: SyncedTicket;
   /** The ticket's address (as claimed, or as now synced) asked for no more surveys. */
   suppressed: boolean;
+  /**
+   * Set when the claim was no longer eligible as its unconfirmed request was to be replayed: the
+   * replay round that left it out (replays of round r and later do not carry it), and why.
+   */
+  leftOut: { round: number; reason: string } | null;
+}
+
+/** A ticket as the sync last read it (the `candidates` row), or as Zendesk answers now. */
+export interface SyncedTicket {
+  status: string | null;
+  solvedAt: number | null;
+  tags: string[];
+  role: string | null;
+  email: string | null;
+  name: string | null;
+  externalId: string | null;
+  requesterId: number | null;
+  groupName: string | null;
 }
 
 interface ClaimRow {
@@ -186,7 +197,12 @@ interface ClaimRow {
   requester_external_id: string | null;
   requester_id: number | null;
   group_name: string | null;
+  solved_at: number | null;
+  tags: string | null;
+  requester_role: string | null;
   suppressed: number;
+  left_out_round: number | null;
+  left_out_reason: string | null;
 }
 
 function toClaim(r: ClaimRow): SendClaim {
@@ -202,6 +218,9 @@ function toClaim(r: ClaimRow): SendClaim {
         : null,
     ticket: {
       status: r.candidate_status,
+      solvedAt: r.solved_at,
+      tags: r.tags ? (JSON.parse(r.tags) as string[]) : [],
+      role: r.requester_role,
       email: r.requester_email,
       name: r.requester_name,
       externalId: r.requester_external_id,
@@ -209,12 +228,14 @@ function toClaim(r: ClaimRow): SendClaim {
       groupName: r.group_name,
     },
     suppressed: r.suppressed === 1,
+    leftOut:
+      r.left_out_round !== null ? { round: r.left_out_round, reason: r.left_out_reason ?? "no longer eligible" } : null,
   };
 }
 
 const CLAIM_COLUMNS = `s.ticket_id, s.status, s.send_key, s.send_started_at, s.email_json, s.to_address, s.to_name, s.team, s.distinct_id,
-  s.link_exp, c.status AS candidate_status, c.requester_email, c.requester_name, c.requester_external_id,
-  c.requester_id, c.group_name,
+  s.link_exp, s.left_out_round, s.left_out_reason, c.status AS candidate_status, c.solved_at, c.tags,
+  c.requester_role, c.requester_email, c.requester_name, c.requester_external_id, c.requester_id, c.group_name,
   EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash IN (s.email_hash, c.email_hash)) AS suppressed`;
 
 export async function loadClaims(db: D1Database, ticketIds: number[]): Promise<Map<number, SendClaim>> {
@@ -255,16 +276,17 @@ export async function loadClaimsByKey(db: D1Database, sendKey: string): Promise<
  */
 export async function startSending(
   db: D1Database,
-  emails: Array<{ ticketId: number; snapshot: EmailSnapshot; email: OutgoingEmail }>,
+  emails: Array<{ ticketId: number; snapshot: EmailSnapshot; email: OutgoingEmail; emailHash: string | null }>,
   attempt: { sendKey: string; provider: string },
   now: number,
 ): Promise<Set<number>> {
   if (emails.length === 0) return new Set();
   // One statement per chunk of rows, not one per email: a consumer invocation sends up to ten requests
   // of a hundred emails, and Cloudflare counts each statement against its 1,000 queries an invocation.
-  // Fields: t ticket, a address, n name, g team (group), d distinct id, x link expiry, j the email as JSON.
+  // Fields: t ticket, a address, h its hash, n name, g team (group), d distinct id, x link expiry, j the email as JSON.
   const rows = emails.map((e) => ({
     t: e.ticketId,
+    h: e.emailHash,
     a: e.snapshot.to,
     n: e.snapshot.name,
     g: e.snapshot.team,
@@ -275,10 +297,11 @@ export async function startSending(
   const statement = db.prepare(
     `UPDATE survey_sends SET status = 'sending', send_key = ?2, provider = ?3, send_started_at = ?4, enqueued_at = ?4,
        attempts = attempts + 1, retry_at = NULL, to_address = j.value ->> 'a', to_name = j.value ->> 'n',
-       team = j.value ->> 'g', distinct_id = j.value ->> 'd', link_exp = j.value ->> 'x', email_json = j.value ->> 'j'
+       team = j.value ->> 'g', distinct_id = j.value ->> 'd', link_exp = j.value ->> 'x', email_json = j.value ->> 'j',
+       email_hash = COALESCE(j.value ->> 'h', email_hash), left_out_round = NULL, left_out_reason = NULL
      FROM json_each(?1) AS j
      WHERE survey_sends.ticket_id = j.value ->> 't' AND +survey_sends.status = 'claimed'
-       AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = survey_sends.email_hash)
+       AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash IN (survey_sends.email_hash, j.value ->> 'h'))
      RETURNING ticket_id`,
   );
   const results = await db.batch<{ ticket_id: number }>(
@@ -300,10 +323,17 @@ export interface Settlement {
 /**
  * Records a request's outcomes in one batch. A sent or failed email keeps its snapshot (what it was
  * sent to, as the candidate row also keeps it; erasure clears both); one sent back to `claimed` loses
- * it, since it will be rebuilt from the ticket as it is then.
+ * it, since it will be rebuilt from the ticket as it is then. `skipped`: tickets of a replay that were
+ * left out of it and that its answer shows were not sent, recorded with their reason in the same batch.
  */
-export async function settleSends(db: D1Database, s: Settlement, now: number): Promise<void> {
+export async function settleSends(
+  db: D1Database,
+  s: Settlement,
+  now: number,
+  skipped: Array<{ ticketId: number; reason: string }> = [],
+): Promise<void> {
   const statements: D1PreparedStatement[] = [];
+  if (skipped.length > 0) statements.push(finalStatement(db, skipped, "skipped", now));
   const clearSnapshot = `to_address = NULL, to_name = NULL, team = NULL, distinct_id = NULL, email_json = NULL`;
   if (s.sent.length > 0)
     statements.push(
@@ -354,6 +384,27 @@ function finalStatement(
        WHERE survey_sends.ticket_id = j.value ->> 't' AND +survey_sends.status IN ('claimed', 'sending')`,
     )
     .bind(JSON.stringify(rows.map((r) => ({ t: r.ticketId, r: r.reason.slice(0, 500) }))), status, now);
+}
+
+/**
+ * Leaves tickets out of their unconfirmed request's replays from round `round` on, with the reason; a
+ * ticket already left out keeps its first round (the bodies sent before stay as they were).
+ */
+export async function leaveOut(
+  db: D1Database,
+  rows: Array<{ ticketId: number; reason: string }>,
+  round: number,
+): Promise<void> {
+  if (rows.length === 0) return;
+  await db
+    .prepare(
+      `UPDATE survey_sends SET left_out_round = ?2, left_out_reason = j.value ->> 'r'
+       FROM json_each(?1) AS j
+       WHERE survey_sends.ticket_id = j.value ->> 't' AND +survey_sends.status = 'sending'
+         AND survey_sends.left_out_round IS NULL`,
+    )
+    .bind(JSON.stringify(rows.map((r) => ({ t: r.ticketId, r: r.reason.slice(0, 500) }))), round)
+    .run();
 }
 
 /** Counts a replay as an attempt of each of its tickets. */

@@ -31,3 +31,13 @@ export function suppressAll(db: D1Database, emailHashes: string[], source: strin
     )
     .bind(JSON.stringify(emailHashes), now, source);
 }
+
+/** Which of these address hashes are on the suppression list. */
+export async function suppressedAmong(db: D1Database, emailHashes: string[]): Promise<Set<string>> {
+  if (emailHashes.length === 0) return new Set();
+  const { results } = await db
+    .prepare(`SELECT email_hash FROM suppressions WHERE email_hash IN (SELECT value FROM json_each(?1))`)
+    .bind(JSON.stringify([...new Set(emailHashes)]))
+    .all<{ email_hash: string }>();
+  return new Set(results.map((r) => r.email_hash));
+}

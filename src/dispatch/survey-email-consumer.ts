@@ -1,5 +1,4 @@
 import type { Settings } from "../config";
-import { isValidEmail } from "../lib/email-address";
 import { sha256Hex } from "../lib/ids";
 import { zendeskUserDistinctId } from "../lib/requester-ids";
 import { queueDelaySeconds } from "../services/backoff";
@@ -13,10 +12,13 @@ import {
   loadClaimsByKey,
   settleSends,
   startSending,
+  leaveOut,
   type EmailSnapshot,
   type SendClaim,
   type Settlement,
+  type SyncedTicket,
 } from "./sends-store";
+import { recheckClaims } from "./recheck";
 import { unsubscribeUrl } from "./unsubscribe-link";
 
 /** One queue message: up to 100 claimed tickets (one provider request's worth). */
@@ -48,23 +50,21 @@ function distinctIdFor(ticket: { ticketId: number; externalId: string | null; re
 
 /** What the consumer will do with a batch of claims (pure). */
 export interface SendPlan {
-  skipped: Array<{ ticketId: number; reason: string }>;
   failed: Array<{ ticketId: number; reason: string }>;
-  /** Keys of requests whose outcome is unknown: sent again exactly as they were. */
+  /** Keys of requests whose outcome is unknown: sent again exactly as they were, less who is no longer eligible. */
   replayKeys: string[];
-  /** Claims to build fresh emails for, in ticket order. */
+  /** Claims to re-check and build fresh emails for, in ticket order. */
   fresh: SendClaim[];
 }
 
 /**
- * Re-checks every claim before anything is sent. A claim already settled sends nothing (a
- * redelivered message). A claim whose send's outcome is unknown is replayed unchanged while the
- * provider remembers its key (only the same request tells whether it was delivered), or given up
- * when the provider cannot deduplicate. A fresh claim is checked again: reopened, unsubscribed,
- * erased or without a valid address, it is skipped with the reason.
+ * Sorts the claims of a batch. A claim already settled sends nothing (a redelivered message). A claim
+ * whose send's outcome is unknown is replayed while the provider remembers its key (only the same
+ * request tells whether it was delivered), or given up when the provider cannot deduplicate. A fresh
+ * claim is re-checked before its email is built.
  */
 function planSends(claims: SendClaim[], options: { now: number; idempotent: boolean }): SendPlan {
-  const plan: SendPlan = { skipped: [], failed: [], replayKeys: [], fresh: [] };
+  const plan: SendPlan = { failed: [], replayKeys: [], fresh: [] };
   const keys = new Set<string>();
   for (const claim of [...claims].sort((a, b) => a.ticketId - b.ticketId)) {
     if (claim.status === "sending") {
@@ -73,7 +73,7 @@ function planSends(claims: SendClaim[], options: { now: number; idempotent: bool
           ticketId: claim.ticketId,
           reason: "interrupted while sending; not retried so the customer never gets two emails",
         });
-      else if (!claim.sendKey || !claim.snapshot || options.now - (claim.sendStartedAt ?? 0) > REPLAY_WINDOW_MS)
+      else if (!claim.sendKey || options.now - (claim.sendStartedAt ?? 0) > REPLAY_WINDOW_MS)
         plan.failed.push({
           ticketId: claim.ticketId,
           reason:
@@ -82,30 +82,27 @@ function planSends(claims: SendClaim[], options: { now: number; idempotent: bool
       else keys.add(claim.sendKey);
       continue;
     }
-    if (claim.status !== "claimed") continue;
-    const reason = recheck(claim);
-    if (reason) plan.skipped.push({ ticketId: claim.ticketId, reason });
-    else plan.fresh.push(claim);
+    if (claim.status === "claimed") plan.fresh.push(claim);
   }
   plan.replayKeys = [...keys];
   return plan;
 }
 
-function recheck(claim: SendClaim): string | null {
-  const { status, email } = claim.ticket;
-  if (status !== "solved" && status !== "closed")
-    return `ticket was reopened (${status ?? "unknown"}) before the survey was sent`;
-  if (claim.suppressed) return "unsubscribed";
-  if (!email) return "requester has no email address (removed or erased)";
-  if (!isValidEmail(email)) return "requester's email address is not valid";
-  return null;
-}
+/** One email of a request; `emailHash` is its address's hash, recorded when a fresh email starts sending. */
+type RequestEmail = { ticketId: number; snapshot: EmailSnapshot; email: OutgoingEmail; emailHash: string | null };
 
 /** A provider request: its key and its emails, in ticket order. */
 interface SendRequest {
   key: string;
   replay: boolean;
-  emails: Array<{ ticketId: number; snapshot: EmailSnapshot; email: OutgoingEmail }>;
+  emails: RequestEmail[];
+  /** A replay's tickets that are no longer eligible: not in this body, settled with the reason. */
+  leftOut?: Array<{ ticketId: number; reason: string }>;
+  /**
+   * A replay that left tickets out: the bodies sent under this key before (newest first), one of
+   * which Resend may hold instead (it then answers this body with invalid_idempotent_request).
+   */
+  earlier?: Array<{ emails: RequestEmail[]; leftOut: Array<{ ticketId: number; reason: string }> }>;
 }
 
 /** A new key for each fresh request, so a rebuilt request never reuses the key of a different one. */
@@ -114,12 +111,13 @@ async function newRequestKey(ticketIds: number[], now: number): Promise<string> 
   return `survey-${(await sha256Hex(ids)).slice(0, 32)}-${now.toString(36)}`;
 }
 
-function snapshotOf(claim: SendClaim, linkExp: number): EmailSnapshot {
+/** What a fresh email is built from: the ticket as the re-check read it. */
+function snapshotOf(ticketId: number, ticket: SyncedTicket, linkExp: number): EmailSnapshot {
   return {
-    to: claim.ticket.email!,
-    name: claim.ticket.name,
-    team: claim.ticket.groupName,
-    distinctId: distinctIdFor({ ticketId: claim.ticketId, ...claim.ticket }),
+    to: ticket.email!,
+    name: ticket.name,
+    team: ticket.groupName,
+    distinctId: distinctIdFor({ ticketId, ...ticket }),
     linkExp,
   };
 }
@@ -177,12 +175,9 @@ type Waits = Map<number, number>;
  * or quota stopping the rest: they would be refused too), settle (record each email's outcome, inside
  * the send step, right after its request) and acknowledge (a message whose tickets are all settled
  * is acked; one with a ticket still waiting comes back after the longest wait). Each step takes values
- * and returns values; first sends and replays go through the same steps.
+ * and returns values; first sends and replays go through the same steps and the same re-check.
  */
-export async function consumeSurveyEmails(
-  messages: SurveyEmailMessage[],
-  deps: { db: D1Database; mailer: Mailer; settings: Settings; now: number },
-): Promise<ConsumeReport> {
+export async function consumeSurveyEmails(messages: SurveyEmailMessage[], deps: ConsumerDeps): Promise<ConsumeReport> {
   const planned = await planRequests(messages, deps);
   const sent = await sendRequests(planned.requests, deps);
   const waits: Waits = new Map([...planned.waits, ...sent.waits]);
@@ -190,12 +185,21 @@ export async function consumeSurveyEmails(
   return {
     sent: sent.sent,
     failed: planned.failed + sent.failed,
-    skipped: planned.skipped,
+    skipped: planned.skipped + sent.skipped,
     waiting: waits.size,
     acked: acknowledged.acked,
     retried: acknowledged.retried,
     providerRequests: sent.providerRequests,
   };
+}
+
+export interface ConsumerDeps {
+  db: D1Database;
+  mailer: Mailer;
+  settings: Settings;
+  /** Reaches Zendesk for the re-check. */
+  fetcher: typeof fetch;
+  now: number;
 }
 
 /**
@@ -205,54 +209,104 @@ export async function consumeSurveyEmails(
  */
 async function planRequests(
   messages: SurveyEmailMessage[],
-  deps: { db: D1Database; mailer: Mailer; settings: Settings; now: number },
+  deps: ConsumerDeps,
 ): Promise<{ requests: SendRequest[]; skipped: number; failed: number; waits: Waits }> {
   const { db, mailer, settings, now } = deps;
   const claims = await loadClaims(db, [...new Set(messages.flatMap((m) => m.ticketIds))]);
   const plan = planSends([...claims.values()], { now, idempotent: mailer.idempotent });
   // With SURVEY_EMAILS=off a Zendesk automation sends the links: claims made before the switch are not sent.
   const emailsOff = settings.surveyEmails === "off";
-  const skipped = emailsOff
-    ? [...plan.skipped, ...plan.fresh.map((c) => ({ ticketId: c.ticketId, reason: "SURVEY_EMAILS is off" }))]
-    : plan.skipped;
-  const fresh = emailsOff ? [] : plan.fresh;
+  const offSkips = emailsOff ? plan.fresh.map((c) => ({ ticketId: c.ticketId, reason: "SURVEY_EMAILS is off" })) : [];
+  const share = emailsOff ? [] : plan.fresh.slice(0, mailer.maxEmailsPerInvocation);
+  const waits: Waits = new Map(emailsOff ? [] : plan.fresh.slice(share.length).map((c) => [c.ticketId, 1000]));
+
+  const verdicts = await recheckClaims(share, deps);
+  const skipped = [...offSkips];
+  const eligible: Array<{ claim: SendClaim; ticket: SyncedTicket; emailHash: string }> = [];
+  for (const claim of share) {
+    const verdict = verdicts.get(claim.ticketId)!;
+    if (verdict.kind === "ineligible") skipped.push({ ticketId: claim.ticketId, reason: verdict.reason });
+    else if (verdict.kind === "wait") waits.set(claim.ticketId, verdict.afterMs);
+    else eligible.push({ claim, ticket: verdict.ticket, emailHash: verdict.emailHash });
+  }
   await endClaims(db, { skipped, failed: plan.failed }, now);
 
-  const replays = await Promise.all(plan.replayKeys.map((key) => replayRequest(db, key, now)));
-  const share = fresh.slice(0, mailer.maxEmailsPerInvocation);
-  const later: Waits = new Map(fresh.slice(share.length).map((c) => [c.ticketId, 1000]));
+  const replays = [];
+  for (const key of plan.replayKeys) replays.push(await replayRequest(key, deps));
+  for (const r of replays) for (const [ticketId, ms] of r.waits) waits.set(ticketId, ms);
   return {
-    requests: [...replays.flatMap((r) => (r.request ? [r.request] : [])), ...(await freshRequests(share, deps))],
-    skipped: skipped.length,
-    failed: plan.failed.length + replays.reduce((n, r) => n + r.erased, 0),
-    waits: later,
+    requests: [...replays.flatMap((r) => (r.request ? [r.request] : [])), ...(await freshRequests(eligible, deps))],
+    skipped: skipped.length + replays.reduce((n, r) => n + r.skipped, 0),
+    failed: plan.failed.length,
+    waits,
   };
 }
 
 /**
  * The request of an unconfirmed send, again: the very emails of its first attempt, as stored then (the
- * same bytes, whatever changed since). An email erased meanwhile is not sent again.
+ * same bytes, whatever changed since), less the tickets no longer eligible. Each of those is left out
+ * from this replay round on (the body changes, so Resend will answer it as a new request if the key is
+ * free, or with invalid_idempotent_request if it holds an earlier body: see sendReplay). When no one
+ * is left, nothing is sent: the tickets are skipped with their reasons.
  */
 async function replayRequest(
-  db: D1Database,
   key: string,
-  now: number,
-): Promise<{ request: SendRequest | null; erased: number }> {
+  deps: ConsumerDeps,
+): Promise<{ request: SendRequest | null; skipped: number; waits: Waits }> {
+  const { db, now } = deps;
   const group = await loadClaimsByKey(db, key);
-  const erased = group.filter((c) => c.snapshot === null || c.email === null);
-  if (erased.length > 0) {
-    const reason = "erased while its send was unconfirmed; not sent again";
-    await endClaims(db, { skipped: [], failed: erased.map((c) => ({ ticketId: c.ticketId, reason })) }, now);
+  const waits: Waits = new Map();
+  const active = group.filter((c) => c.leftOut === null);
+  const verdicts = await recheckClaims(active, deps);
+  const wait = [...verdicts.values()].find((v) => v.kind === "wait");
+  if (wait?.kind === "wait") {
+    // The re-check could not read every ticket: the whole request waits (its body depends on all of them).
+    for (const c of group) waits.set(c.ticketId, wait.afterMs);
+    return { request: null, skipped: 0, waits };
   }
-  const emails = group.flatMap((c) =>
-    c.snapshot && c.email ? [{ ticketId: c.ticketId, snapshot: c.snapshot, email: c.email }] : [],
-  );
-  return { request: emails.length > 0 ? { key, replay: true, emails } : null, erased: erased.length };
+  const newlyOut = active.flatMap((c) => {
+    const v = verdicts.get(c.ticketId)!;
+    return v.kind === "ineligible" ? [{ ticketId: c.ticketId, reason: v.reason }] : [];
+  });
+  const lastRound = Math.max(0, ...group.map((c) => c.leftOut?.round ?? 0));
+  const round = newlyOut.length > 0 ? lastRound + 1 : lastRound;
+  await leaveOut(db, newlyOut, round);
+  const out = new Map([
+    ...group.flatMap((c) => (c.leftOut ? ([[c.ticketId, c.leftOut]] as const) : [])),
+    ...newlyOut.map((o) => [o.ticketId, { round, reason: o.reason }] as const),
+  ]);
+  /** The body of round r: every ticket of the request not left out in rounds 1 to r. */
+  const bodyOf = (r: number) => {
+    const members = group.filter((c) => (out.get(c.ticketId)?.round ?? Infinity) > r);
+    const emails = members.flatMap((c) =>
+      c.snapshot && c.email ? [{ ticketId: c.ticketId, snapshot: c.snapshot, email: c.email, emailHash: null }] : [],
+    );
+    const leftOut = group
+      .filter((c) => !members.includes(c))
+      .map((c) => ({ ticketId: c.ticketId, reason: out.get(c.ticketId)!.reason }));
+    // A body whose bytes were erased cannot be sent again.
+    return emails.length === members.length ? { emails, leftOut } : null;
+  };
+  const body = bodyOf(round)!;
+  if (body.emails.length === 0) {
+    const reasons = body.leftOut.map((o) => ({
+      ticketId: o.ticketId,
+      reason: `${o.reason}; not sent again (whether its first attempt was delivered is unknown)`,
+    }));
+    await endClaims(db, { skipped: reasons, failed: [] }, now);
+    return { request: null, skipped: reasons.length, waits };
+  }
+  const earlier: NonNullable<SendRequest["earlier"]> = [];
+  for (let r = round - 1; r >= 0; r--) {
+    const b = bodyOf(r);
+    if (b) earlier.push(b);
+  }
+  return { request: { key, replay: true, ...body, earlier: round > 0 ? earlier : undefined }, skipped: 0, waits };
 }
 
 /** Fresh requests of at most the provider's batch size, each email rendered from its snapshot. */
 async function freshRequests(
-  claims: SendClaim[],
+  claims: Array<{ claim: SendClaim; ticket: SyncedTicket; emailHash: string }>,
   deps: { mailer: Mailer; settings: Settings; now: number },
 ): Promise<SendRequest[]> {
   const { mailer, settings, now } = deps;
@@ -261,13 +315,18 @@ async function freshRequests(
   for (let i = 0; i < claims.length; i += mailer.batchSize) {
     const batch = claims.slice(i, i + mailer.batchSize);
     const emails = await Promise.all(
-      batch.map(async (c) => {
-        const snapshot = snapshotOf(c, linkExp);
-        return { ticketId: c.ticketId, snapshot, email: await buildEmail(c.ticketId, snapshot, settings) };
+      batch.map(async ({ claim, ticket, emailHash }) => {
+        const snapshot = snapshotOf(claim.ticketId, ticket, linkExp);
+        return {
+          ticketId: claim.ticketId,
+          snapshot,
+          email: await buildEmail(claim.ticketId, snapshot, settings),
+          emailHash,
+        };
       }),
     );
     const key = await newRequestKey(
-      batch.map((c) => c.ticketId),
+      batch.map((c) => c.claim.ticketId),
       now,
     );
     requests.push({ key, replay: false, emails });
@@ -282,58 +341,151 @@ async function freshRequests(
 async function sendRequests(
   requests: SendRequest[],
   deps: { db: D1Database; mailer: Mailer; now: number },
-): Promise<{ sent: number; failed: number; providerRequests: number; waits: Waits }> {
-  const totals = { sent: 0, failed: 0, providerRequests: 0 };
+): Promise<{ sent: number; failed: number; skipped: number; providerRequests: number; waits: Waits }> {
+  const totals = { sent: 0, failed: 0, skipped: 0, providerRequests: 0 };
   const waits: Waits = new Map();
   for (const [i, request] of requests.entries()) {
-    const result = await sendRequest(request, deps);
+    const result = request.replay ? await sendReplay(request, deps) : await sendRequest(request, deps);
     totals.sent += result.sent;
     totals.failed += result.failed;
-    totals.providerRequests += result.reachedProvider ? 1 : 0;
+    totals.skipped += result.skipped;
+    totals.providerRequests += result.providerRequests;
     for (const [ticketId, ms] of result.waits) waits.set(ticketId, ms);
     if (result.stopAfterMs !== undefined) {
-      for (const rest of requests.slice(i + 1)) for (const e of rest.emails) waits.set(e.ticketId, result.stopAfterMs);
+      for (const rest of requests.slice(i + 1)) {
+        for (const e of rest.emails) waits.set(e.ticketId, result.stopAfterMs);
+        for (const o of rest.leftOut ?? []) waits.set(o.ticketId, result.stopAfterMs);
+      }
       break;
     }
   }
   return { ...totals, waits };
 }
 
-/** One provider request: marked as sending (or counted as a replay), sent, and its outcomes settled. */
-async function sendRequest(
+interface SendResult {
+  sent: number;
+  failed: number;
+  skipped: number;
+  providerRequests: number;
+  waits: Waits;
+  stopAfterMs?: number;
+}
+
+/** Records a request's outcomes and says what waits and whether the rest must stop (a whole request refused for now). */
+async function settle(
   request: SendRequest,
-  deps: { db: D1Database; mailer: Mailer; now: number },
-): Promise<{ sent: number; failed: number; reachedProvider: boolean; waits: Waits; stopAfterMs?: number }> {
-  const { db, mailer, now } = deps;
+  outcomes: EmailOutcome[],
+  deps: { db: D1Database },
+  extra: { skipped?: Array<{ ticketId: number; reason: string }>; providerRequests: number },
+): Promise<SendResult> {
+  const settlement = settlementOf(request, outcomes, Date.now());
+  const skipped = extra.skipped ?? [];
+  await settleSends(deps.db, settlement, Date.now(), skipped);
   const waits: Waits = new Map();
-  let toSend = request;
-  if (request.replay) await countReplay(db, request.key);
-  else {
-    // Only what is still claimed and not suppressed now is sent (an unsubscribe or an erasure may
-    // have come since the claims were read); the rest is re-checked on the message's next delivery.
-    const started = await startSending(db, request.emails, { sendKey: request.key, provider: mailer.name }, now);
-    for (const e of request.emails) if (!started.has(e.ticketId)) waits.set(e.ticketId, 1000);
-    toSend = { ...request, emails: request.emails.filter((e) => started.has(e.ticketId)) };
-    if (toSend.emails.length === 0) return { sent: 0, failed: 0, reachedProvider: false, waits };
-  }
-  const outcomes = await mailer.send(
-    toSend.emails.map((e) => e.email),
-    toSend.key,
-  );
-  const settlement = settlementOf(toSend, outcomes, Date.now());
-  await settleSends(db, settlement, Date.now());
   outcomes.forEach((o, i) => {
-    if (o.kind === "retry") waits.set(toSend.emails[i]!.ticketId, o.afterMs);
+    if (o.kind === "retry") waits.set(request.emails[i]!.ticketId, o.afterMs);
   });
   const refusal = outcomes.find((o) => o.kind === "retry" && !o.maybeDone);
   const wholeRequestRefused = refusal?.kind === "retry" && outcomes.every((o) => o.kind === "retry" && !o.maybeDone);
   return {
     sent: settlement.sent.length,
     failed: settlement.failed.length,
-    reachedProvider: !outcomes.every((o) => o.kind === "retry" && o.notSent),
+    skipped: skipped.length,
+    providerRequests: extra.providerRequests,
     waits,
     ...(wholeRequestRefused ? { stopAfterMs: refusal.afterMs } : {}),
   };
+}
+
+const reachedProvider = (outcomes: EmailOutcome[]) => !outcomes.every((o) => o.kind === "retry" && o.notSent);
+
+/** A fresh provider request: marked as sending, sent, and its outcomes settled. */
+async function sendRequest(request: SendRequest, deps: { db: D1Database; mailer: Mailer; now: number }) {
+  const { db, mailer, now } = deps;
+  const waits: Waits = new Map();
+  // Only what is still claimed and not suppressed now is sent (an unsubscribe or an erasure may
+  // have come since the claims were read); the rest is re-checked on the message's next delivery.
+  const started = await startSending(db, request.emails, { sendKey: request.key, provider: mailer.name }, now);
+  for (const e of request.emails) if (!started.has(e.ticketId)) waits.set(e.ticketId, 1000);
+  const toSend = { ...request, emails: request.emails.filter((e) => started.has(e.ticketId)) };
+  if (toSend.emails.length === 0) return { sent: 0, failed: 0, skipped: 0, providerRequests: 0, waits };
+  const outcomes = await mailer.send(
+    toSend.emails.map((e) => e.email),
+    toSend.key,
+  );
+  const result = await settle(toSend, outcomes, deps, { providerRequests: reachedProvider(outcomes) ? 1 : 0 });
+  for (const [ticketId, ms] of waits) result.waits.set(ticketId, ms);
+  return result;
+}
+
+/** Resend holds another body under this key: some earlier attempt of the request was accepted. */
+const keyHoldsOtherBody = (outcomes: EmailOutcome[]) =>
+  outcomes.length > 0 && outcomes.every((o) => o.kind === "failed" && o.code === "invalid_idempotent_request");
+
+/**
+ * A replay: the request's body less the tickets left out, under the same key. Resend keeps at most one
+ * body per key, and a body it holds is answered with its first answer and never sent again, so:
+ * - a 200 answers the body it now holds, this one (sent now because the key was free, or earlier):
+ *   its emails are settled from the answer, and the tickets left out were not sent by this key;
+ * - invalid_idempotent_request says it holds an earlier body of this request (the bodies are nested,
+ *   each one the last less who was left out): each earlier body is sent in turn, newest first, until
+ *   one is answered; none is sent anew, since the key is taken. The answered one settles every ticket.
+ *   If none can be rebuilt (an erasure took its bytes), this body's tickets were in whichever was
+ *   accepted (sent), and whether the ones left out were is unknown;
+ * - anything else: the outcome stays unknown and everyone waits.
+ */
+async function sendReplay(request: SendRequest, deps: { db: D1Database; mailer: Mailer; now: number }) {
+  const { db, mailer } = deps;
+  await countReplay(db, request.key);
+  const notSentReason = (o: { ticketId: number; reason: string }) => ({
+    ticketId: o.ticketId,
+    reason: `${o.reason}; not sent`,
+  });
+  let outcomes = await mailer.send(
+    request.emails.map((e) => e.email),
+    request.key,
+  );
+  let providerRequests = reachedProvider(outcomes) ? 1 : 0;
+  if (request.earlier !== undefined && keyHoldsOtherBody(outcomes)) {
+    for (const body of request.earlier) {
+      const answer = await mailer.send(
+        body.emails.map((e) => e.email),
+        request.key,
+      );
+      providerRequests += reachedProvider(answer) ? 1 : 0;
+      if (keyHoldsOtherBody(answer)) continue;
+      const held = { ...request, ...body };
+      if (!answer.every((o) => o.kind !== "retry")) return waitAll(held, answer, deps, providerRequests);
+      return settle(held, answer, deps, { skipped: body.leftOut.map(notSentReason), providerRequests });
+    }
+    // No earlier body could be sent again to learn its answer: this body's emails were in the one accepted.
+    outcomes = request.emails.map(() => ({ kind: "done", value: `resend-request:${request.key}` }) as const);
+    const unknown = (request.leftOut ?? []).map((o) => ({
+      ticketId: o.ticketId,
+      reason: `${o.reason}; not sent again (an earlier attempt was accepted and may have reached them)`,
+    }));
+    const result = await settle(request, outcomes, deps, { providerRequests });
+    await endClaims(db, { skipped: [], failed: unknown }, Date.now());
+    return { ...result, failed: result.failed + unknown.length };
+  }
+  if (!outcomes.every((o) => o.kind !== "retry")) return waitAll(request, outcomes, deps, providerRequests);
+  return settle(request, outcomes, deps, {
+    skipped: (request.leftOut ?? []).map(notSentReason),
+    providerRequests,
+  });
+}
+
+/** A replay whose answer settles nothing for sure: its tickets, and those left out, stay unconfirmed. */
+async function waitAll(
+  request: SendRequest,
+  outcomes: EmailOutcome[],
+  deps: { db: D1Database },
+  providerRequests: number,
+): Promise<SendResult> {
+  const result = await settle(request, outcomes, deps, { providerRequests });
+  const longest = Math.max(1000, ...result.waits.values());
+  for (const o of request.leftOut ?? []) result.waits.set(o.ticketId, longest);
+  return result;
 }
 
 /** Acknowledge: a message whose tickets are all settled is acked; the others come back after their longest wait. */

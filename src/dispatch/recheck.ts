@@ -1,0 +1,144 @@
+import type { Settings } from "../config";
+import { emailHash, isValidEmail, normalizeEmail } from "../lib/email-address";
+import type { ExportPage } from "../services/zendesk";
+import { zendeskAccess } from "../services/zendesk";
+import { fetchTickets } from "../services/zendesk-tickets";
+import { decide, type EligibilityRules } from "./eligibility";
+import type { SendClaim, SyncedTicket } from "./sends-store";
+import { suppressedAmong } from "./suppressions-store";
+
+/** What the re-check says of one claim just before its email is sent (or replayed). */
+export type Verdict =
+  | { kind: "eligible"; ticket: SyncedTicket; emailHash: string }
+  | { kind: "ineligible"; reason: string }
+  | { kind: "wait"; afterMs: number; reason: string };
+
+/** Zendesk's show_many takes at most 100 ids (developer.zendesk.com "Tickets", Show Multiple Tickets). */
+const SHOW_MANY_IDS = 100;
+/** A consumer waits at most this long for a Zendesk request slot; longer, and the claims wait for the next delivery. */
+const ZENDESK_MAX_WAIT_MS = 20_000;
+/** How long claims wait when Zendesk's answer could not be used (malformed), before reading again. */
+const UNREADABLE_WAIT_MS = 5 * 60_000;
+
+/** The ticket as Zendesk answered it, in the shape the sync keeps (tags lower-cased, as the sync stores them). */
+function syncedFrom(page: ExportPage, ticketId: number): SyncedTicket | null {
+  const t = page.tickets.find((x) => x.id === ticketId);
+  if (!t) return null;
+  const user = t.requester_id != null ? page.users.get(t.requester_id) : undefined;
+  const solvedAt = page.solvedAt.get(t.id) ?? null;
+  return {
+    status: t.status,
+    solvedAt: solvedAt === null ? null : Date.parse(solvedAt),
+    tags: t.tags.map((tag) => tag.toLowerCase()),
+    role: user?.role ?? null,
+    email: user?.email ?? null,
+    name: user?.name ?? null,
+    externalId: user?.external_id == null ? null : String(user.external_id),
+    requesterId: t.requester_id ?? null,
+    groupName: t.group_id != null ? (page.groups.get(t.group_id) ?? null) : null,
+  };
+}
+
+/**
+ * The claims' tickets as they are now: read fresh from Zendesk (show_many with the export's sideloads),
+ * since a requester's address can change without the ticket changing, and the export only carries
+ * changed tickets. Without Zendesk credentials, the ticket as the sync last read it.
+ */
+async function currentTickets(
+  claims: SendClaim[],
+  deps: { db: D1Database; settings: Settings; fetcher: typeof fetch },
+): Promise<Map<number, SyncedTicket | null | { afterMs: number; reason: string }>> {
+  const access = zendeskAccess(deps.settings.zendesk);
+  if (!access) return new Map(claims.map((c) => [c.ticketId, c.ticket]));
+  const current = new Map<number, SyncedTicket | null | { afterMs: number; reason: string }>();
+  for (let i = 0; i < claims.length; i += SHOW_MANY_IDS) {
+    const ids = claims.slice(i, i + SHOW_MANY_IDS).map((c) => c.ticketId);
+    const answer = await fetchTickets(access, ids, {
+      db: deps.db,
+      fetcher: deps.fetcher,
+      maxWaitMs: ZENDESK_MAX_WAIT_MS,
+    });
+    for (const id of ids) {
+      if (answer.kind === "done") current.set(id, syncedFrom(answer.value, id));
+      else if (answer.kind === "retry") current.set(id, { afterMs: answer.afterMs, reason: answer.reason });
+      else current.set(id, { afterMs: UNREADABLE_WAIT_MS, reason: answer.reason });
+    }
+  }
+  return current;
+}
+
+/**
+ * Whether a claimed ticket may still be emailed, by the eligibility rule itself (eligibility.ts) on the
+ * ticket as it is now. Throttling is not asked again: it was decided when the ticket was claimed, and
+ * the claim itself counts as this address's latest survey.
+ */
+function judge(ticket: SyncedTicket, suppressed: boolean, rules: EligibilityRules, now: number): string | null {
+  const status = ticket.status ?? "unknown";
+  const decision = decide(
+    {
+      status,
+      solvedAt: ticket.solvedAt,
+      tags: ticket.tags,
+      requesterRole: ticket.role,
+      email: ticket.email,
+      emailValid: ticket.email !== null && isValidEmail(ticket.email),
+      suppressed,
+      lastSurveyedAt: null,
+    },
+    rules,
+    now,
+  );
+  if (decision.kind === "send") return null;
+  if (decision.kind === "skip") return decision.reason;
+  if (status !== "solved" && status !== "closed") return `ticket was reopened (${status}) before the survey was sent`;
+  return "ticket is no longer due (solved again, or outside the survey window)";
+}
+
+/**
+ * Re-checks claims just before their email goes out, first sends and replays alike: each ticket as
+ * Zendesk has it now, against the eligibility rule, with the suppression list for both the address it
+ * was claimed for and the address it has now. A replay (a claim with the email of an unconfirmed
+ * attempt) must also still go to the very address it was built for: it is sent byte for byte.
+ */
+export async function recheckClaims(
+  claims: SendClaim[],
+  deps: { db: D1Database; settings: Settings; fetcher: typeof fetch; now: number },
+): Promise<Map<number, Verdict>> {
+  const verdicts = new Map<number, Verdict>();
+  if (claims.length === 0) return verdicts;
+  const current = await currentTickets(claims, deps);
+  const hashes = new Map<number, string>();
+  for (const claim of claims) {
+    const ticket = current.get(claim.ticketId);
+    if (ticket && "email" in ticket && ticket.email) hashes.set(claim.ticketId, await emailHash(ticket.email));
+  }
+  const suppressed = await suppressedAmong(deps.db, [...hashes.values()]);
+  for (const claim of claims) {
+    const ticket = current.get(claim.ticketId);
+    const replay = claim.status === "sending";
+    if (replay && (claim.snapshot === null || claim.email === null)) {
+      verdicts.set(claim.ticketId, { kind: "ineligible", reason: "erased while its send was unconfirmed" });
+      continue;
+    }
+    if (ticket === undefined || ticket === null) {
+      verdicts.set(claim.ticketId, { kind: "ineligible", reason: "ticket is no longer in Zendesk" });
+      continue;
+    }
+    if ("afterMs" in ticket) {
+      verdicts.set(claim.ticketId, { kind: "wait", afterMs: ticket.afterMs, reason: ticket.reason });
+      continue;
+    }
+    const hash = hashes.get(claim.ticketId);
+    const reason = judge(
+      ticket,
+      claim.suppressed || (hash !== undefined && suppressed.has(hash)),
+      deps.settings.dispatch,
+      deps.now,
+    );
+    if (reason) verdicts.set(claim.ticketId, { kind: "ineligible", reason });
+    else if (replay && normalizeEmail(ticket.email!) !== normalizeEmail(claim.snapshot!.to))
+      verdicts.set(claim.ticketId, { kind: "ineligible", reason: "requester's email address changed in Zendesk" });
+    else verdicts.set(claim.ticketId, { kind: "eligible", ticket, emailHash: hash! });
+  }
+  return verdicts;
+}
