@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import { settingsOf } from "../config";
-import { isSameOriginPost } from "../lib/http";
+import { sameOriginPosts } from "../lib/http";
 import { answersRoutes } from "./answers-routes";
 import { requireAdmin } from "./auth";
 import { dispatchRoutes } from "./dispatch-routes";
@@ -18,13 +18,13 @@ export const adminRoutes = new Hono<AppEnv>();
 adminRoutes.use("*", requireAdmin);
 
 // Admin forms only ever post from admin pages.
-adminRoutes.use("*", async (c, next) => {
-  if (c.req.method === "POST") {
-    const own = { requestUrl: c.req.url, publicBaseUrl: settingsOf(c.env).publicBaseUrl };
-    if (!isSameOriginPost(c.req.raw.headers, own)) return c.json({ error: "Cross-site request refused." }, 403);
-  }
-  await next();
-});
+adminRoutes.use(
+  "*",
+  sameOriginPosts<AppEnv>({
+    publicBaseUrl: (c) => settingsOf(c.env).publicBaseUrl,
+    onRefused: (c) => c.json({ error: "Cross-site request refused." }, 403),
+  }),
+);
 
 adminRoutes.route("/", signInRoutes);
 adminRoutes.route("/", reportRoutes);

@@ -1,4 +1,6 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, Env, MiddlewareHandler } from "hono";
+import { csrf } from "hono/csrf";
+import { HTTPException } from "hono/http-exception";
 import { PAGE_CSS } from "./page-style";
 
 /** `'sha256-…'` of an inline script or style, for the Content-Security-Policy. */
@@ -61,18 +63,34 @@ export const securityHeaders: MiddlewareHandler = async (c, next) => {
 };
 
 /**
- * Whether a POST came from our own pages. Browsers send Sec-Fetch-Site; those that do not (Safari
- * before 16.4, older Firefox) still send Origin on a POST, which must then be ours (`null`, sent from
- * sandboxed or privacy-stripped contexts, is not). A request with neither comes from no browser, so no
- * customer's browser can be made to send it.
+ * Posts only from our own pages (hono's csrf): browsers send Sec-Fetch-Site, which must be
+ * same-origin; those that do not (Safari before 16.4, older Firefox) still send Origin on a POST,
+ * which must then be ours: the origin the request came to, or the public one links are built with
+ * (`null`, sent from sandboxed or privacy-stripped contexts, is not). A refused post gets
+ * `onRefused`'s answer instead of hono's bare 403.
  */
-export function isSameOriginPost(headers: Headers, own: { requestUrl: string; publicBaseUrl: string }): boolean {
-  const site = headers.get("sec-fetch-site");
-  if (site !== null) return site === "same-origin";
-  const origin = headers.get("origin");
-  if (origin === null) return true;
-  // Our origins: the one the request came to, and the public one links are built with.
-  return origin === new URL(own.requestUrl).origin || origin === new URL(own.publicBaseUrl).origin;
+export function sameOriginPosts<E extends Env>(options: {
+  publicBaseUrl: (c: Context<E>) => string;
+  onRefused: (c: Context<E>) => Response | Promise<Response>;
+}): MiddlewareHandler<E> {
+  const guard = csrf({
+    secFetchSite: "same-origin",
+    origin: (origin, c) =>
+      origin === new URL(c.req.url).origin || origin === new URL(options.publicBaseUrl(c as Context<E>)).origin,
+  });
+  return async (c, next) => {
+    let passed = false;
+    try {
+      await guard(c, async () => {
+        passed = true;
+        await next();
+      });
+    } catch (err) {
+      // Only the guard's own refusal: an error further down goes to the app's error handler.
+      if (!passed && err instanceof HTTPException && err.status === 403) return options.onRefused(c);
+      throw err;
+    }
+  };
 }
 
 /** For an email's own HTML shown in the admin area: sandboxed, no scripts, inline styles as mail clients allow. */

@@ -3,7 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
 import { settingsOf } from "../config";
-import { contentSecurityPolicy, cspHash, isSameOriginPost } from "../lib/http";
+import { contentSecurityPolicy, cspHash, sameOriginPosts } from "../lib/http";
 import { formatCount } from "../lib/format";
 import { MessagePage, type Brand } from "../lib/layout";
 import { COMMENT_MAX_LENGTH } from "../lib/copy";
@@ -149,16 +149,17 @@ const formGuards = [
         415,
       );
     }
-    const own = { requestUrl: c.req.url, publicBaseUrl: settingsOf(c.env).publicBaseUrl };
-    if (!isSameOriginPost(c.req.raw.headers, own)) {
-      return c.html(
+    await next();
+  }),
+  sameOriginPosts<AppEnv>({
+    publicBaseUrl: (c) => settingsOf(c.env).publicBaseUrl,
+    onRefused: (c) =>
+      c.html(
         <MessagePage title="Answer not accepted" heading="We can only take answers from our own survey page">
           <p>Please open the survey from the link in your email and answer there.</p>
         </MessagePage>,
         403,
-      );
-    }
-    await next();
+      ),
   }),
 ] as const;
 
