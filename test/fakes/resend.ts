@@ -12,7 +12,8 @@ import type { ResendStats, SentEmail } from "./types";
 
 /**
  * Resend's email API under `/t/<account>` (the product's RESEND_BASE_URL points there; one account is
- * one Resend team, and every limit below is per team): `POST /emails/batch`.
+ * one Resend team, and every limit below is per team): `POST /emails/batch`. Every request and every
+ * 200 answer is checked against Resend's OpenAPI description (test/contracts/resend.json).
  *
  * Controls: `GET /__fake/resend/<account>/sent` (SentEmail[]), `GET …/stats` (ResendStats),
  * `POST …/config` `{requestsPerSecond?, processingDelayMs?}`, `POST …/advance` `{ms}` (moves the
