@@ -8,6 +8,7 @@
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { format } from "prettier";
 import { parse } from "yaml";
 
 type Schema = Record<string, unknown>;
@@ -242,7 +243,7 @@ function close(defs: Record<string, Schema>): void {
   for (const [name, def] of Object.entries(defs)) walk(def, branches.has(name));
 }
 
-function write(file: string, source: Source, operations: Operation[], amendments: Amendment[], spec: Spec) {
+async function write(file: string, source: Source, operations: Operation[], amendments: Amendment[], spec: Spec) {
   const { operations: ops, defs, exampleOnly } = derive(spec, operations, amendments);
   const sorted = Object.fromEntries(Object.entries(defs).sort(([a], [b]) => a.localeCompare(b)));
   const out = {
@@ -274,7 +275,8 @@ function write(file: string, source: Source, operations: Operation[], amendments
     operations: ops,
     $defs: sorted,
   };
-  writeFileSync(file, JSON.stringify(out, null, 2) + "\n");
+  // Written as `npm run format` would leave it, so formatting the project changes nothing here.
+  writeFileSync(file, await format(JSON.stringify(out), { parser: "json", printWidth: 120 }));
   console.log(`${file}: ${Object.keys(ops).length} operations, ${Object.keys(sorted).length} schemas`);
 }
 
@@ -302,7 +304,7 @@ const SIDELOADS =
   "users, groups and metric_sets: the sideloads of include=users,groups,metric_sets (developer.zendesk.com \"Side-loading\", Tickets), which the spec's response schema leaves out, described with the spec's own UserObject, GroupObject and TicketMetricObject";
 const OFFSET = `next_page, previous_page and count: offset pagination (developer.zendesk.com "Pagination"), which the spec's response schema leaves out`;
 
-write(
+await write(
   path.join(outDir, "zendesk.json"),
   {
     file: zendeskFile,
@@ -401,7 +403,7 @@ write(
   load(zendeskFile),
 );
 
-write(
+await write(
   path.join(outDir, "resend.json"),
   {
     file: resendFile,
