@@ -74,7 +74,6 @@ interface Operation {
 }
 
 interface Source {
-  file: string;
   title: string;
   origin: string;
   snapshot: string;
@@ -307,7 +306,6 @@ const OFFSET = `next_page, previous_page and count: offset pagination (developer
 await write(
   path.join(outDir, "zendesk.json"),
   {
-    file: zendeskFile,
     title: "Zendesk Support API, Zendesk's published OpenAPI description (developer.zendesk.com/zendesk/oas.yaml)",
     origin: "as committed by emberstack/ES.FX at src/ES.FX.Zendesk/OpenApi/support-oas.yaml (MIT)",
     snapshot: "ES.FX commit 87fa408, spec last changed 2026-07-07",
@@ -406,7 +404,6 @@ await write(
 await write(
   path.join(outDir, "resend.json"),
   {
-    file: resendFile,
     title: "Resend API, OpenAPI 3.1 (resend/resend-openapi resend.yaml, MIT, Plus Five Five, Inc)",
     origin: "resend/resend-openapi, resend.yaml",
     snapshot: "commit fd6f395, 2026-08-21",
