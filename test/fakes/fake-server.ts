@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
-import type { PacingStats, RecordedRequest, Reply, Route, ScriptedReply } from "./types";
+import type { Contract } from "./contracts";
+import type { ContractViolation, PacingStats, RecordedRequest, Reply, Route, ScriptedReply } from "./types";
 
 export type { RecordedRequest, Reply, Route, ScriptedReply } from "./types";
 
@@ -122,11 +123,15 @@ export class RetryAfterWatch {
  * A loopback HTTP server that plays an outside service. Every request is recorded. Tests steer it
  * through `/__fake/*` (script the next answers, read what arrived, reset), and any request that no
  * route expects is answered 404 and listed under `/__fake/unexpected`, which tests assert is empty.
+ * With a contract (the vendor's API description), every request to one of its operations and every
+ * 200/201 answered to it is checked against it, and what it does not allow is listed under
+ * `/__fake/contract-violations`, which tests assert is empty too.
  */
 export interface FakeServer {
   url: string;
   requests: RecordedRequest[];
   unexpected: RecordedRequest[];
+  violations: ContractViolation[];
   close(): Promise<void>;
 }
 
@@ -139,14 +144,29 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function send(res: ServerResponse, reply: Reply): void {
+/** Sends a reply; answers the whole body's size in bytes (what was promised, even if cut off). */
+function send(res: ServerResponse, reply: Reply): number {
   const isJson = reply.body !== undefined && typeof reply.body !== "string";
-  const text = reply.body === undefined ? "" : isJson ? JSON.stringify(reply.body) : String(reply.body);
+  const body = Buffer.from(reply.body === undefined ? "" : isJson ? JSON.stringify(reply.body) : String(reply.body));
   res.writeHead(reply.status, {
     "content-type": isJson ? "application/json; charset=utf-8" : "text/plain; charset=utf-8",
+    "content-length": String(body.length),
     ...reply.headers,
   });
-  res.end(text);
+  if (reply.cutAfterBytes !== undefined && reply.cutAfterBytes < body.length) {
+    // The whole body's length was promised; part of it is written, then the connection is lost.
+    res.write(body.subarray(0, reply.cutAfterBytes), () => res.destroy());
+    return body.length;
+  }
+  res.end(body);
+  return body.length;
+}
+
+export interface FakeOptions {
+  /** The vendor's API description the fake's traffic is checked against (test/fakes/contracts.ts). */
+  contract?: Contract;
+  /** Called after each answer to a service request (not a control), with the body's size in bytes. */
+  answered?: (req: RecordedRequest, reply: Reply, bytes: number) => void;
 }
 
 export async function startFake(
@@ -156,11 +176,24 @@ export async function startFake(
   control?: (path: string, req: RecordedRequest) => Reply | undefined,
   /** Early-request bookkeeping shared by the fake's route and its scripted replies; reset by `/__fake/reset`. */
   watch?: RetryAfterWatch,
+  options: FakeOptions = {},
 ): Promise<FakeServer> {
+  const { contract, answered } = options;
   const controlRoute = control;
   const requests: RecordedRequest[] = [];
   const unexpected: RecordedRequest[] = [];
+  const violations: ContractViolation[] = [];
   let script: ScriptedReply[] = [];
+  const answer = (res: ServerResponse, req: RecordedRequest, reply: Reply & { offContract?: boolean }) => {
+    for (const v of contract?.check(req, reply) ?? []) {
+      violations.push(v);
+      console.error(
+        `[fake ${name}] ${v.direction} of ${v.operation} off the vendor's contract: ${v.errors.join("; ")}`,
+      );
+    }
+    const bytes = send(res, reply);
+    answered?.(req, reply, bytes);
+  };
 
   const server: Server = createServer(async (req, res) => {
     // When the request arrived (its headers): a service's rate limit counts requests as they arrive,
@@ -194,9 +227,11 @@ export async function startFake(
         const control = controlPath;
         if (control === "requests") return send(res, { status: 200, body: requests });
         if (control === "unexpected") return send(res, { status: 200, body: unexpected });
+        if (control === "contract-violations") return send(res, { status: 200, body: violations });
         if (control === "reset") {
           requests.length = 0;
           unexpected.length = 0;
+          violations.length = 0;
           script = [];
           watch?.reset();
           return send(res, { status: 200, body: { ok: true } });
@@ -223,12 +258,12 @@ export async function startFake(
         if (scripted.times <= 0) script.splice(script.indexOf(scripted), 1);
         if (scripted.applyFirst) await route(recorded);
         watch?.answered(recorded, scripted);
-        return send(res, scripted);
+        return answer(res, recorded, scripted);
       }
       const reply = await route(recorded);
       if (reply) {
         watch?.answered(recorded, reply);
-        return send(res, reply);
+        return answer(res, recorded, reply);
       }
       unexpected.push(recorded);
       console.error(`[fake ${name}] unexpected request ${recorded.method} ${recorded.path}`);
@@ -247,6 +282,7 @@ export async function startFake(
     url: `http://127.0.0.1:${bound}`,
     requests,
     unexpected,
+    violations,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -7,11 +7,13 @@ import {
   type RecordedRequest,
   type Reply,
 } from "./fake-server";
+import { loadContract } from "./contracts";
 import type { ResendStats, SentEmail } from "./types";
 
 /**
  * Resend's email API under `/t/<account>` (the product's RESEND_BASE_URL points there; one account is
- * one Resend team, and every limit below is per team): `POST /emails/batch`.
+ * one Resend team, and every limit below is per team): `POST /emails/batch`. Every request and every
+ * 200 answer is checked against Resend's OpenAPI description (test/contracts/resend.json).
  *
  * Controls: `GET /__fake/resend/<account>/sent` (SentEmail[]), `GET …/stats` (ResendStats),
  * `POST …/config` `{requestsPerSecond?, processingDelayMs?}`, `POST …/advance` `{ms}` (moves the
@@ -98,7 +100,8 @@ function rateHeaders(t: Team, now: number): Record<string, string> {
 
 function send(account: string, emails: Array<Record<string, unknown>>, key: string): Array<{ id: string }> {
   return emails.map((e) => {
-    const id = `re-${String(nextId++).padStart(6, "0")}`;
+    // resend-openapi Email.id: a UUID (its example: 4ef9a417-02e9-4d39-ad75-9611e0fcc33c).
+    const id = `4ef9a417-0000-4000-8000-${String(nextId++).padStart(12, "0")}`;
     sent.push({
       id,
       account,
@@ -240,5 +243,6 @@ export function startFakeResend(port = 0): Promise<FakeServer> {
       return m ? control(m[1]!, m[2]!, req) : undefined;
     },
     watch,
+    { contract: loadContract("resend") },
   );
 }

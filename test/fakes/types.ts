@@ -18,6 +18,11 @@ export interface Reply {
    * RetryAfterWatch in fake-server.ts). Default: the request's endpoint scope.
    */
   limitScope?: string;
+  /**
+   * Not sent: write only this many bytes of the body (after headers that give the whole body's
+   * Content-Length), then close the connection, as a connection lost mid-answer does.
+   */
+  cutAfterBytes?: number;
 }
 
 export interface ScriptedReply extends Reply {
@@ -32,6 +37,23 @@ export interface ScriptedReply extends Reply {
    * fake's: a response lost after the service did the work, as a timeout or a 5xx can be.
    */
   applyFirst?: boolean;
+  /**
+   * A 200 the vendor would never send (a malformed page, to test how the product copes): not checked
+   * against the vendor's API description.
+   */
+  offContract?: boolean;
+}
+
+/** What a fake saw that the vendor's own API description does not allow (test/fakes/contracts.ts). */
+export interface ContractViolation {
+  service: string;
+  operation: string;
+  /** `request`: what the product sent; `answer`: what the fake (or a test's scripted reply) answered. */
+  direction: "request" | "answer";
+  method: string;
+  path: string;
+  status: number;
+  errors: string[];
 }
 
 export type Route = (req: RecordedRequest) => Reply | undefined | Promise<Reply | undefined>;
@@ -81,6 +103,8 @@ export interface ZendeskStats {
   earlyRequests: number;
   updateRequests: number;
   updateRateLimited: number;
+  /** The size in bytes of each export page answered 200, in order (the whole body, even when cut off). */
+  exportBytes: number[];
 }
 
 /** `GET /__fake/resend/<account>/stats`. */

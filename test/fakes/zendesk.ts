@@ -7,7 +7,9 @@ import {
   type RecordedRequest,
   type Reply,
 } from "./fake-server";
+import { loadContract } from "./contracts";
 import type { FakeTicket, ZendeskStats } from "./types";
+import { DEFAULT_PAYLOAD, ticketJson, ticketsWithSideloads, type PayloadOptions } from "./zendesk-payload";
 
 export type { FakeTicket } from "./types";
 
@@ -17,11 +19,15 @@ export type { FakeTicket } from "./types";
  * under `/t/<account>` (the product's ZENDESK_BASE_URL points there), seeded through
  * `POST /__fake/zendesk/<account>/tickets`; every limit below is per account.
  *
- * Controls: `POST /__fake/zendesk/<account>/tickets` (FakeTicket[]), `POST …/config` (see Config),
- * `GET …/notes`, `GET …/stats` (ZendeskStats).
+ * Tickets, users, groups and metric sets carry every field of Zendesk's own objects at real sizes
+ * (test/fakes/zendesk-payload.ts): a page of 1000 tickets is about 7.5 MB. Every request and every 200
+ * answer is checked against Zendesk's OpenAPI description (test/contracts/zendesk.json).
+ *
+ * Controls: `POST /__fake/zendesk/<account>/tickets` (FakeTicket[]), `POST …/config` (see Config and
+ * configure), `GET …/notes`, `GET …/stats` (ZendeskStats).
  */
-interface Config {
-  /** Tickets per export page (Zendesk: up to 1000). */
+interface Config extends PayloadOptions {
+  /** Tickets per export page at most, whatever `per_page` asks (Zendesk: up to 1000). */
   pageSize: number;
   email: string;
   token: string;
@@ -38,6 +44,10 @@ interface Config {
 }
 
 interface Account extends Config {
+  /** The next `responses` export pages are cut off after `afterBytes` bytes of their body. */
+  cutOffExports: { responses: number; afterBytes: number };
+  /** Bytes of the export pages answered (whole bodies, cut off or not), in order. */
+  exportBytes: number[];
   tickets: Map<number, FakeTicket>;
   notes: Array<{ id: number; ticketId: number; body: string; public: boolean; created_at: string }>;
   comments: Map<number, number>;
@@ -68,6 +78,9 @@ function account(name: string): Account {
       exportPerMinute: 10,
       updatesPerMinute: 100,
       updatesPerTicketPer10Minutes: 30,
+      ...DEFAULT_PAYLOAD,
+      cutOffExports: { responses: 0, afterBytes: 0 },
+      exportBytes: [],
       tickets: new Map(),
       notes: [],
       comments: new Map(),
@@ -81,7 +94,13 @@ function account(name: string): Account {
   return a;
 }
 
-/** Applies `POST …/config`; `exportUsed: N` counts N export requests made just now by another integration. */
+/**
+ * Applies `POST …/config`: any of Config's numbers; `exportUsed: N` counts N export requests made
+ * just now by another integration; `payload: "real" | "lean"` (PayloadOptions); `descriptionBytes: N | null` makes every ticket's description N
+ * bytes (null: back to seeded sizes); `longLogShare: 0..1` gives that share of tickets a pasted log of
+ * about 40 KB (1: a page of 1000 tickets is about 40 MB); `cutOffExports: {responses: N, afterBytes: B}`
+ * cuts the next N export pages off after B bytes of their body (the connection closes early).
+ */
 function configure(a: Account, body: unknown): Reply {
   const numbers = [
     "pageSize",
@@ -99,6 +118,14 @@ function configure(a: Account, body: unknown): Reply {
       a.role = value;
     } else if (key === "exportUsed" && Number.isInteger(value) && (value as number) >= 0) {
       a.exports.add(Date.now(), value as number);
+    } else if (key === "payload" && (value === "real" || value === "lean")) {
+      a.payload = value;
+    } else if (key === "descriptionBytes" && (value === null || (Number.isInteger(value) && (value as number) >= 0))) {
+      a.descriptionBytes = value as number | null;
+    } else if (key === "longLogShare" && typeof value === "number" && value >= 0 && value <= 1) {
+      a.longLogShare = value;
+    } else if (key === "cutOffExports" && isCutOff(value)) {
+      a.cutOffExports = { ...value };
     } else {
       return { status: 400, body: { error: `bad config ${key}: ${JSON.stringify(value)}` } };
     }
@@ -109,6 +136,19 @@ function configure(a: Account, body: unknown): Reply {
   for (const w of a.ticketUpdates.values()) w.limit = a.updatesPerTicketPer10Minutes;
   return { status: 200, body: { ok: true } };
 }
+
+const isCutOff = (v: unknown): v is { responses: number; afterBytes: number } => {
+  const c = v as { responses?: unknown; afterBytes?: unknown } | null;
+  return (
+    typeof c === "object" &&
+    c !== null &&
+    Object.keys(c).every((k) => k === "responses" || k === "afterBytes") &&
+    Number.isInteger(c.responses) &&
+    (c.responses as number) >= 0 &&
+    Number.isInteger(c.afterBytes) &&
+    (c.afterBytes as number) >= 0
+  );
+};
 
 const encodeCursor = (updatedAt: number, id: number) =>
   Buffer.from(JSON.stringify([updatedAt, id])).toString("base64url");
@@ -144,66 +184,6 @@ interface TicketUpdate {
   remove_tags?: string[];
 }
 
-/** Tickets as the API serves them, with the users, groups and metric sets sideloaded (`include=`). */
-function ticketsWithSideloads(tickets: FakeTicket[], base: string) {
-  const users = new Map<number, unknown>();
-  const groups = new Map<number, unknown>();
-  for (const t of tickets) {
-    users.set(t.requester.id, {
-      id: t.requester.id,
-      name: t.requester.name,
-      email: t.requester.email,
-      role: t.requester.role ?? "end-user",
-      external_id: t.requester.external_id ?? null,
-      url: `${base}/api/v2/users/${t.requester.id}.json`,
-    });
-    if (t.group)
-      groups.set(t.group.id, { id: t.group.id, name: t.group.name, url: `${base}/api/v2/groups/${t.group.id}.json` });
-    // Sideloading includes every user a ticket names, its assignee (an agent) too.
-    if (t.assignee)
-      users.set(t.assignee.id, {
-        id: t.assignee.id,
-        name: t.assignee.name,
-        email: `agent${t.assignee.id}@posthog.com`,
-        role: "agent",
-        external_id: null,
-      });
-  }
-  return {
-    tickets: tickets.map((t) => ({
-      url: `${base}/api/v2/tickets/${t.id}.json`,
-      id: t.id,
-      status: t.status,
-      subject: `Ticket ${t.id}`,
-      requester_id: t.requester.id,
-      submitter_id: t.requester.id,
-      group_id: t.group?.id ?? null,
-      tags: t.tags ?? [],
-      custom_fields: t.custom_fields ?? [],
-      assignee_id: t.assignee?.id ?? null, // developer.zendesk.com "Tickets"
-      created_at: t.created_at ?? t.updated_at,
-      updated_at: t.updated_at,
-      generated_timestamp: Math.floor(Date.parse(t.updated_at) / 1000),
-    })),
-    users: [...users.values()],
-    groups: [...groups.values()],
-    // developer.zendesk.com "Ticket Metrics": durations are {calendar, business} minutes, null until they happen.
-    metric_sets: tickets.map((t) => ({
-      id: t.id * 10,
-      ticket_id: t.id,
-      solved_at: t.solved_at ?? null,
-      created_at: t.created_at ?? t.updated_at,
-      reply_time_in_minutes: { calendar: t.metrics?.reply_minutes ?? null, business: t.metrics?.reply_minutes ?? null },
-      full_resolution_time_in_minutes: {
-        calendar: t.metrics?.full_resolution_minutes ?? null,
-        business: t.metrics?.full_resolution_minutes ?? null,
-      },
-      reopens: t.metrics?.reopens ?? 0,
-      replies: t.metrics?.replies ?? 1,
-    })),
-  };
-}
-
 /**
  * `GET /api/v2/tickets/show_many.json?ids=…` (developer.zendesk.com "Tickets", Show Multiple
  * Tickets): at most 100 ids, the ones Zendesk does not have simply left out; sideloads as the export's.
@@ -219,7 +199,7 @@ function showMany(a: Account, req: RecordedRequest, base: string): Reply {
   const tickets = ids.map((id) => a.tickets.get(Number(id))).filter((t): t is FakeTicket => t !== undefined);
   return {
     status: 200,
-    body: { ...ticketsWithSideloads(tickets, base), next_page: null, previous_page: null, count: tickets.length },
+    body: { ...ticketsWithSideloads(tickets, base, a), next_page: null, previous_page: null, count: tickets.length },
   };
 }
 
@@ -228,8 +208,12 @@ function exportPage(a: Account, req: RecordedRequest, base: string): Reply {
   for (const needed of ["users", "groups", "metric_sets"]) {
     if (!include.includes(needed)) return error(400, "InvalidValue", `expected include to list ${needed}`);
   }
-  const perPage = Number(req.query.per_page ?? 1000);
-  if (!Number.isInteger(perPage) || perPage < 1 || perPage > 1000) return error(400, "InvalidPaginationParameter");
+  // developer.zendesk.com "Incremental exports" (cursor-based): per_page 1 to 1000, default 1000 (the
+  // OpenAPI description leaves it out). Anything else is refused; the 400's wording is not verified.
+  const perPageText = req.query.per_page ?? "1000";
+  const perPage = /^\d+$/.test(perPageText) ? Number(perPageText) : NaN;
+  if (!(perPage >= 1 && perPage <= 1000))
+    return error(400, "InvalidPaginationParameter", "per_page must be a number from 1 to 1000");
   // Zendesk OpenAPI IncrementalTicketExportCursor: start_time "must be at least one minute in the
   // past"; "Using the incremental export API": items changed within the minute before the request
   // are excluded. (The 400's wording is not verified.)
@@ -257,12 +241,16 @@ function exportPage(a: Account, req: RecordedRequest, base: string): Reply {
   const page = ordered.slice(0, size);
   const last = page[page.length - 1];
   const afterCursor = last ? encodeCursor(last.at, last.t.id) : encodeCursor(after[0], after[1]);
+  const cut = a.cutOffExports.responses > 0 ? a.cutOffExports.afterBytes : undefined;
+  if (cut !== undefined) a.cutOffExports.responses--;
   return {
     status: 200,
+    cutAfterBytes: cut,
     body: {
       ...ticketsWithSideloads(
         page.map(({ t }) => t),
         base,
+        a,
       ),
       after_cursor: afterCursor,
       after_url: `${base}/api/v2/incremental/tickets/cursor.json?cursor=${afterCursor}`,
@@ -279,7 +267,14 @@ const recordInvalid = (details: Record<string, Array<{ description: string }>>):
   body: { error: "RecordInvalid", description: "Record validation errors", details },
 });
 
-function updateTicket(a: Account, name: string, user: string, ticketId: number, req: RecordedRequest): Reply {
+function updateTicket(
+  a: Account,
+  name: string,
+  user: string,
+  ticketId: number,
+  req: RecordedRequest,
+  base: string,
+): Reply {
   const now = Date.now();
   const wait = a.updates.take(now);
   if (wait > 0) return tooMany(wait, `${name}:update`);
@@ -329,7 +324,10 @@ function updateTicket(a: Account, name: string, user: string, ticketId: number, 
     ];
     if (!comment?.body) {
       perTicket.add(now);
-      return { status: 200, body: { ticket: { id: ticket.id, status: ticket.status, tags: ticket.tags } } };
+      return updated(a, ticket, base, user, [
+        ...fields.map((f) => ({ type: "Change", field_name: String(f.id), value: String(f.value) })),
+        { type: "Change", field_name: "tags", value: (ticket.tags ?? []).join(" ") },
+      ]);
     }
   }
   if (!comment?.body) return error(400, "InvalidValue", "ticket.comment.body is required");
@@ -350,7 +348,37 @@ function updateTicket(a: Account, name: string, user: string, ticketId: number, 
     public: comment.public !== false,
     created_at: new Date().toISOString(),
   });
-  return { status: 200, body: { ticket: { id: ticket.id, status: ticket.status } } };
+  return updated(a, ticket, base, user, [{ type: "Comment", body: comment.body }]);
+}
+
+let nextAuditId = 8_000_000_000;
+/**
+ * Update Ticket's answer (Zendesk OpenAPI UpdateTicket, TicketUpdateResponse and its example): the
+ * whole ticket as it now is, and the audit of the change with its events.
+ */
+function updated(
+  a: Account,
+  ticket: FakeTicket,
+  base: string,
+  user: string,
+  events: Array<{ type: string; field_name?: string; value?: string; body?: string }>,
+): Reply {
+  const auditId = nextAuditId++;
+  return {
+    status: 200,
+    body: {
+      ticket: ticketJson(ticket, base, a),
+      audit: {
+        id: auditId,
+        ticket_id: ticket.id,
+        created_at: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+        author_id: 360_000_400_000 + (user.length % 100),
+        metadata: { system: { client: "hedgehog-csat/1.0", ip_address: "203.0.113.7" }, custom: {} },
+        via: { channel: "api", source: { from: {}, to: {}, rel: null } },
+        events: events.map((e, i) => ({ id: auditId * 10 + i, ...e })),
+      },
+    },
+  };
 }
 
 /**
@@ -359,26 +387,45 @@ function updateTicket(a: Account, name: string, user: string, ticketId: number, 
  * 100 (`per_page`) with `next_page`, `previous_page` and `count`. An unknown ticket is a 404.
  */
 function listComments(a: Account, ticketId: number, req: RecordedRequest, base: string): Reply {
-  if (!a.tickets.has(ticketId)) return error(404, "RecordNotFound", "Not found");
+  const ticket = a.tickets.get(ticketId);
+  if (!ticket) return error(404, "RecordNotFound", "Not found");
   const order = req.query.sort_order ?? "asc";
   // Fake-only: the docs name asc and desc and nothing else; any other value is refused so a typo shows.
   if (order !== "asc" && order !== "desc") return error(400, "InvalidValue", "sort_order must be asc or desc");
   // developer.zendesk.com "Pagination" (offset pagination): per_page up to 100, the default 100.
   const perPage = Math.min(100, Math.max(1, Number(req.query.per_page ?? 100) || 100));
   const page = Math.max(1, Number(req.query.page ?? 1) || 1);
-  const all = a.notes.filter((n) => n.ticketId === ticketId);
+  // The ticket's first comment is the requester's message (the ticket's description), then what was added.
+  const first = {
+    id: ticketId * 1000,
+    ticketId,
+    body: ticketJson(ticket, base, a).description,
+    public: true,
+    created_at: ticket.created_at ?? ticket.updated_at,
+    author_id: ticket.requester.id,
+    channel: "email",
+  };
+  const all = [
+    first,
+    ...a.notes
+      .filter((n) => n.ticketId === ticketId)
+      .map((n) => ({ ...n, author_id: 360_000_400_001, channel: "api" })),
+  ];
   if (order === "desc") all.reverse();
+  // Zendesk OpenAPI TicketCommentObject and TicketCommentsResponseExample.
   const items = all.slice((page - 1) * perPage, page * perPage).map((n) => ({
     id: n.id,
     type: "Comment",
-    author_id: 1,
+    author_id: n.author_id,
     body: n.body,
-    html_body: `<div class="zd-comment"><p>${n.body}</p></div>`,
+    html_body: `<div class="zd-comment" dir="auto"><p dir="auto">${escapeHtml(n.body)}</p></div>`,
     plain_body: n.body,
     public: n.public,
     attachments: [],
-    via: { channel: "api" },
+    audit_id: n.id * 10 + 1,
+    via: { channel: n.channel, source: { from: {}, to: {}, rel: null } },
     created_at: n.created_at,
+    metadata: { system: { client: "hedgehog-csat/1.0", ip_address: "203.0.113.7" }, custom: {} },
   }));
   const pageUrl = (p: number) =>
     `${base}/api/v2/tickets/${ticketId}/comments.json?page=${p}&per_page=${perPage}&sort_order=${order}`;
@@ -392,6 +439,9 @@ function listComments(a: Account, ticketId: number, req: RecordedRequest, base: 
     },
   };
 }
+
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 
 /** The account and path of an API request under `/t/<account>`. */
 const apiPath = (path: string) => /^\/t\/([\w-]+)(\/api\/v2\/.*)$/.exec(path);
@@ -417,7 +467,7 @@ const watch = new RetryAfterWatch((req) => {
   return [m[1]!];
 });
 
-function stats(name: string): ZendeskStats {
+function stats(name: string, a: Account): ZendeskStats {
   const exports = watch.stats(`${name}:export`);
   const updates = watch.stats(`${name}:update`);
   return {
@@ -426,6 +476,7 @@ function stats(name: string): ZendeskStats {
     earlyRequests: watch.stats(name).earlyRequests,
     updateRequests: updates.requests,
     updateRateLimited: updates.rateLimited,
+    exportBytes: a.exportBytes,
   };
 }
 
@@ -453,7 +504,7 @@ export function startFakeZendesk(port = 0): Promise<FakeServer> {
         if (req.headers.authorization !== basic && req.headers.authorization !== `Bearer ${a.token}`) {
           return error(401, "Couldn't authenticate you");
         }
-        if (update) return updateTicket(a, name, userOf(req), Number(update[1]), req);
+        if (update) return updateTicket(a, name, userOf(req), Number(update[1]), req, base);
         if (comments) return listComments(a, Number(comments[1]), req, base);
         if (isShowMany) return showMany(a, req, base);
         if (a.role !== "admin") {
@@ -488,7 +539,7 @@ export function startFakeZendesk(port = 0): Promise<FakeServer> {
       if (!m) return undefined;
       const a = account(m[1]!);
       if (m[2] === "notes") return { status: 200, body: a.notes };
-      if (m[2] === "stats") return { status: 200, body: stats(m[1]!) };
+      if (m[2] === "stats") return { status: 200, body: stats(m[1]!, a) };
       if (m[2] === "tickets" && req.method === "GET") return { status: 200, body: [...a.tickets.values()] };
       if (req.method !== "POST") return undefined;
       if (m[2] === "tickets") {
@@ -498,5 +549,12 @@ export function startFakeZendesk(port = 0): Promise<FakeServer> {
       return configure(a, req.body);
     },
     watch,
+    {
+      contract: loadContract("zendesk"),
+      answered: (req, reply, bytes) => {
+        const m = apiPath(req.path);
+        if (m && m[2] === EXPORT && reply.status === 200) accounts.get(m[1]!)?.exportBytes.push(bytes);
+      },
+    },
   );
 }

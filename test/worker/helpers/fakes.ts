@@ -1,6 +1,12 @@
 // The loopback fakes of outside services, steered through their control endpoints.
 import { inject } from "vitest";
-import type { RecordedRequest, ScriptedReply } from "../../fakes/types";
+import type { ContractViolation, RecordedRequest, ScriptedReply } from "../../fakes/types";
+
+/**
+ * Requests under this prefix break the vendors' contracts on purpose (test/worker/contracts.test.ts
+ * proves the check catches them); the check after every test leaves them out.
+ */
+export const CONTRACT_PROBE_PREFIX = "/t/contract-probe";
 
 /** Talks to a loopback fake's control endpoints. */
 export const fake = (name: "posthogUrl" | "zendeskUrl" | "resendUrl" | "slackUrl") => {
@@ -12,6 +18,10 @@ export const fake = (name: "posthogUrl" | "zendeskUrl" | "resendUrl" | "slackUrl
     },
     async unexpected(): Promise<RecordedRequest[]> {
       return (await fetch(`${url()}/__fake/unexpected`)).json();
+    },
+    /** What the fake saw that the vendor's API description does not allow (test/fakes/contracts.ts). */
+    async contractViolations(): Promise<ContractViolation[]> {
+      return (await fetch(`${url()}/__fake/contract-violations`)).json();
     },
     async reset(): Promise<void> {
       await fetch(`${url()}/__fake/reset`, { method: "POST" });
