@@ -60,9 +60,6 @@ const surveyMessages = (queued: QueueMessage[]) => queued.filter((m) => m.kind =
 describe("Resend's limits", () => {
   it("sends 2,000 surveys at 2 requests a second: every one once, no 429, nothing early", async () => {
     const account = await dispatchAccount();
-    // Pages of 1000 real tickets (about 7.5 MB) are more than the product reads of an answer
-    // (test/worker/contracts.test.ts); this test is about Resend's pace, so its pages are lean.
-    await account.configure({ payload: "lean" });
     const tickets = Array.from({ length: 2000 }, () => solvedTicket(3.5));
     await account.seed(tickets);
     await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
@@ -387,8 +384,8 @@ describe("Zendesk's export limits", () => {
 
   it("a first run over a 50,000-ticket backlog stays within D1's limits and claims everything in a few runs", async () => {
     const account = await dispatchAccount({ ZENDESK_EXPORT_REQUESTS_PER_MINUTE: "600" });
-    // Lean pages: real ones of 1000 tickets are more than the product reads of an answer
-    // (test/worker/contracts.test.ts), and this test is about D1's limits.
+    // Lean pages: this test is about D1's limits over 50 pages, and real-sized ones (7.5 MB each) would
+    // spend its time generating and reading text; zendesk-sync and contracts tests read real pages.
     await account.configure({ payload: "lean" });
     const solved = Date.now() - 10 * 86_400_000;
     const tickets = Array.from({ length: 50_000 }, (_, i) => {

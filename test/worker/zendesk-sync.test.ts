@@ -124,7 +124,9 @@ describe("syncing Zendesk's incremental ticket export", () => {
     await account.seed(tickets);
     const path = `/t/${account.name}/api/v2/incremental/tickets/cursor.json`;
     // A proxy's error page with a 200, then Zendesk again.
-    await script([{ method: "GET", path, status: 200, body: "<html><body>Service Unavailable</body></html>" }]);
+    await script([
+      { method: "GET", path, status: 200, body: "<html><body>Service Unavailable</body></html>", offContract: true },
+    ]);
     await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
 
     const requests = await account.zendeskRequests();
@@ -149,6 +151,56 @@ describe("syncing Zendesk's incremental ticket export", () => {
     // A page read whole at 500 tickets and far below the limit lets the next one be 1,000 again.
     expect(admin).not.toContain("Reading 500 tickets a page");
   });
+
+  /** How many of these tickets the sync stored, and how many surveys were claimed for them. */
+  async function storedAndClaimed(ids: number[]) {
+    const json = JSON.stringify(ids);
+    const count = async (sql: string) => (await env.DB.prepare(sql).bind(json).first<{ n: number }>())!.n;
+    return {
+      stored: await count("SELECT COUNT(*) AS n FROM candidates WHERE ticket_id IN (SELECT value FROM json_each(?))"),
+      claimed: await count(
+        "SELECT COUNT(*) AS n FROM survey_sends WHERE ticket_id IN (SELECT value FROM json_each(?))",
+      ),
+    };
+  }
+
+  it("reads export pages of 1,000 real tickets at about 5 MB and at over 40 MB, and claims each survey once", async () => {
+    for (const size of [{ descriptionBytes: 3_000 }, { descriptionBytes: null, longLogShare: 1 }]) {
+      const account = await dispatchAccount();
+      await account.configure(size);
+      const tickets = Array.from({ length: 1000 }, () => solvedTicket(4));
+      await account.seed(tickets);
+      await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+      await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+      const stats = await account.zendeskStats();
+      expect(stats.exportBytes[0]).toBeGreaterThan("longLogShare" in size ? 40_000_000 : 5_000_000);
+      expect(await storedAndClaimed(tickets.map((t) => t.id))).toEqual({ stored: 1000, claimed: 1000 });
+      // Every page read whole at full size: nothing was asked for again.
+      expect((await account.zendeskRequests()).every((r) => r.query.per_page === "1000")).toBe(true);
+    }
+  }, 120_000);
+
+  it("a page cut off mid-body is recorded and read again in smaller pages; every ticket is claimed once", async () => {
+    const account = await dispatchAccount();
+    await account.configure({ descriptionBytes: 3_000, cutOffExports: { responses: 1, afterBytes: 1_000_000 } });
+    const tickets = Array.from({ length: 1000 }, () => solvedTicket(4));
+    await account.seed(tickets);
+    await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+    await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+
+    const requests = await account.zendeskRequests();
+    expect(requests[0]!.query.per_page).toBe("1000");
+    expect(requests[1]!.query.per_page).toBe("500");
+    expect(requests[1]!.query.start_time).toBe(requests[0]!.query.start_time);
+    expect(await storedAndClaimed(tickets.map((t) => t.id))).toEqual({ stored: 1000, claimed: 1000 });
+
+    const run = await env.DB.prepare(
+      "SELECT summary FROM job_runs WHERE job = 'every-ten-minutes' ORDER BY id ASC",
+    ).all<{ summary: string }>();
+    const firstSync = JSON.parse(run.results.at(-2)!.summary).sync;
+    expect(firstSync.unreadable).toBe(1);
+    expect(firstSync.errors[0]).toMatch(/could not be read \(cut off of \d+\.\d MB\)/);
+  }, 120_000);
 
   it("syncs nothing and says why when Zendesk is not configured", async () => {
     const account = await dispatchAccount({ ZENDESK_BASE_URL: "" });

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { inject } from "vitest";
 import type { Env } from "../../../src/env";
 import type { QueueMessage } from "../../../src/queue-message";
-import type { FakeTicket, RecordedRequest, SentEmail } from "../../fakes/types";
+import type { FakeTicket, RecordedRequest, SentEmail, ZendeskStats } from "../../fakes/types";
 import { controlZendesk } from "../../fakes/zendesk-control";
 import { EVERY_TEN_MINUTES } from "../../../src/scheduled";
 import { runCron, testEnv } from "./worker";
@@ -52,6 +52,10 @@ export async function dispatchAccount(overrides: Partial<Env> = {}) {
     configure: (config: Record<string, unknown>) => controlZendesk(zendeskUrl, name, "config", config),
     async resendSent(): Promise<SentEmail[]> {
       return (await fetch(`${resendUrl}/__fake/resend/${name}/sent`)).json();
+    },
+    /** The fake's counts for this account: export requests, 429s, each export page's size. */
+    async zendeskStats(): Promise<ZendeskStats> {
+      return (await fetch(`${zendeskUrl}/__fake/zendesk/${name}/stats`)).json();
     },
     async zendeskRequests(): Promise<RecordedRequest[]> {
       const all: RecordedRequest[] = await (await fetch(`${zendeskUrl}/__fake/requests`)).json();
