@@ -32,6 +32,11 @@ export interface ScriptedReply extends Reply {
    * fake's: a response lost after the service did the work, as a timeout or a 5xx can be.
    */
   applyFirst?: boolean;
+  /**
+   * No answer at all: the fake closes the connection (after handling the request, with
+   * `applyFirst`), as a connection lost on the way back does.
+   */
+  dropConnection?: boolean;
 }
 
 export type Route = (req: RecordedRequest) => Reply | undefined | Promise<Reply | undefined>;
