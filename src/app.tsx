@@ -1,6 +1,16 @@
 import type { Context, Hono } from "hono";
 import type { AppEnv } from "./app-env";
 import { customerApp } from "./customer-app";
+import { deliverPostHogWith } from "./survey/posthog-handoff";
+
+// This Worker delivers an answer to PostHog in the request that stored it (its `waitUntil`), loading
+// the delivery code and posthog-node then, never on a customer's first view.
+const delivery = () => import("./survey/delivery-job");
+deliverPostHogWith({
+  answer: async (ctx, ticketId, now) =>
+    (await delivery()).deliverPendingResponses(ctx.settings, ctx.db, now, { ticketId }),
+  shown: async (ctx, view) => (await delivery()).captureSurveyShown(ctx.settings, ctx.db, view),
+});
 
 /**
  * A part of the app loaded on its first request. Its errors go to this app's one error handler, and

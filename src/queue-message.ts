@@ -12,6 +12,19 @@ export const QueueMessageSchema = v.variant("kind", [
     kind: v.literal("ticket-rating"),
     ticketId: v.pipe(v.number(), v.integer(), v.minValue(1)),
   }),
+  // A stored answer to deliver to PostHog, handed on by the survey Worker (src/survey/posthog-handoff.ts).
+  v.object({
+    kind: v.literal("posthog-answer"),
+    ticketId: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  }),
+  // A first view of a ticket's survey, for `survey shown` (the same hand-off).
+  v.object({
+    kind: v.literal("posthog-shown"),
+    ticketId: v.pipe(v.number(), v.integer(), v.minValue(1)),
+    distinctId: v.pipe(v.string(), v.minLength(1)),
+    team: v.string(),
+    shownAt: v.pipe(v.number(), v.integer()),
+  }),
   v.object({
     kind: v.literal("low-rating"),
     ticketId: v.pipe(v.number(), v.integer(), v.minValue(1)),

@@ -8,6 +8,7 @@ import { formatCount } from "../lib/format";
 import { MessagePage, type Brand } from "../lib/layout";
 import { COMMENT_MAX_LENGTH } from "../lib/copy";
 import { owedBy, type AnswerWrite, type ReactionContext } from "./answer-events";
+import { postHogHandoff } from "./posthog-handoff";
 import {
   checkSurveyLink,
   isUnsignedLink,
@@ -177,7 +178,7 @@ surveyRoutes.post("/shown", ...formGuards, async (c) => {
   if (await recordImpression(c.env.DB, link.ticketId, now)) {
     const view = { ticketId: link.ticketId, distinctId: link.distinctId, team: link.team, shownAt: now };
     c.executionCtx.waitUntil(
-      import("./delivery-job").then((d) => d.captureSurveyShown(settingsOf(c.env), c.env.DB, view)),
+      postHogHandoff(c.env).shown({ settings: settingsOf(c.env), db: c.env.DB, queue: c.env.DISPATCH }, view),
     );
   }
   return c.body(null, 204);
@@ -262,9 +263,7 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
     // Without a PostHog key the answer simply stays pending; the cron says so in its log.
     if (settings.posthog.apiKey)
       c.executionCtx.waitUntil(
-        import("./delivery-job").then((d) =>
-          d.deliverPendingResponses(settings, c.env.DB, now, { ticketId: link.ticketId }),
-        ),
+        postHogHandoff(c.env).answer({ settings, db: c.env.DB, queue: c.env.DISPATCH }, link.ticketId, now),
       );
   }
   return c.redirect(`/thanks?${pageLinkQuery(link)}`, 303);

@@ -29,9 +29,7 @@ async function sentRequests(ticket: number) {
 
 /** The `survey sent` events PostHog accepted for one ticket. */
 async function acceptedFor(ticket: number) {
-  return (await posthogAccepted()).filter(
-    (e) => e.event === "survey sent" && e.properties.ticketId === String(ticket),
-  );
+  return (await posthogAccepted()).filter((e) => e.event === "survey sent" && e.properties.ticketId === String(ticket));
 }
 
 /** The same fake under another host name: its own Retry-After hold-off, so it keeps no other test waiting. */

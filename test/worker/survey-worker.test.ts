@@ -5,7 +5,9 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { describe, expect, it } from "vitest";
 import surveyWorker, { type SurveyWorkerEnv } from "../../src/survey-worker";
 import { RATING_QUESTION } from "../../src/lib/copy";
-import { BASE, call, testEnv, textOf } from "./helpers/worker";
+import type { QueueMessage } from "../../src/queue-message";
+import { posthog, posthogAccepted } from "./helpers/fakes";
+import { BASE, call, deliverQueue, testEnv, textOf } from "./helpers/worker";
 import { answerForm, freshTicket, linkFields, postForm, signedUrl } from "./helpers/survey";
 
 const TOKEN = "test-admin-token-0123456789";
@@ -13,8 +15,15 @@ const TOKEN = "test-admin-token-0123456789";
 /** The survey Worker, its APP binding recording what it was handed (to the app Worker, whose settings are in order). */
 function surveyWorkerWithApp(own: Partial<SurveyWorkerEnv> = {}) {
   const handed: string[] = [];
+  // What it hands the app Worker's queue consumer, kept here (the test hands it on with deliverQueue).
+  const queued: QueueMessage[] = [];
   const env: SurveyWorkerEnv = {
     ...testEnv(),
+    DISPATCH: {
+      send: async (message: QueueMessage) => void queued.push(message),
+      sendBatch: async (messages: Iterable<MessageSendRequest<QueueMessage>>) =>
+        void queued.push(...[...messages].map((m) => m.body)),
+    } as unknown as Queue<QueueMessage>,
     ...own,
     APP: {
       fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
@@ -29,6 +38,7 @@ function surveyWorkerWithApp(own: Partial<SurveyWorkerEnv> = {}) {
   };
   return {
     handed,
+    queued,
     async fetch(request: Request): Promise<Response> {
       const ctx = createExecutionContext();
       const response = await surveyWorker.fetch(request, env, ctx);
@@ -117,5 +127,29 @@ describe("the survey Worker", () => {
     const tooBig = await worker.fetch(postForm("comment=" + "x".repeat(40 * 1024)));
     expect(tooBig.status).toBe(413);
     expect(worker.handed).toEqual([]);
+  });
+
+  it("hands an answer to the app Worker's queue for PostHog, which holds it once however often the message comes", async () => {
+    const worker = surveyWorkerWithApp();
+    const ticketId = freshTicket();
+    const posted = await worker.fetch(postForm(await answerForm(linkFields(ticketId), { rating: "4" })));
+    expect(posted.status).toBe(303);
+    const forPostHog = worker.queued.filter((m) => m.kind === "posthog-answer");
+    expect(forPostHog).toEqual([{ kind: "posthog-answer", ticketId }]);
+    const sentFor = async () =>
+      (await posthog.requests()).filter((r) => r.path === "/batch/" && r.rawBody.includes(`"ticketId":"${ticketId}"`));
+    expect(await sentFor()).toHaveLength(0); // the survey Worker itself sends nothing to PostHog
+
+    const first = await deliverQueue(forPostHog, testEnv());
+    expect(first.explicitAcks).toHaveLength(1);
+    // The Queue delivers at least once: the same message again, later, sends nothing more.
+    const again = await deliverQueue(forPostHog, testEnv(), 2);
+    expect(again.explicitAcks).toHaveLength(1);
+    expect(await sentFor()).toHaveLength(1);
+    const held = (await posthogAccepted()).filter(
+      (e) => e.event === "survey sent" && e.properties.ticketId === String(ticketId),
+    );
+    expect(held).toHaveLength(1);
+    expect(held[0]!.properties["$survey_response_csat-rating"]).toBe(4);
   });
 });
