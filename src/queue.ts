@@ -4,10 +4,9 @@ import { consumeTicketRatings, type TicketRatingMessage } from "./alerts/ticket-
 import { consumeSurveyEmails, type SurveyEmailMessage } from "./dispatch/survey-email-consumer";
 import type { Env } from "./env";
 import { runJob } from "./lib/job-runner";
+import type { PostHogMessage } from "./survey/posthog-consumer";
 import { mailerFor } from "./services/mailer-for";
 import { QueueMessageSchema, type QueueMessage } from "./queue-message";
-
-type PostHogMessage = Extract<QueueMessage, { kind: "posthog-answer" | "posthog-shown" }>;
 
 /** A configuration problem (a provider without its key) is not the messages' fault: they wait this long. */
 const CONFIGURATION_WAIT_SECONDS = 600;
@@ -21,7 +20,7 @@ export async function consumeQueue(batch: MessageBatch<QueueMessage>, env: Env):
   const surveyEmails: SurveyEmailMessage[] = [];
   const lowRatings: LowRatingMessage[] = [];
   const ticketRatings: TicketRatingMessage[] = [];
-  const postHog: Array<{ body: PostHogMessage; ack(): void; retry(options?: QueueRetryOptions): void }> = [];
+  const postHog: Array<PostHogMessage & { retry(options?: QueueRetryOptions): void }> = [];
   for (const message of batch.messages) {
     const parsed = v.safeParse(QueueMessageSchema, message.body);
     if (!parsed.success) {
@@ -31,32 +30,19 @@ export async function consumeQueue(batch: MessageBatch<QueueMessage>, env: Env):
     }
     const handle = { attempts: message.attempts, ack: () => message.ack(), retry: message.retry.bind(message) };
     const body = parsed.output;
-    if (body.kind === "posthog-answer" || body.kind === "posthog-shown") postHog.push({ body, ...handle });
+    if (body.kind === "posthog-answer" || body.kind === "posthog-shown") postHog.push({ ...body, ...handle });
     else if (body.kind === "survey-email") surveyEmails.push({ ticketIds: body.ticketIds, ...handle });
     else if (body.kind === "ticket-rating") ticketRatings.push({ ticketId: body.ticketId, ...handle });
     else lowRatings.push({ ticketId: body.ticketId, version: body.version, ...handle });
   }
   if (postHog.length > 0) {
-    // D1 keeps what PostHog has not accepted and the cron retries it, so a delivered message is acked
-    // whatever PostHog answered; a redelivered one finds its answer delivered or leased and sends nothing.
-    const outcome = await runJob(env, "posthog", async (ctx) => {
-      const { captureSurveyShown, deliverPendingResponses } = await import("./survey/delivery-job");
-      const tickets = new Set<number>();
-      for (const { body } of postHog) {
-        if (body.kind === "posthog-answer") tickets.add(body.ticketId);
-        else {
-          const { ticketId, distinctId, team, shownAt } = body;
-          await captureSurveyShown(ctx.settings, ctx.db, { ticketId, distinctId, team, shownAt });
-        }
-      }
-      let delivered = 0;
-      for (const ticketId of tickets)
-        delivered += (
-          await deliverPendingResponses(ctx.settings, ctx.db, Date.now(), { ticketId, fetcher: ctx.fetcher })
-        ).delivered;
-      for (const m of postHog) m.ack();
-      return { delivered };
-    });
+    const outcome = await runJob(env, "posthog", async (ctx) =>
+      (await import("./survey/posthog-consumer")).consumePostHogWork(postHog, {
+        db: ctx.db,
+        settings: ctx.settings,
+        fetcher: ctx.fetcher,
+      }),
+    );
     if ("error" in outcome) for (const m of postHog) m.retry({ delaySeconds: 60 });
   }
   if (lowRatings.length > 0) {
