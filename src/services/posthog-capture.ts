@@ -52,9 +52,10 @@ async function bytesOf(body: string | Blob | Uint8Array | undefined): Promise<st
  *   is the one request, of every event (`maxBatchSize`);
  * - its `fetch` option runs the request through `callService`, which reads the status, the
  *   Retry-After and the body, and classifies them as every other service's answers are (PostHog
- *   answers 400, 401, 429 and 503 with plain-text bodies, rust/capture/src/api.rs): 429 and 503
- *   wait for their Retry-After (every caller does, through D1), 5xx and timeouts back off, 400 and
- *   401 are permanent refusals (the caller keeps the answer and retries it later anyway).
+ *   answers 400, 401, 429 and 503 with plain-text bodies, rust/capture/src/api.rs): a 429, or a 503
+ *   with Retry-After, holds every caller off until then (through D1); other 5xx, timeouts and lost
+ *   connections back off; 400 and 401 are permanent refusals (the caller keeps the answer and
+ *   retries it later anyway).
  * The SDK is loaded here, on the first event sent, so no page a customer opens evaluates it.
  */
 export async function captureToPostHog(
