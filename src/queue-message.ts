@@ -12,6 +12,19 @@ export const QueueMessageSchema = v.variant("kind", [
     kind: v.literal("ticket-rating"),
     ticketId: v.pipe(v.number(), v.integer(), v.minValue(1)),
   }),
+  // A stored answer's first delivery to PostHog, queued by the request that stored it.
+  v.object({
+    kind: v.literal("posthog-answer"),
+    ticketId: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  }),
+  // A first view of a ticket's survey, for `survey shown`, queued the same way.
+  v.object({
+    kind: v.literal("posthog-shown"),
+    ticketId: v.pipe(v.number(), v.integer(), v.minValue(1)),
+    distinctId: v.pipe(v.string(), v.minLength(1)),
+    team: v.string(),
+    shownAt: v.pipe(v.number(), v.integer()),
+  }),
   v.object({
     kind: v.literal("low-rating"),
     ticketId: v.pipe(v.number(), v.integer(), v.minValue(1)),

@@ -4,6 +4,7 @@ import { consumeTicketRatings, type TicketRatingMessage } from "./alerts/ticket-
 import { consumeSurveyEmails, type SurveyEmailMessage } from "./dispatch/survey-email-consumer";
 import type { Env } from "./env";
 import { runJob } from "./lib/job-runner";
+import type { PostHogMessage } from "./survey/posthog-consumer";
 import { mailerFor } from "./services/mailer-for";
 import { QueueMessageSchema, type QueueMessage } from "./queue-message";
 
@@ -19,6 +20,7 @@ export async function consumeQueue(batch: MessageBatch<QueueMessage>, env: Env):
   const surveyEmails: SurveyEmailMessage[] = [];
   const lowRatings: LowRatingMessage[] = [];
   const ticketRatings: TicketRatingMessage[] = [];
+  const postHog: Array<PostHogMessage & { retry(options?: QueueRetryOptions): void }> = [];
   for (const message of batch.messages) {
     const parsed = v.safeParse(QueueMessageSchema, message.body);
     if (!parsed.success) {
@@ -28,9 +30,20 @@ export async function consumeQueue(batch: MessageBatch<QueueMessage>, env: Env):
     }
     const handle = { attempts: message.attempts, ack: () => message.ack(), retry: message.retry.bind(message) };
     const body = parsed.output;
-    if (body.kind === "survey-email") surveyEmails.push({ ticketIds: body.ticketIds, ...handle });
+    if (body.kind === "posthog-answer" || body.kind === "posthog-shown") postHog.push({ ...body, ...handle });
+    else if (body.kind === "survey-email") surveyEmails.push({ ticketIds: body.ticketIds, ...handle });
     else if (body.kind === "ticket-rating") ticketRatings.push({ ticketId: body.ticketId, ...handle });
     else lowRatings.push({ ticketId: body.ticketId, version: body.version, ...handle });
+  }
+  if (postHog.length > 0) {
+    const outcome = await runJob(env, "posthog", async (ctx) =>
+      (await import("./survey/posthog-consumer")).consumePostHogWork(postHog, {
+        db: ctx.db,
+        settings: ctx.settings,
+        fetcher: ctx.fetcher,
+      }),
+    );
+    if ("error" in outcome) for (const m of postHog) m.retry({ delaySeconds: 60 });
   }
   if (lowRatings.length > 0) {
     const outcome = await runJob(env, "low-rating-alerts", (ctx) =>

@@ -1,10 +1,6 @@
-import { done, notSent, type Outcome } from "./outcome";
+import { done, notSent, retry, type Outcome } from "./outcome";
 import { blockedUntil, holdOff } from "./pacer";
-import { callService } from "./request";
-
-/** How our events name their sender in PostHog (`$lib`), as SDKs do. */
-const LIBRARY = "hedgehog-csat";
-const LIBRARY_VERSION = "1.0.0";
+import { callService, type ServiceResponse } from "./request";
 
 export interface PostHogTarget {
   apiKey: string;
@@ -24,24 +20,43 @@ export interface CaptureMessage {
   uuid: string;
 }
 
-/** Events per request: posthog-node's batch size, well under capture's 20 MB body limit. */
+/** Events per request: posthog-node's default batch size, well under capture's 20 MB body limit. */
 export const CAPTURE_BATCH_SIZE = 100;
 
-/** Gzips a request body (capture accepts `Content-Encoding: gzip`, as posthog-node sends it). */
-async function gzip(text: string): Promise<Uint8Array> {
-  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
+/** How long PostHog has to answer one request (posthog-node's own default). */
+const TIMEOUT_MS = 10_000;
+
+/** The SDK's answer type for its `fetch` option (@posthog/core src/types.ts `PostHogFetchResponse`). */
+interface SdkResponse {
+  status: number;
+  text: () => Promise<string>;
+  json: () => Promise<unknown>;
+  headers: { get(name: string): string | null };
+}
+
+/** What the SDK hands its `fetch` option as a body (@posthog/core src/types.ts `PostHogFetchOptions`). */
+async function bytesOf(body: string | Blob | Uint8Array | undefined): Promise<string | Uint8Array | undefined> {
+  return body instanceof Blob ? new Uint8Array(await body.arrayBuffer()) : body;
 }
 
 /**
- * Sends up to 100 events to PostHog's capture API in one request, in the wire format of PostHog's
- * own server SDK (posthog-node): a gzipped `POST /batch/` of `{api_key, batch: [{event,
- * distinct_id, properties, timestamp, uuid}], sent_at}`, with `$lib` and `$lib_version` in each
- * event's properties. Spoken directly rather than through posthog-node, which with @posthog/core was
- * most of the Worker's bundle and slowed every cold start of the survey page (bench/first-view.ts).
- * One attempt here; we retry from D1. Capture answers 400, 401, 429 and 503 with plain-text bodies
- * (PostHog/posthog rust/capture/src/api.rs): 429 and 503 wait for their Retry-After (every caller
- * does, through D1), 5xx and timeouts back off, 400 and 401 are permanent.
+ * Sends up to 100 events to PostHog's capture API in one request, through posthog-node (its edge
+ * build, which wrangler picks by the package's `workerd` export condition): the SDK builds the
+ * request (a gzipped `POST /batch/` of `{api_key, batch, sent_at}`, `$lib` and `$lib_version` on
+ * every event) and we own delivery. D1 is the source of truth and retries from there, so the SDK
+ * keeps nothing and retries nothing:
+ * - one client per call, `capture` per event and one awaited `flush()`, which rejects when the
+ *   request fails (`captureImmediate` and `shutdown()` only log or emit the error);
+ * - `fetchRetryCount: 0` (its default is 3 retries, 3 s apart, inside this invocation);
+ * - `flushAt` above the batch and `flushInterval: 0`: it never sends on its own, so the flush below
+ *   is the one request, of every event (`maxBatchSize`);
+ * - its `fetch` option runs the request through `callService`, which reads the status, the
+ *   Retry-After and the body, and classifies them as every other service's answers are (PostHog
+ *   answers 400, 401, 429 and 503 with plain-text bodies, rust/capture/src/api.rs): a 429, or a 503
+ *   with Retry-After, holds every caller off until then (through D1); other 5xx, timeouts and lost
+ *   connections back off; 400 and 401 are permanent refusals (the caller keeps the answer and
+ *   retries it later anyway).
+ * The SDK is loaded here, on the first event sent, so no page a customer opens evaluates it.
  */
 export async function captureToPostHog(
   target: PostHogTarget,
@@ -53,37 +68,66 @@ export async function captureToPostHog(
   const paceKey = `posthog:${target.host}`;
   const heldUntil = await blockedUntil(target.db, paceKey);
   if (heldUntil > Date.now()) return notSent(heldUntil - Date.now(), "PostHog asked us to wait (Retry-After)");
-  const body = JSON.stringify({
-    api_key: target.apiKey,
-    batch: events.map((e) => ({
-      event: e.event,
-      distinct_id: e.distinctId,
-      properties: { ...e.properties, $lib: LIBRARY, $lib_version: LIBRARY_VERSION },
-      timestamp: e.timestamp.toISOString(),
-      uuid: e.uuid,
-    })),
-    sent_at: new Date().toISOString(),
-  });
+
+  let outcome: Outcome<ServiceResponse> | undefined;
   let toldToWait = false;
-  const result = await callService({
-    service: "PostHog",
-    url: `${target.host}/batch/`,
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "content-encoding": "gzip",
-      "user-agent": `${LIBRARY}/${LIBRARY_VERSION}`,
-    },
-    body: await gzip(body),
-    timeoutMs: 10_000,
-    fetcher: target.fetch ?? fetch,
-    attempt: target.attempt,
-    classify: (r) => {
-      toldToWait = r.status === 429 || (r.status === 503 && r.headers.get("retry-after") !== null);
-      return undefined;
+  const { PostHog } = await import("posthog-node");
+  const client = new PostHog(target.apiKey, {
+    host: target.host,
+    fetchRetryCount: 0,
+    flushAt: CAPTURE_BATCH_SIZE + 1,
+    maxBatchSize: CAPTURE_BATCH_SIZE,
+    flushInterval: 0,
+    // callService's own timeout answers first, with its message; the SDK's is only a backstop.
+    requestTimeout: TIMEOUT_MS + 5_000,
+    // `$geoip_disable: true` on every event (also the SDK's default): the request comes from a
+    // Cloudflare data centre, not from the customer, so PostHog must not place the person there.
+    disableGeoip: true,
+    fetch: async (url, init): Promise<SdkResponse> => {
+      let answer: ServiceResponse | undefined;
+      outcome = await callService({
+        service: "PostHog",
+        url,
+        method: init.method,
+        headers: init.headers,
+        body: await bytesOf(init.body),
+        timeoutMs: TIMEOUT_MS,
+        fetcher: target.fetch ?? fetch,
+        attempt: target.attempt,
+        classify: (r) => {
+          answer = r;
+          toldToWait = r.status === 429 || (r.status === 503 && r.headers.get("retry-after") !== null);
+          return undefined;
+        },
+      });
+      // No answer (a timeout, a lost connection): the SDK sees a network error.
+      if (!answer) throw new Error(outcome.kind === "done" ? "no answer" : outcome.reason);
+      const { status, text, headers } = answer;
+      return { status, headers, text: async () => text, json: async () => JSON.parse(text) };
     },
   });
-  if (result.kind === "done") return done(null);
+  for (const e of events)
+    client.capture({
+      distinctId: e.distinctId,
+      event: e.event,
+      properties: e.properties,
+      timestamp: e.timestamp,
+      uuid: e.uuid,
+    });
+  let error: unknown;
+  try {
+    await client.flush();
+  } catch (err) {
+    error = err ?? "flush failed";
+  }
+  if (error === undefined && outcome?.kind === "done") return done(null);
+  // Neither should happen (the SDK sent nothing, or failed after a 2xx); the answer waits all the same.
+  const result: Outcome<never> =
+    outcome === undefined
+      ? retry(TIMEOUT_MS, "PostHog: the SDK sent no request", false)
+      : outcome.kind === "done"
+        ? retry(TIMEOUT_MS, `PostHog: the SDK failed after PostHog accepted: ${String(error)}`, true)
+        : outcome;
   // A 429, or a 503 with Retry-After, holds every other caller off too.
   if (result.kind === "retry" && toldToWait)
     await holdOff(target.db, paceKey, Date.now() + result.afterMs, result.reason);

@@ -176,9 +176,8 @@ surveyRoutes.post("/shown", ...formGuards, async (c) => {
   const now = Date.now();
   if (await recordImpression(c.env.DB, link.ticketId, now)) {
     const view = { ticketId: link.ticketId, distinctId: link.distinctId, team: link.team, shownAt: now };
-    c.executionCtx.waitUntil(
-      import("./delivery-job").then((d) => d.captureSurveyShown(settingsOf(c.env), c.env.DB, view)),
-    );
+    // Delivered by the queue's consumer: the customer's requests never load posthog-node.
+    c.executionCtx.waitUntil(c.env.DISPATCH.send({ kind: "posthog-shown", ...view }));
   }
   return c.body(null, 204);
 });
@@ -259,13 +258,11 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
       reactionContext,
     ))
       c.executionCtx.waitUntil(followUp);
-    // Without a PostHog key the answer simply stays pending; the cron says so in its log.
+    // The first delivery attempt, by the queue's consumer (the customer's requests never load
+    // posthog-node); the cron retries whatever it leaves pending. Without a PostHog key the answer
+    // simply stays pending, and the cron's log says so.
     if (settings.posthog.apiKey)
-      c.executionCtx.waitUntil(
-        import("./delivery-job").then((d) =>
-          d.deliverPendingResponses(settings, c.env.DB, now, { ticketId: link.ticketId }),
-        ),
-      );
+      c.executionCtx.waitUntil(c.env.DISPATCH.send({ kind: "posthog-answer", ticketId: link.ticketId }));
   }
   return c.redirect(`/thanks?${pageLinkQuery(link)}`, 303);
 });

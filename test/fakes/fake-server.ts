@@ -257,6 +257,10 @@ export async function startFake(
         scripted.times = (scripted.times ?? 1) - 1;
         if (scripted.times <= 0) script.splice(script.indexOf(scripted), 1);
         if (scripted.applyFirst) await route(recorded);
+        if (scripted.dropConnection) {
+          req.socket.destroy();
+          return;
+        }
         watch?.answered(recorded, scripted);
         return answer(res, recorded, scripted);
       }

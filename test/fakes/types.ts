@@ -42,6 +42,11 @@ export interface ScriptedReply extends Reply {
    * against the vendor's API description.
    */
   offContract?: boolean;
+  /**
+   * No answer at all: the fake closes the connection (after handling the request, with
+   * `applyFirst`), as a connection lost on the way back does.
+   */
+  dropConnection?: boolean;
 }
 
 /** What a fake saw that the vendor's own API description does not allow (test/fakes/contracts.ts). */

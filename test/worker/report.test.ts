@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { buildReport, monthsEnding, previousMonth } from "../../src/hedgehogs/report";
 import { claimTickets, settleSends } from "../../src/dispatch/sends-store";
 import { MONTHLY_REPORT } from "../../src/scheduled";
-import { dispatchAccount, posthogEvents, runCron, fake, storeAnswer } from "./helpers";
+import { dispatchAccount, posthogAccepted, runCron, fake, storeAnswer } from "./helpers";
 
 let ticket = 7_000_000 + Math.floor(Math.random() * 100_000) * 10;
 /** Answers stored through the survey's own store (its trigger feeds the month's hedgehogs). */
@@ -117,11 +117,14 @@ describe("the monthly donation report", () => {
     expect(emails[0]!.text).toContain("CSAT (share of 4-5 ratings): 50.0%");
     expect(emails[0]!.html).toContain("Product analytics");
 
-    const events = (await posthogEvents()).filter(
+    const events = (await posthogAccepted()).filter(
       (e) => e.event === "hedgehog donation report" && e.properties.month === month,
     );
     expect(events).toHaveLength(1);
+    expect(stored!.captured_at).not.toBeNull();
     expect(events[0]!.properties).toMatchObject({
+      $lib: "posthog-edge",
+      $process_person_profile: false,
       hedgehogs: 4,
       donation_amount: 10,
       donation_currency: "EUR",
@@ -137,7 +140,7 @@ describe("the monthly donation report", () => {
     ]);
     expect(await account.resendSent()).toHaveLength(1);
     expect(
-      (await posthogEvents()).filter((e) => e.event === "hedgehog donation report" && e.properties.month === month),
+      (await posthogAccepted()).filter((e) => e.event === "hedgehog donation report" && e.properties.month === month),
     ).toHaveLength(1);
     const count = await env.DB.prepare("SELECT COUNT(*) AS n FROM monthly_reports WHERE month = ?")
       .bind(month)
@@ -154,7 +157,7 @@ describe("the monthly donation report", () => {
     ]);
     const account = await dispatchAccount({ HEDGEHOG_COST: "800", DONATION_CURRENCY: "JPY" });
     await runCron(MONTHLY_REPORT, Date.parse("2018-08-01T09:00:00Z"), account.env);
-    const events = (await posthogEvents()).filter(
+    const events = (await posthogAccepted()).filter(
       (e) => e.event === "hedgehog donation report" && e.properties.month === month,
     );
     expect(events).toHaveLength(1);

@@ -1,6 +1,17 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { answerForm, BASE, call, freshTicket, linkFields, posthogEvents, signedUrl, testEnv, textOf } from "./helpers";
+import {
+  answerForm,
+  BASE,
+  call,
+  callThenConsume,
+  freshTicket,
+  linkFields,
+  posthogEvents,
+  signedUrl,
+  testEnv,
+  textOf,
+} from "./helpers";
 
 async function get(url: string) {
   const res = await call(new Request(url));
@@ -76,7 +87,7 @@ describe("GET / (the survey page)", () => {
     expect(await shownFor()).toHaveLength(0);
 
     const beacon = () =>
-      call(
+      callThenConsume(
         new Request(`${BASE}/shown`, {
           method: "POST",
           headers: {

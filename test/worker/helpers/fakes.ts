@@ -43,3 +43,8 @@ export async function posthogEvents(): Promise<Array<Record<string, any>>> {
   const requests = await posthog.requests();
   return requests.flatMap((r) => ((r.body as { batch?: unknown[] }).batch ?? []) as Array<Record<string, any>>);
 }
+
+/** The events PostHog's fake accepted (answered 200), in arrival order: what PostHog holds. */
+export async function posthogAccepted(): Promise<Array<Record<string, any>>> {
+  return (await fetch(`${inject("posthogUrl")}/__fake/posthog/events`)).json();
+}

@@ -35,6 +35,27 @@ export async function call(request: Request, envOverride?: Env): Promise<Respons
   return response;
 }
 
+/**
+ * A customer's request followed by the queue's consumer: the request runs with a queue that keeps what
+ * it queues (a first delivery to PostHog, an alert), and those messages then go to the Worker's real
+ * queue handler, as Cloudflare's Queue hands them on a moment later.
+ */
+export async function callThenConsume(request: Request, envOverride?: Env): Promise<Response> {
+  const env = envOverride ?? testEnv();
+  const queued: QueueMessage[] = [];
+  const queue = {
+    async send(body: QueueMessage) {
+      queued.push(body);
+    },
+    async sendBatch(messages: Iterable<{ body: QueueMessage }>) {
+      for (const m of messages) queued.push(m.body);
+    },
+  } as unknown as Queue<QueueMessage>;
+  const response = await call(request, { ...env, DISPATCH: queue });
+  if (queued.length > 0) await deliverQueue(queued, env);
+  return response;
+}
+
 export async function runCron(cron: string, scheduledTime = Date.now(), envOverride?: Env): Promise<void> {
   const ctx = createExecutionContext();
   await worker.scheduled(createScheduledController({ cron, scheduledTime }), envOverride ?? testEnv(), ctx);
