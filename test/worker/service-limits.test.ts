@@ -12,6 +12,7 @@ import {
   answerForm,
   formFromPage,
   call,
+  callThenConsume,
   deliverQueue,
   dispatchAccount,
   fake,
@@ -617,7 +618,10 @@ describe("PostHog's limits", () => {
         bodyIncludes: `customer-${ticketId}`,
       },
     ]);
-    const res = await call(postForm(await answerForm(linkFields(ticketId), { rating: "5", comment: "" })), account.env);
+    const res = await callThenConsume(
+      postForm(await answerForm(linkFields(ticketId), { rating: "5", comment: "" })),
+      account.env,
+    );
     expect(res.status).toBe(303);
     const row = await env.DB.prepare(
       "SELECT captured_at, next_capture_at, last_capture_error FROM responses WHERE ticket_id = ?",

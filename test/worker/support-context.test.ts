@@ -5,6 +5,7 @@ import { parseSettings, SettingsError } from "../../src/config";
 import { targetMet, ticketContext, weekdayHours, type SupportSettings } from "../../src/dispatch/support-context";
 import {
   call,
+  callThenConsume,
   dispatchAccount,
   formFromPage,
   freshTicket,
@@ -237,7 +238,10 @@ describe("the sync keeps the support context, and `survey sent` carries it", () 
 
     for (const id of [t.id, bare.id]) {
       const fields = linkFields(id, { distinctId: `ph-${id}` });
-      const res = await call(postForm(await formFromPage(fields, { rating: "4" }, account.env)), account.env);
+      const res = await callThenConsume(
+        postForm(await formFromPage(fields, { rating: "4" }, account.env)),
+        account.env,
+      );
       expect(res.status).toBe(303);
     }
     const events = (await posthogEvents()).filter((e) => e.event === "survey sent");
@@ -262,7 +266,7 @@ describe("the sync keeps the support context, and `survey sent` carries it", () 
 
   it("an answer to a ticket the sync never read gets no support properties", async () => {
     const id = 9_900_000 + Math.floor(Math.random() * 90_000);
-    const res = await call(postForm(await formFromPage(linkFields(id), { rating: "5" })));
+    const res = await callThenConsume(postForm(await formFromPage(linkFields(id), { rating: "5" })));
     expect(res.status).toBe(303);
     const sent = (await posthogEvents()).find(
       (e) => e.event === "survey sent" && e.properties.ticketId === String(id),
