@@ -6,8 +6,12 @@
 import WebSocket from "ws";
 
 export interface HeapWatch {
-  /** The largest heap seen since start (bytes), and the sample count. */
-  stop(): Promise<{ peakBytes: number; baselineBytes: number; samples: number }>;
+  /**
+   * The largest heap seen since start (bytes): `peakBytes` the most in use at a sample, `committedBytes`
+   * the most V8 had reserved for the heap, which grows to hold the peak between samples and shrinks
+   * only later, so it bounds what the job held even when few samples fall inside it.
+   */
+  stop(): Promise<{ peakBytes: number; committedBytes: number; baselineBytes: number; samples: number }>;
 }
 
 async function inspectorTarget(port: number): Promise<string> {
@@ -28,28 +32,36 @@ export async function watchHeap(port: number, everyMs = 5): Promise<HeapWatch> {
     socket.once("error", reject);
   });
   let nextId = 1;
-  const waiting = new Map<number, (used: number) => void>();
+  type Usage = { usedSize: number; totalSize: number };
+  const waiting = new Map<number, (usage: Usage) => void>();
   socket.on("message", (data) => {
-    const message = JSON.parse(String(data)) as { id?: number; result?: { usedSize?: number } };
-    if (message.id !== undefined) waiting.get(message.id)?.(message.result?.usedSize ?? 0);
+    const message = JSON.parse(String(data)) as { id?: number; result?: Partial<Usage> };
+    if (message.id !== undefined)
+      waiting.get(message.id)?.({ usedSize: message.result?.usedSize ?? 0, totalSize: message.result?.totalSize ?? 0 });
   });
-  const usedHeap = () =>
-    new Promise<number>((resolve) => {
+  const heapUsage = () =>
+    new Promise<Usage>((resolve) => {
       const id = nextId++;
-      waiting.set(id, (used) => {
+      waiting.set(id, (usage) => {
         waiting.delete(id);
-        resolve(used);
+        resolve(usage);
       });
       socket.send(JSON.stringify({ id, method: "Runtime.getHeapUsage" }));
     });
-  const baselineBytes = await usedHeap();
-  let peakBytes = baselineBytes;
+  const baseline = await heapUsage();
+  let peakBytes = baseline.usedSize;
+  let committedBytes = baseline.totalSize;
   let samples = 1;
   let running = true;
+  const sample = async () => {
+    const usage = await heapUsage();
+    peakBytes = Math.max(peakBytes, usage.usedSize);
+    committedBytes = Math.max(committedBytes, usage.totalSize);
+    samples++;
+  };
   const loop = (async () => {
     while (running) {
-      peakBytes = Math.max(peakBytes, await usedHeap());
-      samples++;
+      await sample();
       await new Promise((r) => setTimeout(r, everyMs));
     }
   })();
@@ -57,8 +69,9 @@ export async function watchHeap(port: number, everyMs = 5): Promise<HeapWatch> {
     async stop() {
       running = false;
       await loop;
+      await sample(); // once more after the job, while the heap it grew is still reserved
       socket.close();
-      return { peakBytes, baselineBytes, samples };
+      return { peakBytes, committedBytes, baselineBytes: baseline.usedSize, samples };
     },
   };
 }
