@@ -6,6 +6,7 @@ import { syncTickets, type SyncReport } from "./dispatch/sync-job";
 import { retryOwedReport, runMonthlyReport } from "./hedgehogs/monthly-job";
 import type { Env } from "./env";
 import { runJob, step, type JobContext } from "./lib/job-runner";
+import { endOtherTokensSessions, tokenFingerprint } from "./admin/sessions-store";
 import { pruneJobRuns } from "./lib/job-runs-store";
 import { DAY_MS } from "./lib/time";
 import { mailerFor } from "./services/mailer-for";
@@ -93,7 +94,12 @@ function runEveryTenMinutes(env: Env, now: number) {
     posthogSetup: await step("posthog-setup", () => dailyPostHogCheck(ctx.db, ctx.settings, now, ctx.fetcher)),
     pruned: await step("prune", async () => {
       await pruneJobRuns(ctx.db, now - JOB_RUN_RETENTION_MS);
-      return { ticketLookups: await pruneLookups(ctx.db, now - DAY_MS) };
+      const adminToken = ctx.settings.adminToken;
+      return {
+        ticketLookups: await pruneLookups(ctx.db, now - DAY_MS),
+        // A rotated ADMIN_TOKEN ends the earlier token's sessions here even if no one signs in meanwhile.
+        adminSessions: adminToken ? await endOtherTokensSessions(ctx.db, await tokenFingerprint(adminToken)) : 0,
+      };
     }),
   }));
 }

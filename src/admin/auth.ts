@@ -1,8 +1,8 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { getCookie } from "hono/cookie";
+import { getSignedCookie } from "hono/cookie";
 import type { AppEnv } from "../app-env";
 import { settingsOf } from "../config";
-import { sessionIsLive } from "./sessions-store";
+import { endOtherTokensSessions, sessionIsLive, tokenFingerprint } from "./sessions-store";
 
 export const ADMIN_COOKIE = "hh_admin";
 const encoder = new TextEncoder();
@@ -16,12 +16,17 @@ export async function sameSecret(given: string, expected: string): Promise<boole
   return crypto.subtle.timingSafeEqual(a, b);
 }
 
-/** A bearer token (API clients) or a live session cookie (browsers); the cookie never holds the token. */
+/**
+ * A bearer token (API clients) or a live session cookie (browsers). The cookie holds a random session
+ * id signed with the token (hono's signed cookies), never the token; the session must also have been
+ * made under the token in force.
+ */
 async function isSignedIn(c: Context<AppEnv>, adminToken: string): Promise<boolean> {
   const header = c.req.header("authorization");
   if (header?.startsWith("Bearer ")) return sameSecret(header.slice("Bearer ".length).trim(), adminToken);
-  const cookie = getCookie(c, ADMIN_COOKIE);
-  return cookie !== undefined && cookie.length <= 200 && sessionIsLive(c.env.DB, cookie, adminToken, Date.now());
+  const id = await getSignedCookie(c, adminToken, ADMIN_COOKIE);
+  if (typeof id !== "string" || !/^[A-Za-z0-9_-]{43}$/.test(id)) return false;
+  return sessionIsLive(c.env.DB, id, await tokenFingerprint(adminToken), Date.now());
 }
 
 /**
@@ -33,7 +38,11 @@ export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!expected) return c.notFound();
   const path = new URL(c.req.url).pathname;
   if (path === "/admin/sign-in" || path === "/admin/sign-out") return next();
-  if (await isSignedIn(c, expected)) return next();
+  if (await isSignedIn(c, expected)) {
+    // Sessions of an earlier token end here for good (restoring that token later revives none).
+    await endOtherTokensSessions(c.env.DB, await tokenFingerprint(expected));
+    return next();
+  }
   const wantsHtml =
     c.req.method === "GET" && (c.req.header("accept") ?? "").includes("text/html") && !c.req.header("authorization");
   if (wantsHtml) return c.redirect("/admin/sign-in", 303);

@@ -1,10 +1,10 @@
 import { Hono, type Context } from "hono";
-import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { deleteCookie, getCookie, setSignedCookie } from "hono/cookie";
 import type { AppEnv } from "../app-env";
 import { settingsOf } from "../config";
 import { ADMIN_COOKIE, sameSecret } from "./auth";
 import { formLimit, readForm } from "./forms";
-import { createSession, endSession, SESSION_MS } from "./sessions-store";
+import { createSession, endOtherTokensSessions, endSession, SESSION_MS, tokenFingerprint } from "./sessions-store";
 import { SignInPage } from "./views";
 
 /** Signing in with ADMIN_TOKEN (a session cookie) and signing out. */
@@ -25,15 +25,18 @@ signInRoutes.post("/sign-in", formLimit, async (c) => {
   if (token === "" || token.length > 500 || !(await sameSecret(token, adminToken))) {
     return c.html(<SignInPage error="That token is not right." />, 401);
   }
-  const session = await createSession(c.env.DB, adminToken, Date.now());
-  setCookie(c, ADMIN_COOKIE, session, { ...cookieOptions(c), maxAge: SESSION_MS / 1000 });
+  const fingerprint = await tokenFingerprint(adminToken);
+  await endOtherTokensSessions(c.env.DB, fingerprint);
+  const id = await createSession(c.env.DB, fingerprint, Date.now());
+  await setSignedCookie(c, ADMIN_COOKIE, id, adminToken, { ...cookieOptions(c), maxAge: SESSION_MS / 1000 });
   return c.redirect("/admin", 303);
 });
 
 /** Ends the session on the server too, so a copied cookie stops working. */
 signInRoutes.post("/sign-out", async (c) => {
-  const cookie = getCookie(c, ADMIN_COOKIE);
-  if (cookie !== undefined && cookie.length <= 200) await endSession(c.env.DB, cookie);
+  // The id before the signature, whichever token signed it (signing out must work after a rotation).
+  const id = /^([A-Za-z0-9_-]{43})\./.exec(getCookie(c, ADMIN_COOKIE) ?? "")?.[1];
+  if (id) await endSession(c.env.DB, id);
   deleteCookie(c, ADMIN_COOKIE, cookieOptions(c));
   return c.redirect("/admin/sign-in", 303);
 });

@@ -1,7 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { createSession, SESSION_MS } from "../../src/admin/sessions-store";
-import { BASE, call, testEnv } from "./helpers";
+import { generateSignedCookie } from "hono/cookie";
+import { createSession, SESSION_MS, tokenFingerprint } from "../../src/admin/sessions-store";
+import { EVERY_TEN_MINUTES } from "../../src/scheduled";
+import { BASE, call, runCron, testEnv } from "./helpers";
 
 const TOKEN = "test-admin-token-0123456789";
 const post = (path: string, body: string, headers: Record<string, string> = {}, e = testEnv()) =>
@@ -29,7 +31,8 @@ describe("admin sessions", () => {
     const cookie = await signIn();
     const value = cookie.slice("hh_admin=".length);
     expect(value).not.toContain(TOKEN);
-    expect(value).toMatch(/^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/);
+    // A random id, signed with the token (hono's signed cookie: id, a dot, the HMAC in base64).
+    expect(decodeURIComponent(value)).toMatch(/^[A-Za-z0-9_-]{43}\.[A-Za-z0-9+/]{43}=$/);
     expect(await signIn()).not.toBe(cookie);
     expect((await view(cookie)).status).toBe(200);
   });
@@ -57,13 +60,32 @@ describe("admin sessions", () => {
     expect((await view(await signIn(rotated, "rotated-admin-token-9876543210"), rotated)).status).toBe(200);
   });
 
+  it("never revives a session when a rotated ADMIN_TOKEN is restored (A, then B, then A again)", async () => {
+    const a = testEnv();
+    const b = testEnv({ ADMIN_TOKEN: "rotated-admin-token-9876543210" });
+    const cookie = await signIn(a);
+    expect((await view(cookie, a)).status).toBe(200);
+    // Under B the session is refused, and B's administrator signing in ends A's sessions for good.
+    expect((await view(cookie, b)).status).toBe(303);
+    await signIn(b, "rotated-admin-token-9876543210");
+    expect((await view(cookie, a)).status).toBe(303);
+    // Without anyone signing in under B, the cron ends them too.
+    const second = await signIn(a);
+    await runCron(EVERY_TEN_MINUTES, Date.now(), b);
+    expect((await view(second, a)).status).toBe(303);
+    // The token itself still signs in.
+    expect((await view(await signIn(a), a)).status).toBe(200);
+  });
+
   it("refuses an expired session", async () => {
     // A sign-in made a session's length (and a second) ago, by the product's own session store.
     const signedInAt = Date.now() - SESSION_MS - 1000;
-    const cookie = `hh_admin=${await createSession(env.DB, TOKEN, signedInAt)}`;
+    const fingerprint = await tokenFingerprint(TOKEN);
+    const cookieFor = async (id: string) => (await generateSignedCookie("hh_admin", id, TOKEN)).split(";")[0]!;
+    const cookie = await cookieFor(await createSession(env.DB, fingerprint, signedInAt));
     expect((await view(cookie)).status).toBe(303);
     // The same store's session made now is live: the refusal is the expiry, not the cookie.
-    expect((await view(`hh_admin=${await createSession(env.DB, TOKEN, Date.now())}`)).status).toBe(200);
+    expect((await view(await cookieFor(await createSession(env.DB, fingerprint, Date.now())))).status).toBe(200);
   });
 
   it("treats a forged, malformed or oversized cookie as no session (never a 500)", async () => {
