@@ -29,7 +29,8 @@ export async function consumeQueue(batch: MessageBatch<QueueMessage>, env: Env):
     const handle = { attempts: message.attempts, ack: () => message.ack(), retry: message.retry.bind(message) };
     const body = parsed.output;
     if (body.kind === "survey-email") surveyEmails.push({ ticketIds: body.ticketIds, ...handle });
-    else if (body.kind === "ticket-rating") ticketRatings.push({ ticketId: body.ticketId, ...handle });
+    else if (body.followup === "ticket-rating")
+      ticketRatings.push({ ticketId: body.ticketId, version: body.version, ...handle });
     else lowRatings.push({ ticketId: body.ticketId, version: body.version, ...handle });
   }
   if (lowRatings.length > 0) {

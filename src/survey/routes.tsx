@@ -7,7 +7,9 @@ import { contentSecurityPolicy, cspHash, isSameOriginPost } from "../lib/http";
 import { formatCount } from "../lib/format";
 import { MessagePage, type Brand } from "../lib/layout";
 import { COMMENT_MAX_LENGTH } from "../lib/copy";
-import { owedBy, type AnswerWrite, type ReactionContext } from "./answer-events";
+import { queueFollowups } from "../followups/outbox";
+import { followupsStatement } from "../followups/outbox-store";
+import { followupsOwed } from "../followups/owed";
 import {
   checkSurveyLink,
   isUnsignedLink,
@@ -214,15 +216,8 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
     );
   }
   const now = Date.now();
-  const write = {
-    ticketId: link.ticketId,
-    version: answer.baseVersion + 1,
-    rating: answer.rating,
-    comment: answer.comment ?? null,
-    at: now,
-  };
-  const reactionContext = { db: c.env.DB, queue: c.env.DISPATCH, settings };
-  const owed = await owedBy(write, reactionContext);
+  const owed = followupsOwed({ rating: answer.rating, edit: answer.baseVersion > 0 }, settings);
+  const content = { ticketId: link.ticketId, rating: answer.rating, comment: answer.comment ?? null };
   const outcome = await recordResponse(
     c.env.DB,
     {
@@ -235,7 +230,7 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
       verifiedBy: link.unsigned ? "zendesk" : "signature",
     },
     now,
-    { baseVersion: answer.baseVersion, owed: owed.statements },
+    { baseVersion: answer.baseVersion, followups: await followupsStatement(c.env.DB, content, owed) },
   );
   if (outcome.kind === "conflict") {
     return c.html(
@@ -250,14 +245,15 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
     );
   }
   if (outcome.kind === "recorded") {
-    for (const followUp of await owedFollowUps(
-      write,
-      outcome.answer.version,
-      owed,
-      outcome.owedResults,
-      reactionContext,
-    ))
-      c.executionCtx.waitUntil(followUp);
+    // The follow-ups were stored with the answer; their messages are best effort (the cron queues
+    // again what stays pending).
+    const { version } = outcome.answer;
+    const keys = owed.map((kind) => ({ ticketId: link.ticketId, version, kind }));
+    c.executionCtx.waitUntil(
+      queueFollowups(c.env.DISPATCH, keys).catch((err) =>
+        console.error(`queueing the follow-ups of the answer on ticket ${link.ticketId} failed:`, err),
+      ),
+    );
     // Without a PostHog key the answer simply stays pending; the cron says so in its log.
     if (settings.posthog.apiKey)
       c.executionCtx.waitUntil(
@@ -268,25 +264,6 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
   }
   return c.redirect(`/thanks?${pageLinkQuery(link)}`, 303);
 });
-
-/**
- * The follow-ups of a stored answer's owed writes. A form that claimed an earlier answer the ticket
- * does not have (its hidden version altered by hand) stored a first answer, version 1, which the
- * owed writes' guard did not recognise: what it owes is written now, on its own.
- */
-async function owedFollowUps(
-  write: AnswerWrite,
-  storedVersion: number,
-  owed: Awaited<ReturnType<typeof owedBy>>,
-  results: D1Result[],
-  ctx: ReactionContext,
-): Promise<Promise<unknown>[]> {
-  if (storedVersion === write.version) return owed.committed(results);
-  const stored = { ...write, version: storedVersion };
-  const owedNow = await owedBy(stored, ctx);
-  if (owedNow.statements.length === 0) return [];
-  return owedNow.committed(await ctx.db.batch(owedNow.statements));
-}
 
 surveyRoutes.get("/thanks", async (c) => {
   const checked = await checkedLink(c, c.req.query());
