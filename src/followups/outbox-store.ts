@@ -111,10 +111,10 @@ export type FollowupOutcome =
 
 /**
  * How long a row waits before its next try: the service's wait the first time; after that at least
- * 1, 2, 4 … minutes (at most an hour), however soon the service would take it again.
+ * 2, 4, 8 … minutes (at most an hour), however soon the service would take it again.
  */
 export function retryWaitMs(attemptsSoFar: number, serviceWaitMs: number): number {
-  return attemptsSoFar === 0 ? serviceWaitMs : Math.max(serviceWaitMs, backoffMs(attemptsSoFar));
+  return attemptsSoFar === 0 ? serviceWaitMs : Math.max(serviceWaitMs, backoffMs(attemptsSoFar + 1));
 }
 
 /** Records an outcome on an open row; a row already settled stays as it is. */
