@@ -7,7 +7,7 @@ import { contentSecurityPolicy, cspHash, isSameOriginPost } from "../lib/http";
 import { formatCount } from "../lib/format";
 import { MessagePage, type Brand } from "../lib/layout";
 import { COMMENT_MAX_LENGTH } from "../lib/copy";
-import { queueFollowups } from "../followups/outbox";
+import { queueOwedFollowups } from "../followups/outbox";
 import { followupsStatement } from "../followups/outbox-store";
 import { followupsOwed } from "../followups/owed";
 import {
@@ -245,15 +245,8 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
     );
   }
   if (outcome.kind === "recorded") {
-    // The follow-ups were stored with the answer; their messages are best effort (the cron queues
-    // again what stays pending).
-    const { version } = outcome.answer;
-    const keys = owed.map((kind) => ({ ticketId: link.ticketId, version, kind }));
-    c.executionCtx.waitUntil(
-      queueFollowups(c.env.DISPATCH, keys).catch((err) =>
-        console.error(`queueing the follow-ups of the answer on ticket ${link.ticketId} failed:`, err),
-      ),
-    );
+    // The follow-ups were stored with the answer; the cron queues again any whose message is lost.
+    c.executionCtx.waitUntil(queueOwedFollowups(c.env.DISPATCH, outcome.answer, owed));
     // Without a PostHog key the answer simply stays pending; the cron says so in its log.
     if (settings.posthog.apiKey)
       c.executionCtx.waitUntil(
