@@ -98,7 +98,7 @@ async function decide(row: Followup, db: D1Database, now: number): Promise<Alert
   if (row.rating > 2) return { status: "done", detail: null };
   const due = alertDue({ contentKey: row.contentKey, at: row.createdAt }, await lastAlert(db, row.ticketId), nextAt);
   if (!due.raise) return { status: "skipped", detail: due.why };
-  const raise = recordAlert(db, { ...row, createdAt: row.createdAt, notBefore: due.notBefore });
+  const raise = recordAlert(db, { ...row, notBefore: due.notBefore });
   if (due.notBefore > now) {
     // Recorded with its wait in one transaction: the row never looks due before its day.
     await db.batch([raise, settleFollowup(db, key, { status: "waiting", until: due.notBefore }, now)]);
