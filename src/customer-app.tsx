@@ -5,22 +5,7 @@ import { SettingsError, settingsOf } from "./config";
 import { securityHeaders } from "./lib/http";
 import { MessagePage, NotFoundPage } from "./lib/layout";
 import { PAGE_CSS } from "./lib/page-style";
-import { onAnswerRecorded } from "./survey/answer-events";
 import { surveyRoutes } from "./survey/routes";
-
-// What a stored answer owes outside the survey: a low rating tells the team; the rating goes onto the
-// Zendesk ticket. Both are written with the answer and then queued.
-// (Loaded on the first answer posted, like every part of the app the survey page itself does not use:
-// a customer's first view does not evaluate it; bench/first-view.ts measures the cold start.)
-const raise = () => import("./alerts/raise");
-onAnswerRecorded({
-  owed: async (answer, ctx) => (await raise()).lowRatingAlertOwed(ctx.db, answer),
-  committed: async (answer, results, ctx) => (await raise()).queueLowRatingAlert(ctx.queue, answer, results),
-});
-onAnswerRecorded({
-  owed: async (answer, ctx) => (await raise()).ticketRatingOwed(ctx.db, ctx.settings, answer),
-  committed: async (answer, results, ctx) => (await raise()).queueTicketRating(ctx.queue, answer, results),
-});
 
 /** The addresses of the customer pages (the survey's, and the health check). */
 const CUSTOMER_PATHS = ["/", "/thanks", "/shown", "/healthz"] as const;

@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { FollowupMessageSchema } from "./followups/owed";
 
 /** Everything that travels through the DISPATCH queue. Validated on the way out of the queue. */
 export const QueueMessageSchema = v.variant("kind", [
@@ -6,11 +7,6 @@ export const QueueMessageSchema = v.variant("kind", [
   v.object({
     kind: v.literal("survey-email"),
     ticketIds: v.pipe(v.array(v.pipe(v.number(), v.integer(), v.minValue(1))), v.minLength(1), v.maxLength(100)),
-  }),
-  // An answer's rating to write onto its Zendesk ticket (the latest answer is written).
-  v.object({
-    kind: v.literal("ticket-rating"),
-    ticketId: v.pipe(v.number(), v.integer(), v.minValue(1)),
   }),
   // A stored answer's first delivery to PostHog, queued by the request that stored it.
   v.object({
@@ -25,11 +21,8 @@ export const QueueMessageSchema = v.variant("kind", [
     team: v.string(),
     shownAt: v.pipe(v.number(), v.integer()),
   }),
-  v.object({
-    kind: v.literal("low-rating"),
-    ticketId: v.pipe(v.number(), v.integer(), v.minValue(1)),
-    version: v.pipe(v.number(), v.integer(), v.minValue(1)),
-  }),
+  // One row of the answers' outbox to drain: a low-rating alert, or a rating to write onto its ticket.
+  FollowupMessageSchema,
 ]);
 
 export type QueueMessage = v.InferOutput<typeof QueueMessageSchema>;

@@ -32,7 +32,8 @@ export async function consumeQueue(batch: MessageBatch<QueueMessage>, env: Env):
     const body = parsed.output;
     if (body.kind === "posthog-answer" || body.kind === "posthog-shown") postHog.push({ ...body, ...handle });
     else if (body.kind === "survey-email") surveyEmails.push({ ticketIds: body.ticketIds, ...handle });
-    else if (body.kind === "ticket-rating") ticketRatings.push({ ticketId: body.ticketId, ...handle });
+    else if (body.followup === "ticket-rating")
+      ticketRatings.push({ ticketId: body.ticketId, version: body.version, ...handle });
     else lowRatings.push({ ticketId: body.ticketId, version: body.version, ...handle });
   }
   if (postHog.length > 0) {

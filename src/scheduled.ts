@@ -1,7 +1,6 @@
-import { reclaimPendingAlerts } from "./alerts/alerts-store";
-import { reclaimPendingWritebacks } from "./alerts/ticket-rating-store";
 import { checkSupportTimeZone } from "./config";
 import { selectAndEnqueue } from "./dispatch/select-job";
+import { requeueFollowups } from "./followups/outbox";
 import { syncTickets, type SyncReport } from "./dispatch/sync-job";
 import { retryOwedReport, runMonthlyReport } from "./hedgehogs/monthly-job";
 import type { Env } from "./env";
@@ -20,8 +19,6 @@ export const MONTHLY_REPORT = "0 9 1 * *";
 
 /** How long one run may keep reading Zendesk before it leaves the rest to the next run. */
 const SYNC_BUDGET_MS = 60_000;
-/** A low-rating alert still pending this long after it was queued is queued again. */
-const ALERT_REQUEUE_AFTER_MS = 15 * 60_000;
 /** How long the record of each cron and queue run is kept (the admin dispatch page shows recent ones). */
 const JOB_RUN_RETENTION_MS = 90 * DAY_MS;
 
@@ -53,24 +50,9 @@ async function syncStep(
   });
 }
 
-async function requeueAlerts(ctx: JobContext, now: number) {
-  const due = await reclaimPendingAlerts(ctx.db, now, ALERT_REQUEUE_AFTER_MS, 100);
-  if (due.length > 0)
-    await ctx.queue.sendBatch(
-      due.map((a) => ({ body: { kind: "low-rating", ticketId: a.ticketId, version: a.version } })),
-    );
-  return due.length;
-}
-
-async function requeueTicketRatings(ctx: JobContext, now: number) {
-  const due = await reclaimPendingWritebacks(ctx.db, now, ALERT_REQUEUE_AFTER_MS, 100);
-  if (due.length > 0) await ctx.queue.sendBatch(due.map((ticketId) => ({ body: { kind: "ticket-rating", ticketId } })));
-  return due.length;
-}
-
 /**
  * The every-ten-minutes job: deliver pending answers to PostHog, sync Zendesk, dispatch due surveys,
- * queue due alerts again, retry an owed report. Each step runs on its own: one that throws is
+ * queue answers' follow-ups again (a lost message, an alert whose day has come), retry an owed report. Each step runs on its own: one that throws is
  * recorded with its error and the others still run.
  */
 function runEveryTenMinutes(env: Env, now: number) {
@@ -88,8 +70,7 @@ function runEveryTenMinutes(env: Env, now: number) {
         newClaims: ctx.settings.surveyEmails !== "off",
       }),
     ),
-    alertsRequeued: await step("alerts", () => requeueAlerts(ctx, now)),
-    ticketRatingsRequeued: await step("ticket ratings", () => requeueTicketRatings(ctx, now)),
+    followupsRequeued: await step("follow-ups", () => requeueFollowups(ctx.db, ctx.queue, now)),
     report: await step("report", () => retryOwedReport(reportDeps(ctx), now)),
     posthogSetup: await step("posthog-setup", () => dailyPostHogCheck(ctx.db, ctx.settings, now, ctx.fetcher)),
     pruned: await step("prune", async () => {

@@ -1,5 +1,3 @@
-import { answerWrittenSql } from "../lib/answer-written";
-
 export type ChannelStatus = "pending" | "done" | "skipped" | "failed";
 
 /** A low-rating alert with the answer it is about, as the consumer needs it. */
@@ -11,6 +9,9 @@ export interface Alert {
   currentRating: number;
   comment: string | null;
   team: string;
+  /** The answer version's time, and when the alert may go out (later: it waited for its day). */
+  createdAt: number;
+  notBefore: number;
   zendesk: ChannelStatus;
   /** An earlier attempt at the Zendesk note may have posted it (a timeout or 5xx): look before posting. */
   zendeskMaybePosted: boolean;
@@ -24,7 +25,7 @@ interface AlertRow {
   /** The answer's rating now (it may have been raised since the alert was made). */
   current_rating: number;
   created_at: number;
-  enqueued_at: number;
+  not_before: number;
   zendesk_status: ChannelStatus;
   zendesk_detail: string | null;
   zendesk_maybe_posted: number;
@@ -34,63 +35,68 @@ interface AlertRow {
   team: string;
 }
 
-/** One alert per ticket per day: a low answer within a day of the last alert waits until the day has passed. */
-export const ALERT_SPACING_MS = 24 * 60 * 60_000;
-
-/** An answer being stored, as its alert statements need it (see lib/answer-written.ts). */
-export interface AlertedWrite {
-  ticketId: number;
-  version: number;
-  rating: number;
-  comment: string | null;
-  at: number;
-}
-
 /**
- * The answer went above 2: an alert still waiting for its day is no longer due. Deletes only if this
- * write stored the answer.
+ * The ticket's last alert that was not withdrawn (by when it went or may go out), which spaces the
+ * next one; null if it has none.
  */
-export function cancelWaitingAlerts(db: D1Database, write: AlertedWrite): D1PreparedStatement {
+export async function lastAlert(db: D1Database, ticketId: number): Promise<{ at: number; contentKey: string } | null> {
   return db
     .prepare(
-      `DELETE FROM low_rating_alerts WHERE ticket_id = ?1 AND not_before > ?3
-         AND zendesk_status = 'pending' AND slack_status = 'pending'
-         AND ${answerWrittenSql({ ticketId: "?1", version: "?2", at: "?3", rating: "?4", comment: "?5" })}`,
+      `SELECT max(created_at, not_before) AS at, COALESCE(content_key, '') AS contentKey FROM low_rating_alerts
+       WHERE ticket_id = ?1 AND NOT (zendesk_status = 'skipped' AND slack_status = 'skipped')
+       ORDER BY max(created_at, not_before) DESC LIMIT 1`,
     )
-    .bind(write.ticketId, write.version, write.at, write.rating, write.comment);
+    .bind(ticketId)
+    .first<{ at: number; contentKey: string }>();
+}
+
+/** Records an alert raised on an answer version (it goes out from `notBefore`). */
+export function recordAlert(
+  db: D1Database,
+  alert: {
+    ticketId: number;
+    version: number;
+    rating: number;
+    createdAt: number;
+    notBefore: number;
+    contentKey: string;
+  },
+): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO low_rating_alerts (ticket_id, version, rating, created_at, not_before, content_key)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING`,
+    )
+    .bind(alert.ticketId, alert.version, alert.rating, alert.createdAt, alert.notBefore, alert.contentKey);
 }
 
 /**
- * Records a low answer's alert, at most one per ticket per day, if this write stored the answer: an
- * alert still waiting for its day is replaced by this newer answer; an answer the same as the last one
- * alerted (rating and comment: `contentKey`) raises nothing. Two statements for the answer's own
- * transaction; the second returns `not_before`, when the alert may go out (no row: none was raised).
+ * Withdraws the ticket's alerts still waiting for their day that an answer stored at `at` (version
+ * `version`) replaced: those of earlier versions not due by then, nothing sent yet. Returns their versions.
  */
-export function createAlert(db: D1Database, write: AlertedWrite & { contentKey: string }): D1PreparedStatement[] {
-  return [
-    cancelWaitingAlerts(db, write),
-    db
-      .prepare(
-        `WITH last AS (
-           SELECT max(created_at, not_before) AS at, content_key FROM low_rating_alerts
-           WHERE ticket_id = ?1 AND NOT (zendesk_status = 'skipped' AND slack_status = 'skipped')
-           ORDER BY max(created_at, not_before) DESC LIMIT 1)
-         INSERT INTO low_rating_alerts (ticket_id, version, rating, created_at, enqueued_at, not_before, content_key)
-         SELECT ?1, ?2, ?3, ?4, CASE WHEN due <= ?4 THEN ?4 ELSE 0 END, due, ?5
-         FROM (SELECT max(?4, COALESCE((SELECT at FROM last), 0) + ?6) AS due)
-         WHERE NOT EXISTS (SELECT 1 FROM last WHERE content_key = ?5)
-           AND ${answerWrittenSql({ ticketId: "?1", version: "?2", at: "?4", rating: "?3", comment: "?7" })}
-         ON CONFLICT DO NOTHING
-         RETURNING not_before`,
-      )
-      .bind(write.ticketId, write.version, write.rating, write.at, write.contentKey, ALERT_SPACING_MS, write.comment),
-  ];
+export async function withdrawWaitingAlerts(
+  db: D1Database,
+  answer: { ticketId: number; version: number; at: number },
+): Promise<number[]> {
+  const { results } = await db
+    .prepare(
+      `DELETE FROM low_rating_alerts WHERE ticket_id = ?1 AND version < ?2 AND not_before > ?3
+         AND zendesk_status = 'pending' AND slack_status = 'pending'
+       RETURNING version`,
+    )
+    .bind(answer.ticketId, answer.version, answer.at)
+    .all<{ version: number }>();
+  return results.map((r) => r.version);
 }
 
-/** When the alert createAlert's statements raised may go out (null: none was raised). */
-export function raisedAlert(results: D1Result[]): { notBefore: number } | null {
-  const row = (results[1]?.results[0] as { not_before: number } | undefined) ?? null;
-  return row ? { notBefore: row.not_before } : null;
+/** Withdraws one alert that has sent nothing yet (its answer was replaced before its day). */
+export function withdrawAlert(db: D1Database, key: { ticketId: number; version: number }): D1PreparedStatement {
+  return db
+    .prepare(
+      `DELETE FROM low_rating_alerts WHERE ticket_id = ?1 AND version = ?2
+         AND zendesk_status = 'pending' AND slack_status = 'pending'`,
+    )
+    .bind(key.ticketId, key.version);
 }
 
 export async function loadAlert(db: D1Database, ticketId: number, version: number): Promise<Alert | null> {
@@ -109,6 +115,8 @@ export async function loadAlert(db: D1Database, ticketId: number, version: numbe
         currentRating: row.current_rating,
         comment: row.comment,
         team: row.team,
+        createdAt: row.created_at,
+        notBefore: row.not_before,
         zendesk: row.zendesk_status,
         zendeskMaybePosted: row.zendesk_maybe_posted === 1,
         slack: row.slack_status,
@@ -147,17 +155,13 @@ export async function markNoteMaybePosted(
     .run();
 }
 
-/** Alerts still pending well after they were queued (a lost message), or whose day has come: queued. */
-export async function reclaimPendingAlerts(db: D1Database, now: number, olderThanMs: number, limit: number) {
-  const { results } = await db
-    .prepare(
-      `UPDATE low_rating_alerts SET enqueued_at = ?1
-       WHERE rowid IN (SELECT rowid FROM low_rating_alerts
-         WHERE (zendesk_status = 'pending' OR slack_status = 'pending') AND enqueued_at < ?2 AND not_before <= ?1
-         ORDER BY enqueued_at LIMIT ?3)
-       RETURNING ticket_id AS ticketId, version`,
-    )
-    .bind(now, now - olderThanMs, limit)
-    .all<{ ticketId: number; version: number }>();
-  return results;
+/** The ticket's answer as it is now: its version and rating (null: there is none). */
+export async function currentAnswer(
+  db: D1Database,
+  ticketId: number,
+): Promise<{ version: number; rating: number } | null> {
+  return db
+    .prepare("SELECT version, rating FROM responses WHERE ticket_id = ?1")
+    .bind(ticketId)
+    .first<{ version: number; rating: number }>();
 }

@@ -4,8 +4,27 @@ import type { Outcome } from "../services/outcome";
 import { postToSlack } from "../services/slack";
 import { addInternalNote, zendeskAccess, zendeskTicketUrl } from "../services/zendesk";
 import { hasInternalNote } from "../services/zendesk-tickets";
-import { loadAlert, markChannel, markNoteMaybePosted, type Alert, type ChannelStatus } from "./alerts-store";
-import { noteMarker, slackMessage, webhookFor, zendeskNote } from "./low-rating";
+import {
+  loadFollowup,
+  nextVersionAt,
+  retryWaitMs,
+  settleFollowup,
+  type Followup,
+  type FollowupKey,
+  type FollowupOutcome,
+} from "../followups/outbox-store";
+import {
+  lastAlert,
+  loadAlert,
+  markChannel,
+  markNoteMaybePosted,
+  recordAlert,
+  withdrawAlert,
+  withdrawWaitingAlerts,
+  type Alert,
+  type ChannelStatus,
+} from "./alerts-store";
+import { alertDue, noteMarker, replacedBeforeItsDay, slackMessage, webhookFor, zendeskNote } from "./low-rating";
 
 export interface LowRatingMessage {
   ticketId: number;
@@ -52,49 +71,103 @@ async function messageTeam(alert: Alert, deps: Deps) {
   return channelResult(await postToSlack(url, message, deps), false);
 }
 
+type Report = { notes: number; slack: number; retried: number; dropped: number; waiting: number };
+
 /**
- * Tells the team about a low answer: an internal note on the Zendesk ticket and a Slack message.
- * Each channel is recorded once done, so a retry repeats only what failed. A closed ticket (Zendesk's
- * 422, told apart by its body) is recorded as skipped; other refusals as failed; rate limits and
- * outages wait. An answer raised above 2 before its alert went out is not alerted.
+ * The alert an outbox row owes, decided once: none (a rating above 2, the same answer as the last
+ * alert, or replaced before its day), one that waits for its day (the row waits too; the cron queues
+ * it then), or one that may go out now. An alert decided earlier is the one to send.
  */
-export async function consumeLowRatings(
-  messages: LowRatingMessage[],
-  deps: Deps,
-): Promise<{ notes: number; slack: number; retried: number; dropped: number }> {
+async function decide(row: Followup, db: D1Database, now: number): Promise<Alert | FollowupOutcome> {
+  const key: FollowupKey = row;
+  const withdrawn = await withdrawWaitingAlerts(db, {
+    ticketId: row.ticketId,
+    version: row.version,
+    at: row.createdAt,
+  });
+  const replaced = { status: "skipped", detail: `replaced by version ${row.version} before its day` } as const;
+  if (withdrawn.length > 0)
+    await db.batch(withdrawn.map((version) => settleFollowup(db, { ...key, version }, replaced, now)));
+  const nextAt = await nextVersionAt(db, key);
+  const decided = await loadAlert(db, row.ticketId, row.version);
+  if (decided) {
+    if (!replacedBeforeItsDay({ at: decided.createdAt, notBefore: decided.notBefore }, nextAt)) return decided;
+    await withdrawAlert(db, row).run();
+    return { status: "skipped", detail: "replaced by a later answer before its day" };
+  }
+  if (row.rating > 2) return { status: "done", detail: null };
+  const due = alertDue({ contentKey: row.contentKey, at: row.createdAt }, await lastAlert(db, row.ticketId), nextAt);
+  if (!due.raise) return { status: "skipped", detail: due.why };
+  const raise = recordAlert(db, { ...row, notBefore: due.notBefore });
+  if (due.notBefore > now) {
+    // Recorded with its wait in one transaction: the row never looks due before its day.
+    await db.batch([raise, settleFollowup(db, key, { status: "waiting", until: due.notBefore }, now)]);
+    return { status: "waiting", until: due.notBefore };
+  }
+  await raise.run();
+  return (await loadAlert(db, row.ticketId, row.version))!;
+}
+
+/** Sends what the alert has not sent yet; what the row comes to (settled, or to be tried again). */
+async function deliver(alert: Alert, deps: Deps, report: Report): Promise<FollowupOutcome> {
   const { db } = deps;
-  const report = { notes: 0, slack: 0, retried: 0, dropped: 0 };
+  const key = { ticketId: alert.ticketId, version: alert.version };
+  if (alert.currentRating > 2) {
+    const why = `the answer was changed to ${alert.currentRating} before the alert went out`;
+    if (alert.zendesk === "pending") await markChannel(db, key, "zendesk", "skipped", why);
+    if (alert.slack === "pending") await markChannel(db, key, "slack", "skipped", why);
+    report.dropped++;
+    return { status: "skipped", detail: why };
+  }
+  const waits: number[] = [];
+  const problems: string[] = [];
+  const tally = (result: { status: ChannelStatus; detail: string | null; waitMs?: number }, channel: string) => {
+    if (result.waitMs !== undefined) waits.push(result.waitMs);
+    if (result.status === "failed" || result.status === "pending") problems.push(`${channel}: ${result.detail}`);
+  };
+  if (alert.zendesk === "pending") {
+    const result = await noteOnTicket(alert, deps);
+    if ("maybePosted" in result && result.maybePosted) await markNoteMaybePosted(db, key, result.detail!);
+    else await markChannel(db, key, "zendesk", result.status, result.detail);
+    if (result.status === "done") report.notes++;
+    tally(result, "Zendesk");
+  }
+  if (alert.slack === "pending") {
+    const result = await messageTeam(alert, deps);
+    await markChannel(db, key, "slack", result.status, result.detail);
+    if (result.status === "done") report.slack++;
+    tally(result, "Slack");
+  }
+  if (waits.length > 0) return { status: "retry", waitMs: Math.max(...waits), detail: problems.join("; ") };
+  return problems.length > 0 ? { status: "failed", detail: problems.join("; ") } : { status: "done", detail: null };
+}
+
+/**
+ * Drains the outbox's low-rating rows: tells the team about a low answer with an internal note on the
+ * Zendesk ticket and a Slack message. Each channel is recorded once done, so a retry repeats only what
+ * failed. A closed ticket (Zendesk's 422, told apart by its body) is recorded as skipped; other
+ * refusals as failed; rate limits and outages wait. An answer raised above 2 before its alert went out
+ * is not alerted. A row already settled, or waiting for its day, is left as it is (a redelivered or
+ * early message does nothing).
+ */
+export async function consumeLowRatings(messages: LowRatingMessage[], deps: Deps): Promise<Report> {
+  const { db } = deps;
+  const report: Report = { notes: 0, slack: 0, retried: 0, dropped: 0, waiting: 0 };
   for (const m of messages) {
-    const alert = await loadAlert(db, m.ticketId, m.version);
-    if (!alert) {
+    const key = { ticketId: m.ticketId, version: m.version, kind: "low-rating-alert" } as const;
+    const row = await loadFollowup(db, key);
+    if (row?.status !== "pending") {
       m.ack();
       continue;
     }
-    const key = { ticketId: m.ticketId, version: m.version };
-    if (alert.currentRating > 2) {
-      const why = `the answer was changed to ${alert.currentRating} before the alert went out`;
-      if (alert.zendesk === "pending") await markChannel(db, key, "zendesk", "skipped", why);
-      if (alert.slack === "pending") await markChannel(db, key, "slack", "skipped", why);
-      report.dropped++;
-      m.ack();
-      continue;
-    }
-    const waits: number[] = [];
-    if (alert.zendesk === "pending") {
-      const result = await noteOnTicket(alert, deps);
-      if ("maybePosted" in result && result.maybePosted) await markNoteMaybePosted(db, key, result.detail!);
-      else await markChannel(db, key, "zendesk", result.status, result.detail);
-      if (result.status === "done") report.notes++;
-      if ("waitMs" in result && result.waitMs !== undefined) waits.push(result.waitMs);
-    }
-    if (alert.slack === "pending") {
-      const result = await messageTeam(alert, deps);
-      await markChannel(db, key, "slack", result.status, result.detail);
-      if (result.status === "done") report.slack++;
-      if ("waitMs" in result && result.waitMs !== undefined) waits.push(result.waitMs);
-    }
-    if (waits.length > 0) {
-      m.retry({ delaySeconds: queueDelaySeconds(Math.max(...waits)) });
+    const decided = await decide(row, db, Date.now());
+    if ("status" in decided && decided.status === "waiting") report.waiting++;
+    let outcome = "status" in decided ? decided : await deliver(decided, deps, report);
+    if (outcome.status === "retry") outcome = { ...outcome, waitMs: retryWaitMs(row.attempts, outcome.waitMs) };
+    // A waiting row was settled with its alert (see decide).
+    if (outcome.status !== "waiting") await settleFollowup(db, key, outcome, Date.now()).run();
+    if (outcome.status === "retry") {
+      m.retry({ delaySeconds: queueDelaySeconds(outcome.waitMs) });
       report.retried++;
     } else {
       m.ack();

@@ -1,5 +1,39 @@
 import { ratingLabel } from "../lib/copy";
 
+/** One alert per ticket per day: a low answer within a day of the last alert waits until the day has passed. */
+export const ALERT_SPACING_MS = 24 * 60 * 60_000;
+
+/** A low answer (a version of the ticket's answer), as the alert rule needs it. */
+export interface LowAnswer {
+  /** A hash of the version's rating and comment. */
+  contentKey: string;
+  /** When the version was stored. */
+  at: number;
+}
+
+/**
+ * Whether a low answer raises an alert, and from when it may go out: at most one per ticket per day,
+ * so a different low answer within a day of the last alert waits for the day to pass; the same
+ * answer as the last alert raises nothing; an answer stored again (`nextAnswerAt`) before the day has
+ * passed replaces the waiting one.
+ */
+export function alertDue(
+  answer: LowAnswer,
+  last: { at: number; contentKey: string } | null,
+  nextAnswerAt: number | null,
+): { raise: true; notBefore: number } | { raise: false; why: string } {
+  if (last?.contentKey === answer.contentKey) return { raise: false, why: "the same answer as the last alert" };
+  const notBefore = Math.max(answer.at, last ? last.at + ALERT_SPACING_MS : 0);
+  if (replacedBeforeItsDay({ at: answer.at, notBefore }, nextAnswerAt))
+    return { raise: false, why: "replaced by a later answer before its day" };
+  return { raise: true, notBefore };
+}
+
+/** An alert waiting for its day is withdrawn by the next answer stored before that day. */
+export function replacedBeforeItsDay(alert: { at: number; notBefore: number }, nextAnswerAt: number | null): boolean {
+  return alert.notBefore > alert.at && nextAnswerAt !== null && nextAnswerAt < alert.notBefore;
+}
+
 export interface LowRatingFacts {
   ticketId: number;
   rating: number;

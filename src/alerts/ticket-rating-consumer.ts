@@ -1,75 +1,77 @@
 import type { Settings } from "../config";
+import {
+  loadFollowup,
+  retryWaitMs,
+  settleFollowup,
+  type Followup,
+  type FollowupOutcome,
+} from "../followups/outbox-store";
 import { queueDelaySeconds } from "../services/backoff";
 import { writeTicketRating } from "../services/zendesk-tickets";
 import { zendeskAccess } from "../services/zendesk";
-import { loadWriteback, settleWriteback } from "./ticket-rating-store";
+import { currentAnswer } from "./alerts-store";
 
 export interface TicketRatingMessage {
   ticketId: number;
+  version: number;
   attempts: number;
   ack(): void;
   retry(options?: { delaySeconds?: number }): void;
 }
 
+type Deps = { db: D1Database; settings: Settings; fetcher: typeof fetch };
+
+/** Writes one row's rating onto its ticket: what the row comes to. */
+async function writeBack(row: Followup, deps: Deps): Promise<FollowupOutcome> {
+  const { db, settings } = deps;
+  const answer = await currentAnswer(db, row.ticketId);
+  if (!answer) return { status: "skipped", detail: "the answer is gone" };
+  // Each edit has its own row: the latest answer's row writes the latest rating.
+  if (answer.version > row.version) return { status: "skipped", detail: `superseded by version ${answer.version}` };
+  const access = zendeskAccess(settings.zendesk);
+  if (!access || settings.csatFieldId === undefined)
+    return { status: "skipped", detail: "Zendesk or ZENDESK_CSAT_FIELD_ID is not set" };
+  const outcome = await writeTicketRating(
+    access,
+    { ticketId: row.ticketId, rating: answer.rating, fieldId: settings.csatFieldId },
+    deps,
+  );
+  if (outcome.kind === "done") return { status: "done", detail: null };
+  if (outcome.kind === "retry")
+    return { status: "retry", waitMs: retryWaitMs(row.attempts, outcome.afterMs), detail: outcome.reason };
+  if (outcome.code === "closed") return { status: "skipped", detail: `ticket is closed: ${outcome.reason}` };
+  return { status: "failed", detail: outcome.reason };
+}
+
 /**
- * Writes each ticket's current rating into the CSAT ticket field with a `csat_<rating>` tag, paced
- * to Zendesk's ticket-update limits. The latest answer is what is written, so a message for an
- * older edit writes nothing twice. A closed ticket (Zendesk's 422, told apart by its body) is
- * recorded as skipped and never retried; 429s and outages wait.
+ * Drains the outbox's write-back rows: each answer's rating into the ticket's CSAT field with a
+ * `csat_<rating>` tag, paced to Zendesk's ticket-update limits. The latest answer is what is
+ * written, so a message for an older edit, or one delivered again, writes nothing twice. A closed
+ * ticket (Zendesk's 422, told apart by its body) is recorded as skipped and never retried; 429s and
+ * outages wait.
  */
 export async function consumeTicketRatings(
   messages: TicketRatingMessage[],
-  deps: { db: D1Database; settings: Settings; fetcher: typeof fetch },
+  deps: Deps,
 ): Promise<{ written: number; skipped: number; failed: number; retried: number }> {
-  const { db, settings } = deps;
+  const { db } = deps;
   const report = { written: 0, skipped: 0, failed: 0, retried: 0 };
-  const access = zendeskAccess(settings.zendesk);
   for (const m of messages) {
-    const writeback = await loadWriteback(db, m.ticketId);
-    const now = Date.now();
-    if (!writeback || !writeback.answer || writeback.writtenVersion >= writeback.answer.version) {
+    const key = { ticketId: m.ticketId, version: m.version, kind: "ticket-rating" } as const;
+    const row = await loadFollowup(db, key);
+    if (row?.status !== "pending") {
       m.ack();
       continue;
     }
-    if (!access || settings.csatFieldId === undefined) {
-      await settleWriteback(
-        db,
-        m.ticketId,
-        { status: "skipped", detail: "Zendesk or ZENDESK_CSAT_FIELD_ID is not set" },
-        now,
-      );
-      report.skipped++;
-      m.ack();
-      continue;
-    }
-    const { version, rating } = writeback.answer;
-    const outcome = await writeTicketRating(
-      access,
-      { ticketId: m.ticketId, rating, fieldId: settings.csatFieldId },
-      deps,
-    );
-    if (outcome.kind === "done") {
-      await settleWriteback(db, m.ticketId, { status: "done", version }, Date.now());
-      report.written++;
-      m.ack();
-    } else if (outcome.kind === "failed") {
-      const closed = outcome.code === "closed";
-      await settleWriteback(
-        db,
-        m.ticketId,
-        {
-          status: closed ? "skipped" : "failed",
-          detail: closed ? `ticket is closed: ${outcome.reason}` : outcome.reason,
-        },
-        Date.now(),
-      );
-      report[closed ? "skipped" : "failed"]++;
-      m.ack();
-    } else {
-      await settleWriteback(db, m.ticketId, { status: "pending", detail: outcome.reason }, Date.now());
+    const outcome = await writeBack(row, deps);
+    await settleFollowup(db, key, outcome, Date.now()).run();
+    if (outcome.status === "retry") {
       report.retried++;
-      m.retry({ delaySeconds: queueDelaySeconds(outcome.afterMs) });
+      m.retry({ delaySeconds: queueDelaySeconds(outcome.waitMs) });
+      continue;
     }
+    report[outcome.status === "done" ? "written" : outcome.status === "skipped" ? "skipped" : "failed"]++;
+    m.ack();
   }
   return report;
 }

@@ -65,12 +65,7 @@ export interface Answer {
  * (another device, another tab), and the new one would replace what the customer never saw.
  */
 export type RecordOutcome =
-  | {
-      kind: "recorded";
-      answer: StoredAnswer;
-      /** What the statements written with the answer returned, in their order. */
-      owedResults: D1Result[];
-    }
+  | { kind: "recorded"; answer: StoredAnswer }
   | { kind: "unchanged"; answer: StoredAnswer }
   | { kind: "conflict"; answer: StoredAnswer };
 
@@ -127,27 +122,25 @@ export function recordAnswerValues(answer: Answer, now: number, baseVersion: num
  * version the form showed (`baseVersion`, 0 for a form that showed none). Its first insert feeds a
  * hedgehog (the `feed_one_hedgehog_per_ticket` trigger adds it to the UTC month's tally) and takes
  * the running hedgehog count as its number. Re-submitting the same answer changes nothing, so a
- * double click sends nothing twice. What the answer owes (`owed`: an alert, a write-back) is written
- * in the same transaction and round trip, so neither can be stored without the other.
+ * double click sends nothing twice. What the answer owes (`followups`: its outbox rows, written only
+ * if this statement stored the answer) goes in the same transaction and round trip, so neither can be
+ * stored without the other.
  */
 export async function recordResponse(
   db: D1Database,
   answer: Answer,
   now: number,
-  write: { baseVersion: number; owed?: D1PreparedStatement[] },
+  write: { baseVersion: number; followups?: D1PreparedStatement | null },
 ): Promise<RecordOutcome> {
-  const { baseVersion, owed = [] } = write;
-  const upsert = db.prepare(RECORD_ANSWER_SQL).bind(...recordAnswerValues(answer, now, baseVersion));
+  const upsert = db.prepare(RECORD_ANSWER_SQL).bind(...recordAnswerValues(answer, now, write.baseVersion));
   let written: AnswerRow | null;
-  let owedResults: D1Result[] = [];
-  if (owed.length === 0) {
-    written = await upsert.first<AnswerRow>();
-  } else {
-    const [stored, ...others] = await db.batch([upsert, ...owed]);
+  if (write.followups) {
+    const [stored] = await db.batch([upsert, write.followups]);
     written = (stored!.results[0] as AnswerRow | undefined) ?? null;
-    owedResults = others;
+  } else {
+    written = await upsert.first<AnswerRow>();
   }
-  if (written) return { kind: "recorded", answer: toAnswer(written), owedResults };
+  if (written) return { kind: "recorded", answer: toAnswer(written) };
   const stored = await findAnswer(db, answer.ticketId);
   if (!stored) throw new Error(`response for ticket ${answer.ticketId} vanished after upsert`);
   const same = stored.rating === answer.rating && (stored.comment ?? null) === (answer.comment ?? null);

@@ -6,8 +6,11 @@ import { settingsOf } from "../config";
 import { contentSecurityPolicy, cspHash, sameOriginPosts } from "../lib/http";
 import { formatCount } from "../lib/format";
 import { MessagePage, type Brand } from "../lib/layout";
+import type { QueueMessage } from "../queue-message";
 import { COMMENT_MAX_LENGTH } from "../lib/copy";
-import { owedBy, type AnswerWrite, type ReactionContext } from "./answer-events";
+import { queueOwedFollowups } from "../followups/outbox";
+import { followupsStatement } from "../followups/outbox-store";
+import { followupsOwed } from "../followups/owed";
 import {
   checkSurveyLink,
   isUnsignedLink,
@@ -177,7 +180,7 @@ surveyRoutes.post("/shown", ...formGuards, async (c) => {
   if (await recordImpression(c.env.DB, link.ticketId, now)) {
     const view = { ticketId: link.ticketId, distinctId: link.distinctId, team: link.team, shownAt: now };
     // Delivered by the queue's consumer: the customer's requests never load posthog-node.
-    c.executionCtx.waitUntil(c.env.DISPATCH.send({ kind: "posthog-shown", ...view }));
+    c.executionCtx.waitUntil(queueBestEffort(c.env.DISPATCH, { kind: "posthog-shown", ...view }));
   }
   return c.body(null, 204);
 });
@@ -214,15 +217,8 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
     );
   }
   const now = Date.now();
-  const write = {
-    ticketId: link.ticketId,
-    version: answer.baseVersion + 1,
-    rating: answer.rating,
-    comment: answer.comment ?? null,
-    at: now,
-  };
-  const reactionContext = { db: c.env.DB, queue: c.env.DISPATCH, settings };
-  const owed = await owedBy(write, reactionContext);
+  const owed = followupsOwed({ rating: answer.rating, edit: answer.baseVersion > 0 }, settings);
+  const content = { ticketId: link.ticketId, rating: answer.rating, comment: answer.comment ?? null };
   const outcome = await recordResponse(
     c.env.DB,
     {
@@ -235,7 +231,7 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
       verifiedBy: link.unsigned ? "zendesk" : "signature",
     },
     now,
-    { baseVersion: answer.baseVersion, owed: owed.statements },
+    { baseVersion: answer.baseVersion, followups: await followupsStatement(c.env.DB, content, owed) },
   );
   if (outcome.kind === "conflict") {
     return c.html(
@@ -250,40 +246,23 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
     );
   }
   if (outcome.kind === "recorded") {
-    for (const followUp of await owedFollowUps(
-      write,
-      outcome.answer.version,
-      owed,
-      outcome.owedResults,
-      reactionContext,
-    ))
-      c.executionCtx.waitUntil(followUp);
+    // The follow-ups were stored with the answer; the cron queues again any whose message is lost.
+    c.executionCtx.waitUntil(queueOwedFollowups(c.env.DISPATCH, outcome.answer, owed));
     // The first delivery attempt, by the queue's consumer (the customer's requests never load
     // posthog-node); the cron retries whatever it leaves pending. Without a PostHog key the answer
     // simply stays pending, and the cron's log says so.
     if (settings.posthog.apiKey)
-      c.executionCtx.waitUntil(c.env.DISPATCH.send({ kind: "posthog-answer", ticketId: link.ticketId }));
+      c.executionCtx.waitUntil(queueBestEffort(c.env.DISPATCH, { kind: "posthog-answer", ticketId: link.ticketId }));
   }
   return c.redirect(`/thanks?${pageLinkQuery(link)}`, 303);
 });
 
 /**
- * The follow-ups of a stored answer's owed writes. A form that claimed an earlier answer the ticket
- * does not have (its hidden version altered by hand) stored a first answer, version 1, which the
- * owed writes' guard did not recognise: what it owes is written now, on its own.
+ * A message for the consumer, never the customer's problem: an answer the Queue could not take is
+ * delivered by the cron all the same; a `survey shown` is then lost, as it would be to a PostHog outage.
  */
-async function owedFollowUps(
-  write: AnswerWrite,
-  storedVersion: number,
-  owed: Awaited<ReturnType<typeof owedBy>>,
-  results: D1Result[],
-  ctx: ReactionContext,
-): Promise<Promise<unknown>[]> {
-  if (storedVersion === write.version) return owed.committed(results);
-  const stored = { ...write, version: storedVersion };
-  const owedNow = await owedBy(stored, ctx);
-  if (owedNow.statements.length === 0) return [];
-  return owedNow.committed(await ctx.db.batch(owedNow.statements));
+async function queueBestEffort(queue: Queue<QueueMessage>, message: QueueMessage): Promise<void> {
+  await queue.send(message).catch((err) => console.warn(`queue: ${message.kind} not queued (the cron retries):`, err));
 }
 
 surveyRoutes.get("/thanks", async (c) => {

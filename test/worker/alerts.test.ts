@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { slackMessage } from "../../src/alerts/low-rating";
+import type { FollowupMessage } from "../../src/followups/owed";
 import type { QueueMessage } from "../../src/queue-message";
 import { findAnswer } from "../../src/survey/responses-store";
 import {
@@ -42,7 +43,14 @@ const failNextUpdate = (account: string, ticketId: number, how: { applyFirst: bo
     },
   ]);
 
-const lowRatingMessages = (queued: QueueMessage[]) => queued.filter((m) => m.kind === "low-rating");
+const lowRatingMessages = (queued: QueueMessage[]) =>
+  queued.filter((m): m is FollowupMessage => m.kind === "answer-followup" && m.followup === "low-rating-alert");
+const lowRatingMessage = (ticketId: number, version: number): FollowupMessage => ({
+  kind: "answer-followup",
+  ticketId,
+  version,
+  followup: "low-rating-alert",
+});
 
 const hedgehogsFed = async () =>
   (await env.DB.prepare("SELECT COALESCE(SUM(hedgehogs), 0) AS n FROM hedgehog_tally").first<{ n: number }>())!.n;
@@ -54,13 +62,20 @@ const alertRows = async (ticketId: number) =>
       .all<{ version: number; rating: number }>()
   ).results;
 
+const followupRows = async (ticketId: number) =>
+  (
+    await env.DB.prepare("SELECT version, kind FROM answer_followups WHERE ticket_id = ? ORDER BY version, kind")
+      .bind(ticketId)
+      .all<{ version: number; kind: string }>()
+  ).results;
+
 describe("low ratings reach the team", () => {
   it("adds one internal note and one Slack message for a 1 or 2", async () => {
     const account = await dispatchAccount();
     const ticket = solvedTicket(4);
     await account.seed([ticket]);
     await answer(account, ticket.id, "1", "Nobody <b>answered</b> & I waited");
-    expect(lowRatingMessages(account.queued)).toEqual([{ kind: "low-rating", ticketId: ticket.id, version: 1 }]);
+    expect(lowRatingMessages(account.queued)).toEqual([lowRatingMessage(ticket.id, 1)]);
     await deliverQueue(lowRatingMessages(account.queued), account.env);
 
     const notes = await account.zendeskNotes();
@@ -97,7 +112,14 @@ describe("low ratings reach the team", () => {
     expect(lowRatingMessages(account.queued)).toHaveLength(0);
     await answer(account, ticket.id, "2", "changed my mind");
     await answer(account, ticket.id, "1", "even worse");
-    expect(lowRatingMessages(account.queued)).toEqual([{ kind: "low-rating", ticketId: ticket.id, version: 2 }]);
+    await deliverQueue(lowRatingMessages(account.queued), account.env);
+    const notes = await account.zendeskNotes();
+    expect(notes).toHaveLength(1);
+    expect(notes[0]!.body).toContain("CSAT survey answer: 2/5");
+    expect(await alertRows(ticket.id)).toEqual([
+      { version: 2, rating: 2 },
+      { version: 3, rating: 1 }, // waits for its day
+    ]);
   });
 
   it("stores an answer and the alert it owes together: if the alert cannot be written, neither is", async () => {
@@ -106,20 +128,23 @@ describe("low ratings reach the team", () => {
     await account.seed([ticket]);
     const form = await formFromPage(linkFields(ticket.id), { rating: "1", comment: "Still broken" }, account.env);
     const hedgehogsBefore = await hedgehogsFed();
-    const crash = crashBefore(account.env.DB, /INSERT INTO low_rating_alerts/);
+    const crash = crashBefore(account.env.DB, /INSERT INTO answer_followups/);
     const failed = await call(postForm(form), { ...account.env, DB: crash.db });
     expect(crash.crashed()).toBe(true);
     expect(failed.status).toBe(500);
     expect(textOf(await failed.text())).toContain("Your answer may not have been saved. Please try again");
     expect(await findAnswer(env.DB, ticket.id)).toBeNull(); // no answer without its alert
-    expect(await alertRows(ticket.id)).toHaveLength(0);
+    expect(await followupRows(ticket.id)).toHaveLength(0);
 
     // The customer sends it again: the answer, its one hedgehog and its alert are stored once.
     expect((await call(postForm(form), account.env)).status).toBe(303);
     expect(await findAnswer(env.DB, ticket.id)).toMatchObject({ rating: 1, comment: "Still broken", version: 1 });
-    expect(await alertRows(ticket.id)).toEqual([{ version: 1, rating: 1 }]);
-    expect(lowRatingMessages(account.queued)).toEqual([{ kind: "low-rating", ticketId: ticket.id, version: 1 }]);
+    expect(await followupRows(ticket.id)).toEqual([{ version: 1, kind: "low-rating-alert" }]);
+    expect(lowRatingMessages(account.queued)).toEqual([lowRatingMessage(ticket.id, 1)]);
     expect(await hedgehogsFed()).toBe(hedgehogsBefore + 1);
+    await deliverQueue(lowRatingMessages(account.queued), account.env);
+    expect(await account.zendeskNotes()).toHaveLength(1);
+    expect(await alertRows(ticket.id)).toEqual([{ version: 1, rating: 1 }]);
   });
 
   it("keeps an alert waiting for its day when a form from another device, showing an older answer, is refused", async () => {
@@ -131,12 +156,15 @@ describe("low ratings reach the team", () => {
     const laptop = await formFromPage(linkFields(ticket.id), { rating: "4", comment: "Fixed now" }, account.env);
     const edit = await formFromPage(linkFields(ticket.id), { rating: "2", comment: "Broken again" }, account.env);
     expect((await call(postForm(edit), account.env)).status).toBe(303);
+    await deliverQueue(lowRatingMessages(account.queued), account.env);
     expect(await alertRows(ticket.id)).toEqual([
       { version: 1, rating: 1 },
       { version: 2, rating: 2 },
     ]);
-    // The laptop's form showed version 1: its 4 is not stored, so it cancels nothing.
+    // The laptop's form showed version 1: its 4 is not stored, so it owes nothing and cancels nothing.
     expect((await call(postForm(laptop), account.env)).status).toBe(409);
+    await deliverQueue(lowRatingMessages(account.queued), account.env, 2);
+    expect(await followupRows(ticket.id)).toHaveLength(2);
     expect(await alertRows(ticket.id)).toEqual([
       { version: 1, rating: 1 },
       { version: 2, rating: 2 },
@@ -144,7 +172,9 @@ describe("low ratings reach the team", () => {
     // The same 4 from a form that showed version 2 is stored and cancels the waiting alert.
     const current = await formFromPage(linkFields(ticket.id), { rating: "4", comment: "Fixed now" }, account.env);
     expect((await call(postForm(current), account.env)).status).toBe(303);
+    await deliverQueue(lowRatingMessages(account.queued), account.env, 2);
     expect(await alertRows(ticket.id)).toEqual([{ version: 1, rating: 1 }]);
+    expect(await account.zendeskNotes()).toHaveLength(1);
   });
 
   it("alerts on a first answer whose form claimed an earlier answer the ticket does not have", async () => {
@@ -154,8 +184,10 @@ describe("low ratings reach the team", () => {
     const form = await formFromPage(linkFields(ticket.id), { rating: "1", base_version: "5" }, account.env);
     expect((await call(postForm(form), account.env)).status).toBe(303);
     expect(await findAnswer(env.DB, ticket.id)).toMatchObject({ rating: 1, version: 1 });
+    expect(lowRatingMessages(account.queued)).toEqual([lowRatingMessage(ticket.id, 1)]);
+    await deliverQueue(lowRatingMessages(account.queued), account.env);
     expect(await alertRows(ticket.id)).toEqual([{ version: 1, rating: 1 }]);
-    expect(lowRatingMessages(account.queued)).toEqual([{ kind: "low-rating", ticketId: ticket.id, version: 1 }]);
+    expect(await account.zendeskNotes()).toHaveLength(1);
   });
 
   it("raises nothing for a low answer that was not stored: a form from another device, or the same answer again", async () => {
@@ -168,13 +200,14 @@ describe("low ratings reach the team", () => {
     // The phone's form was shown before the laptop's answer: the customer is asked to choose; nothing is raised.
     expect((await call(postForm(phone), account.env)).status).toBe(409);
     expect(await findAnswer(env.DB, ticket.id)).toMatchObject({ rating: 4, comment: "Fine" });
-    expect(await alertRows(ticket.id)).toHaveLength(0);
+    expect(await followupRows(ticket.id)).toHaveLength(0);
 
     const edit = await formFromPage(linkFields(ticket.id), { rating: "2", comment: "It broke again" }, account.env);
     expect((await call(postForm(edit), account.env)).status).toBe(303);
     expect((await call(postForm(edit), account.env)).status).toBe(303); // a double click
+    expect(lowRatingMessages(account.queued)).toEqual([lowRatingMessage(ticket.id, 2)]);
+    await deliverQueue(lowRatingMessages(account.queued), account.env);
     expect(await alertRows(ticket.id)).toEqual([{ version: 2, rating: 2 }]);
-    expect(lowRatingMessages(account.queued)).toEqual([{ kind: "low-rating", ticketId: ticket.id, version: 2 }]);
   });
 
   it("records a closed ticket (Zendesk 422) as skipped, still tells Slack, and does not retry", async () => {

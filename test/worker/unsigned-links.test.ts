@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
+import type { FollowupMessage } from "../../src/followups/owed";
 import type { QueueMessage } from "../../src/queue-message";
 import { EVERY_TEN_MINUTES } from "../../src/scheduled";
 import type { FakeTicket } from "../fakes/types";
@@ -226,7 +227,20 @@ describe("the admin report", () => {
 });
 
 describe("the rating on the Zendesk ticket", () => {
-  const ratingMessages = (queued: QueueMessage[]) => queued.filter((m) => m.kind === "ticket-rating");
+  const ratingMessages = (queued: QueueMessage[]) =>
+    queued.filter((m): m is FollowupMessage => m.kind === "answer-followup" && m.followup === "ticket-rating");
+  const ratingMessage = (ticketId: number, version: number): FollowupMessage => ({
+    kind: "answer-followup",
+    ticketId,
+    version,
+    followup: "ticket-rating",
+  });
+  const writeback = (ticketId: number) =>
+    env.DB.prepare(
+      "SELECT version, status, last_error FROM answer_followups WHERE ticket_id = ? AND kind = 'ticket-rating' ORDER BY version",
+    )
+      .bind(ticketId)
+      .all<{ version: number; status: string; last_error: string | null }>();
   const fakeTicket = async (account: DispatchAccount, id: number) =>
     (
       (await (await fetch(`${inject("zendeskUrl")}/__fake/zendesk/${account.name}/tickets`)).json()) as FakeTicket[]
@@ -278,7 +292,7 @@ describe("the rating on the Zendesk ticket", () => {
     await account.seed([ticket]);
     const form = new URLSearchParams(new URL(await signedUrl(linkFields(ticket.id))).searchParams);
     form.set("rating", "3");
-    const crash = crashBefore(account.env.DB, /INSERT INTO ticket_rating_writebacks/);
+    const crash = crashBefore(account.env.DB, /INSERT INTO answer_followups/);
     const failed = await call(postForm(form), { ...account.env, DB: crash.db });
     expect(crash.crashed()).toBe(true);
     expect(failed.status).toBe(500);
@@ -286,7 +300,7 @@ describe("the rating on the Zendesk ticket", () => {
 
     expect((await call(postForm(form), account.env)).status).toBe(303);
     expect(await response(ticket.id)).toMatchObject({ rating: 3 });
-    expect(ratingMessages(account.queued)).toEqual([{ kind: "ticket-rating", ticketId: ticket.id }]);
+    expect(ratingMessages(account.queued)).toEqual([ratingMessage(ticket.id, 1)]);
     await deliverQueue(ratingMessages(account.queued), account.env);
     expect((await fakeTicket(account, ticket.id)).custom_fields).toEqual([{ id: 360001, value: 3 }]);
   });
@@ -300,11 +314,8 @@ describe("the rating on the Zendesk ticket", () => {
     expect((await call(postForm(laptop), account.env)).status).toBe(303);
     expect((await call(postForm(phone), account.env)).status).toBe(409);
     expect((await call(postForm(laptop), account.env)).status).toBe(303); // the laptop's answer again
-    expect(ratingMessages(account.queued)).toEqual([{ kind: "ticket-rating", ticketId: ticket.id }]);
-    const requested = await env.DB.prepare("SELECT version, status FROM ticket_rating_writebacks WHERE ticket_id = ?")
-      .bind(ticket.id)
-      .all();
-    expect(requested.results).toEqual([{ version: 1, status: "pending" }]);
+    expect(ratingMessages(account.queued)).toEqual([ratingMessage(ticket.id, 1)]);
+    expect((await writeback(ticket.id)).results).toEqual([{ version: 1, status: "pending", last_error: null }]);
   });
 
   it("a 429 on a ticket update holds off Zendesk's ticket reads too (one general API limit)", async () => {
@@ -354,11 +365,9 @@ describe("the rating on the Zendesk ticket", () => {
     const result = await deliverQueue(ratingMessages(account.queued), account.env);
     expect(result.explicitAcks).toHaveLength(1);
     expect(result.retryMessages).toHaveLength(0);
-    const row = await env.DB.prepare("SELECT status, detail FROM ticket_rating_writebacks WHERE ticket_id = ?")
-      .bind(ticket.id)
-      .first<{ status: string; detail: string }>();
+    const [row] = (await writeback(ticket.id)).results;
     expect(row).toMatchObject({ status: "skipped" });
-    expect(row!.detail).toContain("closed");
+    expect(row!.last_error).toContain("closed");
     // The ten-minute cron an hour later does not queue it again (it would requeue what other tests
     // left pending, so only this ticket's messages are counted).
     await runCron(EVERY_TEN_MINUTES, Date.now() + 3_600_000, account.env);

@@ -1,0 +1,43 @@
+import * as v from "valibot";
+import type { Settings } from "../config";
+
+/**
+ * The kinds of follow-up a stored answer can owe: the alerts' look at it (a low rating becomes a
+ * note and a Slack message; an edit can withdraw an alert still waiting for its day), and its rating
+ * written onto the Zendesk ticket.
+ */
+export const FOLLOWUP_KINDS = ["low-rating-alert", "ticket-rating"] as const;
+export type FollowupKind = (typeof FOLLOWUP_KINDS)[number];
+
+/** An answer about to be stored, as the rule needs it. */
+export interface OwingAnswer {
+  rating: number;
+  /** True for an edit of an earlier answer (the form showed one). */
+  edit: boolean;
+}
+
+/**
+ * What an answer owes: a low answer (1 or 2), and any edit (it may replace a low answer whose alert
+ * waits), a look by the alerts; every answer, with `ZENDESK_CSAT_FIELD_ID` and `ZENDESK_BASE_URL`
+ * set, its rating on the ticket. Decided on [vars] alone: whether Zendesk's credentials are there is
+ * the consumer's to find when it writes, and it records a skip the team can see (a secret may be put
+ * after the answer came). Nine in ten answers are first answers rated well: they owe no alert.
+ */
+export function followupsOwed(answer: OwingAnswer, settings: Settings): FollowupKind[] {
+  const kinds: FollowupKind[] = [];
+  if (answer.rating <= 2 || answer.edit) kinds.push("low-rating-alert");
+  if (settings.csatFieldId !== undefined && settings.zendesk.baseUrl) kinds.push("ticket-rating");
+  return kinds;
+}
+
+const positive = v.pipe(v.number(), v.integer(), v.minValue(1));
+
+/** The Queue message that asks for one outbox row to be drained. */
+export const FollowupMessageSchema = v.object({
+  kind: v.literal("answer-followup"),
+  ticketId: positive,
+  version: positive,
+  followup: v.picklist(FOLLOWUP_KINDS),
+});
+
+export type FollowupMessage = v.InferOutput<typeof FollowupMessageSchema>;
