@@ -40,16 +40,19 @@ function syncedFrom(page: ExportPage, ticketId: number): SyncedTicket | null {
 }
 
 /**
- * The claims' tickets as they are now: read fresh from Zendesk (show_many with the export's sideloads),
- * since a requester's address can change without the ticket changing, and the export only carries
- * changed tickets. Without Zendesk credentials, the ticket as the sync last read it.
+ * The claims' tickets as they are now. For a replay, read fresh from Zendesk (show_many with the
+ * export's sideloads): a requester's address can change without the ticket changing, and the export
+ * only carries changed tickets, so the stored email may no longer be theirs. A first send takes the
+ * ticket as the sync last read it (minutes ago): reading every claim again would cost one request to
+ * Zendesk's general API per 100 emails and make Zendesk, not the mail provider, set the pace.
+ * Without Zendesk credentials, replays take the synced ticket too.
  */
 async function currentTickets(
   claims: SendClaim[],
-  deps: { db: D1Database; settings: Settings; fetcher: typeof fetch },
+  deps: { db: D1Database; settings: Settings; fetcher: typeof fetch; fresh: boolean },
 ): Promise<Map<number, SyncedTicket | null | { afterMs: number; reason: string }>> {
   const access = zendeskAccess(deps.settings.zendesk);
-  if (!access) return new Map(claims.map((c) => [c.ticketId, c.ticket]));
+  if (!access || !deps.fresh) return new Map(claims.map((c) => [c.ticketId, c.ticket]));
   const current = new Map<number, SyncedTicket | null | { afterMs: number; reason: string }>();
   for (let i = 0; i < claims.length; i += SHOW_MANY_IDS) {
     const ids = claims.slice(i, i + SHOW_MANY_IDS).map((c) => c.ticketId);
@@ -73,6 +76,8 @@ async function currentTickets(
  * the claim itself counts as this address's latest survey.
  */
 function judge(ticket: SyncedTicket, suppressed: boolean, rules: EligibilityRules, now: number): string | null {
+  // Erasure empties the synced address and suppresses it: the suppression is the reason to record.
+  if (suppressed && ticket.email === null) return "unsubscribed (the address was erased)";
   const status = ticket.status ?? "unknown";
   const decision = decide(
     {
@@ -103,10 +108,11 @@ function judge(ticket: SyncedTicket, suppressed: boolean, rules: EligibilityRule
 export async function recheckClaims(
   claims: SendClaim[],
   deps: { db: D1Database; settings: Settings; fetcher: typeof fetch; now: number },
+  read: { fresh: boolean },
 ): Promise<Map<number, Verdict>> {
   const verdicts = new Map<number, Verdict>();
   if (claims.length === 0) return verdicts;
-  const current = await currentTickets(claims, deps);
+  const current = await currentTickets(claims, { ...deps, fresh: read.fresh });
   const hashes = new Map<number, string>();
   for (const claim of claims) {
     const ticket = current.get(claim.ticketId);

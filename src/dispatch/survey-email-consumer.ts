@@ -220,7 +220,7 @@ async function planRequests(
   const share = emailsOff ? [] : plan.fresh.slice(0, mailer.maxEmailsPerInvocation);
   const waits: Waits = new Map(emailsOff ? [] : plan.fresh.slice(share.length).map((c) => [c.ticketId, 1000]));
 
-  const verdicts = await recheckClaims(share, deps);
+  const verdicts = await recheckClaims(share, deps, { fresh: false });
   const skipped = [...offSkips];
   const eligible: Array<{ claim: SendClaim; ticket: SyncedTicket; emailHash: string }> = [];
   for (const claim of share) {
@@ -257,7 +257,8 @@ async function replayRequest(
   const group = await loadClaimsByKey(db, key);
   const waits: Waits = new Map();
   const active = group.filter((c) => c.leftOut === null);
-  const verdicts = await recheckClaims(active, deps);
+  // A replay's emails were built for the addresses of that time: read the tickets fresh from Zendesk.
+  const verdicts = await recheckClaims(active, deps, { fresh: true });
   const wait = [...verdicts.values()].find((v) => v.kind === "wait");
   if (wait?.kind === "wait") {
     // The re-check could not read every ticket: the whole request waits (its body depends on all of them).
