@@ -1,4 +1,4 @@
-// Before and after a change (issue 9 asks the restructuring to show no regression): an earlier
+// Before and after a change (a restructuring must show no regression): an earlier
 // checkout's Worker and this one's, each bundled by wrangler as deployed and served by Miniflare with
 // its own D1 migrated from its own migrations/, measured in the same interleaved rounds.
 // `BENCH_BEFORE=<folder with the earlier checkout> npm run bench -- before-after` (bench/README.md

@@ -67,7 +67,7 @@ function bareWorker(state: string, readsAnswer: boolean) {
  * From `new Miniflare()` to the first response: a fresh workerd and a fresh isolate each time, the
  * Workers alternating so all meet the same machine. The no-op Worker has the same runtime and
  * bindings (D1, the queue, the settings) and no code; a second one also reads one row from D1, the
- * least any page that shows the ticket's earlier answer does (issue 8 asks for that read).
+ * least any page that shows the ticket's earlier answer does.
  */
 async function coldStarts(scriptPath: string, state: string) {
   const noop: number[] = [];

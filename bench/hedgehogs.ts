@@ -1,4 +1,4 @@
-// The public hedgehog counter (issue 12): `/hedgehogs` and `/hedgehogs.svg` must answer at 80% or more
+// The public hedgehog counter: `/hedgehogs` and `/hedgehogs.svg` must answer at 80% or more
 // of `/healthz`'s requests per second on the same Miniflare server, with a tally of 36 months.
 import { httpClient, load, machine, startMiniflare, table, type LoadResult } from "./harness";
 

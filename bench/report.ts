@@ -1,4 +1,4 @@
-// The report at scale (issue 4): 1,000,000 responses over 24 months in a local D1; the month's report
+// The report at scale: 1,000,000 responses over 24 months in a local D1; the month's report
 // and the admin page must each build in under a second through Miniflare. Prints the times and how
 // each query uses the indexes (EXPLAIN QUERY PLAN).
 import { existsSync, mkdirSync } from "node:fs";

@@ -1,4 +1,4 @@
-// The command-line scripts (issue 9: they use the product's stores against the local D1 and answer in
+// The command-line scripts (they use the product's stores against the local D1 and answer in
 // under 2 s). Each runs as a newcomer runs it (`npm run …`) against a local database that already has
 // its migrations (a fresh one's first run applies them, once); the median of 5 runs is shown.
 import { spawnSync } from "node:child_process";

@@ -1,6 +1,6 @@
 // Survey page speed: first-view bytes and requests per second through Miniflare.
 // Goals: first view ≤ 14 KB compressed (one request: style and script are inline); GET / ≥ 80% and
-// POST / ≥ 50% of /healthz's rate (issue 2); POST / ≥ 90% of a bare Worker doing one D1 query (issue 8),
+// POST / ≥ 50% of /healthz's rate; POST / ≥ 90% of a bare Worker doing one D1 query,
 // measured beside a bare Worker running the POST's own statement.
 import { Miniflare } from "miniflare";
 import { gzipSync, brotliCompressSync } from "node:zlib";
@@ -201,11 +201,11 @@ export async function benchSurvey(): Promise<string> {
 type FloorRoute = "no D1 query" | "SELECT 1" | "the POST's statement" | "a minimal POST";
 
 /**
- * The floor POST / is measured against (issue 8): a bare Worker on Miniflare (its own workerd, the same
+ * The floor POST / is measured against: a bare Worker on Miniflare (its own workerd, the same
  * options), with its own D1 migrated from migrations/ like the survey's, kept running beside it so that
  * its rounds fall between the survey's (a shared machine's quiet and busy seconds meet both). Its routes:
  * - no D1 query;
- * - one `SELECT 1` (the floor issue 8 names);
+ * - one `SELECT 1` (the floor the goal names);
  * - the POST's own statement (RECORD_ANSWER_SQL: the upsert with its hedgehog trigger and the indexes
  *   of `responses`) with the values a POST binds, which tells the cost of the statement from the cost of
  *   the Worker around it;

@@ -110,7 +110,7 @@ export async function savePage(
   await db.batch(statements);
 }
 
-/** The support context of a page's tickets (issue 12); an older copy never overwrites a newer one. */
+/** The support context of a page's tickets; an older copy never overwrites a newer one. */
 function contextStatements(db: D1Database, contexts: TicketContext[]): D1PreparedStatement[] {
   const b = (value: boolean | null) => (value === null ? null : value ? 1 : 0);
   const rows = contexts.map((c) => ({

@@ -37,7 +37,7 @@ export interface MonthlyReport {
   csat: number | null;
   meanRating: number | null;
   teams: TeamFigures[];
-  /** CSAT by plan, first-reply target, reopened and assignee (absent from reports stored before issue 12). */
+  /** CSAT by plan, first-reply target, reopened and assignee (absent from reports stored before the support context was kept). */
   breakdowns?: Breakdowns;
   /** "CSAT 92% when the first reply met its target, 61% when it missed: …" (null: no answer had a target). */
   speedFinding?: string | null;

@@ -37,7 +37,7 @@ const ZendeskTicketSchema = v.object({
   group_id: v.nullish(id),
   tags: v.optional(v.array(v.string()), []),
   updated_at: v.pipe(v.string(), v.isoTimestamp()),
-  // Support context (issue 12). developer.zendesk.com "Tickets": created_at, assignee_id, custom_fields [{id, value}].
+  // Support context. developer.zendesk.com "Tickets": created_at, assignee_id, custom_fields [{id, value}].
   created_at: v.nullish(v.pipe(v.string(), v.isoTimestamp())),
   assignee_id: v.nullish(id),
   custom_fields: v.optional(v.array(v.looseObject({ id, value: v.optional(v.unknown()) })), []),

@@ -72,7 +72,7 @@ export interface FakeTicket {
   tags?: string[];
   requester: { id: number; name: string; email: string | null; role?: string; external_id?: string | null };
   group?: { id: number; name: string } | null;
-  /** Support context (issue 12); the fake serves Zendesk's defaults when absent. */
+  /** Support context; the fake serves Zendesk's defaults when absent. */
   created_at?: string;
   assignee?: { id: number; name: string } | null;
   metrics?: {
