@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import * as v from "valibot";
 import { defaultOf, SETTINGS, type SettingName } from "../src/settings";
 
-/** Environment for wrangler that keeps it from calling home (see README, "Offline"). */
+/** Environment for wrangler that keeps it from calling home (see docs/operations.md, "Offline"). */
 export const OFFLINE_ENV = {
   WRANGLER_SEND_METRICS: "false",
   CLOUDFLARE_CF_FETCH_ENABLED: "false",
