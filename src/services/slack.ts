@@ -1,6 +1,6 @@
 import { sha256Hex } from "../lib/ids";
 import { done, failed, type Outcome } from "./outcome";
-import { callService } from "./request";
+import { callService, excerpt } from "./request";
 
 /**
  * Posts a message to a Slack incoming webhook. Slack allows about one message a second per webhook
@@ -28,9 +28,12 @@ export async function postToSlack(
       maxWaitMs: 10_000,
       sleep: deps.sleep,
     },
+    // A refusal's plain-text body is Slack's error code (`channel_is_archived`), kept as the outcome's code.
+    classify: (r) => {
+      if (r.status < 400 || r.status === 408 || r.status === 429 || r.status >= 500) return undefined;
+      const code = /^\s*([a-z_]+)\s*$/.exec(r.text)?.[1] ?? String(r.status);
+      return { ...failed(`Slack answered ${r.status}: ${excerpt(r.text)}`, { code }), status: r.status };
+    },
   });
-  if (result.kind === "done") return done(null);
-  if (result.kind === "failed")
-    return failed(result.reason, { code: result.reason.match(/\b(\w+_\w+)\b/)?.[1] ?? result.code });
-  return result;
+  return result.kind === "done" ? done(null) : result;
 }
