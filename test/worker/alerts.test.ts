@@ -247,6 +247,26 @@ describe("low ratings reach the team", () => {
     expect(alert).toMatchObject({ zendesk_status: "done", slack_status: "done" });
   });
 
+  it("an archived Slack channel (410 channel_is_archived) is a permanent failure, recorded with Slack's code", async () => {
+    const account = await dispatchAccount();
+    const ticket = solvedTicket(4);
+    await account.seed([ticket]);
+    await fake("slackUrl").script([
+      { method: "POST", path: `/t/${account.name}/services/`, status: 410, body: "channel_is_archived" },
+    ]);
+    await answer(account, ticket.id, "2");
+    const first = await deliverQueue(lowRatingMessages(account.queued), account.env);
+    expect(first.retryMessages).toHaveLength(0);
+    const again = await deliverQueue(lowRatingMessages(account.queued), account.env, 2);
+    expect(again.retryMessages).toHaveLength(0);
+    expect(await account.slackRequests()).toHaveLength(1); // never retried
+    const alert = await env.DB.prepare("SELECT * FROM low_rating_alerts WHERE ticket_id = ?")
+      .bind(ticket.id)
+      .first<Record<string, any>>();
+    expect(alert).toMatchObject({ zendesk_status: "done", slack_status: "failed" });
+    expect(JSON.stringify(alert)).toContain("channel_is_archived");
+  });
+
   it("a note whose answer was lost (posted, then a 500) is found on the ticket, not posted twice", async () => {
     const account = await dispatchAccount();
     const ticket = solvedTicket(4);
