@@ -1,7 +1,7 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { settingsOf } from "../config";
-import { isMonth, monthRange, monthsEnding } from "../hedgehogs/report";
+import { isMonth, monthRange, monthsEnding, reportFigures } from "../hedgehogs/report";
 import { computeReport, csatByTeamAndMonth, findStoredReport, hedgehogsByMonth } from "../hedgehogs/report-store";
 import { DAY_MS, utcMonth } from "../lib/time";
 import { firstAnsweredMonth } from "./answers-store";
@@ -63,7 +63,11 @@ reportRoutes.get("/report.json", async (c) => {
     computeReport(c.env.DB, month, settingsOf(c.env).donation),
     findStoredReport(c.env.DB, month),
   ]);
-  return c.json({ ...report, emailedAt: stored?.emailedAt ? new Date(stored.emailedAt).toISOString() : null });
+  return c.json({
+    ...report,
+    figures: reportFigures(report),
+    emailedAt: stored?.emailedAt ? new Date(stored.emailedAt).toISOString() : null,
+  });
 });
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;

@@ -1,5 +1,5 @@
 import type { Child } from "hono/jsx";
-import { formatMean, formatMoney, formatPercent, monthName, type MonthlyReport } from "../hedgehogs/report";
+import { formatMoney, monthName, reportFigures, type MonthlyReport } from "../hedgehogs/report";
 import { CsatLines, HedgehogBars } from "./charts";
 import { CsatTable, SpeedBreakdowns } from "./speed-views";
 import type { LowRating } from "./low-ratings-store";
@@ -20,15 +20,7 @@ export function ReportPage(props: {
   notice?: Child;
 }) {
   const r = props.report;
-  const cards: Array<[string, string]> = [
-    ["Hedgehogs fed", formatCount(r.hedgehogs)],
-    ["Donation", formatMoney(r.donation.amountMinor, r.donation.currency)],
-    ["Surveys emailed", formatCount(r.surveysEmailed)],
-    ["Responses", formatCount(r.responses)],
-    ["Response rate", formatPercent(r.responseRate)],
-    ["CSAT (4-5)", formatPercent(r.csat)],
-    ["Mean rating", formatMean(r.meanRating)],
-  ];
+  const cards = reportFigures(r).map((f): [string, string] => [f.label, f.shown]);
   return (
     <AdminPage title={`Report: ${monthName(r.month)}`} current="/admin">
       <form method="get" action="/admin" class="filters">

@@ -2,8 +2,7 @@ import type { Settings } from "../config";
 import type { Mailer } from "../services/mail";
 import { uuidFromName } from "../lib/ids";
 import { captureToPostHog } from "../services/posthog-capture";
-import { previousMonth, type MonthlyReport } from "./report";
-import { majorUnits } from "./ledger";
+import { previousMonth, reportFigures, type MonthlyReport } from "./report";
 import { renderReportEmail } from "./report-email";
 import {
   computeReport,
@@ -60,17 +59,11 @@ async function deliverReport(
         uuid: await uuidFromName(`hedgehog-csat:report:${report.month}`),
         properties: {
           month: report.month,
-          hedgehogs: report.hedgehogs,
+          ...Object.fromEntries(reportFigures(report).map((f) => [f.key, f.value])),
           running_hedgehogs: report.runningHedgehogs,
-          donation_amount: majorUnits(report.donation.amountMinor, report.donation.currency),
           donation_amount_minor: report.donation.amountMinor,
           donation_currency: report.donation.currency,
           donation_charity: report.donation.charity,
-          surveys_emailed: report.surveysEmailed,
-          responses: report.responses,
-          response_rate: report.responseRate,
-          csat: report.csat,
-          mean_rating: report.meanRating,
           teams: report.teams.map((t) => ({
             team: t.team,
             responses: t.responses,

@@ -6,6 +6,7 @@ import {
   formatPercent,
   ledgerLine,
   monthName,
+  reportFigures,
   reportText,
   type MonthlyReport,
 } from "./report";
@@ -21,13 +22,7 @@ export function renderReportEmail(r: MonthlyReport): Omit<RenderedEmail, "header
   const amount = formatMoney(r.donation.amountMinor, r.donation.currency);
   const subject = `Hedgehog donation report for ${monthName(r.month)}: ${plural(r.hedgehogs, "hedgehog")}, ${amount}`;
   const rows: Array<[string, string]> = [
-    ["Hedgehogs fed", `${formatCount(r.hedgehogs)} (${formatCount(r.runningHedgehogs)} in all)`],
-    ["Donation", `${amount} to ${r.donation.charity}`],
-    ["Surveys emailed", formatCount(r.surveysEmailed)],
-    ["Responses", formatCount(r.responses)],
-    ["Response rate", formatPercent(r.responseRate)],
-    ["CSAT (4-5 ratings)", formatPercent(r.csat)],
-    ["Mean rating", formatMean(r.meanRating)],
+    ...reportFigures(r).map((f): [string, string] => [f.label, f.shown]),
     ...(r.ledger ? [["Donations to date", ledgerLine(r.ledger)] as [string, string]] : []),
   ];
   const html = emailDocument({

@@ -173,19 +173,48 @@ export function ledgerLine(l: LedgerSummary): string {
   return `owed ${money(l.owedMinor)} for ${plural(l.hedgehogs, "hedgehog")}, paid ${money(l.paidMinor)}: ${balanceWords(l.balanceMinor, money)}${other}`;
 }
 
+/**
+ * One figure of the report, as every renderer shows it: the admin page, the donor's email and its text,
+ * `npm run report`, the JSON, and the PostHog event (`key` names the event's property, `value` its value).
+ */
+export interface ReportFigure {
+  key: string;
+  label: string;
+  /** The value in words and digits, as a person reads it. */
+  shown: string;
+  value: number | null;
+}
+
+/** The report's figures, defined once, in the order they are shown. */
+export function reportFigures(r: MonthlyReport): ReportFigure[] {
+  const money = (minor: number) => formatMoney(minor, r.donation.currency);
+  return [
+    {
+      key: "hedgehogs",
+      label: "Hedgehogs fed",
+      shown: `${formatCount(r.hedgehogs)} (${formatCount(r.runningHedgehogs)} in all)`,
+      value: r.hedgehogs,
+    },
+    {
+      key: "donation_amount",
+      label: "Donation",
+      shown: `${money(r.donation.amountMinor)} to ${r.donation.charity} (${money(r.donation.costPerHedgehogMinor)} a hedgehog)`,
+      value: majorUnits(r.donation.amountMinor, r.donation.currency),
+    },
+    { key: "surveys_emailed", label: "Surveys emailed", shown: formatCount(r.surveysEmailed), value: r.surveysEmailed },
+    { key: "responses", label: "Responses", shown: formatCount(r.responses), value: r.responses },
+    { key: "response_rate", label: "Response rate", shown: formatPercent(r.responseRate), value: r.responseRate },
+    { key: "csat", label: "CSAT (share of 4-5 ratings)", shown: formatPercent(r.csat), value: r.csat },
+    { key: "mean_rating", label: "Mean rating", shown: formatMean(r.meanRating), value: r.meanRating },
+  ];
+}
+
 /** The report as plain text (the email's text part and `npm run report`). */
 export function reportText(r: MonthlyReport): string {
   const lines = [
     `Hedgehog donation report: ${monthName(r.month)}`,
     "",
-    `Hedgehogs fed: ${formatCount(r.hedgehogs)} (${formatCount(r.runningHedgehogs)} in all)`,
-    `Donation: ${formatMoney(r.donation.amountMinor, r.donation.currency)} to ${r.donation.charity} (${formatMoney(r.donation.costPerHedgehogMinor, r.donation.currency)} a hedgehog)`,
-    "",
-    `Surveys emailed: ${formatCount(r.surveysEmailed)}`,
-    `Responses: ${formatCount(r.responses)}`,
-    `Response rate: ${formatPercent(r.responseRate)}`,
-    `CSAT (share of 4-5 ratings): ${formatPercent(r.csat)}`,
-    `Mean rating: ${formatMean(r.meanRating)}`,
+    ...reportFigures(r).map((f) => `${f.label}: ${f.shown}`),
     "",
     ...(r.speedFinding ? [r.speedFinding, ""] : []),
     ...(r.ledger ? [`Donations to date: ${ledgerLine(r.ledger)}`, ""] : []),

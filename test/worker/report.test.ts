@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { buildReport, monthsEnding, previousMonth } from "../../src/hedgehogs/report";
 import { claimTickets, settleSends } from "../../src/dispatch/sends-store";
 import { MONTHLY_REPORT } from "../../src/scheduled";
-import { dispatchAccount, posthogAccepted, runCron, fake, storeAnswer } from "./helpers";
+import type { ReportFigure } from "../../src/hedgehogs/report";
+import { BASE, call, dispatchAccount, posthogAccepted, runCron, fake, storeAnswer, textOf } from "./helpers";
 
 let ticket = 7_000_000 + Math.floor(Math.random() * 100_000) * 10;
 /** Answers stored through the survey's own store (its trigger feeds the month's hedgehogs). */
@@ -146,6 +147,44 @@ describe("the monthly donation report", () => {
       .bind(month)
       .first<{ n: number }>();
     expect(count!.n).toBe(1);
+  });
+
+  it("shows the same figures, with the same labels, on the admin page, in the email, the JSON and the event", async () => {
+    const month = "2017-09";
+    await seedAnswers(month, [
+      ["Billing", 5],
+      ["Billing", 2],
+    ]);
+    await seedEmailed(month, 4);
+    const account = await dispatchAccount();
+    await runCron(MONTHLY_REPORT, Date.parse("2017-10-01T09:00:00Z"), account.env);
+    const admin = (path: string) =>
+      call(
+        new Request(`${BASE}${path}`, { headers: { authorization: `Bearer ${account.env.ADMIN_TOKEN}` } }),
+        account.env,
+      );
+    const json = await (await admin(`/admin/report.json?month=${month}`)).json<{ figures: ReportFigure[] }>();
+    expect(json.figures.map((f) => f.label)).toEqual([
+      "Hedgehogs fed",
+      "Donation",
+      "Surveys emailed",
+      "Responses",
+      "Response rate",
+      "CSAT (share of 4-5 ratings)",
+      "Mean rating",
+    ]);
+    const page = textOf(await (await admin(`/admin?month=${month}`)).text());
+    const [email] = (await account.resendSent()).filter((e) => e.subject.includes("September 2017"));
+    const [event] = (await posthogAccepted()).filter(
+      (e) => e.event === "hedgehog donation report" && e.properties.month === month,
+    );
+    for (const f of json.figures) {
+      expect(page, f.label).toContain(`${f.shown} ${f.label}`);
+      expect(email!.text, f.label).toContain(`${f.label}: ${f.shown}`);
+      expect(textOf(email!.html), f.label).toContain(`${f.label} ${f.shown}`);
+      expect(event!.properties[f.key], f.key).toEqual(f.value);
+    }
+    expect(json.figures.find((f) => f.key === "response_rate")).toMatchObject({ shown: "50.0%", value: 0.5 });
   });
 
   it("reports a donation to PostHog in the currency's own units: yen have no minor unit", async () => {
