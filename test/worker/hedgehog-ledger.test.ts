@@ -224,6 +224,21 @@ describe("the public hedgehog counter", () => {
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   });
 
+  it("is styled by its own inline stylesheet, allowed by the page's policy", async () => {
+    const res = await call(new Request(`${BASE}/hedgehogs`));
+    const html = await res.text();
+    expect(html).not.toMatch(/<link[^>]+rel="stylesheet"/);
+    const style = /<style>([\s\S]*?)<\/style>/.exec(html)![1]!;
+    expect(style).toContain(".tally");
+    expect(style).toContain("--accent");
+    expect(style).not.toContain(".face-option");
+    const bytes = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(style)));
+    const hash = `'sha256-${btoa(String.fromCharCode(...bytes))}'`;
+    expect(res.headers.get("content-security-policy")).toMatch(
+      new RegExp(`style-src 'self'[^;]* ${hash.replace(/[+/]/g, "\\$&")}`),
+    );
+  });
+
   it("answers other methods and paths with a 4xx, never a 500", async () => {
     for (const req of [
       new Request(`${BASE}/hedgehogs`, { method: "POST", body: "x" }),
