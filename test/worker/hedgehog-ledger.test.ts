@@ -142,6 +142,13 @@ describe("/admin/donations", () => {
     expect(textOf(await twice.text())).toContain(`was corrected already by #${first + 1}`);
   });
 
+  it("has a valid form: month fields without placeholder (not allowed on type=month)", async () => {
+    const html = await page();
+    const months = html.match(/<input type="month"[^>]*>/g)!;
+    expect(months).toHaveLength(2);
+    for (const input of months) expect(input).not.toContain("placeholder");
+  });
+
   it("records a repeated form once (409 the second time)", async () => {
     const form = good();
     expect((await post(form)).status).toBe(303);
