@@ -15,7 +15,8 @@ export const SURVEY_JS = `// Small enhancements for the survey form; the form wo
     var original = hint.textContent;
     var update = function () {
       var left = max - comment.value.length;
-      hint.textContent = comment.value.length ? left.toLocaleString("en-GB") + " characters left." : original;
+      var noun = left === 1 ? " character left." : " characters left.";
+      hint.textContent = comment.value.length ? left.toLocaleString("en-GB") + noun : original;
     };
     comment.addEventListener("input", update);
     update();
