@@ -10,7 +10,17 @@ import path from "node:path";
 import { Miniflare, NoOpLog } from "miniflare";
 import { OFFLINE_ENV, wranglerVars } from "../scripts/local-env";
 import { buildSurveyUrl, expiryFrom } from "../src/lib/survey-link";
-import { OUT_DIR, answerBodies, answerPost, httpClient, load, machine, table, type LoadResult } from "./harness";
+import {
+  OUT_DIR,
+  answerBodies,
+  bundleModules,
+  answerPost,
+  httpClient,
+  load,
+  machine,
+  table,
+  type LoadResult,
+} from "./harness";
 
 const SECRET = "bench-survey-link-secret-0123456789";
 const BASE = "http://127.0.0.1:8787";
@@ -34,7 +44,7 @@ async function startCheckout(folder: string, outdir: string) {
   const state = mkdtempSync(path.join(tmpdir(), "hedgehog-before-after-"));
   run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", state]);
   const mf = new Miniflare({
-    modules: [{ type: "ESModule", path: path.join(outdir, "index.js") }],
+    modules: bundleModules(path.join(outdir, "index.js")),
     compatibilityDate: "2026-04-20",
     d1Databases: { DB: "00000000-0000-0000-0000-000000000000" },
     d1Persist: path.join(state, "v3", "d1"),

@@ -14,7 +14,7 @@ import { Miniflare } from "miniflare";
 import { chromium } from "playwright-core";
 import { wranglerVars } from "../scripts/local-env";
 import { buildSurveyUrl, expiryFrom } from "../src/lib/survey-link";
-import { bundleWorker, machine, migratedState, runtimeOn, table } from "./harness";
+import { bundleModules, bundleWorker, machine, migratedState, runtimeOn, table } from "./harness";
 
 const SECRET = "bench-first-view-secret-0123456789";
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -37,7 +37,7 @@ function sharedOptions(state: string) {
 
 function productWorker(scriptPath: string, state: string, port = 0) {
   return new Miniflare({
-    modules: [{ type: "ESModule", path: scriptPath }],
+    modules: bundleModules(scriptPath),
     ...sharedOptions(state),
     port,
   } as ConstructorParameters<typeof Miniflare>[0]);

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import http from "node:http";
 import net from "node:net";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import os, { tmpdir } from "node:os";
 import path from "node:path";
 import { Log, LogLevel, Miniflare, type MiniflareOptions } from "miniflare";
@@ -12,12 +12,26 @@ export const OUT_DIR = path.resolve("bench/.out");
 /** Bundles the Worker exactly as `wrangler deploy` would, without deploying. Returns the bundle's path. */
 export function bundleWorker(): string {
   const outdir = path.join(OUT_DIR, "worker");
+  rmSync(outdir, { recursive: true, force: true }); // no module of an earlier bundle is listed with this one
   const result = spawnSync("node_modules/.bin/wrangler", ["deploy", "--dry-run", "--outdir", outdir], {
     env: { ...process.env, ...OFFLINE_ENV },
     encoding: "utf8",
   });
   if (result.status !== 0) throw new Error(`wrangler deploy --dry-run failed:\n${result.stdout}\n${result.stderr}`);
   return path.join(outdir, "index.js");
+}
+
+/**
+ * The modules of a bundle as `wrangler deploy` uploads them: the script, and beside it the stylesheets
+ * it imports as text (wrangler.toml's Text rule writes each as a file of its own).
+ */
+export function bundleModules(scriptPath: string): Array<{ type: "ESModule" | "Text"; path: string }> {
+  const dir = path.dirname(scriptPath);
+  const texts = readdirSync(dir).filter((name) => name.endsWith(".css"));
+  return [
+    { type: "ESModule", path: scriptPath },
+    ...texts.map((name) => ({ type: "Text" as const, path: path.join(dir, name) })),
+  ];
 }
 
 /** Applies migrations/ with wrangler itself to the local D1 kept in `state` (new ones only). */
@@ -58,17 +72,13 @@ export async function startMiniflare(
   return startWorker(bindings, extra, stateDir);
 }
 
-async function startWorker(
-  bindings: Record<string, string>,
-  extra: Partial<MiniflareOptions>,
-  stateDir?: string,
-) {
+async function startWorker(bindings: Record<string, string>, extra: Partial<MiniflareOptions>, stateDir?: string) {
   const scriptPath = bundleWorker();
   const state = stateDir ?? migratedState();
   if (stateDir) migrate(stateDir); // a kept database gets the migrations added since it was seeded
   const mf = new Miniflare({
-    // The bundle wrangler built, listed as one module (as `wrangler deploy` uploads it).
-    modules: [{ type: "ESModule", path: scriptPath }],
+    // The bundle wrangler built, listed module by module (as `wrangler deploy` uploads it).
+    modules: bundleModules(scriptPath),
     ...runtimeOn(state),
     queueProducers: { DISPATCH: { queueName: "survey-dispatch" } },
     queueConsumers: { "survey-dispatch": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 10 } }, // as in wrangler.toml

@@ -4,7 +4,7 @@ import type { Env } from "./env";
 import { SettingsError, settingsOf } from "./config";
 import { securityHeaders } from "./lib/http";
 import { MessagePage, NotFoundPage } from "./lib/layout";
-import { PAGE_CSS } from "./lib/page-style";
+import { BASE_CSS } from "./lib/page-style";
 import { surveyRoutes } from "./survey/routes";
 
 /** The addresses of the customer pages (the survey's, and the health check). */
@@ -32,9 +32,9 @@ export function customerApp<E extends Env>(addOthers: (app: Hono<{ Bindings: E }
     });
 
   app.get("/healthz", (c) => c.text("ok"));
-  // The customer pages carry their stylesheet inline; the admin area imports the same one from here.
+  // The customer pages carry their stylesheets inline; the admin area imports their shared rules from here.
   app.get("/survey.css", (c) =>
-    c.body(PAGE_CSS, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=3600" }),
+    c.body(BASE_CSS, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=3600" }),
   );
   // Browsers that ask for the classic favicon get the SVG one.
   app.get("/favicon.ico", (c) => {

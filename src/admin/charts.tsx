@@ -5,6 +5,7 @@
  * labels never shrink below 12 px.
  */
 import { formatCount } from "../lib/format";
+import { plural } from "../lib/plural";
 
 const TEAM_COLOURS = ["#1d4aff", "#f54e00", "#2e9c55", "#b62ad9", "#e8b517", "#0aa8b4", "#d9412b", "#7a5a3a"];
 
@@ -18,10 +19,21 @@ const NARROW = 260;
 /** The phone's CSAT chart keeps its months this far apart, so it shows the last six. */
 const NARROW_CSAT_MONTHS = 6;
 
-function niceMax(value: number): number {
-  if (value <= 0) return 1;
-  const magnitude = 10 ** Math.floor(Math.log10(value));
-  return [1, 2, 5, 10].map((m) => m * magnitude).find((m) => m >= value)!;
+/** At most this many steps up the count axis: five labels, well apart on the 240-unit-high chart. */
+const MAX_COUNT_STEPS = 4;
+
+/**
+ * The labels of an axis of counts: whole numbers from 0, a step of 1, 2 or 5 times a power of ten
+ * apart, up to the first at or above the largest count (0 to 1 when there is nothing yet).
+ */
+export function countTicks(largest: number): number[] {
+  const top = Math.max(1, Math.ceil(largest));
+  // The steps in turn: 1, 2, 5, 10, 20, 50, 100, …
+  let step = 1;
+  for (let i = 1; Math.ceil(top / step) > MAX_COUNT_STEPS; i++) step = [1, 2, 5][i % 3]! * 10 ** Math.floor(i / 3);
+  const ticks: number[] = [];
+  for (let tick = 0; tick < top + step; tick += step) ticks.push(tick);
+  return ticks;
 }
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -48,17 +60,18 @@ function MonthTick(props: { month: string; x: number; y: number }) {
 function HedgehogColumns(props: { data: Array<{ month: string; hedgehogs: number }>; title: string }) {
   const height = 240;
   const [left, top, bottom] = [44, 20, 36];
-  const max = niceMax(Math.max(0, ...props.data.map((d) => d.hedgehogs)));
+  const ticks = countTicks(Math.max(0, ...props.data.map((d) => d.hedgehogs)));
+  const max = ticks[ticks.length - 1]!;
   const slot = (WIDE - left - 8) / Math.max(1, props.data.length);
   const y = (v: number) => top + (height - top - bottom) * (1 - v / max);
   return (
     <svg class="chart chart-wide" viewBox={`0 0 ${WIDE} ${height}`} role="img" aria-label={props.title}>
       <title>{props.title}</title>
-      {[0, max / 2, max].map((tick) => (
+      {ticks.map((tick) => (
         <>
           <line class="axis" x1={left} x2={WIDE - 4} y1={y(tick)} y2={y(tick)} />
           <text x={left - 6} y={y(tick) + 4} text-anchor="end">
-            {formatCount(Math.round(tick))}
+            {formatCount(tick)}
           </text>
         </>
       ))}
@@ -73,7 +86,7 @@ function HedgehogColumns(props: { data: Array<{ month: string; hedgehogs: number
               width={slot * 0.7}
               height={y(0) - y(d.hedgehogs)}
             >
-              <title>{`${d.month}: ${formatCount(d.hedgehogs)} hedgehogs`}</title>
+              <title>{`${d.month}: ${plural(d.hedgehogs, "hedgehog")}`}</title>
             </rect>
             <text class="value" x={middle} y={y(d.hedgehogs) - 4} text-anchor="middle">
               {formatCount(d.hedgehogs)}
@@ -103,7 +116,7 @@ function HedgehogRows(props: { data: Array<{ month: string; hedgehogs: number }>
           <>
             <text x="0" y={y + 15}>{`${name} ${year}`}</text>
             <rect class="bar" x={labelWidth} y={y + 3} width={barWidth(d.hedgehogs)} height={row - 6}>
-              <title>{`${d.month}: ${formatCount(d.hedgehogs)} hedgehogs`}</title>
+              <title>{`${d.month}: ${plural(d.hedgehogs, "hedgehog")}`}</title>
             </rect>
             <text class="value" x={labelWidth + barWidth(d.hedgehogs) + 4} y={y + 15}>
               {formatCount(d.hedgehogs)}

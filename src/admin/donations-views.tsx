@@ -3,6 +3,7 @@ import { formatMoney, monthName } from "../hedgehogs/report";
 import { formatTime, ScrollTable } from "./views";
 import { AdminPage } from "./views";
 import { formatCount } from "../lib/format";
+import { plural } from "../lib/plural";
 import { ColumnHeads, numberColumn } from "../lib/column-heads";
 
 export interface DonationFormValues {
@@ -15,6 +16,9 @@ export interface DonationFormValues {
   corrects?: string;
 }
 
+type Money = (minor: number) => string;
+type LedgerEntry = Ledger["entries"][number];
+
 /** The hedgehog ledger: what the tally owes, what was paid, the balance; and the form that records a payment. */
 export function DonationsPage(props: {
   ledger: Ledger;
@@ -25,9 +29,7 @@ export function DonationsPage(props: {
   error?: string;
   notice?: string;
 }) {
-  const l = props.ledger;
-  const money = (minor: number) => formatMoney(minor, l.currency);
-  const f = props.values;
+  const money: Money = (minor) => formatMoney(minor, props.ledger.currency);
   return (
     <AdminPage title="Hedgehog ledger" current="/admin/donations">
       {props.error ? (
@@ -36,8 +38,28 @@ export function DonationsPage(props: {
         </p>
       ) : null}
       {props.notice ? <p role="status">{props.notice}</p> : null}
+      <LedgerSummary ledger={props.ledger} charity={props.charity} costMinor={props.costMinor} money={money} />
+      <h2>Record a donation</h2>
+      <DonationForm formId={props.formId} values={props.values} currency={props.ledger.currency} />
+      <p>
+        Entries are never edited: to fix one, record the right values with "Corrects entry #" set to its number (an
+        amount of 0 cancels it). The corrected entry stays listed, struck through.
+      </p>
+      <h2>Per month</h2>
+      <MonthsTable months={props.ledger.months} money={money} />
+      <h2>Entries</h2>
+      <EntriesTable entries={props.ledger.entries} />
+    </AdminPage>
+  );
+}
+
+/** Fed, owed, paid and the balance to date, and what was paid in other currencies. */
+function LedgerSummary(props: { ledger: Ledger; charity: string; costMinor: number; money: Money }) {
+  const { ledger: l, money } = props;
+  return (
+    <>
       <p class="big">
-        {formatCount(l.hedgehogs)} hedgehogs fed: {money(l.owedMinor)} owed to {props.charity} ({money(props.costMinor)}{" "}
+        {plural(l.hedgehogs, "hedgehog")} fed: {money(l.owedMinor)} owed to {props.charity} ({money(props.costMinor)}{" "}
         each), {money(l.paidMinor)} paid, {balanceWords(l.balanceMinor, money)}.
       </p>
       {l.otherCurrencies.length > 0 ? (
@@ -46,115 +68,138 @@ export function DonationsPage(props: {
           {l.otherCurrencies.map((o) => formatMoney(o.amountMinor, o.currency)).join(", ")}.
         </p>
       ) : null}
-      <h2>Record a donation</h2>
-      <form method="post" action="/admin/donations" class="filters donation-form">
-        <input type="hidden" name="form_id" value={props.formId} />
-        <label>
-          Paid on <input type="date" name="paid_on" value={f.paid_on ?? ""} required />
-        </label>
-        <label>
-          Amount{" "}
-          <input name="amount" inputmode="decimal" value={f.amount ?? ""} placeholder="60.00" size={10} required />
-        </label>
-        <label>
-          Currency{" "}
-          <input
-            name="currency"
-            value={f.currency ?? l.currency}
-            pattern="[A-Za-z]{3}"
-            maxlength={3}
-            size={4}
-            required
-          />
-        </label>
-        <label>
-          From month <input type="month" name="from_month" value={f.from_month ?? ""} placeholder="2026-10" required />
-        </label>
-        <label>
-          To month <input type="month" name="to_month" value={f.to_month ?? ""} placeholder="2026-10" required />
-        </label>
-        <label>
-          Reference or receipt link <input name="reference" value={f.reference ?? ""} maxlength={500} />
-        </label>
-        <label>
-          Corrects entry #{" "}
-          <input name="corrects" value={f.corrects ?? ""} inputmode="numeric" size={6} placeholder="(none)" />
-        </label>
-        <button type="submit">Record</button>
-      </form>
-      <p>
-        Entries are never edited: to fix one, record the right values with "Corrects entry #" set to its number (an
-        amount of 0 cancels it). The corrected entry stays listed, struck through.
-      </p>
-      <h2>Per month</h2>
-      <ScrollTable label="Per month">
-        <table>
-          <ColumnHeads
-            columns={[
-              "Month",
-              numberColumn("Hedgehogs"),
-              numberColumn("Owed"),
-              numberColumn("Paid"),
-              numberColumn("Balance"),
-            ]}
-          />
-          <tbody>
-            {l.months.length === 0 ? (
-              <tr>
-                <td colspan={5}>No hedgehogs fed yet.</td>
-              </tr>
-            ) : null}
-            {[...l.months].reverse().map((m) => (
-              <tr>
-                <td class="nowrap">{monthName(m.month)}</td>
-                <td class="num">{formatCount(m.hedgehogs)}</td>
-                <td class="num">{money(m.owedMinor)}</td>
-                <td class="num">{money(m.paidMinor)}</td>
-                <td class="num">{balanceWords(m.balanceMinor, money)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </ScrollTable>
-      <h2>Entries</h2>
-      <ScrollTable label="Entries">
-        <table>
-          <ColumnHeads columns={["#", "Paid on", numberColumn("Amount"), "Covers", "Reference", "Recorded", "Note"]} />
-          <tbody>
-            {l.entries.length === 0 ? (
-              <tr>
-                <td colspan={7}>No donations recorded yet.</td>
-              </tr>
-            ) : null}
-            {l.entries.map((e) => {
-              const struck = e.correctedBy !== null;
-              const cell = (text: string) => (struck ? <s>{text}</s> : text);
-              return (
-                <tr>
-                  <td>{e.id}</td>
-                  <td class="nowrap">{cell(e.paidOn)}</td>
-                  <td class="num">{cell(formatMoney(e.amountMinor, e.currency))}</td>
-                  <td>{cell(e.fromMonth === e.toMonth ? e.fromMonth : `${e.fromMonth} to ${e.toMonth}`)}</td>
-                  <td class="comment">
-                    {e.reference && /^https:\/\//.test(e.reference) ? (
-                      <a href={e.reference} rel="noreferrer noopener" target="_blank">
-                        {e.reference}
-                      </a>
-                    ) : (
-                      (e.reference ?? "")
-                    )}
-                  </td>
-                  <td class="nowrap">{formatTime(e.createdAt)}</td>
-                  <td>
-                    {struck ? `corrected by #${e.correctedBy}` : ""}
-                    {e.correctsId !== null ? `${struck ? "; " : ""}corrects #${e.correctsId}` : ""}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </ScrollTable>
-    </AdminPage>
+    </>
   );
+}
+
+/** The form that records a donation, or a correction of an earlier entry. */
+function DonationForm(props: { formId: string; values: DonationFormValues; currency: string }) {
+  const f = props.values;
+  return (
+    <form method="post" action="/admin/donations" class="filters donation-form">
+      <input type="hidden" name="form_id" value={props.formId} />
+      <label>
+        Paid on <input type="date" name="paid_on" value={f.paid_on ?? ""} required />
+      </label>
+      <label>
+        Amount <input name="amount" inputmode="decimal" value={f.amount ?? ""} placeholder="60.00" size={10} required />
+      </label>
+      <label>
+        Currency{" "}
+        <input
+          name="currency"
+          value={f.currency ?? props.currency}
+          pattern="[A-Za-z]{3}"
+          maxlength={3}
+          size={4}
+          required
+        />
+      </label>
+      <label>
+        From month <input type="month" name="from_month" value={f.from_month ?? ""} required />
+      </label>
+      <label>
+        To month <input type="month" name="to_month" value={f.to_month ?? ""} required />
+      </label>
+      <label>
+        Reference or receipt link <input name="reference" value={f.reference ?? ""} maxlength={500} />
+      </label>
+      <label>
+        Corrects entry #{" "}
+        <input name="corrects" value={f.corrects ?? ""} inputmode="numeric" size={6} placeholder="(none)" />
+      </label>
+      <button type="submit">Record</button>
+    </form>
+  );
+}
+
+/** Each month's hedgehogs, what they owe, what was paid for them and the balance, newest first. */
+function MonthsTable(props: { months: Ledger["months"]; money: Money }) {
+  const { money } = props;
+  return (
+    <ScrollTable label="Per month">
+      <table>
+        <ColumnHeads
+          columns={[
+            "Month",
+            numberColumn("Hedgehogs"),
+            numberColumn("Owed"),
+            numberColumn("Paid"),
+            numberColumn("Balance"),
+          ]}
+        />
+        <tbody>
+          {props.months.length === 0 ? (
+            <tr>
+              <td colspan={5}>No hedgehogs fed yet.</td>
+            </tr>
+          ) : null}
+          {[...props.months].reverse().map((m) => (
+            <tr>
+              <td class="nowrap">{monthName(m.month)}</td>
+              <td class="num">{formatCount(m.hedgehogs)}</td>
+              <td class="num">{money(m.owedMinor)}</td>
+              <td class="num">{money(m.paidMinor)}</td>
+              <td class="num">{balanceWords(m.balanceMinor, money)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </ScrollTable>
+  );
+}
+
+/** Every donation and correction recorded; a corrected entry is struck through. */
+function EntriesTable(props: { entries: LedgerEntry[] }) {
+  return (
+    <ScrollTable label="Entries">
+      <table>
+        <ColumnHeads columns={["#", "Paid on", numberColumn("Amount"), "Covers", "Reference", "Recorded", "Note"]} />
+        <tbody>
+          {props.entries.length === 0 ? (
+            <tr>
+              <td colspan={7}>No donations recorded yet.</td>
+            </tr>
+          ) : null}
+          {props.entries.map((e) => (
+            <EntryRow entry={e} />
+          ))}
+        </tbody>
+      </table>
+    </ScrollTable>
+  );
+}
+
+function EntryRow(props: { entry: LedgerEntry }) {
+  const e = props.entry;
+  const struck = e.correctedBy !== null;
+  const cell = (text: string) => (struck ? <s>{text}</s> : text);
+  return (
+    <tr>
+      <td>{e.id}</td>
+      <td class="nowrap">{cell(e.paidOn)}</td>
+      <td class="num">{cell(formatMoney(e.amountMinor, e.currency))}</td>
+      <td>{cell(e.fromMonth === e.toMonth ? e.fromMonth : `${e.fromMonth} to ${e.toMonth}`)}</td>
+      <td class="comment">
+        <EntryReference reference={e.reference} />
+      </td>
+      <td class="nowrap">{formatTime(e.createdAt)}</td>
+      <td>
+        {struck ? `corrected by #${e.correctedBy}` : ""}
+        {e.correctsId !== null ? `${struck ? "; " : ""}corrects #${e.correctsId}` : ""}
+      </td>
+    </tr>
+  );
+}
+
+/** A reference that is an https link opens in a new tab; anything else is shown as text. */
+function EntryReference(props: { reference: string | null }) {
+  const ref = props.reference;
+  if (ref && /^https:\/\//.test(ref))
+    return (
+      <a href={ref} rel="noreferrer noopener" target="_blank">
+        {ref}
+      </a>
+    );
+  return <>{ref ?? ""}</>;
 }

@@ -5,9 +5,10 @@ import { CsatTable, SpeedBreakdowns } from "./speed-views";
 import type { LowRating } from "./low-ratings-store";
 import { AdminPage, formatTime, ScrollTable, TicketLink } from "./views";
 import { formatCount } from "../lib/format";
+import { plural } from "../lib/plural";
 import { ColumnHeads, numberColumn } from "../lib/column-heads";
 
-export function ReportPage(props: {
+interface ReportPageProps {
   report: MonthlyReport;
   months: string[];
   emailedAt: number | null;
@@ -18,29 +19,60 @@ export function ReportPage(props: {
   monthStart: string;
   /** The daily PostHog check's findings, when something is wrong (posthog-setup-notice.tsx). */
   notice?: Child;
-}) {
+}
+
+export function ReportPage(props: ReportPageProps) {
+  const r = props.report;
+  return (
+    <AdminPage title={`Report: ${monthName(r.month)}`} current="/admin">
+      <MonthPicker month={r.month} months={props.months} />
+      {props.notice}
+      <ReportSummary report={r} emailedAt={props.emailedAt} />
+      <h2>By team</h2>
+      <CsatTable
+        label="By team"
+        groupHeading="Team"
+        countHeading="Responses"
+        empty="No responses this month."
+        rows={r.teams.map((t) => ({ ...t, label: t.team }))}
+      />
+      <SpeedBreakdowns report={r} />
+      <ReportCharts {...props} />
+      <h2>Download responses</h2>
+      <ResponsesDownload from={props.monthStart} to={props.today} />
+    </AdminPage>
+  );
+}
+
+/** Which month's report to show, and the same report as JSON or as the donor's email. */
+function MonthPicker(props: { month: string; months: string[] }) {
+  return (
+    <form method="get" action="/admin" class="filters">
+      <label>
+        Month{" "}
+        <select name="month">
+          {props.months.map((m) => (
+            <option value={m} selected={m === props.month}>
+              {monthName(m)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="submit">Show</button>
+      <a href={`/admin/report.json?month=${props.month}`}>Report as JSON</a>
+      <a href={`/admin/report/preview?month=${props.month}`}>Preview the donor's email</a>
+    </form>
+  );
+}
+
+/** The running total and the month's donation, whether the donor was emailed, and the month's figures. */
+function ReportSummary(props: { report: MonthlyReport; emailedAt: number | null }) {
   const r = props.report;
   const cards = reportFigures(r).map((f): [string, string] => [f.label, f.shown]);
   return (
-    <AdminPage title={`Report: ${monthName(r.month)}`} current="/admin">
-      <form method="get" action="/admin" class="filters">
-        <label>
-          Month{" "}
-          <select name="month">
-            {props.months.map((m) => (
-              <option value={m} selected={m === r.month}>
-                {monthName(m)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <button type="submit">Show</button>
-        <a href={`/admin/report.json?month=${r.month}`}>Report as JSON</a>
-        <a href={`/admin/report/preview?month=${r.month}`}>Preview the donor's email</a>
-      </form>
-      {props.notice}
+    <>
       <p class="big">
-        {formatCount(r.runningHedgehogs)} hedgehogs fed so far. For {monthName(r.month)}: donate{" "}
+        {plural(r.runningHedgehogs, "hedgehog")} fed so far. For {monthName(r.month)}: donate{" "}
         {formatMoney(r.donation.amountMinor, r.donation.currency)} to {r.donation.charity}.
       </p>
       <p>
@@ -62,15 +94,14 @@ export function ReportPage(props: {
           {formatCount(r.verifiedBy.zendesk)} from Zendesk links checked against the ticket.
         </p>
       ) : null}
-      <h2>By team</h2>
-      <CsatTable
-        label="By team"
-        groupHeading="Team"
-        countHeading="Responses"
-        empty="No responses this month."
-        rows={r.teams.map((t) => ({ ...t, label: t.team }))}
-      />
-      <SpeedBreakdowns report={r} />
+    </>
+  );
+}
+
+/** Hedgehogs per month and CSAT per team per month, each with a sentence when there is nothing to draw yet. */
+function ReportCharts(props: Pick<ReportPageProps, "hedgehogSeries" | "csatMonths" | "csatTeams">) {
+  return (
+    <>
       <h2>Hedgehogs per month</h2>
       {props.hedgehogSeries.length === 0 ? (
         <p>No hedgehogs fed yet: the chart starts with the first answer.</p>
@@ -87,17 +118,22 @@ export function ReportPage(props: {
           title="CSAT (share of 4-5 ratings) by team and month"
         />
       )}
-      <h2>Download responses</h2>
-      <form method="get" action="/admin/responses.csv" class="filters">
-        <label>
-          From <input type="date" name="from" value={props.monthStart} required />
-        </label>
-        <label>
-          To <input type="date" name="to" value={props.today} required />
-        </label>
-        <button type="submit">Download CSV</button>
-      </form>
-    </AdminPage>
+    </>
+  );
+}
+
+/** The CSV of responses first given between two days (the month so far by default). */
+function ResponsesDownload(props: { from: string; to: string }) {
+  return (
+    <form method="get" action="/admin/responses.csv" class="filters">
+      <label>
+        From <input type="date" name="from" value={props.from} required />
+      </label>
+      <label>
+        To <input type="date" name="to" value={props.to} required />
+      </label>
+      <button type="submit">Download CSV</button>
+    </form>
   );
 }
 

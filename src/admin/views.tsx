@@ -85,10 +85,10 @@ export function SignInPage(props: { error?: string }) {
 function syncLag(syncedThrough: number | null, now: number): string {
   if (syncedThrough === null) return "nothing read yet";
   const minutes = Math.max(0, Math.round((now - syncedThrough) / 60_000));
-  if (minutes < 120) return `${minutes} minute${minutes === 1 ? "" : "s"} behind`;
+  if (minutes < 120) return `${plural(minutes, "minute")} behind`;
   const hours = Math.round(minutes / 60);
-  if (hours < 48) return `${hours} hours behind`;
-  return `${Math.round(hours / 24)} days behind`;
+  if (hours < 48) return `${plural(hours, "hour")} behind`;
+  return `${plural(Math.round(hours / 24), "day")} behind`;
 }
 
 const SYNC_ADVICE: Record<string, string> = {
@@ -105,7 +105,7 @@ function SyncStatus(props: { sync: SyncState[]; now: number }) {
         <div class={`sync sync-${(s.status ?? "unknown").replace(/\s+/g, "-")}`}>
           <p>
             <strong>Zendesk sync: {s.status ?? "not run yet"}</strong> ({syncLag(s.syncedThrough, props.now)}; last
-            checked {formatTime(s.checkedAt)}; {formatCount(s.pages)} pages read)
+            checked {formatTime(s.checkedAt)}; {plural(s.pages, "page")} read)
           </p>
           {s.status && SYNC_ADVICE[s.status] ? <p>{SYNC_ADVICE[s.status]}</p> : null}
           {s.detail ? <p class="detail">{s.detail}</p> : null}
@@ -116,8 +116,8 @@ function SyncStatus(props: { sync: SyncState[]; now: number }) {
           ) : null}
           {s.perPage !== null && s.perPage < EXPORT_MAX_PER_PAGE ? (
             <p>
-              Reading {formatCount(s.perPage)} tickets a page (Zendesk allows {formatCount(EXPORT_MAX_PER_PAGE)}) until
-              the pages are small enough again.
+              Reading {plural(s.perPage, "ticket")} a page (Zendesk allows {formatCount(EXPORT_MAX_PER_PAGE)}) until the
+              pages are small enough again.
             </p>
           ) : null}
         </div>
@@ -154,7 +154,7 @@ export function DispatchPage(props: {
     <AdminPage title="Dispatch" current="/admin/dispatch">
       <SyncStatus sync={props.sync} now={props.now} />
       <Waiting waiting={props.waiting} delayDays={props.delayDays} />
-      <p>Survey decisions of the last {props.days} days.</p>
+      <p>Survey decisions of the last {plural(props.days, "day")}.</p>
       <ul class="totals">
         {["sent", "claimed", "sending", "skipped", "failed"].map((s) => (
           <li>

@@ -52,7 +52,7 @@ function HedgehogsPage(props: { tally: Tally; charity: string; brand: string }) 
   const { total, months } = props.tally;
   const largest = Math.max(1, ...months.map((m) => m.hedgehogs));
   return (
-    <Layout title="Hedgehogs fed by our support answers" brand={{ name: props.brand }}>
+    <Layout title="Hedgehogs fed by our support answers" style="counter" brand={{ name: props.brand }}>
       <h1>{plural(total, "hedgehog")} fed</h1>
       <p class="big">Every answer to our support survey feeds a hedgehog: we donate to {props.charity} for each one.</p>
       {months.length === 0 ? (

@@ -5,6 +5,12 @@ export const COMMENT_QUESTION = "What can we do to increase your rating?";
 /** … and for a 5, where there is no rating left to increase. */
 export const COMMENT_QUESTION_TOP = "What did we do well?";
 export const COMMENT_MAX_LENGTH = 2000;
+
+/** Which of the two comment questions follows a rating: none yet, or 1 to 4, asks what would raise it. */
+export type CommentPrompt = "improve" | "praise";
+export function commentPromptFor(rating: number | undefined): CommentPrompt {
+  return rating === 5 ? "praise" : "improve";
+}
 export const RATING_LABELS = ["Very dissatisfied", "Dissatisfied", "Neutral", "Satisfied", "Very satisfied"] as const;
 
 export function ratingLabel(rating: number): string {

@@ -1,7 +1,7 @@
 import type { Context, Env, MiddlewareHandler } from "hono";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
-import { PAGE_CSS } from "./page-style";
+import { PAGE_STYLES } from "./page-style";
 
 /** `'sha256-…'` of an inline script or style, for the Content-Security-Policy. */
 export async function cspHash(source: string): Promise<string> {
@@ -11,17 +11,18 @@ export async function cspHash(source: string): Promise<string> {
   return `'sha256-${btoa(binary)}'`;
 }
 
-let pageStyleHash: Promise<string> | undefined;
+/** The hashes of every inline stylesheet (one per kind of customer page), computed once per isolate. */
+let pageStyleHashes: Promise<string> | undefined;
 
 /**
- * The pages' policy: nothing but our own origin, and the inline stylesheet and scripts named by
+ * The pages' policy: nothing but our own origin, and the inline stylesheets and scripts named by
  * their hashes (never 'unsafe-inline'). `imageOrigins` adds where a configured logo lives.
  */
 export async function contentSecurityPolicy(options: { scriptHashes?: string[]; imageOrigins?: string[] } = {}) {
-  pageStyleHash ??= cspHash(PAGE_CSS);
+  pageStyleHashes ??= Promise.all(Object.values(PAGE_STYLES).map(cspHash)).then((hashes) => hashes.join(" "));
   return [
     "default-src 'none'",
-    `style-src 'self' ${await pageStyleHash}`,
+    `style-src 'self' ${await pageStyleHashes}`,
     `script-src 'self'${(options.scriptHashes ?? []).map((h) => ` ${h}`).join("")}`,
     `img-src 'self' data:${(options.imageOrigins ?? []).map((o) => ` ${o}`).join("")}`,
     "connect-src 'self'",

@@ -1,7 +1,7 @@
 import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import type { HtmlEscapedString } from "hono/utils/html";
-import { PAGE_CSS } from "./page-style";
+import { PAGE_STYLES, type PageStyle } from "./page-style";
 
 /** Who the customer is talking to: shown above every page they see. */
 export interface Brand {
@@ -38,9 +38,10 @@ function BrandLine(props: { brand: Brand }) {
 }
 
 /**
- * The page shell shared by every HTML page. Customer pages carry their stylesheet (and script)
- * inline, so the first view is one request; the Content-Security-Policy allows exactly those by
- * their hashes. The admin area links its own stylesheet instead.
+ * The page shell shared by every HTML page. Customer pages carry their stylesheet (`style`, the
+ * shared rules by default) and script inline, so the first view is one request; the
+ * Content-Security-Policy allows exactly those by their hashes. The admin area links its own
+ * stylesheet instead.
  */
 export function Layout(props: {
   title: string;
@@ -48,6 +49,9 @@ export function Layout(props: {
   /** An inline script's source (its hash must be in the page's Content-Security-Policy). */
   script?: string;
   wide?: boolean;
+  /** Which inline stylesheet the page carries (see page-style.ts). */
+  style?: PageStyle;
+  /** A linked stylesheet instead of an inline one. */
   stylesheet?: string;
   brand?: Brand;
 }) {
@@ -59,7 +63,11 @@ export function Layout(props: {
           {headStart()}
           <title>{props.title}</title>
           <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-          {props.stylesheet ? <link rel="stylesheet" href={props.stylesheet} /> : <style>{raw(PAGE_CSS)}</style>}
+          {props.stylesheet ? (
+            <link rel="stylesheet" href={props.stylesheet} />
+          ) : (
+            <style>{raw(PAGE_STYLES[props.style ?? "message"])}</style>
+          )}
         </head>
         <body>
           <main class={props.wide ? "card wide" : "card"}>

@@ -1,6 +1,7 @@
 /**
- * The survey page's small script: a character count, the chosen face's name for browsers without
- * :has(), the `survey shown` beacon and one submit per click. The form works the same without it.
+ * The survey page's small script: a character count, the comment's question for the rating chosen,
+ * the chosen face's name for browsers without :has(), the `survey shown` beacon and one submit per
+ * click. The form works the same without it.
  * Inlined into the page (allowed by its hash in the Content-Security-Policy); this is its only source.
  */
 export const SURVEY_JS = `// Small enhancements for the survey form; the form works the same without them.
@@ -14,16 +15,23 @@ export const SURVEY_JS = `// Small enhancements for the survey form; the form wo
     var original = hint.textContent;
     var update = function () {
       var left = max - comment.value.length;
-      hint.textContent = comment.value.length ? left.toLocaleString("en-GB") + " characters left." : original;
+      var noun = left === 1 ? " character left." : " characters left.";
+      hint.textContent = comment.value.length ? left.toLocaleString("en-GB") + noun : original;
     };
     comment.addEventListener("input", update);
     update();
   }
-  // Older browsers without :has(): the chosen face's name and the comment's question follow the rating.
+  // The comment's question follows the rating chosen (each face names its own in data-prompt), and in
+  // older browsers without :has() the chosen face's name does too.
+  var prompts = form.querySelectorAll(".prompt-improve, .prompt-praise");
   form.addEventListener("change", function (event) {
     var target = event.target;
     if (!target || target.name !== "rating") return;
     form.className = form.className.replace(/\\s*rated-\\d/g, "") + " rated-" + target.value;
+    var prompt = "prompt-" + target.getAttribute("data-prompt");
+    prompts.forEach(function (span) {
+      span.hidden = span.className !== prompt;
+    });
   });
   // Tell the server the survey was seen (a GET records nothing, so link scanners count for nothing).
   if (navigator.sendBeacon) {

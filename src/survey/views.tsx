@@ -5,6 +5,8 @@ import {
   COMMENT_MAX_LENGTH,
   COMMENT_QUESTION,
   COMMENT_QUESTION_TOP,
+  commentPromptFor,
+  type CommentPrompt,
   RATING_LABELS,
   RATING_QUESTION,
   ratingLabel,
@@ -55,11 +57,20 @@ function HiddenLinkFields(props: { link: SurveyLinkFields & { sig: string; unsig
 
 const day = (ms: number) => formatDay(ms);
 
-function CommentQuestion() {
+/**
+ * The comment's question for the chosen rating (commentPromptFor). Both are in the page, the other one
+ * hidden: the page's script shows the one that follows a rating chosen on the page, each face naming
+ * its question in `data-prompt`. Without script the question is the preselected rating's.
+ */
+function CommentQuestion(props: { prompt: CommentPrompt }) {
   return (
     <>
-      <span class="prompt-improve">{COMMENT_QUESTION}</span>
-      <span class="prompt-praise">{COMMENT_QUESTION_TOP}</span>
+      <span class="prompt-improve" hidden={props.prompt !== "improve"}>
+        {COMMENT_QUESTION}
+      </span>
+      <span class="prompt-praise" hidden={props.prompt !== "praise"}>
+        {COMMENT_QUESTION_TOP}
+      </span>
     </>
   );
 }
@@ -67,11 +78,16 @@ function CommentQuestion() {
 // Markup that is the same on every survey page, rendered once per isolate (see renderedOnce).
 const faceMarkup = [1, 2, 3, 4, 5].map((rating) => renderedOnce(() => <Face rating={rating} />));
 
-const commentLabelMarkup = renderedOnce(() => (
-  <label for="comment" class="comment-label">
-    <CommentQuestion /> <span class="optional">(optional)</span>
-  </label>
-));
+const commentLabel = (prompt: CommentPrompt) =>
+  renderedOnce(() => (
+    <label for="comment" class="comment-label">
+      <CommentQuestion prompt={prompt} /> <span class="optional">(optional)</span>
+    </label>
+  ));
+const commentLabelMarkup: Record<CommentPrompt, () => unknown> = {
+  improve: commentLabel("improve"),
+  praise: commentLabel("praise"),
+};
 
 const commentHintMarkup = renderedOnce(() => (
   <p class="hint" id="comment-hint" data-max={String(COMMENT_MAX_LENGTH)}>
@@ -96,7 +112,7 @@ const scaleMarkup = renderedOnce(() => (
 export function SurveyPage(props: SurveyFormProps) {
   const { earlier } = props;
   return (
-    <Layout title="How did we do? · Support survey" script={SURVEY_JS} brand={props.brand}>
+    <Layout title="How did we do? · Support survey" style="survey" script={SURVEY_JS} brand={props.brand}>
       <p class="eyebrow">Support ticket #{props.link.ticketId}</p>
       {earlier ? (
         <p class="notice" role="status">
@@ -134,6 +150,7 @@ export function SurveyPage(props: SurveyFormProps) {
                     value={String(rating)}
                     checked={props.selectedRating === rating}
                     required
+                    data-prompt={commentPromptFor(rating)}
                   />
                   {faceMarkup[i]!()}
                   <span class="face-label">{label}</span>
@@ -143,7 +160,7 @@ export function SurveyPage(props: SurveyFormProps) {
           </div>
           {scaleMarkup()}
         </fieldset>
-        {commentLabelMarkup()}
+        {commentLabelMarkup[commentPromptFor(props.selectedRating)]()}
         <textarea id="comment" name="comment" rows={4} maxlength={COMMENT_MAX_LENGTH} aria-describedby="comment-hint">
           {props.comment ?? ""}
         </textarea>
@@ -179,7 +196,7 @@ export function ConflictPage(props: {
   brand: Brand;
 }) {
   return (
-    <Layout title="Which answer should we keep? · Support survey" brand={props.brand}>
+    <Layout title="Which answer should we keep? · Support survey" style="answer" brand={props.brand}>
       <p class="eyebrow">Support ticket #{props.link.ticketId}</p>
       <h1>You answered this survey before</h1>
       <p>
@@ -222,7 +239,7 @@ export function ThanksPage(props: {
 }) {
   const hedgehog = `#${formatCount(props.hedgehogNumber)}`;
   return (
-    <Layout title="Thank you · Support survey" brand={props.brand}>
+    <Layout title="Thank you · Support survey" style="answer" brand={props.brand}>
       <div class="hedgehog" aria-hidden="true">
         <svg viewBox="0 0 64 40" width="96" height="60" focusable="false">
           <path

@@ -58,6 +58,9 @@ describe.each([
       await page.getByRole("radio", { name: "Satisfied", exact: true }).focus();
       await page.keyboard.press("ArrowRight");
       expect(await page.getByRole("radio", { name: "Very satisfied" }).isChecked()).toBe(true);
+      // The comment's question follows the face chosen; without script it stays the preselected face's.
+      expect(await page.getByText("What did we do well?").isVisible()).toBe(js);
+      expect(await page.getByText("What can we do to increase your rating?").isVisible()).toBe(!js);
 
       await page.getByLabel("What can we do to increase your rating?").fill("Nothing, you were great.");
       await page.getByRole("button", { name: "Submit" }).click();

@@ -29,6 +29,14 @@ describe("admin report pages", () => {
     expect(html).toMatch(/<circle cx="[\d.]+" cy="[\d.]+" r="3" fill="#[0-9a-f]{6}"><title>Feature flags/);
   });
 
+  it("says one hedgehog in the singular", async () => {
+    // The first answer of all (the running total counts every month up to the report's).
+    await seed("1999-02-10T10:00:00Z", "Billing", 4, null);
+    const text = textOf(await (await get("/admin?month=1999-02")).text());
+    expect(text).toContain("1 hedgehog fed so far.");
+    expect(text).not.toContain("1 hedgehogs");
+  });
+
   it("refuses a malformed month (400) and serves the report as JSON", async () => {
     expect((await get("/admin?month=2026-13")).status).toBe(400);
     expect((await get("/admin/report.json?month=last")).status).toBe(400);

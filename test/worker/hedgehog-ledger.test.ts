@@ -142,6 +142,13 @@ describe("/admin/donations", () => {
     expect(textOf(await twice.text())).toContain(`was corrected already by #${first + 1}`);
   });
 
+  it("has a valid form: month fields without placeholder (not allowed on type=month)", async () => {
+    const html = await page();
+    const months = html.match(/<input type="month"[^>]*>/g)!;
+    expect(months).toHaveLength(2);
+    for (const input of months) expect(input).not.toContain("placeholder");
+  });
+
   it("records a repeated form once (409 the second time)", async () => {
     const form = good();
     expect((await post(form)).status).toBe(303);
@@ -222,6 +229,21 @@ describe("the public hedgehog counter", () => {
     const svg = await (await call(new Request(`${BASE}/hedgehogs.svg`))).text();
     expect(svg).toContain("1,235 hedgehogs fed");
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  });
+
+  it("is styled by its own inline stylesheet, allowed by the page's policy", async () => {
+    const res = await call(new Request(`${BASE}/hedgehogs`));
+    const html = await res.text();
+    expect(html).not.toMatch(/<link[^>]+rel="stylesheet"/);
+    const style = /<style>([\s\S]*?)<\/style>/.exec(html)![1]!;
+    expect(style).toContain(".tally");
+    expect(style).toContain("--accent");
+    expect(style).not.toContain(".face-option");
+    const bytes = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(style)));
+    const hash = `'sha256-${btoa(String.fromCharCode(...bytes))}'`;
+    expect(res.headers.get("content-security-policy")).toMatch(
+      new RegExp(`style-src 'self'[^;]* ${hash.replace(/[+/]/g, "\\$&")}`),
+    );
   });
 
   it("answers other methods and paths with a 4xx, never a 500", async () => {

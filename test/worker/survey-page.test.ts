@@ -268,8 +268,33 @@ describe("the survey page, as a customer sees it", () => {
     const five = await get(await signedUrl(linkFields(freshTicket()), 5));
     expect(five.html).toContain('class="survey rated-5"');
     expect(five.html).toContain('<span class="prompt-praise">What did we do well?</span>');
+    expect(five.html).toContain(
+      '<span class="prompt-improve" hidden="">What can we do to increase your rating?</span>',
+    );
     const two = await get(await signedUrl(linkFields(freshTicket()), 2));
     expect(two.html).toContain('class="survey rated-2"');
+    expect(two.html).toContain('<span class="prompt-improve">What can we do to increase your rating?</span>');
+    expect(two.html).toContain('<span class="prompt-praise" hidden="">What did we do well?</span>');
+    // Before any rating: the question for 1 to 4.
+    const none = await get(await signedUrl(linkFields(freshTicket())));
+    expect(none.html).toContain('<span class="prompt-improve">What');
+    // Each face names the question that follows it, for the page's script when the rating changes.
+    expect([...none.html.matchAll(/value="(\d)"[^>]*data-prompt="(\w+)"/g)].map((m) => `${m[1]}:${m[2]}`)).toEqual([
+      "1:improve",
+      "2:improve",
+      "3:improve",
+      "4:improve",
+      "5:praise",
+    ]);
+  });
+
+  it("inlines the survey form's own rules, and not the counter's, the thank-you page's or the admin area's", async () => {
+    const { html } = await get(await signedUrl(linkFields(freshTicket())));
+    const style = /<style>([\s\S]*?)<\/style>/.exec(html)![1]!;
+    for (const rule of ["--face-5", ".face-option", ".chosen", "textarea {", ".brand", "button,"])
+      expect(style).toContain(rule);
+    for (const rule of [".tally", ".hedgehog", ".your-comment", ".choices", ".card.wide", ".prompt-"])
+      expect(style).not.toContain(rule);
   });
 
   it("says the chosen face's name in words (for phones, where the five names do not fit)", async () => {
@@ -283,7 +308,11 @@ describe("the survey page, as a customer sees it", () => {
     expect(ico.headers.get("location")).toBe("/favicon.svg");
     const css = await call(new Request(`${BASE}/survey.css`));
     expect(css.headers.get("content-type")).toContain("text/css");
-    expect(await css.text()).toContain("--face-5");
+    const shared = await css.text();
+    expect(shared).toContain("--face-5");
+    // The shared rules only: the survey form's and the counter's stay with their pages.
+    expect(shared).not.toContain(".face-option");
+    expect(shared).not.toContain(".tally");
   });
 
   it("takes a same-origin post from a browser without Sec-Fetch-Site (Safari before 16.4), and refuses Origin: null", async () => {
