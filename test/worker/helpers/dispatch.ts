@@ -2,11 +2,10 @@
 import { env } from "cloudflare:workers";
 import { inject } from "vitest";
 import type { Env } from "../../../src/env";
-import type { QueueMessage } from "../../../src/queue-message";
 import type { FakeTicket, RecordedRequest, SentEmail, ZendeskStats } from "../../fakes/types";
 import { controlZendesk } from "../../fakes/zendesk-control";
 import { EVERY_TEN_MINUTES } from "../../../src/scheduled";
-import { runCron, testEnv } from "./worker";
+import { recordingQueue, runCron, testEnv } from "./worker";
 
 let accountCounter = 0;
 /** A Zendesk and Resend account of this test's own on the loopback fakes, and an env that uses them. */
@@ -14,15 +13,7 @@ export async function dispatchAccount(overrides: Partial<Env> = {}) {
   const name = `acct${Date.now().toString(36)}${accountCounter++}${Math.floor(Math.random() * 1e6)}`;
   const zendeskUrl = inject("zendeskUrl");
   const resendUrl = inject("resendUrl");
-  const sent: QueueMessage[] = [];
-  const queue = {
-    async send(body: QueueMessage) {
-      sent.push(body);
-    },
-    async sendBatch(messages: Iterable<{ body: QueueMessage }>) {
-      for (const m of messages) sent.push(m.body);
-    },
-  } as unknown as Queue<QueueMessage>;
+  const { queue, queued: sent } = recordingQueue();
   // Tests that are not about Zendesk's export quota run on an account whose quota is raised (as the
   // High Volume add-on raises it, only more), so a test can run the cron several times in a row; the
   // quota tests set Zendesk's documented 10 a minute on both sides.

@@ -35,13 +35,8 @@ export async function call(request: Request, envOverride?: Env): Promise<Respons
   return response;
 }
 
-/**
- * A customer's request followed by the queue's consumer: the request runs with a queue that keeps what
- * it queues (a first delivery to PostHog, an alert), and those messages then go to the Worker's real
- * queue handler, as Cloudflare's Queue hands them on a moment later.
- */
-export async function callThenConsume(request: Request, envOverride?: Env): Promise<Response> {
-  const env = envOverride ?? testEnv();
+/** A Queue binding that keeps what is sent to it, for a test to hand to the consumer itself. */
+export function recordingQueue(): { queue: Queue<QueueMessage>; queued: QueueMessage[] } {
   const queued: QueueMessage[] = [];
   const queue = {
     async send(body: QueueMessage) {
@@ -51,6 +46,17 @@ export async function callThenConsume(request: Request, envOverride?: Env): Prom
       for (const m of messages) queued.push(m.body);
     },
   } as unknown as Queue<QueueMessage>;
+  return { queue, queued };
+}
+
+/**
+ * A customer's request followed by the queue's consumer: the request runs with a queue that keeps what
+ * it queues (a first delivery to PostHog, an alert), and those messages then go to the Worker's real
+ * queue handler, as Cloudflare's Queue hands them on a moment later.
+ */
+export async function callThenConsume(request: Request, envOverride?: Env): Promise<Response> {
+  const env = envOverride ?? testEnv();
+  const { queue, queued } = recordingQueue();
   const response = await call(request, { ...env, DISPATCH: queue });
   if (queued.length > 0) await deliverQueue(queued, env);
   return response;
