@@ -54,23 +54,6 @@ async function emailsTo(account: DispatchAccount): Promise<Map<string, number>> 
   return counts;
 }
 
-async function eraseByEmail(account: DispatchAccount, email: string) {
-  const response = await call(
-    new Request("https://survey.example.test/admin/erase", {
-      method: "POST",
-      headers: {
-        authorization: "Bearer test-admin-token-0123456789",
-        "content-type": "application/json",
-        origin: "https://survey.example.test",
-        "sec-fetch-site": "same-origin",
-      },
-      body: JSON.stringify({ email }),
-    }),
-    account.env,
-  );
-  expect(response.status).toBe(200);
-}
-
 /** Each way a requester stops being eligible while their survey's send is unconfirmed. */
 const changes: Array<{
   name: string;
@@ -98,7 +81,7 @@ const changes: Array<{
   },
   {
     name: "erased",
-    change: (account, t) => eraseByEmail(account, t.requester.email!),
+    change: (account, t) => account.eraseByEmail(t.requester.email!),
     reason: "erased while its send was unconfirmed",
   },
   {
@@ -189,7 +172,7 @@ describe("replaying a survey batch whose outcome is unknown", () => {
 
   it("when the first attempt was sent and one of its requesters was erased since, the others are not emailed again", async () => {
     const { account, changing, rest } = await unconfirmedBatch({ delivered: true });
-    await eraseByEmail(account, changing.requester.email!);
+    await account.eraseByEmail(changing.requester.email!);
     const result = await replay(account);
     expect(result.explicitAcks).toHaveLength(1);
     expect([...(await emailsTo(account)).values()]).toEqual([1, 1, 1]);

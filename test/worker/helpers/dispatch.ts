@@ -1,11 +1,11 @@
 // A Zendesk and Resend account of a test's own, tickets to seed in it, and what the dispatcher recorded.
 import { env } from "cloudflare:workers";
-import { inject } from "vitest";
+import { expect, inject } from "vitest";
 import type { Env } from "../../../src/env";
 import type { FakeTicket, RecordedRequest, SentEmail, ZendeskStats } from "../../fakes/types";
 import { controlZendesk } from "../../fakes/zendesk-control";
 import { EVERY_TEN_MINUTES } from "../../../src/scheduled";
-import { recordingQueue, runCron, testEnv } from "./worker";
+import { BASE, call, recordingQueue, runCron, testEnv } from "./worker";
 
 let accountCounter = 0;
 /** A Zendesk and Resend account of this test's own on the loopback fakes, and an env that uses them. */
@@ -43,6 +43,23 @@ export async function dispatchAccount(overrides: Partial<Env> = {}) {
     configure: (config: Record<string, unknown>) => controlZendesk(zendeskUrl, name, "config", config),
     async resendSent(): Promise<SentEmail[]> {
       return (await fetch(`${resendUrl}/__fake/resend/${name}/sent`)).json();
+    },
+    /** Erases a person's data by email, as an administrator does at /admin/erase (200 expected). */
+    async eraseByEmail(email: string): Promise<void> {
+      const response = await call(
+        new Request(`${BASE}/admin/erase`, {
+          method: "POST",
+          headers: {
+            authorization: `Bearer ${accountEnv.ADMIN_TOKEN}`,
+            "content-type": "application/json",
+            origin: BASE,
+            "sec-fetch-site": "same-origin",
+          },
+          body: JSON.stringify({ email }),
+        }),
+        { ...accountEnv, DISPATCH: queue } as Env,
+      );
+      expect(response.status).toBe(200);
     },
     /** The fake's counts for this account: export requests, 429s, each export page's size. */
     async zendeskStats(): Promise<ZendeskStats> {
