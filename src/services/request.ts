@@ -30,7 +30,7 @@ export interface ServiceRequest {
 }
 
 /** A body parsed as JSON, or undefined when it is not JSON (a proxy's HTML page, a truncated answer). */
-export function jsonOf(text: string): unknown {
+function jsonOf(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
