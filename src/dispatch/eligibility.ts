@@ -23,12 +23,26 @@ export interface EligibilityFacts {
 
 export type Decision = { kind: "not-due" } | { kind: "send" } | { kind: "skip"; reason: string };
 
-/** Solved tickets become due `delayDays` after solving and stop being due after `lookbackDays`. */
-export function dueWindow(
-  now: number,
-  rules: Pick<EligibilityRules, "delayDays" | "lookbackDays">,
-): { solvedFrom: number; solvedUntil: number } {
-  return { solvedFrom: now - rules.lookbackDays * DAY_MS, solvedUntil: now - rules.delayDays * DAY_MS };
+/** The ticket statuses that count as solved: only these are ever surveyed. */
+export const SOLVED_STATUSES: readonly string[] = ["solved", "closed"];
+
+/**
+ * What a store may filter on before `decide` sees a ticket: solved, inside the due window. Solved
+ * tickets become due `delayDays` after solving and stop being due after `lookbackDays`. A store that
+ * filters by these returns a superset of what `decide` sends, never fewer.
+ */
+export interface DuePrefilter {
+  statuses: readonly string[];
+  solvedFrom: number;
+  solvedUntil: number;
+}
+
+export function duePrefilter(now: number, rules: Pick<EligibilityRules, "delayDays" | "lookbackDays">): DuePrefilter {
+  return {
+    statuses: SOLVED_STATUSES,
+    solvedFrom: now - rules.lookbackDays * DAY_MS,
+    solvedUntil: now - rules.delayDays * DAY_MS,
+  };
 }
 
 function isInternal(email: string, internalDomains: string[]): boolean {
@@ -41,9 +55,8 @@ function isInternal(email: string, internalDomains: string[]): boolean {
  * skip records: the most lasting reason first.
  */
 export function decide(ticket: EligibilityFacts, rules: EligibilityRules, now: number): Decision {
-  if (ticket.status !== "solved" && ticket.status !== "closed") return { kind: "not-due" };
-  if (ticket.solvedAt === null) return { kind: "not-due" };
-  const { solvedFrom, solvedUntil } = dueWindow(now, rules);
+  const { statuses, solvedFrom, solvedUntil } = duePrefilter(now, rules);
+  if (!statuses.includes(ticket.status) || ticket.solvedAt === null) return { kind: "not-due" };
   if (ticket.solvedAt > solvedUntil || ticket.solvedAt < solvedFrom) return { kind: "not-due" };
 
   const excluded = ticket.tags.find((tag) => rules.excludedTags.includes(tag.toLowerCase()));

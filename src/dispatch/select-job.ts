@@ -1,7 +1,7 @@
 import type { Settings } from "../config";
 import { isValidEmail } from "../lib/email-address";
 import type { QueueMessage } from "../queue-message";
-import { decide, dueWindow } from "./eligibility";
+import { decide, duePrefilter } from "./eligibility";
 import { claimTickets, findDueCandidates, reclaimStale, recordSkips, type SkipDecision } from "./sends-store";
 
 /** Bounds one run's work; the next run takes the rest. */
@@ -30,10 +30,9 @@ export async function selectAndEnqueue(
   options: { newClaims?: boolean } = {},
 ): Promise<SelectReport> {
   const rules = settings.dispatch;
-  const { solvedFrom, solvedUntil } = dueWindow(now, rules);
   // With SURVEY_EMAILS off nothing new is decided; claims whose message was lost are still queued.
   const due =
-    options.newClaims === false ? [] : await findDueCandidates(db, solvedFrom, solvedUntil, MAX_TICKETS_PER_RUN);
+    options.newClaims === false ? [] : await findDueCandidates(db, duePrefilter(now, rules), MAX_TICKETS_PER_RUN);
   const skips: SkipDecision[] = [];
   const claims: Array<{ ticketId: number; emailHash: string | null; ticketUpdatedAt: number }> = [];
   // Addresses claimed earlier in this same run count for throttling too.

@@ -1,5 +1,6 @@
 import type { OutgoingEmail } from "../services/mail";
 import { jsonChunks } from "../lib/json-chunks";
+import type { DuePrefilter } from "./eligibility";
 
 export type SendStatus = "claimed" | "sending" | "sent" | "failed" | "skipped";
 
@@ -50,12 +51,7 @@ function toDueTicket(r: DueRow): DueTicket {
  * Tickets solved inside the due window that have no decision yet, or whose skip was made on an
  * older version of the ticket; with what throttling and suppression need to know.
  */
-export async function findDueCandidates(
-  db: D1Database,
-  solvedFrom: number,
-  solvedUntil: number,
-  limit: number,
-): Promise<DueTicket[]> {
+export async function findDueCandidates(db: D1Database, due: DuePrefilter, limit: number): Promise<DueTicket[]> {
   const { results } = await db
     .prepare(
       `SELECT c.ticket_id, c.status, c.solved_at, c.tags, c.requester_role, c.requester_email, c.email_hash,
@@ -64,12 +60,12 @@ export async function findDueCandidates(
          (SELECT MAX(p.decided_at) FROM survey_sends p
            WHERE p.email_hash = c.email_hash AND p.status IN ('claimed', 'sending', 'sent')) AS last_surveyed_at
        FROM candidates c LEFT JOIN survey_sends d ON d.ticket_id = c.ticket_id
-       WHERE c.status IN ('solved', 'closed') AND c.solved_at BETWEEN ?1 AND ?2
+       WHERE c.status IN (SELECT value FROM json_each(?4)) AND c.solved_at BETWEEN ?1 AND ?2
          AND (d.ticket_id IS NULL OR (d.status = 'skipped' AND d.ticket_updated_at < c.ticket_updated_at))
        ORDER BY c.solved_at
        LIMIT ?3`,
     )
-    .bind(solvedFrom, solvedUntil, limit)
+    .bind(due.solvedFrom, due.solvedUntil, limit, JSON.stringify(due.statuses))
     .all<DueRow>();
   return results.map(toDueTicket);
 }
