@@ -18,6 +18,7 @@ export default defineConfig(async () => {
                 bindings: {
                   TEST_MIGRATIONS: migrations,
                   SURVEY_LINK_SECRET: "test-survey-link-secret-0123456789",
+                  ADDRESS_FINGERPRINT_KEY: "test-address-fingerprint-key-0123456789",
                   POSTHOG_API_KEY: "phc_test_key",
                   POSTHOG_SURVEY_ID: "019f37dc-7c9a-0000-d86a-aa8bf46f4917",
                   PUBLIC_BASE_URL: "https://survey.example.test",

@@ -54,6 +54,7 @@ async function startCheckout(folder: string, outdir: string) {
     bindings: {
       ...wranglerVars(path.join(folder, "wrangler.toml")),
       SURVEY_LINK_SECRET: SECRET,
+      ADDRESS_FINGERPRINT_KEY: "bench-address-fingerprint-key-0123456789",
       POSTHOG_API_KEY: "",
       PUBLIC_BASE_URL: BASE,
     },

@@ -29,6 +29,7 @@ function sharedOptions(state: string) {
     bindings: {
       ...wranglerVars(),
       SURVEY_LINK_SECRET: SECRET,
+      ADDRESS_FINGERPRINT_KEY: "bench-address-fingerprint-key-0123456789",
       POSTHOG_API_KEY: "",
       PUBLIC_BASE_URL: "http://127.0.0.1",
     },

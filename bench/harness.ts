@@ -82,7 +82,7 @@ async function startWorker(bindings: Record<string, string>, extra: Partial<Mini
     ...runtimeOn(state),
     queueProducers: { DISPATCH: { queueName: "survey-dispatch" } },
     queueConsumers: { "survey-dispatch": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 10 } }, // as in wrangler.toml
-    bindings: { ...wranglerVars(), ...bindings },
+    bindings: { ...wranglerVars(), ADDRESS_FINGERPRINT_KEY: "bench-address-fingerprint-key-0123456789", ...bindings },
     // BENCH_VERBOSE=1 shows the Worker's own log lines.
     ...(process.env.BENCH_VERBOSE ? { log: new Log(LogLevel.INFO) } : {}),
     // BENCH_INSPECTOR=<port> opens workerd's inspector, to profile the Worker under load with DevTools.

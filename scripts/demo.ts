@@ -97,6 +97,7 @@ const wrangler = startWrangler({
   vars: {
     PUBLIC_BASE_URL: base,
     SURVEY_LINK_SECRET: "demo-survey-link-secret-0123456789",
+    ADDRESS_FINGERPRINT_KEY: "demo-address-fingerprint-key-0123456789",
     ADMIN_TOKEN,
     ZENDESK_BASE_URL: `${zendesk.url}/t/${ACCOUNT}`,
     ZENDESK_EMAIL: ZENDESK_ADMIN.email,

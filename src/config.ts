@@ -28,6 +28,7 @@ export function toSettings(s: RawSettings) {
     publicBaseUrl: s.PUBLIC_BASE_URL,
     linkSecret: s.SURVEY_LINK_SECRET,
     linkTtlDays: s.LINK_TTL_DAYS,
+    addressFingerprintKey: s.ADDRESS_FINGERPRINT_KEY,
     posthog: {
       apiKey: s.POSTHOG_API_KEY,
       host: s.POSTHOG_HOST,

@@ -1,4 +1,5 @@
 import { checkSupportTimeZone } from "./config";
+import { keyLegacyHashes } from "./dispatch/fingerprint-job";
 import { selectAndEnqueue } from "./dispatch/select-job";
 import { requeueFollowups } from "./followups/outbox";
 import { syncTickets, type SyncReport } from "./dispatch/sync-job";
@@ -19,6 +20,8 @@ export const MONTHLY_REPORT = "0 9 1 * *";
 
 /** How long one run may keep reading Zendesk before it leaves the rest to the next run. */
 const SYNC_BUDGET_MS = 60_000;
+/** How long one run may spend keying the bare address hashes of older rows. */
+const FINGERPRINT_BUDGET_MS = 20_000;
 /** How long the record of each cron and queue run is kept (the admin dispatch page shows recent ones). */
 const JOB_RUN_RETENTION_MS = 90 * DAY_MS;
 
@@ -42,6 +45,7 @@ async function syncStep(
     lookbackDays: ctx.settings.dispatch.lookbackDays,
     deadline: Date.now() + SYNC_BUDGET_MS,
     requestsPerMinute: ctx.settings.zendesk.exportRequestsPerMinute,
+    fingerprintKey: ctx.settings.addressFingerprintKey,
     support: ctx.settings.support,
     fetcher: ctx.fetcher,
     onProgress: async () => {
@@ -51,13 +55,17 @@ async function syncStep(
 }
 
 /**
- * The every-ten-minutes job: deliver pending answers to PostHog, sync Zendesk, dispatch due surveys,
+ * The every-ten-minutes job: deliver pending answers to PostHog, key older rows' bare address hashes
+ * (new surveys wait until no known address has one), sync Zendesk, dispatch due surveys,
  * queue answers' follow-ups again (a lost message, an alert whose day has come), retry an owed report. Each step runs on its own: one that throws is
  * recorded with its error and the others still run.
  */
 function runEveryTenMinutes(env: Env, now: number) {
   return runJob(env, "every-ten-minutes", async (ctx) => ({
     posthog: await step("posthog", () => deliverPendingResponses(ctx.settings, ctx.db, now, { fetcher: ctx.fetcher })),
+    fingerprints: await step("fingerprints", () =>
+      keyLegacyHashes(ctx.db, ctx.settings.addressFingerprintKey, Date.now() + FINGERPRINT_BUDGET_MS),
+    ),
     // A long export is dispatched as it is read, one quota's worth of pages at a time.
     sync: await step("sync", () =>
       syncStep(ctx, now, async () => {

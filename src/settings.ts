@@ -163,6 +163,11 @@ const dispatch = {
   ),
   EXCLUDED_TAGS: setting(list("spam,abuse,legal,no_csat"), `tickets with any of these tags are skipped`),
   INTERNAL_DOMAINS: setting(list("posthog.com"), `requesters at these domains (and their subdomains) are skipped`),
+  ADDRESS_FINGERPRINT_KEY: secret(
+    "required",
+    requiredSecret("ADDRESS_FINGERPRINT_KEY", 32),
+    `HMAC-SHA256 key of the fingerprints that throttling, the suppression list and erasure know addresses by, at least 32 characters; never rotated (a new key forgets every unsubscribe), and apart from \`SURVEY_LINK_SECRET\` so rotating that one forgets none`,
+  ),
 };
 
 const mail = {

@@ -68,9 +68,14 @@ eraseRoutes.post("/erase", formLimit, async (c) => {
   }
   const who: Person = { email: parsed.output.email, distinctId: parsed.output.distinct_id };
   if (!isJson && parsed.output.confirm !== "yes") {
-    return c.html(<ConfirmErasurePage who={who} counts={await previewErasure(c.env.DB, who)} />);
+    return c.html(<ConfirmErasurePage who={who} counts={await previewErasure(c.env.DB, who, settingsOf(c.env).addressFingerprintKey)} />);
   }
-  const { distinctIds, ...result } = await erasePerson(c.env.DB, who, Date.now());
+  const { distinctIds, ...result } = await erasePerson(
+    c.env.DB,
+    who,
+    Date.now(),
+    settingsOf(c.env).addressFingerprintKey,
+  );
   const posthog = await erasePostHogPersons(c, distinctIds);
   // The log says what was done, never to whom.
   console.log(`erasure: ${JSON.stringify({ ...result, posthog })}`);

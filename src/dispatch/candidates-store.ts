@@ -1,4 +1,6 @@
+import type { AddressKeys } from "../lib/email-address";
 import { jsonChunks } from "../lib/json-chunks";
+import { replaceLegacyHashes } from "./fingerprints-store";
 import type { TicketContext } from "./support-context";
 /** A ticket as the dispatcher keeps it (the `candidates` table, as the sync writes it). */
 export interface Candidate {
@@ -10,7 +12,8 @@ export interface Candidate {
   name: string | null;
   externalId: string | null;
   role: string | null;
-  emailHash: string | null;
+  /** The keyed fingerprint of `email` (throttling and suppression). */
+  addressFingerprint: string | null;
   groupName: string | null;
   tags: string[];
   ticketUpdatedAt: number;
@@ -51,18 +54,19 @@ export async function recordUnreadablePage(
 /**
  * Stores one export page and the cursor after it in one batch (one transaction), so the cursor never
  * runs ahead of the tickets it covers. The page's rows travel as JSON, one statement per chunk
- * within D1's string limit.
+ * within D1's string limit. The rows the page's addresses had before fingerprints were keyed are
+ * keyed in the same batch, so an address is never known by a fingerprint here and a bare hash elsewhere.
  * An older copy of a ticket never overwrites a newer one.
  */
 export async function savePage(
   db: D1Database,
   account: string,
-  candidates: Candidate[],
+  page: { candidates: Candidate[]; addresses: AddressKeys[] },
   contexts: TicketContext[],
   after: { afterCursor: string | null; newestChange: number | null; state: SyncStatus; now: number; perPage: number },
 ): Promise<void> {
   const now = after.now;
-  const rows = candidates.map((c) => ({
+  const rows = page.candidates.map((c) => ({
     t: c.ticketId,
     s: c.status,
     sa: c.solvedAt,
@@ -71,30 +75,32 @@ export async function savePage(
     n: c.name,
     x: c.externalId,
     ro: c.role,
-    h: c.emailHash,
+    f: c.addressFingerprint,
     g: c.groupName,
     tg: JSON.stringify(c.tags),
     u: c.ticketUpdatedAt,
   }));
-  const statements = jsonChunks(rows).map((json) =>
+  const statements = replaceLegacyHashes(db, page.addresses);
+  const upserts = jsonChunks(rows).map((json) =>
     db
       .prepare(
         `INSERT INTO candidates (ticket_id, status, solved_at, requester_id, requester_email, requester_name,
-           requester_external_id, requester_role, email_hash, group_name, tags, ticket_updated_at, synced_at)
+           requester_external_id, requester_role, address_fingerprint, group_name, tags, ticket_updated_at, synced_at)
          SELECT j.value ->> 't', j.value ->> 's', j.value ->> 'sa', j.value ->> 'r', j.value ->> 'e', j.value ->> 'n',
-           j.value ->> 'x', j.value ->> 'ro', j.value ->> 'h', j.value ->> 'g', j.value ->> 'tg', j.value ->> 'u', ?2
+           j.value ->> 'x', j.value ->> 'ro', j.value ->> 'f', j.value ->> 'g', j.value ->> 'tg', j.value ->> 'u', ?2
          FROM json_each(?1) AS j WHERE true
          ON CONFLICT (ticket_id) DO UPDATE SET
            status = excluded.status, solved_at = excluded.solved_at, requester_id = excluded.requester_id,
            requester_email = excluded.requester_email, requester_name = excluded.requester_name,
            requester_external_id = excluded.requester_external_id, requester_role = excluded.requester_role,
-           email_hash = excluded.email_hash, group_name = excluded.group_name, tags = excluded.tags,
+           address_fingerprint = excluded.address_fingerprint, legacy_email_hash = NULL,
+           group_name = excluded.group_name, tags = excluded.tags,
            ticket_updated_at = excluded.ticket_updated_at, synced_at = excluded.synced_at
          WHERE excluded.ticket_updated_at >= candidates.ticket_updated_at`,
       )
       .bind(json, now),
   );
-  statements.push(...contextStatements(db, contexts));
+  statements.push(...upserts, ...contextStatements(db, contexts));
   statements.push(
     db
       .prepare(
@@ -216,11 +222,15 @@ export async function readSyncStates(db: D1Database): Promise<SyncState[]> {
   }));
 }
 
-/** Erasure: the requester's fields on the person's tickets (the sync brings them back only if the ticket changes). */
+/**
+ * Erasure: the requester's fields on the person's tickets, with their address's fingerprint and any
+ * older bare hash (the sync brings them back only if the ticket changes).
+ */
 export function eraseRequesters(db: D1Database, ticketIdsJson: string): D1PreparedStatement {
   return db
     .prepare(
-      `UPDATE candidates SET requester_email = NULL, requester_name = NULL, requester_external_id = NULL
+      `UPDATE candidates SET requester_email = NULL, requester_name = NULL, requester_external_id = NULL,
+         address_fingerprint = NULL, legacy_email_hash = NULL
        WHERE ticket_id IN (SELECT value FROM json_each(?1))`,
     )
     .bind(ticketIdsJson);

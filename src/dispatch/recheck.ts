@@ -1,5 +1,5 @@
 import type { Settings } from "../config";
-import { emailHash, isValidEmail, normalizeEmail } from "../lib/email-address";
+import { addressKeys, isValidEmail, normalizeEmail, type AddressKeys } from "../lib/email-address";
 import type { ExportPage } from "../services/zendesk";
 import { zendeskAccess } from "../services/zendesk";
 import { fetchTickets } from "../services/zendesk-tickets";
@@ -9,7 +9,7 @@ import { suppressedAmong } from "./suppressions-store";
 
 /** What the re-check says of one claim just before its email is sent (or replayed). */
 export type Verdict =
-  | { kind: "eligible"; ticket: SyncedTicket; emailHash: string }
+  | { kind: "eligible"; ticket: SyncedTicket; addressFingerprint: string }
   | { kind: "ineligible"; reason: string }
   | { kind: "wait"; afterMs: number; reason: string };
 
@@ -113,12 +113,14 @@ export async function recheckClaims(
   const verdicts = new Map<number, Verdict>();
   if (claims.length === 0) return verdicts;
   const current = await currentTickets(claims, { ...deps, fresh: read.fresh });
-  const hashes = new Map<number, string>();
+  // Each address is looked up by its fingerprint and by the bare hash older suppressions may still carry.
+  const keys = new Map<number, AddressKeys>();
   for (const claim of claims) {
     const ticket = current.get(claim.ticketId);
-    if (ticket && "email" in ticket && ticket.email) hashes.set(claim.ticketId, await emailHash(ticket.email));
+    if (ticket && "email" in ticket && ticket.email)
+      keys.set(claim.ticketId, await addressKeys(deps.settings.addressFingerprintKey, ticket.email));
   }
-  const suppressed = await suppressedAmong(deps.db, [...hashes.values()]);
+  const suppressed = await suppressedAmong(deps.db, [...keys.values()]);
   for (const claim of claims) {
     const ticket = current.get(claim.ticketId);
     const replay = claim.status === "sending";
@@ -134,17 +136,17 @@ export async function recheckClaims(
       verdicts.set(claim.ticketId, { kind: "wait", afterMs: ticket.afterMs, reason: ticket.reason });
       continue;
     }
-    const hash = hashes.get(claim.ticketId);
+    const fingerprint = keys.get(claim.ticketId)?.fingerprint;
     const reason = judge(
       ticket,
-      claim.suppressed || (hash !== undefined && suppressed.has(hash)),
+      claim.suppressed || (fingerprint !== undefined && suppressed.has(fingerprint)),
       deps.settings.dispatch,
       deps.now,
     );
     if (reason) verdicts.set(claim.ticketId, { kind: "ineligible", reason });
     else if (replay && normalizeEmail(ticket.email!) !== normalizeEmail(claim.snapshot!.to))
       verdicts.set(claim.ticketId, { kind: "ineligible", reason: "requester's email address changed in Zendesk" });
-    else verdicts.set(claim.ticketId, { kind: "eligible", ticket, emailHash: hash! });
+    else verdicts.set(claim.ticketId, { kind: "eligible", ticket, addressFingerprint: fingerprint! });
   }
   return verdicts;
 }

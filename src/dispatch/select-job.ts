@@ -2,6 +2,7 @@ import type { Settings } from "../config";
 import { isValidEmail } from "../lib/email-address";
 import type { QueueMessage } from "../queue-message";
 import { decide, duePrefilter } from "./eligibility";
+import { legacyRowsRemain } from "./fingerprints-store";
 import { claimTickets, findDueCandidates, reclaimStale, recordSkips, type SkipDecision } from "./sends-store";
 
 /** Bounds one run's work; the next run takes the rest. */
@@ -16,6 +17,8 @@ export interface SelectReport {
   claimed: number;
   requeued: number;
   skipped: Record<string, number>;
+  /** Why no new ticket was decided this run, when one held it back. */
+  held?: string;
 }
 
 /**
@@ -30,11 +33,19 @@ export async function selectAndEnqueue(
   options: { newClaims?: boolean } = {},
 ): Promise<SelectReport> {
   const rules = settings.dispatch;
+  // Throttling and the suppression list go by keyed fingerprints: while an address is still known by an
+  // older bare hash (the `fingerprints` cron step keys them), nothing new is decided.
+  const held =
+    options.newClaims !== false && (await legacyRowsRemain(db))
+      ? "waiting for the addresses of older rows to be keyed (the fingerprints step)"
+      : undefined;
   // With SURVEY_EMAILS off nothing new is decided; claims whose message was lost are still queued.
   const due =
-    options.newClaims === false ? [] : await findDueCandidates(db, duePrefilter(now, rules), MAX_TICKETS_PER_RUN);
+    options.newClaims === false || held
+      ? []
+      : await findDueCandidates(db, duePrefilter(now, rules), MAX_TICKETS_PER_RUN);
   const skips: SkipDecision[] = [];
-  const claims: Array<{ ticketId: number; emailHash: string | null; ticketUpdatedAt: number }> = [];
+  const claims: Array<{ ticketId: number; addressFingerprint: string | null; ticketUpdatedAt: number }> = [];
   // Addresses claimed earlier in this same run count for throttling too.
   const claimedThisRun = new Set<string>();
   for (const t of due) {
@@ -47,16 +58,17 @@ export async function selectAndEnqueue(
         email: t.email,
         emailValid: t.email !== null && isValidEmail(t.email),
         suppressed: t.suppressed,
-        lastSurveyedAt: t.emailHash !== null && claimedThisRun.has(t.emailHash) ? now : t.lastSurveyedAt,
+        lastSurveyedAt:
+          t.addressFingerprint !== null && claimedThisRun.has(t.addressFingerprint) ? now : t.lastSurveyedAt,
       },
       rules,
       now,
     );
-    const claim = { ticketId: t.ticketId, emailHash: t.emailHash, ticketUpdatedAt: t.ticketUpdatedAt };
+    const claim = { ticketId: t.ticketId, addressFingerprint: t.addressFingerprint, ticketUpdatedAt: t.ticketUpdatedAt };
     if (decision.kind === "skip") skips.push({ ...claim, reason: decision.reason });
     else if (decision.kind === "send") {
       claims.push(claim);
-      if (t.emailHash !== null) claimedThisRun.add(t.emailHash);
+      if (t.addressFingerprint !== null) claimedThisRun.add(t.addressFingerprint);
     }
   }
   await recordSkips(db, skips, now);
@@ -71,5 +83,5 @@ export async function selectAndEnqueue(
     await queue.sendBatch(messages.slice(i, i + MESSAGES_PER_SEND));
   const skipped: Record<string, number> = {};
   for (const s of skips) skipped[s.reason] = (skipped[s.reason] ?? 0) + 1;
-  return { considered: due.length, claimed: claimed.length, requeued: requeued.length, skipped };
+  return { considered: due.length, claimed: claimed.length, requeued: requeued.length, skipped, ...(held ? { held } : {}) };
 }

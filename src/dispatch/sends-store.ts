@@ -11,7 +11,7 @@ interface DueRow {
   tags: string;
   requester_role: string | null;
   requester_email: string | null;
-  email_hash: string | null;
+  address_fingerprint: string | null;
   ticket_updated_at: number;
   suppressed: number;
   last_surveyed_at: number | null;
@@ -25,7 +25,7 @@ export interface DueTicket {
   tags: string[];
   requesterRole: string | null;
   email: string | null;
-  emailHash: string | null;
+  addressFingerprint: string | null;
   suppressed: boolean;
   /** When this address was last surveyed (or claimed for a survey), if ever. */
   lastSurveyedAt: number | null;
@@ -40,7 +40,7 @@ function toDueTicket(r: DueRow): DueTicket {
     tags: JSON.parse(r.tags) as string[],
     requesterRole: r.requester_role,
     email: r.requester_email,
-    emailHash: r.email_hash,
+    addressFingerprint: r.address_fingerprint,
     suppressed: r.suppressed === 1,
     lastSurveyedAt: r.last_surveyed_at,
     ticketUpdatedAt: r.ticket_updated_at,
@@ -54,11 +54,11 @@ function toDueTicket(r: DueRow): DueTicket {
 export async function findDueCandidates(db: D1Database, due: DuePrefilter, limit: number): Promise<DueTicket[]> {
   const { results } = await db
     .prepare(
-      `SELECT c.ticket_id, c.status, c.solved_at, c.tags, c.requester_role, c.requester_email, c.email_hash,
+      `SELECT c.ticket_id, c.status, c.solved_at, c.tags, c.requester_role, c.requester_email, c.address_fingerprint,
          c.ticket_updated_at,
-         EXISTS (SELECT 1 FROM suppressions s WHERE s.email_hash = c.email_hash) AS suppressed,
+         EXISTS (SELECT 1 FROM suppressions s WHERE s.address_fingerprint = c.address_fingerprint) AS suppressed,
          (SELECT MAX(p.decided_at) FROM survey_sends p
-           WHERE p.email_hash = c.email_hash AND p.status IN ('claimed', 'sending', 'sent')) AS last_surveyed_at
+           WHERE p.address_fingerprint = c.address_fingerprint AND p.status IN ('claimed', 'sending', 'sent')) AS last_surveyed_at
        FROM candidates c LEFT JOIN survey_sends d ON d.ticket_id = c.ticket_id
        WHERE c.status IN (SELECT value FROM json_each(?4)) AND c.solved_at BETWEEN ?1 AND ?2
          AND (d.ticket_id IS NULL OR (d.status = 'skipped' AND d.ticket_updated_at < c.ticket_updated_at))
@@ -73,20 +73,21 @@ export async function findDueCandidates(db: D1Database, due: DuePrefilter, limit
 export interface SkipDecision {
   ticketId: number;
   reason: string;
-  emailHash: string | null;
+  addressFingerprint: string | null;
   ticketUpdatedAt: number;
 }
 
 /** Records skips; a ticket already claimed or sent keeps that state. */
 export async function recordSkips(db: D1Database, skips: SkipDecision[], now: number): Promise<void> {
   if (skips.length === 0) return;
-  const rows = skips.map((s) => ({ t: s.ticketId, r: s.reason, h: s.emailHash, u: s.ticketUpdatedAt }));
+  const rows = skips.map((s) => ({ t: s.ticketId, r: s.reason, f: s.addressFingerprint, u: s.ticketUpdatedAt }));
   const statement = db.prepare(
-    `INSERT INTO survey_sends (ticket_id, status, reason, email_hash, decided_at, ticket_updated_at)
-       SELECT j.value ->> 't', 'skipped', j.value ->> 'r', j.value ->> 'h', ?2, j.value ->> 'u'
+    `INSERT INTO survey_sends (ticket_id, status, reason, address_fingerprint, decided_at, ticket_updated_at)
+       SELECT j.value ->> 't', 'skipped', j.value ->> 'r', j.value ->> 'f', ?2, j.value ->> 'u'
        FROM json_each(?1) AS j WHERE true
        ON CONFLICT (ticket_id) DO UPDATE SET reason = excluded.reason, decided_at = excluded.decided_at,
-         ticket_updated_at = excluded.ticket_updated_at, email_hash = excluded.email_hash
+         ticket_updated_at = excluded.ticket_updated_at, address_fingerprint = excluded.address_fingerprint,
+         legacy_email_hash = NULL
        WHERE survey_sends.status = 'skipped'`,
   );
   await db.batch(jsonChunks(rows).map((json) => statement.bind(json, now)));
@@ -98,17 +99,18 @@ export async function recordSkips(db: D1Database, skips: SkipDecision[], now: nu
  */
 export async function claimTickets(
   db: D1Database,
-  claims: Array<{ ticketId: number; emailHash: string | null; ticketUpdatedAt: number }>,
+  claims: Array<{ ticketId: number; addressFingerprint: string | null; ticketUpdatedAt: number }>,
   now: number,
 ): Promise<number[]> {
   if (claims.length === 0) return [];
-  const rows = claims.map((c) => ({ t: c.ticketId, h: c.emailHash, u: c.ticketUpdatedAt }));
+  const rows = claims.map((c) => ({ t: c.ticketId, f: c.addressFingerprint, u: c.ticketUpdatedAt }));
   const statement = db.prepare(
-    `INSERT INTO survey_sends (ticket_id, status, email_hash, decided_at, ticket_updated_at, enqueued_at)
-       SELECT j.value ->> 't', 'claimed', j.value ->> 'h', ?2, j.value ->> 'u', ?2
+    `INSERT INTO survey_sends (ticket_id, status, address_fingerprint, decided_at, ticket_updated_at, enqueued_at)
+       SELECT j.value ->> 't', 'claimed', j.value ->> 'f', ?2, j.value ->> 'u', ?2
        FROM json_each(?1) AS j WHERE true
        ON CONFLICT (ticket_id) DO UPDATE SET status = 'claimed', reason = NULL, decided_at = excluded.decided_at,
-         ticket_updated_at = excluded.ticket_updated_at, email_hash = excluded.email_hash, enqueued_at = excluded.enqueued_at
+         ticket_updated_at = excluded.ticket_updated_at, address_fingerprint = excluded.address_fingerprint,
+         legacy_email_hash = NULL, enqueued_at = excluded.enqueued_at
        WHERE survey_sends.status = 'skipped'
        RETURNING ticket_id`,
   );
@@ -232,7 +234,8 @@ function toClaim(r: ClaimRow): SendClaim {
 const CLAIM_COLUMNS = `s.ticket_id, s.status, s.send_key, s.send_started_at, s.email_json, s.to_address, s.to_name, s.team, s.distinct_id,
   s.link_exp, s.left_out_round, s.left_out_reason, c.status AS candidate_status, c.solved_at, c.tags,
   c.requester_role, c.requester_email, c.requester_name, c.requester_external_id, c.requester_id, c.group_name,
-  EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash IN (s.email_hash, c.email_hash)) AS suppressed`;
+  (EXISTS (SELECT 1 FROM suppressions x WHERE x.address_fingerprint IN (s.address_fingerprint, c.address_fingerprint))
+    OR EXISTS (SELECT 1 FROM legacy_suppressions l WHERE l.email_hash IN (s.legacy_email_hash, c.legacy_email_hash))) AS suppressed`;
 
 export async function loadClaims(db: D1Database, ticketIds: number[]): Promise<Map<number, SendClaim>> {
   if (ticketIds.length === 0) return new Map();
@@ -272,17 +275,17 @@ export async function loadClaimsByKey(db: D1Database, sendKey: string): Promise<
  */
 export async function startSending(
   db: D1Database,
-  emails: Array<{ ticketId: number; snapshot: EmailSnapshot; email: OutgoingEmail; emailHash: string | null }>,
+  emails: Array<{ ticketId: number; snapshot: EmailSnapshot; email: OutgoingEmail; addressFingerprint: string | null }>,
   attempt: { sendKey: string; provider: string },
   now: number,
 ): Promise<Set<number>> {
   if (emails.length === 0) return new Set();
   // One statement per chunk of rows, not one per email: a consumer invocation sends up to ten requests
   // of a hundred emails, and Cloudflare counts each statement against its 1,000 queries an invocation.
-  // Fields: t ticket, a address, h its hash, n name, g team (group), d distinct id, x link expiry, j the email as JSON.
+  // Fields: t ticket, a address, f its fingerprint, n name, g team (group), d distinct id, x link expiry, j the email as JSON.
   const rows = emails.map((e) => ({
     t: e.ticketId,
-    h: e.emailHash,
+    f: e.addressFingerprint,
     a: e.snapshot.to,
     n: e.snapshot.name,
     g: e.snapshot.team,
@@ -294,10 +297,12 @@ export async function startSending(
     `UPDATE survey_sends SET status = 'sending', send_key = ?2, provider = ?3, send_started_at = ?4, enqueued_at = ?4,
        attempts = attempts + 1, retry_at = NULL, to_address = j.value ->> 'a', to_name = j.value ->> 'n',
        team = j.value ->> 'g', distinct_id = j.value ->> 'd', link_exp = j.value ->> 'x', email_json = j.value ->> 'j',
-       email_hash = COALESCE(j.value ->> 'h', email_hash), left_out_round = NULL, left_out_reason = NULL
+       address_fingerprint = COALESCE(j.value ->> 'f', address_fingerprint), left_out_round = NULL, left_out_reason = NULL
      FROM json_each(?1) AS j
      WHERE survey_sends.ticket_id = j.value ->> 't' AND +survey_sends.status = 'claimed'
-       AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash IN (survey_sends.email_hash, j.value ->> 'h'))
+       AND NOT EXISTS (SELECT 1 FROM suppressions x
+         WHERE x.address_fingerprint IN (survey_sends.address_fingerprint, j.value ->> 'f'))
+       AND NOT EXISTS (SELECT 1 FROM legacy_suppressions l WHERE l.email_hash = survey_sends.legacy_email_hash)
      RETURNING ticket_id`,
   );
   const results = await db.batch<{ ticket_id: number }>(
@@ -427,14 +432,22 @@ export async function endClaims(
 }
 
 /**
- * Erasure: what the person's surveys were built from. A send whose outcome is still unknown then
- * fails instead of being replayed to them.
+ * Erasure: what the person's surveys were built from, and whom they went to (the fingerprint, any older
+ * bare hash), on their tickets and on any send to one of their addresses. A send whose outcome is still
+ * unknown then fails instead of being replayed to them.
  */
-export function eraseSnapshots(db: D1Database, ticketIdsJson: string): D1PreparedStatement {
+export function eraseSnapshots(
+  db: D1Database,
+  ticketIdsJson: string,
+  addresses: { fingerprints: string[]; legacyHashes: string[] },
+): D1PreparedStatement {
   return db
     .prepare(
-      `UPDATE survey_sends SET to_address = NULL, to_name = NULL, distinct_id = NULL, email_json = NULL
-       WHERE ticket_id IN (SELECT value FROM json_each(?1)) AND (to_address IS NOT NULL OR email_json IS NOT NULL)`,
+      `UPDATE survey_sends SET to_address = NULL, to_name = NULL, distinct_id = NULL, email_json = NULL,
+         address_fingerprint = NULL, legacy_email_hash = NULL
+       WHERE ticket_id IN (SELECT value FROM json_each(?1))
+          OR address_fingerprint IN (SELECT value FROM json_each(?2))
+          OR legacy_email_hash IN (SELECT value FROM json_each(?3))`,
     )
-    .bind(ticketIdsJson);
+    .bind(ticketIdsJson, JSON.stringify(addresses.fingerprints), JSON.stringify(addresses.legacyHashes));
 }

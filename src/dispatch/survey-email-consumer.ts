@@ -88,8 +88,8 @@ function planSends(claims: SendClaim[], options: { now: number; idempotent: bool
   return plan;
 }
 
-/** One email of a request; `emailHash` is its address's hash, recorded when a fresh email starts sending. */
-type RequestEmail = { ticketId: number; snapshot: EmailSnapshot; email: OutgoingEmail; emailHash: string | null };
+/** One email of a request; `addressFingerprint` is its address's fingerprint, recorded when a fresh email starts sending. */
+type RequestEmail = { ticketId: number; snapshot: EmailSnapshot; email: OutgoingEmail; addressFingerprint: string | null };
 
 /** A provider request: its key and its emails, in ticket order. */
 interface SendRequest {
@@ -222,12 +222,12 @@ async function planRequests(
 
   const verdicts = await recheckClaims(share, deps, { fresh: false });
   const skipped = [...offSkips];
-  const eligible: Array<{ claim: SendClaim; ticket: SyncedTicket; emailHash: string }> = [];
+  const eligible: Array<{ claim: SendClaim; ticket: SyncedTicket; addressFingerprint: string }> = [];
   for (const claim of share) {
     const verdict = verdicts.get(claim.ticketId)!;
     if (verdict.kind === "ineligible") skipped.push({ ticketId: claim.ticketId, reason: verdict.reason });
     else if (verdict.kind === "wait") waits.set(claim.ticketId, verdict.afterMs);
-    else eligible.push({ claim, ticket: verdict.ticket, emailHash: verdict.emailHash });
+    else eligible.push({ claim, ticket: verdict.ticket, addressFingerprint: verdict.addressFingerprint });
   }
   await endClaims(db, { skipped, failed: plan.failed }, now);
 
@@ -280,7 +280,7 @@ async function replayRequest(
   const bodyOf = (r: number) => {
     const members = group.filter((c) => (out.get(c.ticketId)?.round ?? Infinity) > r);
     const emails = members.flatMap((c) =>
-      c.snapshot && c.email ? [{ ticketId: c.ticketId, snapshot: c.snapshot, email: c.email, emailHash: null }] : [],
+      c.snapshot && c.email ? [{ ticketId: c.ticketId, snapshot: c.snapshot, email: c.email, addressFingerprint: null }] : [],
     );
     const leftOut = group
       .filter((c) => !members.includes(c))
@@ -307,7 +307,7 @@ async function replayRequest(
 
 /** Fresh requests of at most the provider's batch size, each email rendered from its snapshot. */
 async function freshRequests(
-  claims: Array<{ claim: SendClaim; ticket: SyncedTicket; emailHash: string }>,
+  claims: Array<{ claim: SendClaim; ticket: SyncedTicket; addressFingerprint: string }>,
   deps: { mailer: Mailer; settings: Settings; now: number },
 ): Promise<SendRequest[]> {
   const { mailer, settings, now } = deps;
@@ -316,13 +316,13 @@ async function freshRequests(
   for (let i = 0; i < claims.length; i += mailer.batchSize) {
     const batch = claims.slice(i, i + mailer.batchSize);
     const emails = await Promise.all(
-      batch.map(async ({ claim, ticket, emailHash }) => {
+      batch.map(async ({ claim, ticket, addressFingerprint }) => {
         const snapshot = snapshotOf(claim.ticketId, ticket, linkExp);
         return {
           ticketId: claim.ticketId,
           snapshot,
           email: await buildEmail(claim.ticketId, snapshot, settings),
-          emailHash,
+          addressFingerprint,
         };
       }),
     );

@@ -1,4 +1,4 @@
-import { emailHash } from "../lib/email-address";
+import { addressKeys, type AddressKeys } from "../lib/email-address";
 import { DAY_MS } from "../lib/time";
 import {
   readSyncPosition,
@@ -25,6 +25,8 @@ export interface SyncOptions {
   deadline: number;
   /** The account's export quota (ZENDESK_EXPORT_REQUESTS_PER_MINUTE): requests are paced to it. */
   requestsPerMinute: number;
+  /** ADDRESS_FINGERPRINT_KEY: requesters' addresses are stored with their keyed fingerprint. */
+  fingerprintKey: string;
   /** Which ticket fields hold plan and severity, the response targets and the support week's time zone. */
   support?: SupportSettings;
   fetcher: typeof fetch;
@@ -58,13 +60,22 @@ const TRANSIENT_ATTEMPTS = 3;
  */
 const MAX_SLOT_WAIT_MS = 15_000;
 
-/** Turns a page of the export into candidate rows (pure apart from hashing). */
-async function candidatesFromPage(page: ExportPage): Promise<Candidate[]> {
-  return Promise.all(
+/**
+ * Turns a page of the export into candidate rows (pure apart from hashing), with the keys of the
+ * page's addresses: the rows an address had before fingerprints were keyed are keyed in the same batch.
+ */
+async function candidatesFromPage(
+  page: ExportPage,
+  fingerprintKey: string,
+): Promise<{ candidates: Candidate[]; addresses: AddressKeys[] }> {
+  const addresses: AddressKeys[] = [];
+  const candidates = await Promise.all(
     page.tickets.map(async (t) => {
       const user = t.requester_id != null ? page.users.get(t.requester_id) : undefined;
       const solvedAt = page.solvedAt.get(t.id) ?? null;
       const email = user?.email ?? null;
+      const keys = email ? await addressKeys(fingerprintKey, email) : null;
+      if (keys) addresses.push(keys);
       return {
         ticketId: t.id,
         status: t.status,
@@ -74,13 +85,14 @@ async function candidatesFromPage(page: ExportPage): Promise<Candidate[]> {
         name: user?.name ?? null,
         externalId: user?.external_id == null ? null : String(user.external_id),
         role: user?.role ?? null,
-        emailHash: email ? await emailHash(email) : null,
+        addressFingerprint: keys?.fingerprint ?? null,
         groupName: t.group_id != null ? (page.groups.get(t.group_id) ?? null) : null,
         tags: t.tags.map((tag) => tag.toLowerCase()),
         ticketUpdatedAt: Date.parse(t.updated_at),
       };
     }),
   );
+  return { candidates, addresses };
 }
 
 const NO_FIELDS: SupportSettings = {
@@ -260,7 +272,7 @@ async function storePage(
   await savePage(
     db,
     access.baseUrl,
-    await candidatesFromPage(page),
+    await candidatesFromPage(page, options.fingerprintKey),
     contextsFromPage(page, options.support ?? NO_FIELDS),
     {
       afterCursor: page.afterCursor,

@@ -2,9 +2,9 @@ import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../app-env";
 import { settingsOf } from "../config";
-import { emailHash, normalizeEmail } from "../lib/email-address";
+import { addressKeys, normalizeEmail } from "../lib/email-address";
 import { MessagePage } from "../lib/layout";
-import { suppress, surveyedAddress } from "./suppressions-store";
+import { suppress, surveyedAddress, type Suppressed, type SurveyedAddress } from "./suppressions-store";
 import { maskEmail, readUnsubscribeToken } from "./unsubscribe-link";
 
 export const unsubscribeRoutes = new Hono<AppEnv>();
@@ -25,23 +25,43 @@ function badLink(c: Context<AppEnv>, status: 400 | 403 | 404) {
   );
 }
 
-type Who = { ok: true; emailHash: string; shown: string } | { ok: false; status: 400 | 403 | 404 };
+type Who = { ok: true; suppressed: Suppressed; shown: string } | { ok: false; status: 400 | 403 | 404 };
+
+/**
+ * What to suppress for a ticket's survey: the fingerprint its send (else its ticket) records. A row
+ * written before fingerprints were keyed carries a bare hash instead: the address it was made from,
+ * when still known, is keyed (with its older rows); else the bare hash itself is suppressed.
+ */
+async function suppressionFor(a: SurveyedAddress, key: string): Promise<Suppressed | null> {
+  if (a.sent.fingerprint) return { fingerprint: a.sent.fingerprint };
+  const legacyHash = a.sent.legacyHash ?? (a.ticket.fingerprint ? null : a.ticket.legacyHash);
+  if (!legacyHash) return a.ticket.fingerprint ? { fingerprint: a.ticket.fingerprint } : null;
+  for (const address of [a.sent.to, a.ticket.email]) {
+    const keys = address ? await addressKeys(key, address) : null;
+    if (keys?.legacyHash === legacyHash) return keys;
+  }
+  return { legacyHash };
+}
 
 /** Whose address the link stands for: by its ticket's survey, or (older links) by the address it carries. */
 async function addressOf(c: Context<AppEnv>): Promise<Who> {
+  const settings = settingsOf(c.env);
   const token = await readUnsubscribeToken(
     { t: c.req.query("t"), e: c.req.query("e"), sig: c.req.query("sig") },
-    settingsOf(c.env).linkSecret,
+    settings.linkSecret,
   );
   if (!token.ok) return token;
-  if ("email" in token) return { ok: true, emailHash: await emailHash(token.email), shown: maskEmail(token.email) };
+  if ("email" in token)
+    return {
+      ok: true,
+      suppressed: await addressKeys(settings.addressFingerprintKey, token.email),
+      shown: maskEmail(token.email),
+    };
   const address = await surveyedAddress(c.env.DB, token.ticketId);
-  if (!address) return { ok: false, status: 404 };
-  return {
-    ok: true,
-    emailHash: address.emailHash,
-    shown: address.email ? maskEmail(normalizeEmail(address.email)) : "your address",
-  };
+  const suppressed = address && (await suppressionFor(address, settings.addressFingerprintKey));
+  if (!address || !suppressed) return { ok: false, status: 404 };
+  const email = address.sent.to ?? address.ticket.email;
+  return { ok: true, suppressed, shown: email ? maskEmail(normalizeEmail(email)) : "your address" };
 }
 
 function sameLink(c: Context<AppEnv>): string {
@@ -79,7 +99,7 @@ unsubscribeRoutes.post(
     if (!who.ok) return badLink(c, who.status);
     const body = new TextDecoder().decode(await c.req.arrayBuffer().catch(() => new ArrayBuffer(0)));
     const source = body.includes("List-Unsubscribe=One-Click") ? "one-click" : "unsubscribe page";
-    await suppress(c.env.DB, who.emailHash, source, Date.now());
+    await suppress(c.env.DB, who.suppressed, source, Date.now());
     return c.html(
       <MessagePage title="Unsubscribed" heading="You're unsubscribed">
         <p>We won't send any more satisfaction surveys to {who.shown}.</p>

@@ -2,7 +2,7 @@
  * D1 refuses a bound string over 2,000,000 bytes (developers.cloudflare.com/d1/platform/limits), and
  * Miniflare does not: rows that travel to SQL as one JSON array are cut into arrays of at most
  * `maxBytes` (UTF-8) each, one statement per array. The stores name the rows' fields with one or two
- * letters (t ticket, h email hash, u ticket updated at, …; each store's SQL reads them back beside the
+ * letters (t ticket, f address fingerprint, u ticket updated at, …; each store's SQL reads them back beside the
  * column they fill): a field name repeats in every row, so short ones fit more rows in each statement.
  */
 const MAX_JSON_BYTES = 1_000_000;

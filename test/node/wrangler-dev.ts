@@ -39,7 +39,7 @@ export async function startWranglerDev(vars: Record<string, string>): Promise<De
   const wrangler = startWrangler({
     port,
     persistTo: state,
-    vars: { PUBLIC_BASE_URL: url, ...vars },
+    vars: { PUBLIC_BASE_URL: url, ADDRESS_FINGERPRINT_KEY: "browser-test-address-fingerprint-key-0123", ...vars },
     rest: [],
     logLevel: "info",
     onLine: (line) => (output += `${line}\n`),

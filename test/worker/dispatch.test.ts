@@ -3,10 +3,18 @@ import { crashBefore } from "./helpers/crash";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { suppress } from "../../src/dispatch/suppressions-store";
-import { emailHash } from "../../src/lib/email-address";
 import { EVERY_TEN_MINUTES } from "../../src/scheduled";
 import { parseSurveyLink, checkSurveyLink } from "../../src/lib/survey-link";
-import { call, deliverQueue, dispatchAccount, runCron, sendRow, solvedTicket, fake } from "./helpers";
+import {
+  addressOf,
+  call,
+  deliverQueue,
+  dispatchAccount,
+  fake,
+  runCron,
+  sendRow,
+  solvedTicket,
+} from "./helpers";
 
 describe("the dispatcher", () => {
   it("emails the requester of a ticket solved 3 days ago exactly once, and not one solved 2 days ago", async () => {
@@ -112,7 +120,7 @@ describe("the dispatcher", () => {
     tickets.first.requester.email = shared;
     tickets.throttled.requester.email = shared;
     await account.seed(Object.values(tickets));
-    await suppress(env.DB, await emailHash(tickets.unsubscribed.requester.email!.toUpperCase()), "test", Date.now());
+    await suppress(env.DB, await addressOf(tickets.unsubscribed.requester.email!.toUpperCase()), "test", Date.now());
 
     await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
     const reasons = Object.fromEntries(
@@ -266,7 +274,7 @@ describe("the dispatcher", () => {
       ...account.env,
       DISPATCH: { async sendBatch() {} } as never,
     });
-    await suppress(env.DB, await emailHash(unsubscribing.requester.email!), "test", Date.now());
+    await suppress(env.DB, await addressOf(unsubscribing.requester.email!), "test", Date.now());
     await deliverQueue(account.queued, account.env);
     expect(await account.resendSent()).toHaveLength(0);
     expect((await sendRow(reopened.id))!.reason).toContain("reopened");

@@ -1,15 +1,15 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
-import { emailHash } from "../../src/lib/email-address";
 import { utcMonth } from "../../src/lib/time";
 import { outboxMailer } from "../../src/services/mail-outbox";
 import {
-  answerForm,
   BASE,
+  answerForm,
   call,
+  fingerprintOf,
   linkFields,
-  posthog,
   postForm,
+  posthog,
   solvedTicket,
   syncedTickets,
   testEnv,
@@ -86,8 +86,8 @@ describe("erasing a person's data", () => {
       requester_external_id: null,
     });
     expect(
-      await env.DB.prepare("SELECT source FROM suppressions WHERE email_hash = ?")
-        .bind(await emailHash(email))
+      await env.DB.prepare("SELECT source FROM suppressions WHERE address_fingerprint = ?")
+        .bind(await fingerprintOf(email))
         .first(),
     ).toEqual({ source: "erasure" });
     expect(await tally()).toBe(before);
@@ -178,8 +178,8 @@ describe("erasing a person's data", () => {
     const res = await erase(JSON.stringify({ distinct_id: distinctId }));
     expect(res.status).toBe(200);
     expect(
-      await env.DB.prepare("SELECT source FROM suppressions WHERE email_hash = ?")
-        .bind(await emailHash(t.requester.email!))
+      await env.DB.prepare("SELECT source FROM suppressions WHERE address_fingerprint = ?")
+        .bind(await fingerprintOf(t.requester.email!))
         .first(),
     ).toEqual({ source: "erasure" });
     expect(

@@ -19,7 +19,7 @@ async function seedEmailed(month: string, count: number) {
   const ids = Array.from({ length: count }, () => ticket++);
   const claimed = await claimTickets(
     env.DB,
-    ids.map((ticketId) => ({ ticketId, emailHash: null, ticketUpdatedAt: at })),
+    ids.map((ticketId) => ({ ticketId, addressFingerprint: null, ticketUpdatedAt: at })),
     at,
   );
   await settleSends(

@@ -1,7 +1,6 @@
 import { crashBefore } from "./helpers/crash";
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
-import { emailHash } from "../../src/lib/email-address";
 import { ALERT_SPACING_MS } from "../../src/alerts/low-rating";
 import { EVERY_TEN_MINUTES } from "../../src/scheduled";
 import { suppress } from "../../src/dispatch/suppressions-store";
@@ -9,13 +8,14 @@ import type { QueueMessage } from "../../src/queue-message";
 import type { ResendStats, ZendeskStats } from "../fakes/types";
 import { fakeSendEmail } from "./fake-send-email";
 import {
+  addressOf,
   answerForm,
-  formFromPage,
   call,
   callThenConsume,
   deliverQueue,
   dispatchAccount,
   fake,
+  formFromPage,
   letPacingWindowPass,
   linkFields,
   postForm,
@@ -220,7 +220,7 @@ describe("Resend's limits", () => {
     await deliverQueue(surveyMessages(account.queued), account.env);
 
     await account.eraseByEmail(erased!.requester.email!);
-    await suppress(env.DB, await emailHash(unsubscribed!.requester.email!), "test", Date.now());
+    await suppress(env.DB, await addressOf(unsubscribed!.requester.email!), "test", Date.now());
     await letPacingWindowPass(`resend:${account.env.RESEND_BASE_URL}`);
 
     const retried = await deliverQueue(surveyMessages(account.queued), account.env, 2);

@@ -137,7 +137,10 @@ describe("target met", () => {
 });
 
 describe("settings", () => {
-  const base = { SURVEY_LINK_SECRET: "0123456789abcdef0123" };
+  const base = {
+    SURVEY_LINK_SECRET: "0123456789abcdef0123",
+    ADDRESS_FINGERPRINT_KEY: "0123456789abcdef0123456789abcdef",
+  };
   it("default to the handbook's table in UTC", () => {
     const s = parseSettings(base).support;
     expect(s).toEqual({
@@ -196,7 +199,7 @@ describe("a time zone the runtime does not know", () => {
   });
 
   it("offsets such as +05:30 are taken as Intl takes them", () => {
-    const settings = parseSettings({ SURVEY_LINK_SECRET: "0123456789abcdef0123", SUPPORT_TIMEZONE: "+05:30" });
+    const settings = parseSettings({ ...base, SUPPORT_TIMEZONE: "+05:30" });
     expect(settings.support.timeZone).toBe("+05:30");
   });
 });

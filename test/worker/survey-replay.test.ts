@@ -1,11 +1,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { suppress } from "../../src/dispatch/suppressions-store";
-import { emailHash } from "../../src/lib/email-address";
 import { EVERY_TEN_MINUTES } from "../../src/scheduled";
 import type { QueueMessage } from "../../src/queue-message";
 import type { FakeTicket } from "../fakes/types";
 import {
+  addressOf,
   call,
   deliverQueue,
   dispatchAccount,
@@ -75,7 +75,7 @@ const changes: Array<{
   {
     name: "unsubscribed",
     change: async (_account, t) => {
-      await suppress(env.DB, await emailHash(t.requester.email!), "test", Date.now());
+      await suppress(env.DB, await addressOf(t.requester.email!), "test", Date.now());
     },
     reason: "unsubscribed",
   },
@@ -197,7 +197,7 @@ describe("replaying a survey batch whose outcome is unknown", () => {
     ]);
     await replay(account);
     expect(await sendRow(second.id)).toMatchObject({ status: "sending" });
-    await suppress(env.DB, await emailHash(second.requester.email!), "test", Date.now());
+    await suppress(env.DB, await addressOf(second.requester.email!), "test", Date.now());
     const result = await replay(account);
     expect(result.explicitAcks).toHaveLength(1);
 

@@ -2,17 +2,25 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { unsubscribeUrl } from "../../src/dispatch/unsubscribe-link";
 import { toBase64Url } from "../../src/lib/base64url";
-import { emailHash } from "../../src/lib/email-address";
 import { hmacSign } from "../../src/lib/hmac";
 import { EVERY_TEN_MINUTES } from "../../src/scheduled";
-import { BASE, call, deliverQueue, dispatchAccount, runCron, solvedTicket, textOf } from "./helpers";
+import {
+  BASE,
+  call,
+  deliverQueue,
+  dispatchAccount,
+  fingerprintOf,
+  runCron,
+  solvedTicket,
+  textOf,
+} from "./helpers";
 
 const secret = () => env.SURVEY_LINK_SECRET!;
 async function suppressed(address: string) {
   return (
     (
-      await env.DB.prepare("SELECT source FROM suppressions WHERE email_hash = ?")
-        .bind(await emailHash(address))
+      await env.DB.prepare("SELECT source FROM suppressions WHERE address_fingerprint = ?")
+        .bind(await fingerprintOf(address))
         .first<{ source: string }>()
     )?.source ?? null
   );
@@ -82,8 +90,8 @@ describe("unsubscribe", () => {
       expect(res.status).toBe(200);
     }
     expect(await suppressed(email)).toBe("one-click");
-    const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM suppressions WHERE email_hash = ?")
-      .bind(await emailHash(email))
+    const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM suppressions WHERE address_fingerprint = ?")
+      .bind(await fingerprintOf(email))
       .first<{ n: number }>();
     expect(rows!.n).toBe(1);
   });

@@ -2,6 +2,7 @@
 import { env } from "cloudflare:workers";
 import { expect, inject } from "vitest";
 import type { Env } from "../../../src/env";
+import { addressKeys, type AddressKeys } from "../../../src/lib/email-address";
 import type { FakeTicket, RecordedRequest, SentEmail, ZendeskStats } from "../../fakes/types";
 import { controlZendesk } from "../../fakes/zendesk-control";
 import { EVERY_TEN_MINUTES } from "../../../src/scheduled";
@@ -127,4 +128,14 @@ export function solvedTicket(solvedDaysAgo: number, overrides: Partial<FakeTicke
 
 export async function sendRow(ticketId: number) {
   return env.DB.prepare("SELECT * FROM survey_sends WHERE ticket_id = ?").bind(ticketId).first<Record<string, any>>();
+}
+
+/** An address as the product stores it under the tests' ADDRESS_FINGERPRINT_KEY: fingerprint and older bare hash. */
+export function addressOf(email: string): Promise<AddressKeys> {
+  return addressKeys(env.ADDRESS_FINGERPRINT_KEY!, email);
+}
+
+/** The keyed fingerprint the suppression list knows an address by. */
+export async function fingerprintOf(email: string): Promise<string> {
+  return (await addressOf(email)).fingerprint;
 }
