@@ -15,6 +15,9 @@ export default defineConfig(async () => {
               main: "./src/index.ts",
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: {
+                // A second, empty database: the migration tests bring it to an older schema, write rows as
+                // the code of that time wrote them, then apply the newer migrations.
+                d1Databases: { MIGRATION_DB: "migration-test" },
                 bindings: {
                   TEST_MIGRATIONS: migrations,
                   SURVEY_LINK_SECRET: "test-survey-link-secret-0123456789",

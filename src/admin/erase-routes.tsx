@@ -68,7 +68,12 @@ eraseRoutes.post("/erase", formLimit, async (c) => {
   }
   const who: Person = { email: parsed.output.email, distinctId: parsed.output.distinct_id };
   if (!isJson && parsed.output.confirm !== "yes") {
-    return c.html(<ConfirmErasurePage who={who} counts={await previewErasure(c.env.DB, who, settingsOf(c.env).addressFingerprintKey)} />);
+    return c.html(
+      <ConfirmErasurePage
+        who={who}
+        counts={await previewErasure(c.env.DB, who, settingsOf(c.env).addressFingerprintKey)}
+      />,
+    );
   }
   const { distinctIds, ...result } = await erasePerson(
     c.env.DB,

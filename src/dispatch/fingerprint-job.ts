@@ -12,8 +12,8 @@ const ROWS_PER_BATCH = 500;
 const MAX_BATCHES = 20;
 
 export interface FingerprintReport {
-  /** Addresses whose bare hashes were replaced by their fingerprint this run. */
-  keyed: number;
+  /** Rows this run changed to replace bare hashes by fingerprints (a run that overlaps another changes none twice). */
+  rowsChanged: number;
   /** Bare hashes dropped: no address is left to key them by. */
   dropped: number;
   /** Suppressions still known only by a bare hash (checked beside the keyed list until seen again). */
@@ -29,7 +29,7 @@ export interface FingerprintReport {
  * hash it replaces, so a run that overlaps another, or repeats one, changes nothing twice.
  */
 export async function keyLegacyHashes(db: D1Database, key: string, deadline: number): Promise<FingerprintReport> {
-  const report: FingerprintReport = { keyed: 0, dropped: 0, legacySuppressions: 0, done: false };
+  const report: FingerprintReport = { rowsChanged: 0, dropped: 0, legacySuppressions: 0, done: false };
   for (let batch = 0; batch < MAX_BATCHES && Date.now() < deadline; batch++) {
     const rows = await legacyRowsWithAddress(db, ROWS_PER_BATCH);
     if (rows.length === 0) {
@@ -45,8 +45,8 @@ export async function keyLegacyHashes(db: D1Database, key: string, deadline: num
       db,
       matching.map((k) => k.keys),
     );
-    if (statements.length > 0) await db.batch(statements);
-    report.keyed += new Set(matching.map((k) => k.keys.legacyHash)).size;
+    if (statements.length > 0)
+      report.rowsChanged += (await db.batch(statements)).reduce((n, r) => n + r.meta.changes, 0);
     // A hash that is not its own row's address's (the row changed later) names nothing to key it by.
     report.dropped += await dropMismatchedHashes(
       db,

@@ -88,7 +88,9 @@ export async function dropMismatchedHashes(db: D1Database, rows: LegacyRow[]): P
       ? []
       : [
           db
-            .prepare(`UPDATE ${table} SET legacy_email_hash = NULL WHERE ticket_id IN (SELECT value FROM json_each(?1))`)
+            .prepare(
+              `UPDATE ${table} SET legacy_email_hash = NULL WHERE ticket_id IN (SELECT value FROM json_each(?1))`,
+            )
             .bind(JSON.stringify(ids)),
         ];
   });

@@ -4,7 +4,7 @@ import type { ExportPage } from "../services/zendesk";
 import { zendeskAccess } from "../services/zendesk";
 import { fetchTickets } from "../services/zendesk-tickets";
 import { decide, type EligibilityRules } from "./eligibility";
-import type { SendClaim, SyncedTicket } from "./sends-store";
+import { ERASED, type SendClaim, type SyncedTicket } from "./sends-store";
 import { suppressedAmong } from "./suppressions-store";
 
 /** What the re-check says of one claim just before its email is sent (or replayed). */
@@ -77,7 +77,7 @@ async function currentTickets(
  */
 function judge(ticket: SyncedTicket, suppressed: boolean, rules: EligibilityRules, now: number): string | null {
   // Erasure empties the synced address and suppresses it: the suppression is the reason to record.
-  if (suppressed && ticket.email === null) return "unsubscribed (the address was erased)";
+  if (suppressed && ticket.email === null) return ERASED;
   const status = ticket.status ?? "unknown";
   const decision = decide(
     {

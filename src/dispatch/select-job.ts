@@ -64,7 +64,11 @@ export async function selectAndEnqueue(
       rules,
       now,
     );
-    const claim = { ticketId: t.ticketId, addressFingerprint: t.addressFingerprint, ticketUpdatedAt: t.ticketUpdatedAt };
+    const claim = {
+      ticketId: t.ticketId,
+      addressFingerprint: t.addressFingerprint,
+      ticketUpdatedAt: t.ticketUpdatedAt,
+    };
     if (decision.kind === "skip") skips.push({ ...claim, reason: decision.reason });
     else if (decision.kind === "send") {
       claims.push(claim);
@@ -83,5 +87,11 @@ export async function selectAndEnqueue(
     await queue.sendBatch(messages.slice(i, i + MESSAGES_PER_SEND));
   const skipped: Record<string, number> = {};
   for (const s of skips) skipped[s.reason] = (skipped[s.reason] ?? 0) + 1;
-  return { considered: due.length, claimed: claimed.length, requeued: requeued.length, skipped, ...(held ? { held } : {}) };
+  return {
+    considered: due.length,
+    claimed: claimed.length,
+    requeued: requeued.length,
+    skipped,
+    ...(held ? { held } : {}),
+  };
 }

@@ -431,10 +431,14 @@ export async function endClaims(
   if (statements.length > 0) await db.batch(statements);
 }
 
+/** Why a claim of an erased person's was not sent. */
+export const ERASED = "unsubscribed (the address was erased)";
+
 /**
  * Erasure: what the person's surveys were built from, and whom they went to (the fingerprint, any older
- * bare hash), on their tickets and on any send to one of their addresses. A send whose outcome is still
- * unknown then fails instead of being replayed to them.
+ * bare hash), on their tickets and on any send to one of their addresses. A claim not yet sent ends
+ * here, skipped with the reason (the rows that would tell the consumer why are cleared); a send whose
+ * outcome is still unknown then fails instead of being replayed to them.
  */
 export function eraseSnapshots(
   db: D1Database,
@@ -444,10 +448,11 @@ export function eraseSnapshots(
   return db
     .prepare(
       `UPDATE survey_sends SET to_address = NULL, to_name = NULL, distinct_id = NULL, email_json = NULL,
-         address_fingerprint = NULL, legacy_email_hash = NULL
+         address_fingerprint = NULL, legacy_email_hash = NULL,
+         reason = IIF(status = 'claimed', ?4, reason), status = IIF(status = 'claimed', 'skipped', status)
        WHERE ticket_id IN (SELECT value FROM json_each(?1))
           OR address_fingerprint IN (SELECT value FROM json_each(?2))
           OR legacy_email_hash IN (SELECT value FROM json_each(?3))`,
     )
-    .bind(ticketIdsJson, JSON.stringify(addresses.fingerprints), JSON.stringify(addresses.legacyHashes));
+    .bind(ticketIdsJson, JSON.stringify(addresses.fingerprints), JSON.stringify(addresses.legacyHashes), ERASED);
 }

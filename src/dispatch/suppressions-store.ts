@@ -12,7 +12,9 @@ function suppressStatements(db: D1Database, who: Suppressed, source: string, now
   if (who.fingerprint === undefined)
     return [
       db
-        .prepare(`INSERT INTO legacy_suppressions (email_hash, created_at, source) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING`)
+        .prepare(
+          `INSERT INTO legacy_suppressions (email_hash, created_at, source) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING`,
+        )
         .bind(who.legacyHash, now, source),
     ];
   const keyed = who.legacyHash === undefined ? [] : [{ fingerprint: who.fingerprint, legacyHash: who.legacyHash }];
@@ -65,7 +67,9 @@ export async function surveyedAddress(db: D1Database, ticketId: number): Promise
 /** Erasure: every address of the person, so no survey reaches them again (statements for its one batch). */
 export function suppressAll(db: D1Database, who: Suppressed[], source: string, now: number): D1PreparedStatement[] {
   const known = who.flatMap((w) =>
-    w.fingerprint !== undefined && w.legacyHash !== undefined ? [{ fingerprint: w.fingerprint, legacyHash: w.legacyHash }] : [],
+    w.fingerprint !== undefined && w.legacyHash !== undefined
+      ? [{ fingerprint: w.fingerprint, legacyHash: w.legacyHash }]
+      : [],
   );
   const fingerprints = [...new Set(who.flatMap((w) => (w.fingerprint === undefined ? [] : [w.fingerprint])))];
   const hashesOnly = [...new Set(who.flatMap((w) => (w.fingerprint === undefined ? [w.legacyHash] : [])))];

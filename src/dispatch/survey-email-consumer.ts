@@ -89,7 +89,12 @@ function planSends(claims: SendClaim[], options: { now: number; idempotent: bool
 }
 
 /** One email of a request; `addressFingerprint` is its address's fingerprint, recorded when a fresh email starts sending. */
-type RequestEmail = { ticketId: number; snapshot: EmailSnapshot; email: OutgoingEmail; addressFingerprint: string | null };
+type RequestEmail = {
+  ticketId: number;
+  snapshot: EmailSnapshot;
+  email: OutgoingEmail;
+  addressFingerprint: string | null;
+};
 
 /** A provider request: its key and its emails, in ticket order. */
 interface SendRequest {
@@ -280,7 +285,9 @@ async function replayRequest(
   const bodyOf = (r: number) => {
     const members = group.filter((c) => (out.get(c.ticketId)?.round ?? Infinity) > r);
     const emails = members.flatMap((c) =>
-      c.snapshot && c.email ? [{ ticketId: c.ticketId, snapshot: c.snapshot, email: c.email, addressFingerprint: null }] : [],
+      c.snapshot && c.email
+        ? [{ ticketId: c.ticketId, snapshot: c.snapshot, email: c.email, addressFingerprint: null }]
+        : [],
     );
     const leftOut = group
       .filter((c) => !members.includes(c))

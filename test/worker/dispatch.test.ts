@@ -5,16 +5,7 @@ import { describe, expect, it } from "vitest";
 import { suppress } from "../../src/dispatch/suppressions-store";
 import { EVERY_TEN_MINUTES } from "../../src/scheduled";
 import { parseSurveyLink, checkSurveyLink } from "../../src/lib/survey-link";
-import {
-  addressOf,
-  call,
-  deliverQueue,
-  dispatchAccount,
-  fake,
-  runCron,
-  sendRow,
-  solvedTicket,
-} from "./helpers";
+import { addressOf, call, deliverQueue, dispatchAccount, fake, runCron, sendRow, solvedTicket } from "./helpers";
 
 describe("the dispatcher", () => {
   it("emails the requester of a ticket solved 3 days ago exactly once, and not one solved 2 days ago", async () => {

@@ -5,6 +5,8 @@ declare global {
   namespace Cloudflare {
     interface Env extends WorkerEnv {
       TEST_MIGRATIONS: D1Migration[];
+      /** An empty database of its own for the migration tests (vitest.config.ts). */
+      MIGRATION_DB: D1Database;
     }
   }
 }

@@ -199,7 +199,11 @@ describe("a time zone the runtime does not know", () => {
   });
 
   it("offsets such as +05:30 are taken as Intl takes them", () => {
-    const settings = parseSettings({ ...base, SUPPORT_TIMEZONE: "+05:30" });
+    const settings = parseSettings({
+      SURVEY_LINK_SECRET: "0123456789abcdef0123",
+      ADDRESS_FINGERPRINT_KEY: "0123456789abcdef0123456789abcdef",
+      SUPPORT_TIMEZONE: "+05:30",
+    });
     expect(settings.support.timeZone).toBe("+05:30");
   });
 });

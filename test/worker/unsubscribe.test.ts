@@ -4,16 +4,7 @@ import { unsubscribeUrl } from "../../src/dispatch/unsubscribe-link";
 import { toBase64Url } from "../../src/lib/base64url";
 import { hmacSign } from "../../src/lib/hmac";
 import { EVERY_TEN_MINUTES } from "../../src/scheduled";
-import {
-  BASE,
-  call,
-  deliverQueue,
-  dispatchAccount,
-  fingerprintOf,
-  runCron,
-  solvedTicket,
-  textOf,
-} from "./helpers";
+import { BASE, call, deliverQueue, dispatchAccount, fingerprintOf, runCron, solvedTicket, textOf } from "./helpers";
 
 const secret = () => env.SURVEY_LINK_SECRET!;
 async function suppressed(address: string) {
