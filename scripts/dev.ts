@@ -3,7 +3,7 @@
 import { copyFileSync, existsSync } from "node:fs";
 import { buildSurveyUrl, expiryFrom } from "../src/lib/survey-link";
 import { failUsage } from "./cli";
-import { unknownSettingProblems } from "../src/settings";
+import { SETTINGS, unknownSettingProblems, type SettingDefinition } from "../src/settings";
 import { readDevVars, wranglerVars } from "./local-env";
 import { migrateLocal, requireFreePort, serveArgs, startWrangler, stopTogether } from "./serve";
 
@@ -21,6 +21,11 @@ for (const [where, vars] of [
   ["wrangler.toml [vars]", wranglerVars()],
 ] as const)
   for (const problem of unknownSettingProblems(vars)) console.warn(`${where}: ${problem}`);
+// A .dev.vars made before a required secret was added lacks it, and the Worker would answer 503.
+const devVars = readDevVars();
+for (const [name, s] of Object.entries(SETTINGS as Record<string, SettingDefinition>))
+  if (s.secret === "required" && !devVars[name] && !rest.some((a) => a.startsWith(`${name}:`)))
+    console.warn(`.dev.vars: ${name} is missing (a required secret): copy its line from .dev.vars.example`);
 await migrateLocal(persistTo);
 
 /** A setting given on the command line as `--var NAME:VALUE`. */
