@@ -66,6 +66,8 @@ describe("GET / (the survey page)", () => {
     expect(res.headers.get("cache-control")).toBe("private, no-cache");
     expect(res.headers.get("strict-transport-security")).toMatch(/^max-age=\d{8,}/);
     expect(res.headers.get("cross-origin-opener-policy")).toBeNull();
+    expect(res.headers.get("cross-origin-resource-policy")).toBe("same-origin");
+    expect(res.headers.get("permissions-policy")).toBe("camera=(), microphone=(), geolocation=()");
   });
 
   it("never records an answer, however often the link is opened (mail scanners open every link)", async () => {
