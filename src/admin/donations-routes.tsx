@@ -10,7 +10,8 @@ import { computeReport } from "../hedgehogs/report-store";
 import { utcMonth } from "../lib/time";
 import { csv } from "./csv";
 import { DonationsPage, type DonationFormValues } from "./donations-views";
-import { formLimit, readForm } from "./forms";
+import { formFields } from "../lib/http";
+import { formLimit } from "./forms";
 
 /** The hedgehog ledger (`/admin/donations`) and the report's breakdowns as CSV (`/admin/report.csv`). */
 export const donationsRoutes = new Hono<AppEnv>();
@@ -87,7 +88,7 @@ donationsRoutes.get("/donations", (c) => {
 });
 
 donationsRoutes.post("/donations", formLimit, async (c) => {
-  const form = Object.fromEntries(await readForm(c));
+  const form = await formFields(c);
   const values: DonationFormValues = form;
   const parsed = v.safeParse(DonationFormSchema, form);
   if (!parsed.success) {

@@ -3,7 +3,8 @@ import { deleteCookie, getCookie, setSignedCookie } from "hono/cookie";
 import type { AppEnv } from "../app-env";
 import { settingsOf } from "../config";
 import { ADMIN_COOKIE, sameSecret } from "./auth";
-import { formLimit, readForm } from "./forms";
+import { formFields } from "../lib/http";
+import { formLimit } from "./forms";
 import { createSession, endOtherTokensSessions, endSession, SESSION_MS, tokenFingerprint } from "./sessions-store";
 import { SignInPage } from "./views";
 
@@ -20,7 +21,7 @@ const cookieOptions = (c: Context<AppEnv>) => ({
 });
 
 signInRoutes.post("/sign-in", formLimit, async (c) => {
-  const token = (await readForm(c)).get("token") ?? "";
+  const token = (await formFields(c)).token ?? "";
   const adminToken = settingsOf(c.env).adminToken!;
   if (token === "" || token.length > 500 || !(await sameSecret(token, adminToken))) {
     return c.html(<SignInPage error="That token is not right." />, 401);

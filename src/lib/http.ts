@@ -104,3 +104,17 @@ export function sameOriginPosts<E extends Env>(options: {
 /** For an email's own HTML shown in the admin area: sandboxed, no scripts, inline styles as mail clients allow. */
 export const EMAIL_HTML_CSP =
   "sandbox allow-popups allow-top-navigation-by-user-activation; default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+
+/**
+ * A form body's fields as strings, through hono's parseBody (the parsed form is cached, so a validator
+ * reading the same body parses nothing again). A field given twice counts as not given, as it does
+ * for the validator (where it becomes an array no schema here accepts): no page of ours repeats a
+ * field, so a repeat is a forgery, never a choice between values. File parts are dropped, and a body
+ * that cannot be read has no fields, so each route's own rules name what is missing.
+ */
+export async function formFields(c: Context): Promise<Record<string, string>> {
+  const body = await c.req.parseBody({ all: true }).catch(() => ({}));
+  return Object.fromEntries(
+    Object.entries(body).filter((field): field is [string, string] => typeof field[1] === "string"),
+  );
+}

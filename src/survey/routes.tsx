@@ -3,7 +3,8 @@ import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
 import { settingsOf } from "../config";
-import { contentSecurityPolicy, cspHash, sameOriginPosts } from "../lib/http";
+import { vValidator } from "@hono/valibot-validator";
+import { contentSecurityPolicy, cspHash, formFields, sameOriginPosts } from "../lib/http";
 import { formatCount } from "../lib/format";
 import { MessagePage, type Brand } from "../lib/layout";
 import type { QueueMessage } from "../queue-message";
@@ -34,7 +35,7 @@ import {
   ThanksPage,
   type EarlierAnswer,
 } from "./views";
-import { parseAnswerForm } from "./answer-form";
+import { AnswerFormSchema, typedAnswer } from "./answer-form";
 
 /** Form posts are tiny: a 2,000 character comment is at most ~18 KB percent-encoded. */
 const MAX_FORM_BYTES = 32 * 1024;
@@ -48,7 +49,7 @@ type LinkOutcome = { ok: true; link: ParsedSurveyLink } | { ok: false; response:
  * UNSIGNED_LINKS=verify a link without signature and expiry (a Zendesk automation's) is checked
  * against the ticket in Zendesk instead.
  */
-async function checkedLink(c: Context<AppEnv>, fields: Record<string, string | undefined>): Promise<LinkOutcome> {
+async function checkedLink<E extends AppEnv>(c: Context<E>, fields: Record<string, string | undefined>): Promise<LinkOutcome> {
   const settings = settingsOf(c.env);
   const { brand, linkSecret } = settings;
   if (settings.unsignedLinks === "verify" && isUnsignedLink(fields)) {
@@ -166,16 +167,23 @@ const formGuards = [
   }),
 ] as const;
 
+/** Survey routes that take a form carrying the link's fields: the checked link, for the handlers. */
+type LinkedEnv = AppEnv & { Variables: { link: ParsedSurveyLink } };
+
+/** Checks the link a posted form carries (its problems answer before the answer's own). */
+const linkFromForm = createMiddleware<LinkedEnv>(async (c, next) => {
+  const checked = await checkedLink(c, await formFields(c));
+  if (!checked.ok) return checked.response;
+  c.set("link", checked.link);
+  await next();
+});
+
 /**
  * `survey shown`, reported by the page's script once it has loaded (a GET records nothing), and
  * captured at most once per ticket.
  */
-surveyRoutes.post("/shown", ...formGuards, async (c) => {
-  const form = await readForm(c.req.raw).catch(() => null);
-  if (form === null) return c.text("Unreadable form", 400);
-  const checked = await checkedLink(c, form);
-  if (!checked.ok) return checked.response;
-  const { link } = checked;
+surveyRoutes.post("/shown", ...formGuards, linkFromForm, async (c) => {
+  const link = c.get("link");
   const now = Date.now();
   if (await recordImpression(c.env.DB, link.ticketId, now)) {
     const view = { ticketId: link.ticketId, distinctId: link.distinctId, team: link.team, shownAt: now };
@@ -185,77 +193,80 @@ surveyRoutes.post("/shown", ...formGuards, async (c) => {
   return c.body(null, 204);
 });
 
-surveyRoutes.post("/", ...formGuards, async (c) => {
+/** An answer the form cannot take: the survey again, with what was typed and what to change. */
+const answerProblem = async (
+  result: { success: boolean; issues?: ReadonlyArray<{ message: string }> },
+  c: Context<LinkedEnv>,
+) => {
+  if (result.success) return;
   const settings = settingsOf(c.env);
-  let form: Record<string, string>;
-  try {
-    form = await readForm(c.req.raw);
-  } catch {
-    return c.html(
-      <MessagePage title="Unreadable form" heading="We couldn't read that answer">
-        <p>Please go back and submit the form again.</p>
-      </MessagePage>,
-      400,
-    );
-  }
-  const checked = await checkedLink(c, form);
-  if (!checked.ok) return checked.response;
-  const { link } = checked;
-  const answer = parseAnswerForm(form);
-  if (!answer.ok) {
-    return c.html(
-      <SurveyPage
-        link={link}
-        selectedRating={answer.rating}
-        comment={answer.comment}
-        earlier={earlierAnswer(await findAnswer(c.env.DB, link.ticketId))}
-        error={answer.problem}
-        charity={settings.donation.charity}
-        brand={settings.brand}
-      />,
-      400,
-    );
-  }
-  const now = Date.now();
-  const owed = followupsOwed({ rating: answer.rating, edit: answer.baseVersion > 0 }, settings);
-  const content = { ticketId: link.ticketId, rating: answer.rating, comment: answer.comment ?? null };
-  const outcome = await recordResponse(
-    c.env.DB,
-    {
-      ticketId: link.ticketId,
-      distinctId: link.distinctId,
-      team: link.team,
-      initialTargetArea: link.initialTargetArea,
-      rating: answer.rating,
-      comment: answer.comment,
-      verifiedBy: link.unsigned ? "zendesk" : "signature",
-    },
-    now,
-    { baseVersion: answer.baseVersion, followups: await followupsStatement(c.env.DB, content, owed) },
+  const link = c.get("link");
+  const typed = typedAnswer(await formFields(c));
+  return c.html(
+    <SurveyPage
+      link={link}
+      selectedRating={typed.rating}
+      comment={typed.comment}
+      earlier={earlierAnswer(await findAnswer(c.env.DB, link.ticketId))}
+      error={result.issues![0]!.message}
+      charity={settings.donation.charity}
+      brand={settings.brand}
+    />,
+    400,
   );
-  if (outcome.kind === "conflict") {
-    return c.html(
-      <ConflictPage
-        link={link}
-        earlier={earlierAnswer(outcome.answer)!}
-        submitted={{ rating: answer.rating, comment: answer.comment }}
-        thanksUrl={`/thanks?${pageLinkQuery(link)}`}
-        brand={settings.brand}
-      />,
-      409,
+};
+
+surveyRoutes.post(
+  "/",
+  ...formGuards,
+  linkFromForm,
+  vValidator("form", AnswerFormSchema, answerProblem),
+  async (c) => {
+    const settings = settingsOf(c.env);
+    const link = c.get("link");
+    const { rating, comment, base_version: baseVersion } = c.req.valid("form");
+    const owed = followupsOwed({ rating, edit: baseVersion > 0 }, settings);
+    const outcome = await recordResponse(
+      c.env.DB,
+      {
+        ticketId: link.ticketId,
+        distinctId: link.distinctId,
+        team: link.team,
+        initialTargetArea: link.initialTargetArea,
+        rating,
+        comment,
+        verifiedBy: link.unsigned ? "zendesk" : "signature",
+      },
+      Date.now(),
+      {
+        baseVersion,
+        followups: await followupsStatement(c.env.DB, { ticketId: link.ticketId, rating, comment: comment ?? null }, owed),
+      },
     );
-  }
-  if (outcome.kind === "recorded") {
-    // The follow-ups were stored with the answer; the cron queues again any whose message is lost.
-    c.executionCtx.waitUntil(queueOwedFollowups(c.env.DISPATCH, outcome.answer, owed));
-    // The first delivery attempt, by the queue's consumer (the customer's requests never load
-    // posthog-node); the cron retries whatever it leaves pending. Without a PostHog key the answer
-    // simply stays pending, and the cron's log says so.
-    if (settings.posthog.apiKey)
-      c.executionCtx.waitUntil(queueBestEffort(c.env.DISPATCH, { kind: "posthog-answer", ticketId: link.ticketId }));
-  }
-  return c.redirect(`/thanks?${pageLinkQuery(link)}`, 303);
-});
+    if (outcome.kind === "conflict") {
+      return c.html(
+        <ConflictPage
+          link={link}
+          earlier={earlierAnswer(outcome.answer)!}
+          submitted={{ rating, comment }}
+          thanksUrl={`/thanks?${pageLinkQuery(link)}`}
+          brand={settings.brand}
+        />,
+        409,
+      );
+    }
+    if (outcome.kind === "recorded") {
+      // The follow-ups were stored with the answer; the cron queues again any whose message is lost.
+      c.executionCtx.waitUntil(queueOwedFollowups(c.env.DISPATCH, outcome.answer, owed));
+      // The first delivery attempt, by the queue's consumer (the customer's requests never load
+      // posthog-node); the cron retries whatever it leaves pending. Without a PostHog key the answer
+      // simply stays pending, and the cron's log says so.
+      if (settings.posthog.apiKey)
+        c.executionCtx.waitUntil(queueBestEffort(c.env.DISPATCH, { kind: "posthog-answer", ticketId: link.ticketId }));
+    }
+    return c.redirect(`/thanks?${pageLinkQuery(link)}`, 303);
+  },
+);
 
 /**
  * A message for the consumer, never the customer's problem: an answer the Queue could not take is
@@ -284,14 +295,3 @@ surveyRoutes.get("/thanks", async (c) => {
     />,
   );
 });
-
-/** Form fields as strings (the first value of a repeated field wins). */
-async function readForm(request: Request): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  // Bytes, decoded here: workerd warns when .text() reads a body whose type is not text/*.
-  const body = new TextDecoder().decode(await request.arrayBuffer());
-  for (const [key, value] of new URLSearchParams(body)) {
-    if (!(key in out)) out[key] = value;
-  }
-  return out;
-}

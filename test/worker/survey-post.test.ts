@@ -158,6 +158,22 @@ describe("POST / (recording an answer)", () => {
     expect(exact.status).toBe(303);
   });
 
+  it("refuses a field given twice (no page of ours repeats one) and keeps the stored answer", async () => {
+    const ticket = freshTicket();
+    const fields = linkFields(ticket);
+    expect((await call(postForm(await answerForm(fields, { rating: "5" })))).status).toBe(303);
+    const twoRatings = await answerForm(fields, { rating: "1", base_version: "1" });
+    twoRatings.append("rating", "2");
+    const refused = await call(postForm(twoRatings));
+    expect(refused.status).toBe(400);
+    expect(textOf(await refused.text())).toContain("Please choose one of the five faces.");
+    const twoTickets = await answerForm(fields, { rating: "1", base_version: "1" });
+    twoTickets.append("ticketId", String(ticket + 1));
+    expect((await call(postForm(twoTickets))).status).toBe(400);
+    const rows = await responseRows(ticket);
+    expect(rows.map((r) => r.rating)).toEqual([5]);
+  });
+
   it("refuses a forged or expired link on POST without touching the stored answer", async () => {
     const ticket = freshTicket();
     const fields = linkFields(ticket);
