@@ -49,7 +49,10 @@ type LinkOutcome = { ok: true; link: ParsedSurveyLink } | { ok: false; response:
  * UNSIGNED_LINKS=verify a link without signature and expiry (a Zendesk automation's) is checked
  * against the ticket in Zendesk instead.
  */
-async function checkedLink<E extends AppEnv>(c: Context<E>, fields: Record<string, string | undefined>): Promise<LinkOutcome> {
+async function checkedLink<E extends AppEnv>(
+  c: Context<E>,
+  fields: Record<string, string | undefined>,
+): Promise<LinkOutcome> {
   const settings = settingsOf(c.env);
   const { brand, linkSecret } = settings;
   if (settings.unsignedLinks === "verify" && isUnsignedLink(fields)) {
@@ -216,57 +219,55 @@ const answerProblem = async (
   );
 };
 
-surveyRoutes.post(
-  "/",
-  ...formGuards,
-  linkFromForm,
-  vValidator("form", AnswerFormSchema, answerProblem),
-  async (c) => {
-    const settings = settingsOf(c.env);
-    const link = c.get("link");
-    const { rating, comment, base_version: baseVersion } = c.req.valid("form");
-    const owed = followupsOwed({ rating, edit: baseVersion > 0 }, settings);
-    const outcome = await recordResponse(
-      c.env.DB,
-      {
-        ticketId: link.ticketId,
-        distinctId: link.distinctId,
-        team: link.team,
-        initialTargetArea: link.initialTargetArea,
-        rating,
-        comment,
-        verifiedBy: link.unsigned ? "zendesk" : "signature",
-      },
-      Date.now(),
-      {
-        baseVersion,
-        followups: await followupsStatement(c.env.DB, { ticketId: link.ticketId, rating, comment: comment ?? null }, owed),
-      },
+surveyRoutes.post("/", ...formGuards, linkFromForm, vValidator("form", AnswerFormSchema, answerProblem), async (c) => {
+  const settings = settingsOf(c.env);
+  const link = c.get("link");
+  const { rating, comment, base_version: baseVersion } = c.req.valid("form");
+  const owed = followupsOwed({ rating, edit: baseVersion > 0 }, settings);
+  const outcome = await recordResponse(
+    c.env.DB,
+    {
+      ticketId: link.ticketId,
+      distinctId: link.distinctId,
+      team: link.team,
+      initialTargetArea: link.initialTargetArea,
+      rating,
+      comment,
+      verifiedBy: link.unsigned ? "zendesk" : "signature",
+    },
+    Date.now(),
+    {
+      baseVersion,
+      followups: await followupsStatement(
+        c.env.DB,
+        { ticketId: link.ticketId, rating, comment: comment ?? null },
+        owed,
+      ),
+    },
+  );
+  if (outcome.kind === "conflict") {
+    return c.html(
+      <ConflictPage
+        link={link}
+        earlier={earlierAnswer(outcome.answer)!}
+        submitted={{ rating, comment }}
+        thanksUrl={`/thanks?${pageLinkQuery(link)}`}
+        brand={settings.brand}
+      />,
+      409,
     );
-    if (outcome.kind === "conflict") {
-      return c.html(
-        <ConflictPage
-          link={link}
-          earlier={earlierAnswer(outcome.answer)!}
-          submitted={{ rating, comment }}
-          thanksUrl={`/thanks?${pageLinkQuery(link)}`}
-          brand={settings.brand}
-        />,
-        409,
-      );
-    }
-    if (outcome.kind === "recorded") {
-      // The follow-ups were stored with the answer; the cron queues again any whose message is lost.
-      c.executionCtx.waitUntil(queueOwedFollowups(c.env.DISPATCH, outcome.answer, owed));
-      // The first delivery attempt, by the queue's consumer (the customer's requests never load
-      // posthog-node); the cron retries whatever it leaves pending. Without a PostHog key the answer
-      // simply stays pending, and the cron's log says so.
-      if (settings.posthog.apiKey)
-        c.executionCtx.waitUntil(queueBestEffort(c.env.DISPATCH, { kind: "posthog-answer", ticketId: link.ticketId }));
-    }
-    return c.redirect(`/thanks?${pageLinkQuery(link)}`, 303);
-  },
-);
+  }
+  if (outcome.kind === "recorded") {
+    // The follow-ups were stored with the answer; the cron queues again any whose message is lost.
+    c.executionCtx.waitUntil(queueOwedFollowups(c.env.DISPATCH, outcome.answer, owed));
+    // The first delivery attempt, by the queue's consumer (the customer's requests never load
+    // posthog-node); the cron retries whatever it leaves pending. Without a PostHog key the answer
+    // simply stays pending, and the cron's log says so.
+    if (settings.posthog.apiKey)
+      c.executionCtx.waitUntil(queueBestEffort(c.env.DISPATCH, { kind: "posthog-answer", ticketId: link.ticketId }));
+  }
+  return c.redirect(`/thanks?${pageLinkQuery(link)}`, 303);
+});
 
 /**
  * A message for the consumer, never the customer's problem: an answer the Queue could not take is
