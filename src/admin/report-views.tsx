@@ -32,7 +32,6 @@ export function ReportPage(props: ReportPageProps) {
       <CsatTable
         label="By team"
         groupHeading="Team"
-        countHeading="Responses"
         empty="No responses this month."
         rows={r.teams.map((t) => ({ ...t, label: t.team }))}
       />
