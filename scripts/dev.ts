@@ -3,7 +3,7 @@
 import { copyFileSync, existsSync } from "node:fs";
 import { buildSurveyUrl, expiryFrom } from "../src/lib/survey-link";
 import { failUsage } from "./cli";
-import { unknownSettingProblems } from "../src/settings";
+import { startupProblems } from "../src/settings";
 import { readDevVars, wranglerVars } from "./local-env";
 import { migrateLocal, requireFreePort, serveArgs, startWrangler, stopTogether } from "./serve";
 
@@ -15,12 +15,13 @@ if (!existsSync(".dev.vars")) {
   copyFileSync(".dev.vars.example", ".dev.vars");
   console.log("Created .dev.vars from .dev.vars.example (local development secrets).");
 }
-// A misspelt setting would keep the real one at its default without a word: name it before starting.
+// A misspelt setting would keep the real one at its default without a word, and a short ADMIN_TOKEN
+// would leave the admin area off: say so before starting.
 for (const [where, vars] of [
   [".dev.vars", readDevVars()],
   ["wrangler.toml [vars]", wranglerVars()],
 ] as const)
-  for (const problem of unknownSettingProblems(vars)) console.warn(`${where}: ${problem}`);
+  for (const problem of startupProblems(vars)) console.warn(`${where}: ${problem}`);
 await migrateLocal(persistTo);
 
 /** A setting given on the command line as `--var NAME:VALUE`. */

@@ -5,7 +5,7 @@ import { openBrowser, screenshot, seriousA11yViolations } from "./browser";
 import { startWranglerDev, type DevServer } from "./wrangler-dev";
 
 const SECRET = "browser-test-secret-0123456789";
-const ADMIN_TOKEN = "browser-admin-token-0123456789";
+const ADMIN_TOKEN = "browser-admin-token-0123456789abcdefghij";
 let dev: DevServer;
 
 /** Answers the survey as a browser's form post would. */

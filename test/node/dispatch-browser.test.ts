@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openBrowser, screenshot } from "./browser";
 import { startWranglerDevWithZendesk, type DevServer } from "./wrangler-dev";
 
-const ADMIN_TOKEN = "browser-admin-token-0123456789";
+const ADMIN_TOKEN = "browser-admin-token-0123456789abcdefghij";
 let dev: DevServer;
 let stop: () => Promise<unknown[]>;
 

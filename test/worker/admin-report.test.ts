@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { csvField } from "../../src/admin/csv";
-import { BASE, call, storeAnswer, textOf } from "./helpers";
+import { ADMIN_TOKEN, BASE, call, storeAnswer, textOf } from "./helpers";
 
-const auth = { authorization: "Bearer test-admin-token-0123456789" };
+const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const get = (path: string) => call(new Request(`${BASE}${path}`, { headers: auth }));
 let ticket = 8_000_000 + Math.floor(Math.random() * 100_000) * 10;
 

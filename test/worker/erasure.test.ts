@@ -4,19 +4,20 @@ import { emailHash } from "../../src/lib/email-address";
 import { utcMonth } from "../../src/lib/time";
 import { outboxMailer } from "../../src/services/mail-outbox";
 import {
+  ADMIN_TOKEN,
   answerForm,
   BASE,
   call,
   linkFields,
-  posthog,
   postForm,
+  posthog,
   solvedTicket,
   syncedTickets,
   testEnv,
   textOf,
 } from "./helpers";
 
-const auth = { authorization: "Bearer test-admin-token-0123456789", "sec-fetch-site": "same-origin" };
+const auth = { authorization: `Bearer ${ADMIN_TOKEN}`, "sec-fetch-site": "same-origin" };
 let ticket = 9_000_000 + Math.floor(Math.random() * 100_000) * 10;
 
 /**

@@ -4,9 +4,9 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { allocate, buildLedger, majorUnits, parseAmount, type DonationEntry } from "../../src/hedgehogs/ledger";
 import { forgetHedgehogCounter, hedgehogBadge } from "../../src/hedgehogs/public-routes";
 import { formatMoney } from "../../src/hedgehogs/report";
-import { BASE, call, storeAnswer, textOf } from "./helpers";
+import { ADMIN_TOKEN, BASE, call, storeAnswer, textOf } from "./helpers";
 
-const auth = { authorization: "Bearer test-admin-token-0123456789" };
+const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const terms = { hedgehogCostMinor: 500, currency: "GBP" };
 let id = 0;
 const entry = (e: Partial<DonationEntry>): DonationEntry => ({
