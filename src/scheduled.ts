@@ -5,6 +5,7 @@ import { syncTickets, type SyncReport } from "./dispatch/sync-job";
 import { retryOwedReport, runMonthlyReport } from "./hedgehogs/monthly-job";
 import type { Env } from "./env";
 import { runJob, step, type JobContext } from "./lib/job-runner";
+import { pruneGuesses } from "./admin/guesses-store";
 import { endOtherTokensSessions, tokenFingerprint } from "./admin/sessions-store";
 import { pruneJobRuns } from "./lib/job-runs-store";
 import { DAY_MS } from "./lib/time";
@@ -80,6 +81,8 @@ function runEveryTenMinutes(env: Env, now: number) {
         ticketLookups: await pruneLookups(ctx.db, now - DAY_MS),
         // A rotated ADMIN_TOKEN ends the earlier token's sessions here even if no one signs in meanwhile.
         adminSessions: adminToken ? await endOtherTokensSessions(ctx.db, await tokenFingerprint(adminToken)) : 0,
+        // Wrong admin tokens are remembered for a day (src/admin/guessing.ts), and their addresses no longer.
+        adminGuesses: await pruneGuesses(ctx.db, now),
       };
     }),
   }));
