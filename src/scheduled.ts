@@ -11,7 +11,7 @@ import { pruneJobRuns } from "./lib/job-runs-store";
 import { DAY_MS } from "./lib/time";
 import { mailerFor } from "./services/mailer-for";
 import { zendeskAccess } from "./services/zendesk";
-import { deliverPendingResponses } from "./survey/delivery-job";
+import { deliverPendingEvents } from "./survey/delivery-job";
 import { pruneLookups } from "./survey/ticket-facts-store";
 import { dailyPostHogCheck } from "./survey/posthog-check-job";
 
@@ -52,13 +52,13 @@ async function syncStep(
 }
 
 /**
- * The every-ten-minutes job: deliver pending answers to PostHog, sync Zendesk, dispatch due surveys,
+ * The every-ten-minutes job: deliver pending answers and first views to PostHog, sync Zendesk, dispatch due surveys,
  * queue answers' follow-ups again (a lost message, an alert whose day has come), retry an owed report. Each step runs on its own: one that throws is
  * recorded with its error and the others still run.
  */
 function runEveryTenMinutes(env: Env, now: number) {
   return runJob(env, "every-ten-minutes", async (ctx) => ({
-    posthog: await step("posthog", () => deliverPendingResponses(ctx.settings, ctx.db, now, { fetcher: ctx.fetcher })),
+    posthog: await step("posthog", () => deliverPendingEvents(ctx.settings, ctx.db, now, { fetcher: ctx.fetcher })),
     // A long export is dispatched as it is read, one quota's worth of pages at a time.
     sync: await step("sync", () =>
       syncStep(ctx, now, async () => {

@@ -6,6 +6,7 @@ import { eraseSnapshots } from "../dispatch/sends-store";
 import { suppressAll } from "../dispatch/suppressions-store";
 import { emailHash, normalizeEmail } from "../lib/email-address";
 import { zendeskUserOf } from "../lib/requester-ids";
+import { eraseImpressions } from "../survey/impressions-store";
 import { eraseAnswers } from "../survey/responses-store";
 import { eraseLookups } from "../survey/ticket-facts-store";
 import { eraseOutbox } from "./outbox-store";
@@ -43,7 +44,9 @@ async function findPerson(db: D1Database, who: Person): Promise<Found> {
        UNION SELECT ticket_id, email_hash FROM candidates WHERE ?2 IS NOT NULL AND requester_external_id = ?2
        UNION SELECT ticket_id, email_hash FROM candidates WHERE ?3 IS NOT NULL AND requester_id = ?3
        UNION SELECT r.ticket_id, c.email_hash FROM responses r LEFT JOIN candidates c ON c.ticket_id = r.ticket_id
-         WHERE ?2 IS NOT NULL AND r.distinct_id = ?2`,
+         WHERE ?2 IS NOT NULL AND r.distinct_id = ?2
+       UNION SELECT i.ticket_id, c.email_hash FROM survey_impressions i LEFT JOIN candidates c ON c.ticket_id = i.ticket_id
+         WHERE ?2 IS NOT NULL AND i.distinct_id = ?2`,
     )
     // A distinct id of the form zendesk-user-<id> (a requester without an external id) names the Zendesk user.
     .bind(hash, did, zendeskUserOf(did))
@@ -51,7 +54,9 @@ async function findPerson(db: D1Database, who: Person): Promise<Found> {
   const ticketIds = JSON.stringify(tickets.map((t) => t.ticket_id));
   const { results: ids } = await db
     .prepare(
-      `SELECT DISTINCT distinct_id FROM responses WHERE ticket_id IN (SELECT value FROM json_each(?1)) AND distinct_id IS NOT NULL`,
+      `SELECT distinct_id FROM responses WHERE ticket_id IN (SELECT value FROM json_each(?1)) AND distinct_id IS NOT NULL
+       UNION SELECT distinct_id FROM survey_impressions
+         WHERE ticket_id IN (SELECT value FROM json_each(?1)) AND distinct_id IS NOT NULL`,
     )
     .bind(ticketIds)
     .all<{ distinct_id: string }>();
@@ -105,7 +110,8 @@ export async function previewErasure(db: D1Database, who: Person): Promise<Erasu
 
 /**
  * Erases a person's personal fields, found by email address or distinct id: the comment and distinct
- * id of their answers, the requester fields of their tickets, and emails kept in the outbox. Ratings,
+ * id of their answers, the distinct id of their survey views (so a `survey shown` not delivered yet
+ * never is), the requester fields of their tickets, and emails kept in the outbox. Ratings,
  * counts and the hedgehog tally stay (they are anonymous), and every address of theirs is suppressed
  * so no survey reaches them again. One D1 batch: all of it or none.
  */
@@ -120,6 +126,7 @@ export async function erasePerson(db: D1Database, who: Person, now: number): Pro
     eraseOutbox(db, addresses),
     suppressAll(db, hashes, "erasure", now),
     eraseLookups(db, ticketIds),
+    eraseImpressions(db, { ticketIdsJson: ticketIds, distinctId: did }),
   ]);
   return {
     distinctIds,

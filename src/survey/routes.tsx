@@ -20,7 +20,8 @@ import {
   parseUnsignedLink,
   type ParsedSurveyLink,
 } from "../lib/survey-link";
-import { findAnswer, recordImpression, recordResponse, type StoredAnswer } from "./responses-store";
+import { recordImpression } from "./impressions-store";
+import { findAnswer, recordResponse, type StoredAnswer } from "./responses-store";
 import { SURVEY_JS } from "./page-script";
 import {
   BadLinkPage,
@@ -182,17 +183,17 @@ const linkFromForm = createMiddleware<LinkedEnv>(async (c, next) => {
 });
 
 /**
- * `survey shown`, reported by the page's script once it has loaded (a GET records nothing), and
- * captured at most once per ticket.
+ * `survey shown`, reported by the page's script once it has loaded (a GET records nothing). The first
+ * report of a ticket is stored, in one statement, and delivered from D1 as answers are; a reload or
+ * another device stores nothing and sends nothing.
  */
 surveyRoutes.post("/shown", ...formGuards, linkFromForm, async (c) => {
   const link = c.get("link");
-  const now = Date.now();
-  if (await recordImpression(c.env.DB, link.ticketId, now)) {
-    const view = { ticketId: link.ticketId, distinctId: link.distinctId, team: link.team, shownAt: now };
-    // Delivered by the queue's consumer: the customer's requests never load posthog-node.
-    c.executionCtx.waitUntil(queueBestEffort(c.env.DISPATCH, { kind: "posthog-shown", ...view }));
-  }
+  const view = { ticketId: link.ticketId, distinctId: link.distinctId, team: link.team };
+  // The first attempt is the queue consumer's (the customer's requests never load posthog-node or wait
+  // on PostHog); the cron retries what it leaves pending.
+  if ((await recordImpression(c.env.DB, view, Date.now())) && settingsOf(c.env).posthog.apiKey)
+    c.executionCtx.waitUntil(queueBestEffort(c.env.DISPATCH, { kind: "posthog-shown", ticketId: link.ticketId }));
   return c.body(null, 204);
 });
 
@@ -270,8 +271,8 @@ surveyRoutes.post("/", ...formGuards, linkFromForm, vValidator("form", AnswerFor
 });
 
 /**
- * A message for the consumer, never the customer's problem: an answer the Queue could not take is
- * delivered by the cron all the same; a `survey shown` is then lost, as it would be to a PostHog outage.
+ * A message for the consumer, never the customer's problem: an answer or a first view the Queue could
+ * not take is delivered by the cron all the same.
  */
 async function queueBestEffort(queue: Queue<QueueMessage>, message: QueueMessage): Promise<void> {
   await queue.send(message).catch((err) => console.warn(`queue: ${message.kind} not queued (the cron retries):`, err));

@@ -8,6 +8,7 @@ import {
   freshTicket,
   linkFields,
   posthogEvents,
+  shownReport,
   signedUrl,
   testEnv,
   textOf,
@@ -88,17 +89,7 @@ describe("GET / (the survey page)", () => {
       (await posthogEvents()).filter((e) => e.event === "survey shown" && e.properties.ticketId === String(ticket));
     expect(await shownFor()).toHaveLength(0);
 
-    const beacon = () =>
-      callThenConsume(
-        new Request(`${BASE}/shown`, {
-          method: "POST",
-          headers: {
-            "content-type": "application/x-www-form-urlencoded;charset=UTF-8",
-            "sec-fetch-site": "same-origin",
-          },
-          body: new URL(url).searchParams.toString(),
-        }),
-      );
+    const beacon = async () => callThenConsume(await shownReport(linkFields(ticket)));
     expect((await beacon()).status).toBe(204);
     expect((await beacon()).status).toBe(204);
     const shown = await shownFor();
