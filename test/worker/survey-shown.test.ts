@@ -51,7 +51,7 @@ const ownHost = () => inject("posthogUrl").replace("127.0.0.1", "localhost");
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const auth = { authorization: "Bearer test-admin-token-0123456789", "sec-fetch-site": "same-origin" };
+const auth = { authorization: `Bearer ${env.ADMIN_TOKEN}`, "sec-fetch-site": "same-origin" };
 
 describe("`survey shown`, kept in D1 until PostHog takes it", () => {
   it("is stored by the report without waiting on PostHog, then delivered once through a 503 with Retry-After and a 500, under one uuid", async () => {
