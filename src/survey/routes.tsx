@@ -175,12 +175,17 @@ const formGuards = [
 type LinkedEnv = AppEnv & { Variables: { link: ParsedSurveyLink } };
 
 /** Checks the link a posted form carries (its problems answer before the answer's own). */
-const linkFromForm = createMiddleware<LinkedEnv>(async (c, next) => {
-  const checked = await checkedLink(c, await formFields(c));
-  if (!checked.ok) return checked.response;
-  c.set("link", checked.link);
-  await next();
-});
+/** Checks the link a form carries (`only` picks its fields) and hands it on as `link`. */
+const linkFrom = (only: (fields: Record<string, string>) => Record<string, string>) =>
+  createMiddleware<LinkedEnv>(async (c, next) => {
+    const checked = await checkedLink(c, only(await formFields(c)));
+    if (!checked.ok) return checked.response;
+    c.set("link", checked.link);
+    await next();
+  });
+const linkFromForm = linkFrom((fields) => fields);
+/** An answer's form: its rating is the answer, not a preselected face, so AnswerFormSchema judges it. */
+const linkFromAnswerForm = linkFrom(({ rating: _answer, satisfaction: _oldAnswer, ...link }) => link);
 
 /**
  * `survey shown`, reported by the page's script once it has loaded (a GET records nothing). The first
@@ -220,7 +225,7 @@ const answerProblem = async (
   );
 };
 
-surveyRoutes.post("/", ...formGuards, linkFromForm, vValidator("form", AnswerFormSchema, answerProblem), async (c) => {
+surveyRoutes.post("/", ...formGuards, linkFromAnswerForm, vValidator("form", AnswerFormSchema, answerProblem), async (c) => {
   const settings = settingsOf(c.env);
   const link = c.get("link");
   const { rating, comment, base_version: baseVersion } = c.req.valid("form");
