@@ -74,7 +74,8 @@ export function secretsGivenAsVars(args: string[]): SettingName[] {
   const names = new Set<SettingName>();
   for (const arg of args) {
     const name = /^(?:--var=)?([A-Z0-9_]+):/.exec(arg)?.[1];
-    if (name && name in SETTINGS && (SETTINGS[name as SettingName] as SettingDefinition).secret) names.add(name as SettingName);
+    if (name && name in SETTINGS && (SETTINGS[name as SettingName] as SettingDefinition).secret)
+      names.add(name as SettingName);
   }
   return [...names];
 }

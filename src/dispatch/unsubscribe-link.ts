@@ -63,7 +63,11 @@ export async function readUnsubscribeToken(
   }
   const encoded = v.safeParse(AddressSchema, query.e);
   if (!encoded.success) {
-    return { ok: false, status: 400, problem: query.e === undefined ? "the ticket number (t) is missing" : firstIssue(encoded.issues) };
+    return {
+      ok: false,
+      status: 400,
+      problem: query.e === undefined ? "the ticket number (t) is missing" : firstIssue(encoded.issues),
+    };
   }
   let email: string;
   try {

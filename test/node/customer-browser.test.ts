@@ -149,14 +149,14 @@ const reportEmail = renderReportEmail({
  * overflow, font-size and line-height.
  */
 function asGmailMobileWeb(html: string): string {
-  return html
-    .replace(/<style>[\s\S]*?<\/style>/g, "")
-    .replace(/style="([^"]*)"/g, (_, css: string) =>
+  return html.replace(/<style>[\s\S]*?<\/style>/g, "").replace(
+    /style="([^"]*)"/g,
+    (_, css: string) =>
       `style="${css
         .split(";")
         .filter((d) => !/^\s*(display\s*:\s*none|opacity\s*:)/.test(d))
         .join(";")}"`,
-    );
+  );
 }
 
 describe("the survey email in Gmail's mobile web client", () => {

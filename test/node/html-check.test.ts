@@ -97,7 +97,10 @@ async function customerPages(pages: Map<string, string>, emailHtml: string) {
     SECRET,
   );
   await page(pages, "survey-link-expired", expired, 410);
-  await page(pages, "survey-form-unsupported", "/", 415, { ...formPost(form), headers: { "content-type": "text/plain" } });
+  await page(pages, "survey-form-unsupported", "/", 415, {
+    ...formPost(form),
+    headers: { "content-type": "text/plain" },
+  });
   await page(pages, "survey-cross-site", "/", 403, formPost(form, { "sec-fetch-site": "cross-site" }));
   await page(pages, "not-found", "/no-such-page", 404, { headers: { accept: "text/html" } });
   await page(pages, "unsubscribe-ask", unsubscribe.href, 200);

@@ -12,8 +12,13 @@ const BASE = "https://survey.example.com";
 /** A message as a provider sends it: multipart/alternative, text then HTML, base64 in 76-character lines. */
 function mimeMessage(email: RenderedEmail, to: string): string {
   const base64 = (s: string) => Buffer.from(s).toString("base64").replace(/.{76}/g, "$&\r\n");
-  const part = (type: string, body: string) =>
-    [`--part`, `Content-Type: ${type}; charset=utf-8`, "Content-Transfer-Encoding: base64", "", base64(body)];
+  const part = (type: string, body: string) => [
+    `--part`,
+    `Content-Type: ${type}; charset=utf-8`,
+    "Content-Transfer-Encoding: base64",
+    "",
+    base64(body),
+  ];
   return [
     "From: PostHog Support <support@example.com>",
     `To: ${to}`,
@@ -48,7 +53,9 @@ describe("the survey email and SpamAssassin", () => {
   it("scores 0 or less, with no rule about hidden or obfuscated text", async () => {
     const ticketId = 48213;
     const fields = { distinctId: "ph-ada", ticketId, team: "Product analytics", exp: expiryFrom(new Date(), 30) };
-    const faceUrls = await Promise.all([1, 2, 3, 4, 5].map((rating) => buildSurveyUrl(BASE, fields, SECRET, { rating })));
+    const faceUrls = await Promise.all(
+      [1, 2, 3, 4, 5].map((rating) => buildSurveyUrl(BASE, fields, SECRET, { rating })),
+    );
     const email = renderSurveyEmail({
       ticketId,
       requesterName: "Ada Lovelace",

@@ -28,7 +28,9 @@ describe("static files", () => {
     for (const name of SAME_AS_PAGES) {
       expect(res.headers.get(name), name).toBe(page.headers.get(name));
     }
-    expect(res.headers.get("Content-Security-Policy")).toBe("default-src 'none'; frame-ancestors 'none'; base-uri 'none'");
+    expect(res.headers.get("Content-Security-Policy")).toBe(
+      "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+    );
     expect(res.headers.get("Strict-Transport-Security")).toBe("max-age=63072000; includeSubDomains");
     // Headers.get joins repeated fields with ", ": exactly this value means one Cache-Control.
     expect(res.headers.get("Cache-Control")).toBe(cacheControl);
