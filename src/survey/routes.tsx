@@ -174,8 +174,10 @@ const formGuards = [
 /** Survey routes that take a form carrying the link's fields: the checked link, for the handlers. */
 type LinkedEnv = AppEnv & { Variables: { link: ParsedSurveyLink } };
 
-/** Checks the link a posted form carries (its problems answer before the answer's own). */
-/** Checks the link a form carries (`only` picks its fields) and hands it on as `link`. */
+/**
+ * Checks the link a posted form carries (its problems answer before the answer's own) and hands it on
+ * as `link`; `only` picks the link's fields from the form.
+ */
 const linkFrom = (only: (fields: Record<string, string>) => Record<string, string>) =>
   createMiddleware<LinkedEnv>(async (c, next) => {
     const checked = await checkedLink(c, only(await formFields(c)));
