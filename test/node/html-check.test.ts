@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import vnuJar from "vnu-jar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildSurveyUrl, expiryFrom } from "../../src/lib/survey-link";
-import { startWranglerDevWithZendesk, type DevServer } from "./wrangler-dev";
+import { solvedTicket, startWranglerDevWithZendesk, type DevServer } from "./wrangler-dev";
 
 const ADMIN_TOKEN = "html-check-admin-token-0123456789";
 const SECRET = "html-check-secret-0123456789";
@@ -16,16 +16,11 @@ let dev: DevServer;
 let stop: () => Promise<unknown[]>;
 
 beforeAll(async () => {
-  const solved = new Date(Date.now() - 4 * 86_400_000).toISOString();
-  const ticket = {
+  const ticket = solvedTicket(4, {
     id: TICKET,
-    status: "solved",
-    solved_at: solved,
-    updated_at: solved,
-    tags: [],
     requester: { id: 41, name: "Ada Lovelace", email: "ada@example.org", role: "end-user", external_id: "ph-ada" },
     group: { id: 5, name: "Product analytics" },
-  };
+  });
   ({ dev, stop } = await startWranglerDevWithZendesk("html-check", [ticket], {
     SURVEY_LINK_SECRET: SECRET,
     ADMIN_TOKEN,
