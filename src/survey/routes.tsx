@@ -187,7 +187,7 @@ const linkFrom = (only: (fields: Record<string, string>) => Record<string, strin
   });
 const linkFromForm = linkFrom((fields) => fields);
 /** An answer's form: its rating is the answer, not a preselected face, so AnswerFormSchema judges it. */
-const linkFromAnswerForm = linkFrom(({ rating: _answer, satisfaction: _oldAnswer, ...link }) => link);
+const linkOfAnswer = linkFrom(({ rating: _answer, satisfaction: _oldAnswer, ...link }) => link);
 
 /**
  * `survey shown`, reported by the page's script once it has loaded (a GET records nothing). The first
@@ -227,7 +227,7 @@ const answerProblem = async (
   );
 };
 
-surveyRoutes.post("/", ...formGuards, linkFromAnswerForm, vValidator("form", AnswerFormSchema, answerProblem), async (c) => {
+surveyRoutes.post("/", ...formGuards, linkOfAnswer, vValidator("form", AnswerFormSchema, answerProblem), async (c) => {
   const settings = settingsOf(c.env);
   const link = c.get("link");
   const { rating, comment, base_version: baseVersion } = c.req.valid("form");
