@@ -4,11 +4,16 @@ import { copyFileSync, existsSync } from "node:fs";
 import { buildSurveyUrl, expiryFrom } from "../src/lib/survey-link";
 import { failUsage } from "./cli";
 import { startupProblems } from "../src/settings";
-import { readDevVars, wranglerVars } from "./local-env";
+import { readDevVars, secretsGivenAsVars, wranglerVars } from "./local-env";
 import { migrateLocal, requireFreePort, serveArgs, startWrangler, stopTogether } from "./serve";
 
 const { port, persistTo, rest, problems } = serveArgs(process.argv.slice(2));
 if (problems.length > 0) failUsage("dev", problems);
+for (const name of secretsGivenAsVars(rest)) {
+  console.warn(
+    `Warning: ${name} is a secret, and a value given with --var shows on npm's command echo and stays in your shell history. Put it in .dev.vars instead (${name}=…): npm run dev reads it from there.`,
+  );
+}
 await requireFreePort(port, "dev");
 
 if (!existsSync(".dev.vars")) {

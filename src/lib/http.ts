@@ -57,7 +57,8 @@ const fixedHeaders = secureHeaders({
  * Headers for every page the Worker renders: hono's secure headers, the default Content-Security-Policy
  * for pages that set none of their own, and Cache-Control where a route set none: customer pages are
  * `private, no-cache` (never in a shared cache, always revalidated, still allowed in the back/forward
- * cache); the admin area is `no-store`.
+ * cache); the admin area is `no-store`. The static files in public/ never reach the Worker:
+ * public/_headers gives them the same headers (test/node/static-headers.test.ts holds them equal).
  */
 export const securityHeaders: MiddlewareHandler = async (c, next) => {
   await fixedHeaders(c, next);

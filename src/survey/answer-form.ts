@@ -3,13 +3,19 @@ import { formatCount } from "../lib/format";
 import { COMMENT_MAX_LENGTH } from "../lib/copy";
 
 const CHOOSE_A_FACE = "Please choose one of the five faces.";
+const NOT_A_FACE = "That rating is not one of the five faces (1 to 5). Please choose a face.";
 
 /**
  * The answer part of the survey form, for hono's valibot validator. Loose: the link's own fields
  * travel in the same form and are checked by the link's rules, before this.
  */
 export const AnswerFormSchema = v.looseObject({
-  rating: v.pipe(v.optional(v.string(CHOOSE_A_FACE), ""), v.regex(/^[1-5]$/, CHOOSE_A_FACE), v.transform(Number)),
+  rating: v.pipe(
+    v.optional(v.string(CHOOSE_A_FACE), ""),
+    v.minLength(1, CHOOSE_A_FACE),
+    v.regex(/^[1-5]$/, NOT_A_FACE),
+    v.transform(Number),
+  ),
   /** The version of the ticket's answer the form showed (0: none). */
   base_version: v.optional(
     v.pipe(

@@ -174,13 +174,20 @@ const formGuards = [
 /** Survey routes that take a form carrying the link's fields: the checked link, for the handlers. */
 type LinkedEnv = AppEnv & { Variables: { link: ParsedSurveyLink } };
 
-/** Checks the link a posted form carries (its problems answer before the answer's own). */
-const linkFromForm = createMiddleware<LinkedEnv>(async (c, next) => {
-  const checked = await checkedLink(c, await formFields(c));
-  if (!checked.ok) return checked.response;
-  c.set("link", checked.link);
-  await next();
-});
+/**
+ * Checks the link a posted form carries (its problems answer before the answer's own) and hands it on
+ * as `link`; `only` picks the link's fields from the form.
+ */
+const linkFrom = (only: (fields: Record<string, string>) => Record<string, string>) =>
+  createMiddleware<LinkedEnv>(async (c, next) => {
+    const checked = await checkedLink(c, only(await formFields(c)));
+    if (!checked.ok) return checked.response;
+    c.set("link", checked.link);
+    await next();
+  });
+const linkFromForm = linkFrom((fields) => fields);
+/** An answer's form: its rating is the answer, not a preselected face, so AnswerFormSchema judges it. */
+const linkOfAnswer = linkFrom(({ rating: _answer, satisfaction: _oldAnswer, ...link }) => link);
 
 /**
  * `survey shown`, reported by the page's script once it has loaded (a GET records nothing). The first
@@ -220,7 +227,7 @@ const answerProblem = async (
   );
 };
 
-surveyRoutes.post("/", ...formGuards, linkFromForm, vValidator("form", AnswerFormSchema, answerProblem), async (c) => {
+surveyRoutes.post("/", ...formGuards, linkOfAnswer, vValidator("form", AnswerFormSchema, answerProblem), async (c) => {
   const settings = settingsOf(c.env);
   const link = c.get("link");
   const { rating, comment, base_version: baseVersion } = c.req.valid("form");
