@@ -26,7 +26,7 @@ export default defineConfig(async () => {
                   POSTHOG_SURVEY_ID: "019f37dc-7c9a-0000-d86a-aa8bf46f4917",
                   PUBLIC_BASE_URL: "https://survey.example.test",
                   // Every secret is set here so a developer's .dev.vars never changes what the tests see.
-                  ADMIN_TOKEN: "test-admin-token-0123456789",
+                  ADMIN_TOKEN: "test-admin-token-0123456789abcdefghij",
                   ZENDESK_EMAIL: "agent@example.com",
                   ZENDESK_API_TOKEN: "test-zendesk-token",
                   RESEND_API_KEY: "re_test_key",

@@ -19,7 +19,7 @@ const TEAMS = [
   "Experiments",
   "Platform",
 ];
-const ADMIN_TOKEN = "bench-admin-token-0123456789";
+const ADMIN_TOKEN = "bench-admin-token-0123456789abcdefghij";
 
 export async function benchReport(): Promise<string> {
   const state = path.join(OUT_DIR, `report-state-${RESPONSES}`);

@@ -19,7 +19,7 @@ npm run demo [-- --port N] [--persist-to DIR]
   --persist-to DIR  keep the demo's database there (default .wrangler/demo, emptied at every start)
   --help            this text`;
 
-const ADMIN_TOKEN = "demo-admin-token";
+const ADMIN_TOKEN = "demo-admin-token-0123456789abcdefghij";
 const ACCOUNT = "demo";
 const ZENDESK_ADMIN = { email: "admin@example.com", token: "demo-zendesk-token" };
 const DAY_MS = 86_400_000;

@@ -3,24 +3,30 @@
 import { copyFileSync, existsSync } from "node:fs";
 import { buildSurveyUrl, expiryFrom } from "../src/lib/survey-link";
 import { failUsage } from "./cli";
-import { SETTINGS, unknownSettingProblems, type SettingDefinition } from "../src/settings";
-import { readDevVars, wranglerVars } from "./local-env";
+import { SETTINGS, startupProblems, type SettingDefinition } from "../src/settings";
+import { readDevVars, secretsGivenAsVars, wranglerVars } from "./local-env";
 import { migrateLocal, requireFreePort, serveArgs, startWrangler, stopTogether } from "./serve";
 
 const { port, persistTo, rest, problems } = serveArgs(process.argv.slice(2));
 if (problems.length > 0) failUsage("dev", problems);
+for (const name of secretsGivenAsVars(rest)) {
+  console.warn(
+    `Warning: ${name} is a secret, and a value given with --var shows on npm's command echo and stays in your shell history. Put it in .dev.vars instead (${name}=…): npm run dev reads it from there.`,
+  );
+}
 await requireFreePort(port, "dev");
 
 if (!existsSync(".dev.vars")) {
   copyFileSync(".dev.vars.example", ".dev.vars");
   console.log("Created .dev.vars from .dev.vars.example (local development secrets).");
 }
-// A misspelt setting would keep the real one at its default without a word: name it before starting.
+// A misspelt setting would keep the real one at its default without a word, and a short ADMIN_TOKEN
+// would leave the admin area off: say so before starting.
 for (const [where, vars] of [
   [".dev.vars", readDevVars()],
   ["wrangler.toml [vars]", wranglerVars()],
 ] as const)
-  for (const problem of unknownSettingProblems(vars)) console.warn(`${where}: ${problem}`);
+  for (const problem of startupProblems(vars)) console.warn(`${where}: ${problem}`);
 // A .dev.vars made before a required secret was added lacks it, and the Worker would answer 503.
 const devVars = readDevVars();
 for (const [name, s] of Object.entries(SETTINGS as Record<string, SettingDefinition>))

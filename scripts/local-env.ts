@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as v from "valibot";
-import { defaultOf, SETTINGS, type SettingName } from "../src/settings";
+import { defaultOf, SETTINGS, type SettingDefinition, type SettingName } from "../src/settings";
 
 /** Environment for wrangler that keeps it from calling home (see docs/operations.md, "Offline"). */
 export const OFFLINE_ENV = {
@@ -63,4 +63,19 @@ export function parsedScriptSetting<N extends SettingName>(
   const result = v.safeParse(SETTINGS[name].schema as v.GenericSchema, givenSetting(name));
   if (result.success) return { ok: true, value: result.output as v.InferOutput<(typeof SETTINGS)[N]["schema"]> };
   return { ok: false, problem: `${name} ${result.issues[0].message}` };
+}
+
+/**
+ * The secret settings (src/settings.ts marks them) given to wrangler as `--var NAME:VALUE` (or
+ * `--var=NAME:VALUE`) among `args`: their values show on npm's command echo and stay in the shell's
+ * history, where a secret has no place.
+ */
+export function secretsGivenAsVars(args: string[]): SettingName[] {
+  const names = new Set<SettingName>();
+  for (const arg of args) {
+    const name = /^(?:--var=)?([A-Z0-9_]+):/.exec(arg)?.[1];
+    if (name && name in SETTINGS && (SETTINGS[name as SettingName] as SettingDefinition).secret)
+      names.add(name as SettingName);
+  }
+  return [...names];
 }

@@ -1,11 +1,5 @@
 import * as v from "valibot";
-import {
-  isKnownTimeZone,
-  SettingsSchema,
-  UNKNOWN_TIME_ZONE,
-  unknownSettingProblems,
-  type SettingName,
-} from "./settings";
+import { isKnownTimeZone, SettingsSchema, UNKNOWN_TIME_ZONE, startupProblems, type SettingName } from "./settings";
 
 type RawSettings = v.InferOutput<typeof SettingsSchema>;
 
@@ -98,14 +92,15 @@ const reported = new Set<string>();
 /**
  * The settings of this deployment, parsed once per env object. A name given as a setting that no
  * setting has (a typo in [vars] or a secret's name) is logged once per isolate, naming it: the
- * setting meant keeps its default, and the log says so rather than leaving it unnoticed.
+ * setting meant keeps its default, and the log says so rather than leaving it unnoticed. So is an
+ * ADMIN_TOKEN too short to use, which leaves the admin area off.
  */
 export function settingsOf(env: { [K in SettingName]?: string }): Settings {
   let settings = cache.get(env);
   if (!settings) {
     settings = parseSettings(env as unknown as Record<string, unknown>);
     cache.set(env, settings);
-    for (const problem of unknownSettingProblems(env as Record<string, unknown>)) {
+    for (const problem of startupProblems(env as Record<string, unknown>)) {
       if (reported.has(problem)) continue;
       reported.add(problem);
       console.error(`configuration: ${problem}`);

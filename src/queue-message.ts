@@ -13,13 +13,10 @@ export const QueueMessageSchema = v.variant("kind", [
     kind: v.literal("posthog-answer"),
     ticketId: v.pipe(v.number(), v.integer(), v.minValue(1)),
   }),
-  // A first view of a ticket's survey, for `survey shown`, queued the same way.
+  // A stored first view's first delivery to PostHog as `survey shown`, queued the same way.
   v.object({
     kind: v.literal("posthog-shown"),
     ticketId: v.pipe(v.number(), v.integer(), v.minValue(1)),
-    distinctId: v.pipe(v.string(), v.minLength(1)),
-    team: v.string(),
-    shownAt: v.pipe(v.number(), v.integer()),
   }),
   // One row of the answers' outbox to drain: a low-rating alert, or a rating to write onto its ticket.
   FollowupMessageSchema,

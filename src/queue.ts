@@ -1,6 +1,7 @@
 import * as v from "valibot";
-import { consumeLowRatings, type LowRatingMessage } from "./alerts/low-rating-consumer";
-import { consumeTicketRatings, type TicketRatingMessage } from "./alerts/ticket-rating-consumer";
+import { consumeLowRatings } from "./alerts/low-rating-consumer";
+import { consumeTicketRatings } from "./alerts/ticket-rating-consumer";
+import type { FollowupDelivery } from "./followups/owed";
 import { consumeSurveyEmails, type SurveyEmailMessage } from "./dispatch/survey-email-consumer";
 import type { Env } from "./env";
 import { runJob } from "./lib/job-runner";
@@ -18,8 +19,8 @@ const CONFIGURATION_WAIT_SECONDS = 600;
  */
 export async function consumeQueue(batch: MessageBatch<QueueMessage>, env: Env): Promise<void> {
   const surveyEmails: SurveyEmailMessage[] = [];
-  const lowRatings: LowRatingMessage[] = [];
-  const ticketRatings: TicketRatingMessage[] = [];
+  const lowRatings: FollowupDelivery[] = [];
+  const ticketRatings: FollowupDelivery[] = [];
   const postHog: Array<PostHogMessage & { retry(options?: QueueRetryOptions): void }> = [];
   for (const message of batch.messages) {
     const parsed = v.safeParse(QueueMessageSchema, message.body);

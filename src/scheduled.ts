@@ -6,12 +6,13 @@ import { syncTickets, type SyncReport } from "./dispatch/sync-job";
 import { retryOwedReport, runMonthlyReport } from "./hedgehogs/monthly-job";
 import type { Env } from "./env";
 import { runJob, step, type JobContext } from "./lib/job-runner";
+import { pruneGuesses } from "./admin/guesses-store";
 import { endOtherTokensSessions, tokenFingerprint } from "./admin/sessions-store";
 import { pruneJobRuns } from "./lib/job-runs-store";
 import { DAY_MS } from "./lib/time";
 import { mailerFor } from "./services/mailer-for";
 import { zendeskAccess } from "./services/zendesk";
-import { deliverPendingResponses } from "./survey/delivery-job";
+import { deliverPendingEvents } from "./survey/delivery-job";
 import { pruneLookups } from "./survey/ticket-facts-store";
 import { dailyPostHogCheck } from "./survey/posthog-check-job";
 
@@ -55,14 +56,14 @@ async function syncStep(
 }
 
 /**
- * The every-ten-minutes job: deliver pending answers to PostHog, key older rows' bare address hashes
- * (new surveys wait until no known address has one), sync Zendesk, dispatch due surveys,
+ * The every-ten-minutes job: deliver pending answers and first views to PostHog, key older rows' bare
+ * address hashes (new surveys wait until no known address has one), sync Zendesk, dispatch due surveys,
  * queue answers' follow-ups again (a lost message, an alert whose day has come), retry an owed report. Each step runs on its own: one that throws is
  * recorded with its error and the others still run.
  */
 function runEveryTenMinutes(env: Env, now: number) {
   return runJob(env, "every-ten-minutes", async (ctx) => ({
-    posthog: await step("posthog", () => deliverPendingResponses(ctx.settings, ctx.db, now, { fetcher: ctx.fetcher })),
+    posthog: await step("posthog", () => deliverPendingEvents(ctx.settings, ctx.db, now, { fetcher: ctx.fetcher })),
     fingerprints: await step("fingerprints", () =>
       keyLegacyHashes(ctx.db, ctx.settings.addressFingerprintKey, Date.now() + FINGERPRINT_BUDGET_MS),
     ),
@@ -88,6 +89,8 @@ function runEveryTenMinutes(env: Env, now: number) {
         ticketLookups: await pruneLookups(ctx.db, now - DAY_MS),
         // A rotated ADMIN_TOKEN ends the earlier token's sessions here even if no one signs in meanwhile.
         adminSessions: adminToken ? await endOtherTokensSessions(ctx.db, await tokenFingerprint(adminToken)) : 0,
+        // Wrong admin tokens are remembered for a day (src/admin/guessing.ts), and their addresses no longer.
+        adminGuesses: await pruneGuesses(ctx.db, now),
       };
     }),
   }));

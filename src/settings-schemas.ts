@@ -148,6 +148,16 @@ export const oneOf = <const W extends readonly [string, ...string[]]>(words: W) 
     words[0],
   );
 
+/**
+ * An optional secret that is used only when it has at least `min` characters: a shorter one counts as
+ * unset (what it guards stays off) rather than stopping the Worker, and `shortSecretProblems` (settings.ts) says so at start.
+ */
+export const optionalLongSecret = (min: number) =>
+  v.pipe(
+    optionalText,
+    v.transform((s) => (s !== undefined && s.length >= min ? s : undefined)),
+  );
+
 /** A required secret of at least `min` characters. */
 export const requiredSecret = (name: string, min: number) =>
   v.pipe(

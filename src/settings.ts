@@ -4,6 +4,7 @@ import {
   list,
   oneOf,
   optionalBaseUrl,
+  optionalLongSecret,
   optionalFieldId,
   optionalText,
   questionId,
@@ -184,13 +185,24 @@ const mail = {
   ),
 };
 
+/**
+ * The admin token's least length: 32 random base64 characters carry 192 bits, beyond guessing even at full
+ * speed, and a short word or phrase is refused; the wait after wrong tokens (src/admin/guessing.ts) slows
+ * guessing further.
+ */
+export const ADMIN_TOKEN_MIN_LENGTH = 32;
+
 const alertsAndAdmin = {
   SLACK_WEBHOOK_URLS: secret(
     "optional",
     slackWebhooks,
     `JSON object of team name to Slack incoming webhook URL; \`"*"\` is the default`,
   ),
-  ADMIN_TOKEN: secret("optional", optionalText, `bearer token of the admin area; empty: the admin area is off (404)`),
+  ADMIN_TOKEN: secret(
+    "optional",
+    optionalLongSecret(ADMIN_TOKEN_MIN_LENGTH),
+    `bearer token of the admin area, at least ${ADMIN_TOKEN_MIN_LENGTH} characters (\`openssl rand -base64 32\`); empty or shorter: the admin area is off (404)`,
+  ),
 };
 
 const donations = {
@@ -278,6 +290,23 @@ export function unknownSettingProblems(env: Record<string, unknown>): string[] {
     const near = nearestSettingName(name);
     return `${name} is not a setting${near ? ` (did you mean ${near}?)` : ""}; it is ignored`;
   });
+}
+
+/** "ADMIN_TOKEN has 15 characters; …": a secret given but too short to be used, which leaves what it guards off. */
+export function shortSecretProblems(env: Record<string, unknown>): string[] {
+  const given = typeof env.ADMIN_TOKEN === "string" ? env.ADMIN_TOKEN.trim() : "";
+  if (given === "" || given.length >= ADMIN_TOKEN_MIN_LENGTH) return [];
+  return [
+    `ADMIN_TOKEN has ${given.length} characters but needs at least ${ADMIN_TOKEN_MIN_LENGTH}, so the admin area is off (404); make one with \`openssl rand -base64 32\``,
+  ];
+}
+
+/**
+ * What is said when the Worker starts (and by `npm run dev` before it starts wrangler): settings that do
+ * not stop the Worker but would otherwise go unnoticed, a misspelt name or an admin token too short to use.
+ */
+export function startupProblems(env: Record<string, unknown>): string[] {
+  return [...unknownSettingProblems(env), ...shortSecretProblems(env)];
 }
 
 /** A setting's default as it would be written in wrangler.toml (a string; "" for empty); undefined when it has none. */

@@ -24,43 +24,54 @@ function answersHref(filter: AnswersFilterValues, page: { cursor?: string } = {}
   return text ? `/admin/answers?${text}` : "/admin/answers";
 }
 
+/** One filter: a labelled select whose first option shows everything. */
+function FilterSelect(props: {
+  label: string;
+  name: string;
+  all: string;
+  options: Array<{ value: string; text: string }>;
+  selected: string | undefined;
+}) {
+  return (
+    <label>
+      {props.label}
+      <select name={props.name}>
+        <option value="">{props.all}</option>
+        {props.options.map((o) => (
+          <option value={o.value} selected={o.value === props.selected}>
+            {o.text}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 function Filters(props: { filter: AnswersFilterValues; months: string[]; teams: string[] }) {
   const f = props.filter;
   return (
     <form method="get" action="/admin/answers" class="filters">
-      <label>
-        Month
-        <select name="month">
-          <option value="">All months</option>
-          {props.months.map((m) => (
-            <option value={m} selected={m === f.month}>
-              {monthName(m)}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Team
-        <select name="team">
-          <option value="">All teams</option>
-          {props.teams.map((t) => (
-            <option value={t} selected={t === f.team}>
-              {t}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Rating
-        <select name="rating">
-          <option value="">All ratings</option>
-          {[5, 4, 3, 2, 1].map((r) => (
-            <option value={String(r)} selected={r === f.rating}>
-              {r} · {RATING_LABELS[r - 1]}
-            </option>
-          ))}
-        </select>
-      </label>
+      <FilterSelect
+        label="Month"
+        name="month"
+        all="All months"
+        options={props.months.map((m) => ({ value: m, text: monthName(m) }))}
+        selected={f.month}
+      />
+      <FilterSelect
+        label="Team"
+        name="team"
+        all="All teams"
+        options={props.teams.map((t) => ({ value: t, text: t }))}
+        selected={f.team}
+      />
+      <FilterSelect
+        label="Rating"
+        name="rating"
+        all="All ratings"
+        options={[5, 4, 3, 2, 1].map((r) => ({ value: String(r), text: `${r} · ${RATING_LABELS[r - 1]}` }))}
+        selected={f.rating === undefined ? undefined : String(f.rating)}
+      />
       <button type="submit">Show</button>
     </form>
   );

@@ -5,12 +5,13 @@ import { settingsOf } from "../config";
 import { BREAKDOWN_TITLES, type Breakdowns } from "../hedgehogs/breakdowns";
 import { buildLedger, parseAmount } from "../hedgehogs/ledger";
 import { readLedgerInputs, recordDonation } from "../hedgehogs/ledger-store";
-import { isMonth } from "../hedgehogs/report";
+import { GROUP_FIGURE_HEADS, groupFigures, isMonth, type ReportFigure } from "../hedgehogs/report";
 import { computeReport } from "../hedgehogs/report-store";
 import { utcMonth } from "../lib/time";
 import { csv } from "./csv";
 import { DonationsPage, type DonationFormValues } from "./donations-views";
-import { formLimit, readForm } from "./forms";
+import { formFields } from "../lib/http";
+import { formLimit } from "./forms";
 
 /** The hedgehog ledger (`/admin/donations`) and the report's breakdowns as CSV (`/admin/report.csv`). */
 export const donationsRoutes = new Hono<AppEnv>();
@@ -87,7 +88,7 @@ donationsRoutes.get("/donations", (c) => {
 });
 
 donationsRoutes.post("/donations", formLimit, async (c) => {
-  const form = Object.fromEntries(await readForm(c));
+  const form = await formFields(c);
   const values: DonationFormValues = form;
   const parsed = v.safeParse(DonationFormSchema, form);
   if (!parsed.success) {
@@ -134,6 +135,14 @@ donationsRoutes.post("/donations", formLimit, async (c) => {
   }
 });
 
+/** A figure in the CSV: counts as they are, shares to 4 places, means to 3, nothing for a hidden one. */
+function csvNumber(f: ReportFigure): string | number {
+  if (f.value === null) return "";
+  if (f.key === "csat") return f.value.toFixed(4);
+  if (f.key === "mean_rating") return f.value.toFixed(3);
+  return f.value;
+}
+
 /** The month's breakdowns (plan, first-reply target, reopened, assignee) as CSV; small groups carry counts only. */
 donationsRoutes.get("/report.csv", async (c) => {
   const m = c.req.query("month") ?? utcMonth(Date.now());
@@ -146,16 +155,9 @@ donationsRoutes.get("/report.csv", async (c) => {
   });
   const b = report.breakdowns!;
   const rows = (Object.keys(BREAKDOWN_TITLES) as Array<keyof Breakdowns>).flatMap((dimension) =>
-    b[dimension].map((g) => [
-      m,
-      dimension,
-      g.label,
-      g.responses,
-      g.csat === null ? "" : g.csat.toFixed(4),
-      g.meanRating === null ? "" : g.meanRating.toFixed(3),
-    ]),
+    b[dimension].map((g) => [m, dimension, g.label, ...groupFigures(g).map((f) => csvNumber(f))]),
   );
-  return c.body(csv(["month", "breakdown", "group", "answers", "csat", "mean_rating"], rows), 200, {
+  return c.body(csv(["month", "breakdown", "group", ...GROUP_FIGURE_HEADS.map((f) => f.key)], rows), 200, {
     "content-type": "text/csv; charset=utf-8",
     "content-disposition": `attachment; filename="report-breakdowns-${m}.csv"`,
   });

@@ -5,7 +5,8 @@ import { settingsOf } from "../config";
 import { deletePostHogPersons } from "../services/posthog-persons";
 import { erasePerson, previewErasure, type Person } from "./erasure-store";
 import { ConfirmErasurePage, DataRightsPage, erasedSentence, personName } from "./erase-views";
-import { formLimit, readForm } from "./forms";
+import { formFields } from "../lib/http";
+import { formLimit } from "./forms";
 
 export const eraseRoutes = new Hono<AppEnv>();
 
@@ -37,7 +38,7 @@ const EraseSchema = v.pipe(
 
 async function readInput(c: Context<AppEnv>, isJson: boolean): Promise<unknown> {
   if (isJson) return c.req.json();
-  return Object.fromEntries(await readForm(c));
+  return formFields(c);
 }
 
 /** Asks PostHog to delete the person too when its private API is configured; answers what happened, in words. */

@@ -6,6 +6,7 @@ import { eraseSnapshots } from "../dispatch/sends-store";
 import { suppressAll, type Suppressed } from "../dispatch/suppressions-store";
 import { addressKeys, normalizeEmail, type AddressKeys } from "../lib/email-address";
 import { zendeskUserOf } from "../lib/requester-ids";
+import { eraseImpressions } from "../survey/impressions-store";
 import { eraseAnswers } from "../survey/responses-store";
 import { eraseLookups } from "../survey/ticket-facts-store";
 import { eraseOutbox } from "./outbox-store";
@@ -55,7 +56,8 @@ async function findTickets(db: D1Database, given: AddressKeys | null, did: strin
          UNION SELECT ticket_id FROM candidates WHERE ?2 IS NOT NULL AND legacy_email_hash = ?2
          UNION SELECT ticket_id FROM candidates WHERE ?3 IS NOT NULL AND requester_external_id = ?3
          UNION SELECT ticket_id FROM candidates WHERE ?4 IS NOT NULL AND requester_id = ?4
-         UNION SELECT ticket_id FROM responses WHERE ?3 IS NOT NULL AND distinct_id = ?3)
+         UNION SELECT ticket_id FROM responses WHERE ?3 IS NOT NULL AND distinct_id = ?3
+         UNION SELECT ticket_id FROM survey_impressions WHERE ?3 IS NOT NULL AND distinct_id = ?3)
        SELECT f.ticket_id, c.requester_email AS ce, c.address_fingerprint AS cf, c.legacy_email_hash AS ch,
          s.to_address AS se, s.address_fingerprint AS sf, s.legacy_email_hash AS sh
        FROM found f LEFT JOIN candidates c ON c.ticket_id = f.ticket_id LEFT JOIN survey_sends s ON s.ticket_id = f.ticket_id`,
@@ -77,7 +79,9 @@ async function findPerson(db: D1Database, who: Person, key: string): Promise<Fou
   const ticketIds = JSON.stringify(tickets.map((t) => t.ticket_id));
   const { results: ids } = await db
     .prepare(
-      `SELECT DISTINCT distinct_id FROM responses WHERE ticket_id IN (SELECT value FROM json_each(?1)) AND distinct_id IS NOT NULL`,
+      `SELECT distinct_id FROM responses WHERE ticket_id IN (SELECT value FROM json_each(?1)) AND distinct_id IS NOT NULL
+       UNION SELECT distinct_id FROM survey_impressions
+         WHERE ticket_id IN (SELECT value FROM json_each(?1)) AND distinct_id IS NOT NULL`,
     )
     .bind(ticketIds)
     .all<{ distinct_id: string }>();
@@ -135,10 +139,11 @@ export async function previewErasure(db: D1Database, who: Person, key: string): 
 
 /**
  * Erases a person's personal fields, found by email address or distinct id: the comment and distinct
- * id of their answers, the requester fields of their tickets, what their surveys were sent to, and
- * emails kept in the outbox. Ratings, counts and the hedgehog tally stay (they are anonymous), and
- * every address of theirs is suppressed, by its keyed fingerprint only, so no survey reaches them
- * again. One D1 batch: all of it or none.
+ * id of their answers, the distinct id of their survey views (so a `survey shown` not delivered yet
+ * never is), the requester fields of their tickets, what their surveys were sent to, and emails kept
+ * in the outbox. Ratings, counts and the hedgehog tally stay (they are anonymous), and every address of
+ * theirs is suppressed, by its keyed fingerprint only, so no survey reaches them again. One D1 batch:
+ * all of it or none.
  */
 export async function erasePerson(db: D1Database, who: Person, now: number, key: string): Promise<ErasureResult> {
   const { ticketIds, did, distinctIds, suppressed, stored, addresses } = await findPerson(db, who, key);
@@ -151,6 +156,7 @@ export async function erasePerson(db: D1Database, who: Person, now: number, key:
     eraseSnapshots(db, ticketIds, stored),
     eraseOutbox(db, addresses),
     eraseLookups(db, ticketIds),
+    eraseImpressions(db, { ticketIdsJson: ticketIds, distinctId: did }),
     ...suppressAll(db, suppressed, "erasure", now),
   ]);
   return {

@@ -6,12 +6,17 @@ import { computeReport, csatByTeamAndMonth, findStoredReport, hedgehogsByMonth }
 import { DAY_MS, utcMonth } from "../lib/time";
 import { firstAnsweredMonth } from "./answers-store";
 import { csv } from "./csv";
+import { recentGuesses } from "./guesses-store";
+import { WrongTokens } from "./guesses-views";
 import { recentLowRatings, responsesBetween } from "./low-ratings-store";
 import { postHogSetupNotice } from "./posthog-setup-notice";
 import { LowRatingsPage, ReportPage } from "./report-views";
 
 /** The month's report (page and JSON), the answers as CSV, and the recent low ratings. */
 export const reportRoutes = new Hono<AppEnv>();
+
+/** The clients with the latest wrong admin tokens the report page lists (a guesser from many addresses shows as many rows). */
+const WRONG_TOKEN_CLIENTS_SHOWN = 20;
 
 const badRequest = (c: Context<AppEnv>, message: string) => c.json({ error: message }, 400);
 
@@ -26,11 +31,12 @@ reportRoutes.get("/", async (c) => {
   const fromFirst = (months: string[]) => months.filter((m) => first !== null && m >= first);
   const chartMonths = fromFirst(monthsEnding(current, 24));
   const csatMonths = chartMonths.slice(-12);
-  const [report, stored, hedgehogSeries, csatRows] = await Promise.all([
+  const [report, stored, hedgehogSeries, csatRows, guesses] = await Promise.all([
     computeReport(c.env.DB, month, settings.donation),
     findStoredReport(c.env.DB, month),
     hedgehogsByMonth(c.env.DB, chartMonths[0] ?? current),
     csatByTeamAndMonth(c.env.DB, monthRange(csatMonths[0] ?? current).start),
+    recentGuesses(c.env.DB, now, WRONG_TOKEN_CLIENTS_SHOWN),
   ]);
   const byMonth = new Map(hedgehogSeries.map((h) => [h.month, h.hedgehogs]));
   const teams = [...new Set(csatRows.map((r) => r.team))].sort();
@@ -52,6 +58,7 @@ reportRoutes.get("/", async (c) => {
       today={new Date(now).toISOString().slice(0, 10)}
       monthStart={new Date(monthRange(current).start).toISOString().slice(0, 10)}
       notice={await postHogSetupNotice(c.env.DB)}
+      wrongTokens={<WrongTokens rows={guesses} now={now} />}
     />,
   );
 });

@@ -19,6 +19,8 @@ interface ReportPageProps {
   monthStart: string;
   /** The daily PostHog check's findings, when something is wrong (posthog-setup-notice.tsx). */
   notice?: Child;
+  /** Wrong admin tokens by client (guesses-views.tsx). */
+  wrongTokens: Child;
 }
 
 export function ReportPage(props: ReportPageProps) {
@@ -32,7 +34,6 @@ export function ReportPage(props: ReportPageProps) {
       <CsatTable
         label="By team"
         groupHeading="Team"
-        countHeading="Responses"
         empty="No responses this month."
         rows={r.teams.map((t) => ({ ...t, label: t.team }))}
       />
@@ -40,6 +41,7 @@ export function ReportPage(props: ReportPageProps) {
       <ReportCharts {...props} />
       <h2>Download responses</h2>
       <ResponsesDownload from={props.monthStart} to={props.today} />
+      {props.wrongTokens}
     </AdminPage>
   );
 }

@@ -2,8 +2,9 @@ import { Hono, type Context } from "hono";
 import { deleteCookie, getCookie, setSignedCookie } from "hono/cookie";
 import type { AppEnv } from "../app-env";
 import { settingsOf } from "../config";
-import { ADMIN_COOKIE, sameSecret } from "./auth";
-import { formLimit, readForm } from "./forms";
+import { ADMIN_COOKIE, checkAdminToken, waitMessage } from "./auth";
+import { formFields } from "../lib/http";
+import { formLimit } from "./forms";
 import { createSession, endOtherTokensSessions, endSession, SESSION_MS, tokenFingerprint } from "./sessions-store";
 import { SignInPage } from "./views";
 
@@ -20,11 +21,12 @@ const cookieOptions = (c: Context<AppEnv>) => ({
 });
 
 signInRoutes.post("/sign-in", formLimit, async (c) => {
-  const token = (await readForm(c)).get("token") ?? "";
-  const adminToken = settingsOf(c.env).adminToken!;
-  if (token === "" || token.length > 500 || !(await sameSecret(token, adminToken))) {
-    return c.html(<SignInPage error="That token is not right." />, 401);
+  const check = await checkAdminToken(c, (await formFields(c)).token ?? "", "sign-in form");
+  if (check.kind === "wait") {
+    return c.html(<SignInPage error={waitMessage(check.seconds)} />, 429, { "Retry-After": String(check.seconds) });
   }
+  if (check.kind === "wrong") return c.html(<SignInPage error="That token is not right." />, 401);
+  const adminToken = settingsOf(c.env).adminToken!;
   const fingerprint = await tokenFingerprint(adminToken);
   await endOtherTokensSessions(c.env.DB, fingerprint);
   const id = await createSession(c.env.DB, fingerprint, Date.now());

@@ -1,7 +1,6 @@
 import { BREAKDOWN_TITLES, MIN_GROUP_ANSWERS, type Breakdowns } from "../hedgehogs/breakdowns";
-import { formatMean, formatPercent, type MonthlyReport } from "../hedgehogs/report";
+import { GROUP_FIGURE_HEADS, groupFigures, type GroupOfAnswers, type MonthlyReport } from "../hedgehogs/report";
 import { ScrollTable } from "./views";
-import { formatCount } from "../lib/format";
 import { ColumnHeads, numberColumn } from "../lib/column-heads";
 
 /** "Is it our speed?": the month's CSAT by plan, first-reply target, reopened and assignee. */
@@ -23,7 +22,6 @@ export function SpeedBreakdowns(props: { report: MonthlyReport }) {
           <CsatTable
             label={BREAKDOWN_TITLES[dimension]}
             groupHeading="Group"
-            countHeading="Answers"
             empty="No answers this month."
             rows={b[dimension]}
           />
@@ -33,41 +31,28 @@ export function SpeedBreakdowns(props: { report: MonthlyReport }) {
   );
 }
 
-interface CsatRow {
+interface CsatRow extends GroupOfAnswers {
   label: string;
-  responses: number;
-  csat: number | null;
-  meanRating: number | null;
-  /** Too few answers to show their CSAT and mean. */
-  small?: boolean;
 }
 
 /** Groups of answers (teams, plans, assignees…) with their count, CSAT and mean rating. */
-export function CsatTable(props: {
-  label: string;
-  groupHeading: string;
-  countHeading: string;
-  empty: string;
-  rows: CsatRow[];
-}) {
+export function CsatTable(props: { label: string; groupHeading: string; empty: string; rows: CsatRow[] }) {
   return (
     <ScrollTable label={props.label}>
       <table>
-        <ColumnHeads
-          columns={[props.groupHeading, numberColumn(props.countHeading), numberColumn("CSAT"), numberColumn("Mean")]}
-        />
+        <ColumnHeads columns={[props.groupHeading, ...GROUP_FIGURE_HEADS.map((f) => numberColumn(f.label))]} />
         <tbody>
           {props.rows.length === 0 ? (
             <tr>
-              <td colspan={4}>{props.empty}</td>
+              <td colspan={1 + GROUP_FIGURE_HEADS.length}>{props.empty}</td>
             </tr>
           ) : null}
           {props.rows.map((g) => (
             <tr>
               <td>{g.label}</td>
-              <td class="num">{formatCount(g.responses)}</td>
-              <td class="num">{g.small ? "too few" : formatPercent(g.csat)}</td>
-              <td class="num">{g.small ? "too few" : formatMean(g.meanRating)}</td>
+              {groupFigures(g).map((f) => (
+                <td class="num">{f.shown}</td>
+              ))}
             </tr>
           ))}
         </tbody>

@@ -1,4 +1,4 @@
-import type { Settings } from "../config";
+import type { FollowupDelivery, FollowupDeps } from "../followups/owed";
 import { queueDelaySeconds } from "../services/backoff";
 import type { Outcome } from "../services/outcome";
 import { postToSlack } from "../services/slack";
@@ -26,15 +26,7 @@ import {
 } from "./alerts-store";
 import { alertDue, noteMarker, replacedBeforeItsDay, slackMessage, webhookFor, zendeskNote } from "./low-rating";
 
-export interface LowRatingMessage {
-  ticketId: number;
-  version: number;
-  attempts: number;
-  ack(): void;
-  retry(options?: { delaySeconds?: number }): void;
-}
-
-type Deps = { db: D1Database; settings: Settings; fetcher: typeof fetch };
+type Deps = FollowupDeps;
 
 /** What a channel's outcome means for the alert: its new status, and how long to wait if it must be tried again. */
 function channelResult(
@@ -150,7 +142,7 @@ async function deliver(alert: Alert, deps: Deps, report: Report): Promise<Follow
  * is not alerted. A row already settled, or waiting for its day, is left as it is (a redelivered or
  * early message does nothing).
  */
-export async function consumeLowRatings(messages: LowRatingMessage[], deps: Deps): Promise<Report> {
+export async function consumeLowRatings(messages: FollowupDelivery[], deps: Deps): Promise<Report> {
   const { db } = deps;
   const report: Report = { notes: 0, slack: 0, retried: 0, dropped: 0, waiting: 0 };
   for (const m of messages) {

@@ -1,4 +1,4 @@
-import type { Settings } from "../config";
+import type { FollowupDelivery, FollowupDeps } from "../followups/owed";
 import {
   loadFollowup,
   retryWaitMs,
@@ -11,15 +11,7 @@ import { writeTicketRating } from "../services/zendesk-tickets";
 import { zendeskAccess } from "../services/zendesk";
 import { currentAnswer } from "./alerts-store";
 
-export interface TicketRatingMessage {
-  ticketId: number;
-  version: number;
-  attempts: number;
-  ack(): void;
-  retry(options?: { delaySeconds?: number }): void;
-}
-
-type Deps = { db: D1Database; settings: Settings; fetcher: typeof fetch };
+type Deps = FollowupDeps;
 
 /** Writes one row's rating onto its ticket: what the row comes to. */
 async function writeBack(row: Followup, deps: Deps): Promise<FollowupOutcome> {
@@ -51,7 +43,7 @@ async function writeBack(row: Followup, deps: Deps): Promise<FollowupOutcome> {
  * outages wait.
  */
 export async function consumeTicketRatings(
-  messages: TicketRatingMessage[],
+  messages: FollowupDelivery[],
   deps: Deps,
 ): Promise<{ written: number; skipped: number; failed: number; retried: number }> {
   const { db } = deps;

@@ -9,11 +9,13 @@ import { maskEmail, readUnsubscribeToken } from "./unsubscribe-link";
 
 export const unsubscribeRoutes = new Hono<AppEnv>();
 
-function badLink(c: Context<AppEnv>, status: 400 | 403 | 404) {
+type LinkFault = { status: 400; problem: string } | { status: 403 | 404 };
+
+function badLink(c: Context<AppEnv>, fault: LinkFault) {
   const why =
-    status === 400
-      ? "Part of the link is missing. Please use the whole link from the email."
-      : status === 403
+    fault.status === 400
+      ? `Part of the link is missing or changed: ${fault.problem}. Please use the whole link from the email.`
+      : fault.status === 403
         ? "We couldn't confirm that this link came from one of our emails."
         : "We no longer have the survey this link belongs to.";
   return c.html(
@@ -21,11 +23,11 @@ function badLink(c: Context<AppEnv>, status: 400 | 403 | 404) {
       <p>{why}</p>
       <p>You can also reply to any of our emails and ask us to stop the surveys.</p>
     </MessagePage>,
-    status,
+    fault.status,
   );
 }
 
-type Who = { ok: true; suppressed: Suppressed; shown: string } | { ok: false; status: 400 | 403 | 404 };
+type Who = { ok: true; suppressed: Suppressed; shown: string } | ({ ok: false } & LinkFault);
 
 /**
  * What to suppress for a ticket's survey: the fingerprint its send (else its ticket) records. A row
@@ -76,7 +78,7 @@ function sameLink(c: Context<AppEnv>): string {
 /** GET only asks: link scanners open every link, and must not unsubscribe anyone. */
 unsubscribeRoutes.get("/unsubscribe", async (c) => {
   const who = await addressOf(c);
-  if (!who.ok) return badLink(c, who.status);
+  if (!who.ok) return badLink(c, who);
   return c.html(
     <MessagePage title="Unsubscribe from survey emails" heading="Stop survey emails?">
       <p>
@@ -96,7 +98,7 @@ unsubscribeRoutes.post(
   bodyLimit({ maxSize: 4096, onError: (c) => c.text("Request too large", 413) }),
   async (c) => {
     const who = await addressOf(c);
-    if (!who.ok) return badLink(c, who.status);
+    if (!who.ok) return badLink(c, who);
     const body = new TextDecoder().decode(await c.req.arrayBuffer().catch(() => new ArrayBuffer(0)));
     const source = body.includes("List-Unsubscribe=One-Click") ? "one-click" : "unsubscribe page";
     await suppress(c.env.DB, who.suppressed, source, Date.now());

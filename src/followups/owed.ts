@@ -41,3 +41,15 @@ export const FollowupMessageSchema = v.object({
 });
 
 export type FollowupMessage = v.InferOutput<typeof FollowupMessageSchema>;
+
+/** A follow-up's Queue message as its consumer takes it: the outbox row's key and the Queue's handle. */
+export interface FollowupDelivery {
+  ticketId: number;
+  version: number;
+  attempts: number;
+  ack(): void;
+  retry(options?: { delaySeconds?: number }): void;
+}
+
+/** What a follow-up's consumer works with. */
+export type FollowupDeps = { db: D1Database; settings: Settings; fetcher: typeof fetch };

@@ -124,6 +124,11 @@ publicRoutes.get("/hedgehogs.svg", async (c) => {
   return c.body(
     once(tally, "badge", () => hedgehogBadge(tally.total)),
     200,
-    { "content-type": "image/svg+xml; charset=utf-8", "cache-control": PUBLIC_CACHE_CONTROL },
+    {
+      "content-type": "image/svg+xml; charset=utf-8",
+      "cache-control": PUBLIC_CACHE_CONTROL,
+      // The badge is embedded in other sites' pages (a handbook, a status page).
+      "cross-origin-resource-policy": "cross-origin",
+    },
   );
 });

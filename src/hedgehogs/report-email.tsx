@@ -1,16 +1,15 @@
 import { emailDocument, type RenderedEmail } from "../lib/email-shell";
 import { plural } from "../lib/plural";
 import {
-  formatMean,
   formatMoney,
-  formatPercent,
+  GROUP_FIGURE_HEADS,
+  groupFigures,
   ledgerLine,
   monthName,
   reportFigures,
   reportText,
   type MonthlyReport,
 } from "./report";
-import { formatCount } from "../lib/format";
 
 // Cells wrap long team names rather than widen the table: nothing scrolls sideways at 320 px.
 const cell =
@@ -48,16 +47,16 @@ export function renderReportEmail(r: MonthlyReport): Omit<RenderedEmail, "header
         <table cellpadding="0" cellspacing="0" border={0} style={table}>
           <tr>
             <th style={cell}>Team</th>
-            <th style={cell}>Answers</th>
-            <th style={cell}>CSAT</th>
-            <th style={cell}>Mean</th>
+            {GROUP_FIGURE_HEADS.map((f) => (
+              <th style={cell}>{f.label}</th>
+            ))}
           </tr>
           {r.teams.map((t) => (
             <tr>
               <td style={cell}>{t.team}</td>
-              <td style={cell}>{formatCount(t.responses)}</td>
-              <td style={cell}>{formatPercent(t.csat)}</td>
-              <td style={cell}>{formatMean(t.meanRating)}</td>
+              {groupFigures(t).map((f) => (
+                <td style={cell}>{f.shown}</td>
+              ))}
             </tr>
           ))}
         </table>

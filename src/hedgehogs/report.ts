@@ -209,6 +209,40 @@ export function reportFigures(r: MonthlyReport): ReportFigure[] {
   ];
 }
 
+/** A group of answers (a team, a plan, an assignee…) as the report counts it. */
+export interface GroupOfAnswers {
+  responses: number;
+  csat: number | null;
+  meanRating: number | null;
+  /** Too few answers to show their CSAT and mean: a count only. */
+  small?: boolean;
+}
+
+/**
+ * A group's figures, defined once, in the order they are shown: the admin tables, the donor's email
+ * and the breakdowns CSV (`value`; null when a small group shows a count only).
+ */
+export function groupFigures(g: GroupOfAnswers): ReportFigure[] {
+  const hidden = g.small === true;
+  return [
+    { key: "answers", label: "Answers", shown: formatCount(g.responses), value: g.responses },
+    { key: "csat", label: "CSAT", shown: hidden ? "too few" : formatPercent(g.csat), value: hidden ? null : g.csat },
+    {
+      key: "mean_rating",
+      label: "Mean",
+      shown: hidden ? "too few" : formatMean(g.meanRating),
+      value: hidden ? null : g.meanRating,
+    },
+  ];
+}
+
+/** The key and label of each of a group's figures, for headings. */
+export const GROUP_FIGURE_HEADS: ReadonlyArray<{ key: string; label: string }> = groupFigures({
+  responses: 0,
+  csat: null,
+  meanRating: null,
+}).map(({ key, label }) => ({ key, label }));
+
 /** The report as plain text (the email's text part and `npm run report`). */
 export function reportText(r: MonthlyReport): string {
   const lines = [

@@ -18,3 +18,13 @@ export function fromBase64Url(text: string): Uint8Array<ArrayBuffer> | undefined
     return undefined;
   }
 }
+
+/**
+ * Whether `text` is the one spelling `toBase64Url` gives its bytes. When the length is not a multiple
+ * of 4 the last character carries spare low bits; setting them spells the same bytes another way, so a
+ * signed value would have several accepted forms.
+ */
+export function isCanonicalBase64Url(text: string): boolean {
+  const bytes = fromBase64Url(text);
+  return bytes !== undefined && toBase64Url(bytes) === text;
+}

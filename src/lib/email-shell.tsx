@@ -17,7 +17,7 @@ export const EMAIL_FONT = "font-family:-apple-system,'Segoe UI',Roboto,Helvetica
  * marker for its dark mode. Clients without <style> support keep the light colours, which work.
  */
 const DARK_MODE = `
-:root { color-scheme: light dark; supported-color-schemes: light dark; }
+:root { color-scheme: light dark; }
 @media (prefers-color-scheme: dark) {
   .email-bg { background: #15171c !important; }
   .email-card { background: #1f232b !important; border-color: #3a404c !important; }
@@ -29,20 +29,41 @@ const DARK_MODE = `
 [data-ogsc] .email-text { color: #eceef2 !important; }
 [data-ogsc] .email-muted { color: #a9b0bd !important; }
 [data-ogsc] .email-link { color: #8aa6ff !important; }
-@media (min-width: 481px) { .email-wide { display: block !important; max-height: none !important; overflow: visible !important; } }
+@media (min-width: 481px) {
+  .email-wide { display: block !important; max-height: none !important; max-width: none !important; overflow: visible !important;
+    font-size: 12px !important; line-height: 16px !important; }
+}
 `;
 
 /**
- * The preview line inbox lists show after the subject, hidden in the message itself in every client
- * (Gmail's app ignores display:none alone: the size, colour, opacity and mso-hide do the rest), and
- * padded so the body's first words do not follow it into the preview.
+ * Content that some clients must not show, hidden with what each supports (caniemail.com): Gmail's
+ * mobile web client drops display:none, <style> and opacity, but keeps max-height, overflow,
+ * font-size and line-height, which hide it there and everywhere else; Outlook for Windows ignores
+ * display:none, so the conditional comment (which only Outlook's Word engine reads) leaves it out
+ * there. No colour trick: text coloured like its background reads as spam to filters, and so do many
+ * display:none (SpamAssassin counts them), so only the preheader adds it, for clients that build
+ * their preview from the rendered text.
  */
+export function Hidden(props: { children: Child; tag: "div" | "span"; className?: string; displayNone?: boolean }) {
+  const style = `${props.displayNone ? "display:none;" : ""}max-height:0;max-width:0;overflow:hidden;font-size:0;line-height:0`;
+  const Tag = props.tag;
+  return (
+    <>
+      {raw("<!--[if !mso]><!-->")}
+      <Tag class={props.className} style={style}>
+        {props.children}
+      </Tag>
+      {raw("<!--<![endif]-->")}
+    </>
+  );
+}
+
+/** The preview line inbox lists show after the subject, hidden in the message itself. */
 function Preheader(props: { text: string }) {
   return (
-    <div style="display:none;font-size:1px;line-height:1px;max-height:0;max-width:0;opacity:0;overflow:hidden;mso-hide:all;color:#f6f4ef">
+    <Hidden tag="div" displayNone>
       {props.text}
-      {raw("&#8199;&#65279;&#847; ".repeat(30))}
-    </div>
+    </Hidden>
   );
 }
 
@@ -64,9 +85,8 @@ export function emailDocument(props: {
       <html lang="en">
         <head>
           <meta charset="utf-8" />
-          <meta http-equiv="Content-Type" content="text/html; charset=utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
-          <meta name="x-apple-disable-message-reformatting" />
+          <meta name="x-apple-disable-message-reformatting" content="" />
           <meta name="color-scheme" content="light dark" />
           <meta name="supported-color-schemes" content="light dark" />
           <title>{props.title}</title>

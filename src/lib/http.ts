@@ -1,6 +1,7 @@
 import type { Context, Env, MiddlewareHandler } from "hono";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
+import { secureHeaders } from "hono/secure-headers";
 import { PAGE_STYLES } from "./page-style";
 
 /** `'sha256-…'` of an inline script or style, for the Content-Security-Policy. */
@@ -35,31 +36,38 @@ export async function contentSecurityPolicy(options: { scriptHashes?: string[]; 
 /** The policy of pages that set none of their own, built once per isolate. */
 let defaultPolicy: Promise<string> | undefined;
 
+/** The headers every answer carries, through hono's secureHeaders; a header a handler set itself is kept. */
+const fixedHeaders = secureHeaders({
+  // Links carry customer ids, so no referrer leaves for another site, while our own form posts still
+  // carry their Origin (with `no-referrer` browsers send `Origin: null`, and a browser without
+  // Sec-Fetch-Site could not be told from a cross-site post).
+  referrerPolicy: "same-origin",
+  xFrameOptions: "DENY",
+  // Cross-Origin-Opener-Policy made Chromium switch renderer process on a fresh tab (a slower first
+  // paint, measured in bench/), and the customer pages open no windows and are never framed
+  // (frame-ancestors 'none'). The admin area sets `same-origin` itself.
+  crossOriginOpenerPolicy: false,
+  // Browsers ignore HSTS over plain http (RFC 6797 section 8.1), so local runs are unaffected.
+  strictTransportSecurity: "max-age=63072000; includeSubDomains",
+  permissionsPolicy: { camera: [], microphone: [], geolocation: [] },
+  overwrite: false,
+});
+
 /**
- * Headers for every page the Worker renders.
- * - Referrer-Policy `same-origin`: links carry customer ids, so no referrer leaves for another site,
- *   while our own form posts still carry their Origin (with `no-referrer` browsers send `Origin: null`,
- *   and a browser without Sec-Fetch-Site could not be told from a cross-site post).
- * - No Cross-Origin-Opener-Policy on the customer's pages: it made Chromium switch renderer process
- *   on a fresh tab (a slower first paint, measured in bench/), and these pages open no windows and
- *   are never framed (frame-ancestors 'none'). The admin area keeps `same-origin`.
- * - Customer pages are `private, no-cache` (never in a shared cache, always revalidated, and still
- *   allowed in the back/forward cache); the admin area is `no-store`.
- * - HSTS when served over https.
+ * Headers for every page the Worker renders: hono's secure headers, the default Content-Security-Policy
+ * for pages that set none of their own, and Cache-Control where a route set none: customer pages are
+ * `private, no-cache` (never in a shared cache, always revalidated, still allowed in the back/forward
+ * cache); the admin area is `no-store`. The static files in public/ never reach the Worker:
+ * public/_headers gives them the same headers (test/node/static-headers.test.ts holds them equal).
  */
 export const securityHeaders: MiddlewareHandler = async (c, next) => {
-  await next();
+  await fixedHeaders(c, next);
   const h = c.res.headers;
   const path = c.req.path;
   const admin = path === "/admin" || path.startsWith("/admin/");
   defaultPolicy ??= contentSecurityPolicy();
   if (!h.has("Content-Security-Policy")) h.set("Content-Security-Policy", await defaultPolicy);
-  h.set("Referrer-Policy", "same-origin");
-  h.set("X-Content-Type-Options", "nosniff");
-  h.set("X-Frame-Options", "DENY");
-  if (admin) h.set("Cross-Origin-Opener-Policy", "same-origin");
-  h.set("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
-  if (c.req.url.startsWith("https:")) h.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
+  if (admin && !h.has("Cross-Origin-Opener-Policy")) h.set("Cross-Origin-Opener-Policy", "same-origin");
   if (!h.has("Cache-Control")) h.set("Cache-Control", admin ? "no-store" : "private, no-cache");
 };
 
@@ -97,3 +105,17 @@ export function sameOriginPosts<E extends Env>(options: {
 /** For an email's own HTML shown in the admin area: sandboxed, no scripts, inline styles as mail clients allow. */
 export const EMAIL_HTML_CSP =
   "sandbox allow-popups allow-top-navigation-by-user-activation; default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+
+/**
+ * A form body's fields as strings, through hono's parseBody (the parsed form is cached, so a validator
+ * reading the same body parses nothing again). A field given twice counts as not given, as it does
+ * for the validator (where it becomes an array no schema here accepts): no page of ours repeats a
+ * field, so a repeat is a forgery, never a choice between values. File parts are dropped, and a body
+ * that cannot be read has no fields, so each route's own rules name what is missing.
+ */
+export async function formFields(c: Context): Promise<Record<string, string>> {
+  const body = await c.req.parseBody({ all: true }).catch(() => ({}));
+  return Object.fromEntries(
+    Object.entries(body).filter((field): field is [string, string] => typeof field[1] === "string"),
+  );
+}

@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { isCanonicalBase64Url } from "./base64url";
 import { hmacSign, hmacVerify } from "./hmac";
 
 /** What a survey link says about the ticket it is for. Everything here is covered by the signature. */
@@ -121,7 +122,7 @@ const LinkFields = {
     v.regex(/^[A-Za-z0-9_-]{43}$/, "the signature (sig) is malformed"),
     // 32 bytes in 43 base64url characters leave 2 spare bits in the last one; only zeros are canonical,
     // so one signature has one spelling.
-    v.regex(/[AEIMQUYcgkosw048]$/, "the signature (sig) is not in its canonical form"),
+    v.check(isCanonicalBase64Url, "the signature (sig) is not in its canonical form"),
   ),
   rating: v.optional(
     v.pipe(v.string(), v.regex(/^[1-5]$/, "the preselected rating must be 1 to 5"), v.transform(Number)),

@@ -132,184 +132,211 @@ export async function readJsonObject(
   visitor: JsonObjectVisitor,
   limits: JsonStreamLimits,
 ): Promise<{ bytes: number }> {
-  const decoder = new TextDecoder();
-  const capture = new Capture();
-  let state = State.BeforeObject as State;
-  /** Where a value's capture returns to: an array element or a member's value. */
-  let capturingElement = false;
-  let keyBytes: number[] = [];
-  let keyEscaped = false;
-  let member = "";
-  let bytesRead = 0;
-
-  const notJson = (what: string) =>
-    new UnreadableBody("not JSON", bytesRead, `the body is not a JSON object (${what} after ${sizeWords(bytesRead)})`);
-
-  const emit = (value: unknown) => {
-    if (capturingElement) visitor.element(member, value);
-    else visitor.member(member, value);
-  };
-  const parsed = (chunk: Uint8Array, end: number): unknown => {
-    try {
-      return capture.finish(chunk, end, decoder);
-    } catch (err) {
-      if (err instanceof SyntaxError) throw notJson(`a malformed value in "${member}"`);
-      throw err;
-    }
-  };
-  const afterValue = () => (state = capturingElement ? State.InArray : State.BeforeKey);
-
+  const scanner = new ObjectScanner(visitor, limits);
   const reader = body.getReader();
   try {
     for (;;) {
-      let next: ReadableStreamReadResult<Uint8Array>;
-      try {
-        next = await reader.read();
-      } catch (err) {
-        throw new UnreadableBody(
-          "cut off",
-          bytesRead,
-          `the connection was lost after ${sizeWords(bytesRead)} (${err instanceof Error ? err.message : String(err)})`,
-        );
-      }
+      const next = await readChunk(reader, scanner.bytesRead);
       if (next.done) break;
-      const chunk = next.value;
-      if (bytesRead + chunk.length > limits.maxBytes)
+      if (scanner.bytesRead + next.value.length > limits.maxBytes)
         throw new UnreadableBody(
           "too large",
-          bytesRead + chunk.length,
+          scanner.bytesRead + next.value.length,
           `the body is larger than ${sizeWords(limits.maxBytes)}`,
         );
-
-      for (let i = 0; i < chunk.length; i++) {
-        const b = chunk[i]!;
-        switch (state) {
-          case State.Capture: {
-            if (capture.inString) {
-              // Skip to the next quote or backslash in one native search: long strings are most of the bytes.
-              if (capture.escaped) {
-                capture.escaped = false;
-                continue;
-              }
-              if (b !== QUOTE && b !== BACKSLASH) {
-                const q = chunk.indexOf(QUOTE, i);
-                const s = chunk.indexOf(BACKSLASH, i);
-                const stop = q === -1 ? s : s === -1 ? q : Math.min(q, s);
-                if (stop === -1) {
-                  i = chunk.length - 1;
-                  continue;
-                }
-                i = stop;
-              }
-              if (chunk[i] === BACKSLASH) capture.escaped = true;
-              else {
-                capture.inString = false;
-                if (capture.scalar && capture.depth === 0) {
-                  emit(parsed(chunk, i + 1));
-                  afterValue();
-                }
-              }
-              continue;
-            }
-            if (capture.scalar && capture.depth === 0) {
-              // A bare number, true, false or null ends at the next delimiter, which its parent reads.
-              if (b === COMMA || b === CLOSE_BRACE || b === CLOSE_BRACKET || isSpace(b)) {
-                emit(parsed(chunk, i));
-                afterValue();
-                i--;
-              }
-              continue;
-            }
-            if (b === QUOTE) capture.inString = true;
-            else if (b === OPEN_BRACE || b === OPEN_BRACKET) capture.depth++;
-            else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
-              if (--capture.depth === 0) {
-                emit(parsed(chunk, i + 1));
-                afterValue();
-              }
-            }
-            continue;
-          }
-          case State.BeforeObject:
-            if (isSpace(b)) continue;
-            if (b !== OPEN_BRACE) throw notJson(`"${String.fromCharCode(b)}"`);
-            state = State.BeforeKey;
-            continue;
-          case State.BeforeKey:
-            if (isSpace(b) || b === COMMA) continue;
-            if (b === CLOSE_BRACE) state = State.AfterObject;
-            else if (b === QUOTE) {
-              state = State.Key;
-              keyBytes = [QUOTE];
-              keyEscaped = false;
-            } else throw notJson(`"${String.fromCharCode(b)}" where a member's name belongs`);
-            continue;
-          case State.Key:
-            keyBytes.push(b);
-            if (keyBytes.length > 1024) throw notJson("a member's name of over 1 KB");
-            if (keyEscaped) keyEscaped = false;
-            else if (b === BACKSLASH) keyEscaped = true;
-            else if (b === QUOTE) {
-              member = JSON.parse(decoder.decode(new Uint8Array(keyBytes))) as string;
-              state = State.Colon;
-            }
-            continue;
-          case State.Colon:
-            if (isSpace(b)) continue;
-            if (b !== COLON) throw notJson(`"${String.fromCharCode(b)}" where ":" belongs`);
-            state = State.BeforeValue;
-            continue;
-          case State.BeforeValue:
-            if (isSpace(b)) continue;
-            if (b === OPEN_BRACKET) {
-              state = State.InArray;
-              visitor.array?.(member);
-              continue;
-            }
-            capturingElement = false;
-            startCapture(b, i);
-            continue;
-          case State.InArray:
-            if (isSpace(b) || b === COMMA) continue;
-            if (b === CLOSE_BRACKET) {
-              state = State.BeforeKey;
-              continue;
-            }
-            capturingElement = true;
-            startCapture(b, i);
-            continue;
-          case State.AfterObject:
-            if (!isSpace(b)) throw notJson("more after the object's end");
-            continue;
-        }
-      }
-      if (state === State.Capture) {
-        if (capture.sizeWith(chunk.length) > limits.maxValueBytes)
-          throw new UnreadableBody(
-            "too large",
-            bytesRead + chunk.length,
-            `one entry of "${member}" is larger than ${sizeWords(limits.maxValueBytes)}`,
-          );
-        capture.keepTail(chunk);
-      }
-      bytesRead += chunk.length;
+      scanner.scan(next.value);
     }
   } finally {
     reader.releaseLock();
   }
-  if (state !== State.AfterObject) {
-    if (bytesRead === 0) throw new UnreadableBody("cut off", 0, "the body was empty");
-    throw new UnreadableBody("cut off", bytesRead, `the body ended mid-object, after ${sizeWords(bytesRead)}`);
-  }
-  return { bytes: bytesRead };
+  scanner.end();
+  return { bytes: scanner.bytesRead };
+}
 
-  function startCapture(b: number, i: number) {
-    state = State.Capture;
-    capture.begin(i);
-    if (b === OPEN_BRACE || b === OPEN_BRACKET) capture.depth = 1;
-    else {
-      capture.scalar = true;
-      if (b === QUOTE) capture.inString = true;
+/** The next chunk; a failed read is a body cut off after `bytesRead`. */
+async function readChunk(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  bytesRead: number,
+): Promise<ReadableStreamReadResult<Uint8Array>> {
+  try {
+    return await reader.read();
+  } catch (err) {
+    throw new UnreadableBody(
+      "cut off",
+      bytesRead,
+      `the connection was lost after ${sizeWords(bytesRead)} (${err instanceof Error ? err.message : String(err)})`,
+    );
+  }
+}
+
+/** Where the reading of one object stands between chunks: which structure, member and capture. */
+class ObjectScanner {
+  private state = State.BeforeObject as State;
+  /** Where a value's capture returns to: an array element or a member's value. */
+  private capturingElement = false;
+  private keyBytes: number[] = [];
+  private keyEscaped = false;
+  private member = "";
+  private readonly capture = new Capture();
+  private readonly decoder = new TextDecoder();
+  bytesRead = 0;
+
+  constructor(
+    private readonly visitor: JsonObjectVisitor,
+    private readonly limits: JsonStreamLimits,
+  ) {}
+
+  /** Reads one chunk of the body; a value still open at its end is kept for the next. */
+  scan(chunk: Uint8Array) {
+    for (let i = 0; i < chunk.length; i++)
+      i = this.state === State.Capture ? this.captureByte(chunk, i) : this.structuralByte(chunk, i);
+    if (this.state === State.Capture) {
+      if (this.capture.sizeWith(chunk.length) > this.limits.maxValueBytes)
+        throw new UnreadableBody(
+          "too large",
+          this.bytesRead + chunk.length,
+          `one entry of "${this.member}" is larger than ${sizeWords(this.limits.maxValueBytes)}`,
+        );
+      this.capture.keepTail(chunk);
     }
+    this.bytesRead += chunk.length;
+  }
+
+  /** After the last chunk: the object must have ended. */
+  end() {
+    if (this.state === State.AfterObject) return;
+    if (this.bytesRead === 0) throw new UnreadableBody("cut off", 0, "the body was empty");
+    throw new UnreadableBody(
+      "cut off",
+      this.bytesRead,
+      `the body ended mid-object, after ${sizeWords(this.bytesRead)}`,
+    );
+  }
+
+  /** One byte inside a value being cut out; returns the index of the last byte it consumed. */
+  private captureByte(chunk: Uint8Array, i: number): number {
+    const capture = this.capture;
+    const b = chunk[i]!;
+    if (capture.inString) {
+      if (capture.escaped) {
+        capture.escaped = false;
+        return i;
+      }
+      // Skip to the next quote or backslash in one native search: long strings are most of the bytes.
+      if (b !== QUOTE && b !== BACKSLASH) {
+        const q = chunk.indexOf(QUOTE, i);
+        const s = chunk.indexOf(BACKSLASH, i);
+        const stop = q === -1 ? s : s === -1 ? q : Math.min(q, s);
+        if (stop === -1) return chunk.length - 1;
+        i = stop;
+      }
+      if (chunk[i] === BACKSLASH) capture.escaped = true;
+      else {
+        capture.inString = false;
+        if (capture.scalar && capture.depth === 0) this.valueEnds(chunk, i + 1);
+      }
+      return i;
+    }
+    if (capture.scalar && capture.depth === 0) {
+      // A bare number, true, false or null ends at the next delimiter, which its parent reads.
+      if (b === COMMA || b === CLOSE_BRACE || b === CLOSE_BRACKET || isSpace(b)) {
+        this.valueEnds(chunk, i);
+        return i - 1;
+      }
+      return i;
+    }
+    if (b === QUOTE) capture.inString = true;
+    else if (b === OPEN_BRACE || b === OPEN_BRACKET) capture.depth++;
+    else if ((b === CLOSE_BRACE || b === CLOSE_BRACKET) && --capture.depth === 0) this.valueEnds(chunk, i + 1);
+    return i;
+  }
+
+  /** One byte of the object's own structure, between values. */
+  private structuralByte(chunk: Uint8Array, i: number): number {
+    const b = chunk[i]!;
+    switch (this.state) {
+      case State.BeforeObject:
+        if (isSpace(b)) break;
+        if (b !== OPEN_BRACE) throw this.notJson(`"${String.fromCharCode(b)}"`);
+        this.state = State.BeforeKey;
+        break;
+      case State.BeforeKey:
+        if (isSpace(b) || b === COMMA) break;
+        if (b === CLOSE_BRACE) this.state = State.AfterObject;
+        else if (b === QUOTE) {
+          this.state = State.Key;
+          this.keyBytes = [QUOTE];
+          this.keyEscaped = false;
+        } else throw this.notJson(`"${String.fromCharCode(b)}" where a member's name belongs`);
+        break;
+      case State.Key:
+        this.keyByte(b);
+        break;
+      case State.Colon:
+        if (isSpace(b)) break;
+        if (b !== COLON) throw this.notJson(`"${String.fromCharCode(b)}" where ":" belongs`);
+        this.state = State.BeforeValue;
+        break;
+      case State.BeforeValue:
+        if (isSpace(b)) break;
+        if (b === OPEN_BRACKET) {
+          this.state = State.InArray;
+          this.visitor.array?.(this.member);
+        } else this.startCapture(b, i, false);
+        break;
+      case State.InArray:
+        if (isSpace(b) || b === COMMA) break;
+        if (b === CLOSE_BRACKET) this.state = State.BeforeKey;
+        else this.startCapture(b, i, true);
+        break;
+      case State.AfterObject:
+        if (!isSpace(b)) throw this.notJson("more after the object's end");
+        break;
+    }
+    return i;
+  }
+
+  private keyByte(b: number) {
+    this.keyBytes.push(b);
+    if (this.keyBytes.length > 1024) throw this.notJson("a member's name of over 1 KB");
+    if (this.keyEscaped) this.keyEscaped = false;
+    else if (b === BACKSLASH) this.keyEscaped = true;
+    else if (b === QUOTE) {
+      this.member = JSON.parse(this.decoder.decode(new Uint8Array(this.keyBytes))) as string;
+      this.state = State.Colon;
+    }
+  }
+
+  private startCapture(b: number, i: number, element: boolean) {
+    this.capturingElement = element;
+    this.state = State.Capture;
+    this.capture.begin(i);
+    if (b === OPEN_BRACE || b === OPEN_BRACKET) this.capture.depth = 1;
+    else {
+      this.capture.scalar = true;
+      if (b === QUOTE) this.capture.inString = true;
+    }
+  }
+
+  /** The captured value ends before `end`: parsed, handed over, and the structure read on. */
+  private valueEnds(chunk: Uint8Array, end: number) {
+    let value: unknown;
+    try {
+      value = this.capture.finish(chunk, end, this.decoder);
+    } catch (err) {
+      if (err instanceof SyntaxError) throw this.notJson(`a malformed value in "${this.member}"`);
+      throw err;
+    }
+    if (this.capturingElement) this.visitor.element(this.member, value);
+    else this.visitor.member(this.member, value);
+    this.state = this.capturingElement ? State.InArray : State.BeforeKey;
+  }
+
+  private notJson(what: string) {
+    return new UnreadableBody(
+      "not JSON",
+      this.bytesRead,
+      `the body is not a JSON object (${what} after ${sizeWords(this.bytesRead)})`,
+    );
   }
 }

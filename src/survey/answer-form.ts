@@ -2,12 +2,21 @@ import * as v from "valibot";
 import { formatCount } from "../lib/format";
 import { COMMENT_MAX_LENGTH } from "../lib/copy";
 
-const AnswerSchema = v.object({
+const CHOOSE_A_FACE = "Please choose one of the five faces.";
+const NOT_A_FACE = "That rating is not one of the five faces (1 to 5). Please choose a face.";
+
+/**
+ * The answer part of the survey form, for hono's valibot validator. Loose: the link's own fields
+ * travel in the same form and are checked by the link's rules, before this.
+ */
+export const AnswerFormSchema = v.looseObject({
   rating: v.pipe(
-    v.string("Please choose one of the five faces."),
-    v.regex(/^[1-5]$/, "Please choose one of the five faces."),
+    v.optional(v.string(CHOOSE_A_FACE), ""),
+    v.minLength(1, CHOOSE_A_FACE),
+    v.regex(/^[1-5]$/, NOT_A_FACE),
     v.transform(Number),
   ),
+  /** The version of the ticket's answer the form showed (0: none). */
   base_version: v.optional(
     v.pipe(
       v.string(),
@@ -29,22 +38,7 @@ const AnswerSchema = v.object({
   ),
 });
 
-export type AnswerParse =
-  /** `baseVersion`: the version of the ticket's answer the form showed (0: none). */
-  | { ok: true; rating: number; comment: string | undefined; baseVersion: number }
-  | { ok: false; problem: string; rating: number | undefined; comment: string | undefined };
-
-/** The answer part of the survey form; on a problem, gives back what the customer typed. */
-export function parseAnswerForm(form: Record<string, string>): AnswerParse {
-  const result = v.safeParse(AnswerSchema, {
-    rating: form.rating,
-    comment: form.comment,
-    base_version: form.base_version,
-  });
-  if (result.success) {
-    const { rating, comment, base_version: baseVersion } = result.output;
-    return { ok: true, rating, comment, baseVersion };
-  }
-  const rating = /^[1-5]$/.test(form.rating ?? "") ? Number(form.rating) : undefined;
-  return { ok: false, problem: result.issues[0].message, rating, comment: form.comment };
+/** What the customer typed, to show again beside a problem: the rating only if it is one of the five. */
+export function typedAnswer(form: Record<string, string>): { rating: number | undefined; comment: string | undefined } {
+  return { rating: /^[1-5]$/.test(form.rating ?? "") ? Number(form.rating) : undefined, comment: form.comment };
 }

@@ -9,10 +9,12 @@ import {
   type SupportProperties,
 } from "./posthog-event";
 import { supportContexts } from "./ticket-facts-store";
-import { claimPendingCaptures, markCaptured, markCaptureFailed, type StoredAnswer } from "./responses-store";
+import { markCaptured, markCaptureFailed, type CaptureClaim, type CaptureTable } from "./capture-store";
+import { claimPendingImpressions, type StoredImpression } from "./impressions-store";
+import { claimPendingCaptures, type StoredAnswer } from "./responses-store";
 
 const LEASE_MS = 60_000;
-/** At most this many answers per run, one PostHog request (keeps one invocation far from its subrequest limit). */
+/** At most this many events of a kind per run, one PostHog request (keeps one invocation far from its subrequest limit). */
 const CAPTURE_BATCH_LIMIT = CAPTURE_BATCH_SIZE;
 
 export interface DeliveryReport {
@@ -53,89 +55,158 @@ async function eventFor(
   );
 }
 
+/** What delivery needs of any stored event: its ticket, its person (null once erased), its failed tries. */
+interface PendingCapture {
+  ticketId: number;
+  distinctId: string | null;
+  captureAttempts: number;
+  /** Which version of a response is sent (an impression is never edited, so it has none). */
+  version?: number;
+}
+
+type Sendable<Row extends PendingCapture> = Row & { distinctId: string };
+
 /**
- * Delivers the answers PostHog has not accepted yet (or just one ticket's), oldest due first, in one
- * request. A failure leaves each of them pending with back-off; without a key they simply stay
- * pending, and the log says so.
+ * One kind of event D1 keeps until PostHog takes it: the table it waits in, how its rows are leased,
+ * and how rows become their events, each under a uuid fixed by what the row is, so that every retry
+ * carries the same one.
  */
-export async function deliverPendingResponses(
+interface CaptureKind<Row extends PendingCapture> {
+  table: CaptureTable;
+  /** What the log calls them. */
+  noun: string;
+  claim(db: D1Database, now: number, claim: CaptureClaim): Promise<Row[]>;
+  events(settings: Settings, db: D1Database, rows: Array<Sendable<Row>>): Promise<CaptureEvent[]>;
+}
+
+const ANSWERS: CaptureKind<StoredAnswer> = {
+  table: "responses",
+  noun: "answers",
+  claim: claimPendingCaptures,
+  async events(settings, db, answers) {
+    const contexts = await supportContexts(
+      db,
+      answers.map((a) => a.ticketId),
+    );
+    return Promise.all(answers.map((a) => eventFor(settings, a, contexts.get(a.ticketId))));
+  },
+};
+
+const IMPRESSIONS: CaptureKind<StoredImpression> = {
+  table: "survey_impressions",
+  noun: "impressions",
+  claim: claimPendingImpressions,
+  events: (settings, _db, views) =>
+    Promise.all(
+      views.map(async (view) =>
+        buildSurveyShownEvent(
+          view,
+          settings.posthog,
+          // Fixed per survey and ticket: the one view a ticket reports carries it on every retry.
+          await uuidFromName(`hedgehog-csat:survey-shown:${settings.posthog.surveyId}:${view.ticketId}`),
+        ),
+      ),
+    ),
+};
+
+type DeliveryOptions = { ticketId?: number; fetcher?: typeof fetch };
+
+/**
+ * Delivers the events of one kind that PostHog has not accepted yet (or just one ticket's), oldest due
+ * first, in one request. A failure leaves each of them pending with back-off; without a key they
+ * simply stay pending, and the log says so.
+ */
+async function deliverPending<Row extends PendingCapture>(
+  kind: CaptureKind<Row>,
   settings: Settings,
   db: D1Database,
   now: number,
-  options: { ticketId?: number; fetcher?: typeof fetch } = {},
+  { ticketId, fetcher }: DeliveryOptions,
 ): Promise<DeliveryReport> {
-  const { ticketId, fetcher } = options;
   const report: DeliveryReport = { delivered: 0, failed: 0, skipped: 0 };
-  const answers = await claimPendingCaptures(db, now, { limit: CAPTURE_BATCH_LIMIT, leaseMs: LEASE_MS, ticketId });
-  if (answers.length === 0) return report;
+  const rows = await kind.claim(db, now, { limit: CAPTURE_BATCH_LIMIT, leaseMs: LEASE_MS, ticketId });
+  if (rows.length === 0) return report;
   const apiKey = settings.posthog.apiKey;
-  const backoff = (a: StoredAnswer, atLeastMs: number) => ({
-    ticketId: a.ticketId,
-    nextAttemptAt: now + Math.max(atLeastMs, captureBackoffMs(a.captureAttempts)),
+  const backoff = (r: Row, atLeastMs: number) => ({
+    ticketId: r.ticketId,
+    nextAttemptAt: now + Math.max(atLeastMs, captureBackoffMs(r.captureAttempts)),
   });
   if (!apiKey) {
-    console.log(`posthog: no POSTHOG_API_KEY set; ${answers.length} answers stay pending`);
+    console.log(`posthog: no POSTHOG_API_KEY set; ${rows.length} ${kind.noun} stay pending`);
     await markCaptureFailed(
       db,
-      answers.map((a) => backoff(a, 0)),
+      kind.table,
+      rows.map((r) => backoff(r, 0)),
       "POSTHOG_API_KEY is not set",
     );
-    report.skipped = answers.length;
+    report.skipped = rows.length;
     return report;
   }
   // Erased before it reached PostHog: there is no person to send it for any more.
-  const erased = answers.filter((a) => a.distinctId === null);
-  await markCaptured(db, erased, now);
+  const erased = rows.filter((r) => r.distinctId === null);
+  await markCaptured(db, kind.table, erased, now);
   report.skipped = erased.length;
-  const sendable = answers.filter((a): a is StoredAnswer & { distinctId: string } => a.distinctId !== null);
+  const sendable = rows.filter((r): r is Sendable<Row> => r.distinctId !== null);
   if (sendable.length === 0) return report;
 
-  const contexts = await supportContexts(
-    db,
-    sendable.map((a) => a.ticketId),
-  );
   const outcome = await captureToPostHog(
     {
       apiKey,
       host: settings.posthog.host,
       fetch: fetcher,
       db,
-      attempt: 1 + Math.min(...sendable.map((a) => a.captureAttempts)),
+      attempt: 1 + Math.min(...sendable.map((r) => r.captureAttempts)),
     },
-    await Promise.all(sendable.map((a) => eventFor(settings, a, contexts.get(a.ticketId)))),
+    await kind.events(settings, db, sendable),
   );
-  // An answer is never dropped: a refusal (a wrong key, a malformed event) waits like an outage,
-  // with the longer of PostHog's Retry-After and our back-off, and the log says why.
-  if (outcome.kind === "done") await markCaptured(db, sendable, now);
-  else {
-    const retryAfterMs = outcome.kind === "retry" ? outcome.afterMs : 0;
-    await markCaptureFailed(
-      db,
-      sendable.map((a) => backoff(a, retryAfterMs)),
-      outcome.reason,
-    );
+  // Nothing is dropped: a refusal (a wrong key, a malformed event) waits like an outage, with the
+  // longer of PostHog's Retry-After and our back-off, and the log says why.
+  if (outcome.kind === "done") {
+    await markCaptured(db, kind.table, sendable, now);
+    report.delivered = sendable.length;
+    return report;
   }
-  if (outcome.kind === "done") report.delivered = sendable.length;
-  else {
-    report.failed = sendable.length;
-    console.warn(`posthog: ${sendable.length} answers not accepted (will retry): ${outcome.reason}`);
-  }
+  const retryAfterMs = outcome.kind === "retry" ? outcome.afterMs : 0;
+  await markCaptureFailed(
+    db,
+    kind.table,
+    sendable.map((r) => backoff(r, retryAfterMs)),
+    outcome.reason,
+  );
+  report.failed = sendable.length;
+  console.warn(`posthog: ${sendable.length} ${kind.noun} not accepted (will retry): ${outcome.reason}`);
   return report;
 }
 
-/** Best effort: a lost impression costs nothing, a lost answer would. */
-export async function captureSurveyShown(
+/** `survey sent`: the answers PostHog has not accepted yet (or one ticket's, the queue's first attempt). */
+export function deliverPendingResponses(
   settings: Settings,
   db: D1Database,
-  view: { ticketId: number; distinctId: string; team: string; shownAt: number },
-): Promise<void> {
-  const apiKey = settings.posthog.apiKey;
-  if (!apiKey) return;
-  const uuid = await uuidFromName(`hedgehog-csat:survey-shown:${settings.posthog.surveyId}:${view.ticketId}`);
-  const outcome = await captureToPostHog(
-    { apiKey, host: settings.posthog.host, db },
-    buildSurveyShownEvent(view, settings.posthog, uuid),
-  );
-  if (outcome.kind !== "done")
-    console.warn(`posthog: survey shown for ticket ${view.ticketId} not accepted: ${outcome.reason}`);
+  now: number,
+  options: DeliveryOptions = {},
+): Promise<DeliveryReport> {
+  return deliverPending(ANSWERS, settings, db, now, options);
+}
+
+/** `survey shown`: the first views PostHog has not accepted yet (or one ticket's), as answers are. */
+export function deliverPendingImpressions(
+  settings: Settings,
+  db: D1Database,
+  now: number,
+  options: DeliveryOptions = {},
+): Promise<DeliveryReport> {
+  return deliverPending(IMPRESSIONS, settings, db, now, options);
+}
+
+/** The cron's PostHog step: every answer and every view still owed, each kind reported on its own. */
+export async function deliverPendingEvents(
+  settings: Settings,
+  db: D1Database,
+  now: number,
+  options: { fetcher?: typeof fetch } = {},
+): Promise<{ answers: DeliveryReport; shown: DeliveryReport }> {
+  return {
+    answers: await deliverPendingResponses(settings, db, now, options),
+    shown: await deliverPendingImpressions(settings, db, now, options),
+  };
 }

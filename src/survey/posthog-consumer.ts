@@ -1,38 +1,34 @@
 import type { Settings } from "../config";
 import type { QueueMessage } from "../queue-message";
-import { captureSurveyShown, deliverPendingResponses } from "./delivery-job";
+import { deliverPendingImpressions, deliverPendingResponses } from "./delivery-job";
 
 export type PostHogMessage = Extract<QueueMessage, { kind: "posthog-answer" | "posthog-shown" }> & {
   ack(): void;
 };
 
 /**
- * The PostHog work a customer's request queued (a first delivery of an answer, a `survey shown`). D1 keeps what PostHog
- * has not accepted and the cron retries it, so every message is acked whatever PostHog answered; a
- * redelivered one finds its answer delivered (or leased by the run delivering it) and sends nothing.
+ * The first delivery of what a customer's request stored (an answer, a first view). D1 keeps what
+ * PostHog has not accepted and the cron retries it, so every message is acked whatever PostHog
+ * answered; a redelivered one finds its row delivered (or leased by the run delivering it) and sends
+ * nothing.
  */
 export async function consumePostHogWork(
   messages: PostHogMessage[],
   deps: { db: D1Database; settings: Settings; fetcher?: typeof fetch },
 ): Promise<{ delivered: number; shown: number }> {
-  const tickets = new Set<number>();
-  let shown = 0;
+  const deliver = { "posthog-answer": deliverPendingResponses, "posthog-shown": deliverPendingImpressions };
+  const counts = { "posthog-answer": 0, "posthog-shown": 0 };
+  const seen = new Set<string>();
   for (const m of messages) {
-    if (m.kind === "posthog-answer") tickets.add(m.ticketId);
-    else {
-      const { ticketId, distinctId, team, shownAt } = m;
-      await captureSurveyShown(deps.settings, deps.db, { ticketId, distinctId, team, shownAt });
-      shown++;
-    }
-  }
-  let delivered = 0;
-  for (const ticketId of tickets) {
-    const report = await deliverPendingResponses(deps.settings, deps.db, Date.now(), {
-      ticketId,
+    // One ticket's row once per batch, however often its message came.
+    if (seen.has(`${m.kind}:${m.ticketId}`)) continue;
+    seen.add(`${m.kind}:${m.ticketId}`);
+    const report = await deliver[m.kind](deps.settings, deps.db, Date.now(), {
+      ticketId: m.ticketId,
       fetcher: deps.fetcher,
     });
-    delivered += report.delivered;
+    counts[m.kind] += report.delivered;
   }
   for (const m of messages) m.ack();
-  return { delivered, shown };
+  return { delivered: counts["posthog-answer"], shown: counts["posthog-shown"] };
 }

@@ -1,3 +1,5 @@
+import { leasePendingCaptures, type CaptureClaim } from "./capture-store";
+
 /** The columns of a `responses` row that make a StoredAnswer (ANSWER_COLUMNS; stays in this file). */
 interface AnswerRow {
   ticket_id: number;
@@ -156,72 +158,12 @@ export async function findAnswer(db: D1Database, ticketId: number): Promise<Stor
 }
 
 /**
- * Takes a short lease on responses whose newest version PostHog has not accepted yet, so that the
- * request's own attempt and the cron never deliver the same version side by side.
+ * Leases responses whose newest version PostHog has not accepted yet (see leasePendingCaptures), so
+ * that the request's own attempt and the cron never deliver the same version side by side.
  */
-export async function claimPendingCaptures(
-  db: D1Database,
-  now: number,
-  claim: {
-    limit: number;
-    leaseMs: number;
-    /** Only this ticket's answer (the request's own attempt). */
-    ticketId?: number;
-  },
-): Promise<StoredAnswer[]> {
-  const { limit, leaseMs, ticketId } = claim;
-  const { results } = await db
-    .prepare(
-      `UPDATE responses SET capture_lease_until = ?1
-       WHERE ticket_id IN (
-         SELECT ticket_id FROM responses
-         WHERE captured_version < version AND next_capture_at <= ?2 AND capture_lease_until <= ?2
-           AND (?4 IS NULL OR ticket_id = ?4)
-         ORDER BY next_capture_at LIMIT ?3)
-       RETURNING ${ANSWER_COLUMNS}`,
-    )
-    .bind(now + leaseMs, now, limit, ticketId ?? null)
-    .all<AnswerRow>();
-  return results.map(toAnswer);
-}
-
-/** PostHog accepted these versions: one batch for all of them. */
-export async function markCaptured(
-  db: D1Database,
-  delivered: Array<{ ticketId: number; version: number }>,
-  now: number,
-): Promise<void> {
-  if (delivered.length === 0) return;
-  const statement = db.prepare(
-    `UPDATE responses SET captured_version = MAX(captured_version, ?2), captured_at = ?3,
-       capture_lease_until = 0, capture_attempts = 0, last_capture_error = NULL
-     WHERE ticket_id = ?1`,
-  );
-  await db.batch(delivered.map((d) => statement.bind(d.ticketId, d.version, now)));
-}
-
-/** PostHog did not take these yet: each waits until its next attempt (one batch for all). */
-export async function markCaptureFailed(
-  db: D1Database,
-  waiting: Array<{ ticketId: number; nextAttemptAt: number }>,
-  error: string,
-): Promise<void> {
-  if (waiting.length === 0) return;
-  const statement = db.prepare(
-    `UPDATE responses SET capture_attempts = capture_attempts + 1, next_capture_at = ?2,
-       capture_lease_until = 0, last_capture_error = ?3
-     WHERE ticket_id = ?1`,
-  );
-  await db.batch(waiting.map((w) => statement.bind(w.ticketId, w.nextAttemptAt, error.slice(0, 500))));
-}
-
-/** Records a view; true only for the first view of the ticket's survey. */
-export async function recordImpression(db: D1Database, ticketId: number, now: number): Promise<boolean> {
-  const result = await db
-    .prepare(`INSERT INTO survey_impressions (ticket_id, first_shown_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING`)
-    .bind(ticketId, now)
-    .run();
-  return result.meta.changes === 1;
+export async function claimPendingCaptures(db: D1Database, now: number, claim: CaptureClaim): Promise<StoredAnswer[]> {
+  const rows = await leasePendingCaptures<AnswerRow>(db, "responses", ANSWER_COLUMNS, now, claim);
+  return rows.map(toAnswer);
 }
 
 /**

@@ -3,7 +3,8 @@ import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
 import { settingsOf } from "../config";
-import { contentSecurityPolicy, cspHash, sameOriginPosts } from "../lib/http";
+import { vValidator } from "@hono/valibot-validator";
+import { contentSecurityPolicy, cspHash, formFields, sameOriginPosts } from "../lib/http";
 import { formatCount } from "../lib/format";
 import { MessagePage, type Brand } from "../lib/layout";
 import type { QueueMessage } from "../queue-message";
@@ -19,7 +20,8 @@ import {
   parseUnsignedLink,
   type ParsedSurveyLink,
 } from "../lib/survey-link";
-import { findAnswer, recordImpression, recordResponse, type StoredAnswer } from "./responses-store";
+import { recordImpression } from "./impressions-store";
+import { findAnswer, recordResponse, type StoredAnswer } from "./responses-store";
 import { SURVEY_JS } from "./page-script";
 import {
   BadLinkPage,
@@ -34,7 +36,7 @@ import {
   ThanksPage,
   type EarlierAnswer,
 } from "./views";
-import { parseAnswerForm } from "./answer-form";
+import { AnswerFormSchema, typedAnswer } from "./answer-form";
 
 /** Form posts are tiny: a 2,000 character comment is at most ~18 KB percent-encoded. */
 const MAX_FORM_BYTES = 32 * 1024;
@@ -48,7 +50,10 @@ type LinkOutcome = { ok: true; link: ParsedSurveyLink } | { ok: false; response:
  * UNSIGNED_LINKS=verify a link without signature and expiry (a Zendesk automation's) is checked
  * against the ticket in Zendesk instead.
  */
-async function checkedLink(c: Context<AppEnv>, fields: Record<string, string | undefined>): Promise<LinkOutcome> {
+async function checkedLink<E extends AppEnv>(
+  c: Context<E>,
+  fields: Record<string, string | undefined>,
+): Promise<LinkOutcome> {
   const settings = settingsOf(c.env);
   const { brand, linkSecret } = settings;
   if (settings.unsignedLinks === "verify" && isUnsignedLink(fields)) {
@@ -166,59 +171,67 @@ const formGuards = [
   }),
 ] as const;
 
+/** Survey routes that take a form carrying the link's fields: the checked link, for the handlers. */
+type LinkedEnv = AppEnv & { Variables: { link: ParsedSurveyLink } };
+
 /**
- * `survey shown`, reported by the page's script once it has loaded (a GET records nothing), and
- * captured at most once per ticket.
+ * Checks the link a posted form carries (its problems answer before the answer's own) and hands it on
+ * as `link`; `only` picks the link's fields from the form.
  */
-surveyRoutes.post("/shown", ...formGuards, async (c) => {
-  const form = await readForm(c.req.raw).catch(() => null);
-  if (form === null) return c.text("Unreadable form", 400);
-  const checked = await checkedLink(c, form);
-  if (!checked.ok) return checked.response;
-  const { link } = checked;
-  const now = Date.now();
-  if (await recordImpression(c.env.DB, link.ticketId, now)) {
-    const view = { ticketId: link.ticketId, distinctId: link.distinctId, team: link.team, shownAt: now };
-    // Delivered by the queue's consumer: the customer's requests never load posthog-node.
-    c.executionCtx.waitUntil(queueBestEffort(c.env.DISPATCH, { kind: "posthog-shown", ...view }));
-  }
+const linkFrom = (only: (fields: Record<string, string>) => Record<string, string>) =>
+  createMiddleware<LinkedEnv>(async (c, next) => {
+    const checked = await checkedLink(c, only(await formFields(c)));
+    if (!checked.ok) return checked.response;
+    c.set("link", checked.link);
+    await next();
+  });
+const linkFromForm = linkFrom((fields) => fields);
+/** An answer's form: its rating is the answer, not a preselected face, so AnswerFormSchema judges it. */
+const linkOfAnswer = linkFrom(({ rating: _answer, satisfaction: _oldAnswer, ...link }) => link);
+
+/**
+ * `survey shown`, reported by the page's script once it has loaded (a GET records nothing). The first
+ * report of a ticket is stored, in one statement, and delivered from D1 as answers are; a reload or
+ * another device stores nothing and sends nothing.
+ */
+surveyRoutes.post("/shown", ...formGuards, linkFromForm, async (c) => {
+  const link = c.get("link");
+  const view = { ticketId: link.ticketId, distinctId: link.distinctId, team: link.team };
+  // The first attempt is the queue consumer's (the customer's requests never load posthog-node or wait
+  // on PostHog); the cron retries what it leaves pending.
+  if ((await recordImpression(c.env.DB, view, Date.now())) && settingsOf(c.env).posthog.apiKey)
+    c.executionCtx.waitUntil(queueBestEffort(c.env.DISPATCH, { kind: "posthog-shown", ticketId: link.ticketId }));
   return c.body(null, 204);
 });
 
-surveyRoutes.post("/", ...formGuards, async (c) => {
+/** An answer the form cannot take: the survey again, with what was typed and what to change. */
+const answerProblem = async (
+  result: { success: boolean; issues?: ReadonlyArray<{ message: string }> },
+  c: Context<LinkedEnv>,
+) => {
+  if (result.success) return;
   const settings = settingsOf(c.env);
-  let form: Record<string, string>;
-  try {
-    form = await readForm(c.req.raw);
-  } catch {
-    return c.html(
-      <MessagePage title="Unreadable form" heading="We couldn't read that answer">
-        <p>Please go back and submit the form again.</p>
-      </MessagePage>,
-      400,
-    );
-  }
-  const checked = await checkedLink(c, form);
-  if (!checked.ok) return checked.response;
-  const { link } = checked;
-  const answer = parseAnswerForm(form);
-  if (!answer.ok) {
-    return c.html(
-      <SurveyPage
-        link={link}
-        selectedRating={answer.rating}
-        comment={answer.comment}
-        earlier={earlierAnswer(await findAnswer(c.env.DB, link.ticketId))}
-        error={answer.problem}
-        charity={settings.donation.charity}
-        brand={settings.brand}
-      />,
-      400,
-    );
-  }
-  const now = Date.now();
-  const owed = followupsOwed({ rating: answer.rating, edit: answer.baseVersion > 0 }, settings);
-  const content = { ticketId: link.ticketId, rating: answer.rating, comment: answer.comment ?? null };
+  const link = c.get("link");
+  const typed = typedAnswer(await formFields(c));
+  return c.html(
+    <SurveyPage
+      link={link}
+      selectedRating={typed.rating}
+      comment={typed.comment}
+      earlier={earlierAnswer(await findAnswer(c.env.DB, link.ticketId))}
+      error={result.issues![0]!.message}
+      charity={settings.donation.charity}
+      brand={settings.brand}
+    />,
+    400,
+  );
+};
+
+surveyRoutes.post("/", ...formGuards, linkOfAnswer, vValidator("form", AnswerFormSchema, answerProblem), async (c) => {
+  const settings = settingsOf(c.env);
+  const link = c.get("link");
+  const { rating, comment, base_version: baseVersion } = c.req.valid("form");
+  const owed = followupsOwed({ rating, edit: baseVersion > 0 }, settings);
   const outcome = await recordResponse(
     c.env.DB,
     {
@@ -226,19 +239,26 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
       distinctId: link.distinctId,
       team: link.team,
       initialTargetArea: link.initialTargetArea,
-      rating: answer.rating,
-      comment: answer.comment,
+      rating,
+      comment,
       verifiedBy: link.unsigned ? "zendesk" : "signature",
     },
-    now,
-    { baseVersion: answer.baseVersion, followups: await followupsStatement(c.env.DB, content, owed) },
+    Date.now(),
+    {
+      baseVersion,
+      followups: await followupsStatement(
+        c.env.DB,
+        { ticketId: link.ticketId, rating, comment: comment ?? null },
+        owed,
+      ),
+    },
   );
   if (outcome.kind === "conflict") {
     return c.html(
       <ConflictPage
         link={link}
         earlier={earlierAnswer(outcome.answer)!}
-        submitted={{ rating: answer.rating, comment: answer.comment }}
+        submitted={{ rating, comment }}
         thanksUrl={`/thanks?${pageLinkQuery(link)}`}
         brand={settings.brand}
       />,
@@ -258,8 +278,8 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
 });
 
 /**
- * A message for the consumer, never the customer's problem: an answer the Queue could not take is
- * delivered by the cron all the same; a `survey shown` is then lost, as it would be to a PostHog outage.
+ * A message for the consumer, never the customer's problem: an answer or a first view the Queue could
+ * not take is delivered by the cron all the same.
  */
 async function queueBestEffort(queue: Queue<QueueMessage>, message: QueueMessage): Promise<void> {
   await queue.send(message).catch((err) => console.warn(`queue: ${message.kind} not queued (the cron retries):`, err));
@@ -284,14 +304,3 @@ surveyRoutes.get("/thanks", async (c) => {
     />,
   );
 });
-
-/** Form fields as strings (the first value of a repeated field wins). */
-async function readForm(request: Request): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  // Bytes, decoded here: workerd warns when .text() reads a body whose type is not text/*.
-  const body = new TextDecoder().decode(await request.arrayBuffer());
-  for (const [key, value] of new URLSearchParams(body)) {
-    if (!(key in out)) out[key] = value;
-  }
-  return out;
-}

@@ -5,7 +5,7 @@ import { openBrowser, screenshot, seriousA11yViolations } from "./browser";
 import { startWranglerDev, type DevServer } from "./wrangler-dev";
 
 const SECRET = "browser-test-secret-0123456789";
-const ADMIN_TOKEN = "browser-admin-token-0123456789";
+const ADMIN_TOKEN = "browser-admin-token-0123456789abcdefghij";
 let dev: DevServer;
 
 /** Answers the survey as a browser's form post would. */
@@ -65,6 +65,11 @@ describe("the team's admin area in a browser", () => {
   });
 
   it("has no serious or critical axe violations on the report, and reads on a phone", async () => {
+    // A wrong token from another client, so that the report page lists it in its table.
+    const wrong = await fetch(`${dev.url}/admin/outbox`, {
+      headers: { authorization: "Bearer not-the-token", "cf-connecting-ip": "192.0.2.50" },
+    });
+    expect(wrong.status).toBe(401);
     const browser = await openBrowser({ width: 390, bypassCSP: true });
     try {
       const page = await browser.context.newPage();
@@ -72,6 +77,7 @@ describe("the team's admin area in a browser", () => {
       await page.getByLabel("Admin token").fill(ADMIN_TOKEN);
       await page.getByRole("button", { name: "Sign in" }).click();
       await page.getByRole("heading", { name: /^Report: / }).waitFor();
+      await page.getByRole("region", { name: "Wrong admin tokens" }).getByText("192.0.2.50").waitFor();
       expect(await seriousA11yViolations(page)).toEqual([]);
       const widths = await page.evaluate(() => ({
         scroll: document.documentElement.scrollWidth,

@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -105,6 +106,37 @@ describe("npm run survey-link", () => {
       SURVEY_LINK_SECRET: "cli-test-secret-0123456789",
     });
     expect(bad.stderr).toContain("--rating must be 1 to 5");
+  });
+});
+
+describe("npm run dev", () => {
+  it("warns when a secret is given with --var (npm echoes it, the shell keeps it) and points to .dev.vars", async () => {
+    // A port in use stops the script right after its checks, before wrangler starts.
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
+    const { port } = busy.address() as AddressInfo;
+    try {
+      const result = run("dev", [
+        "--port",
+        String(port),
+        "--var",
+        "ADMIN_TOKEN:cli-admin-token-0123456789",
+        "--var=SURVEY_LINK_SECRET:cli-link-secret-0123456789",
+        "--var",
+        "PUBLIC_BASE_URL:https://survey.example",
+      ]);
+      expect(result.status).toBe(1);
+      const warnings = result.stderr.split("\n").filter((line) => line.startsWith("Warning:"));
+      expect(warnings).toEqual([
+        "Warning: ADMIN_TOKEN is a secret, and a value given with --var shows on npm's command echo and stays in your shell history. Put it in .dev.vars instead (ADMIN_TOKEN=…): npm run dev reads it from there.",
+        "Warning: SURVEY_LINK_SECRET is a secret, and a value given with --var shows on npm's command echo and stays in your shell history. Put it in .dev.vars instead (SURVEY_LINK_SECRET=…): npm run dev reads it from there.",
+      ]);
+      // The warning does not print the value once more.
+      expect(result.stderr + result.stdout).not.toContain("cli-admin-token-0123456789");
+      expect(result.stderr).toContain(`Port ${port} is already in use`);
+    } finally {
+      busy.close();
+    }
   });
 });
 

@@ -143,6 +143,42 @@ const reportEmail = renderReportEmail({
   ],
 });
 
+/**
+ * The survey email as Gmail's mobile web client renders it: per caniemail.com it supports neither
+ * <style> nor display:none nor opacity (their declarations are dropped), but keeps max-height,
+ * overflow, font-size and line-height.
+ */
+function asGmailMobileWeb(html: string): string {
+  return html.replace(/<style>[\s\S]*?<\/style>/g, "").replace(
+    /style="([^"]*)"/g,
+    (_, css: string) =>
+      `style="${css
+        .split(";")
+        .filter((d) => !/^\s*(display\s*:\s*none|opacity\s*:)/.test(d))
+        .join(";")}"`,
+  );
+}
+
+describe("the survey email in Gmail's mobile web client", () => {
+  it("hides the preheader and the names under the faces there too", async () => {
+    const browser = await openBrowser({ width: 390 });
+    try {
+      const page = await browser.context.newPage();
+      const html = asGmailMobileWeb(surveyEmail.html);
+      expect(html).not.toContain("display:none");
+      await page.setContent(html);
+      expect(await page.getByText("One tap tells us how we did").isVisible()).toBe(false);
+      const labels = page.locator("a[title] .email-wide");
+      expect(await labels.count()).toBe(5);
+      for (const label of await labels.all()) expect(await label.isVisible()).toBe(false);
+      // The two ends of the scale stay named below the faces.
+      expect(await page.getByText("Very dissatisfied", { exact: false }).last().isVisible()).toBe(true);
+    } finally {
+      await browser.close();
+    }
+  });
+});
+
 describe.each([320, 480, 600])("the emails at %i px", (width) => {
   it.each(["light", "dark"] as const)(
     "fit without sideways scrolling, with five equal buttons (%s)",

@@ -51,7 +51,7 @@ describe("npm run demo", () => {
   it("prints the admin and outbox URLs last, and the whole loop works from there", async () => {
     const base = `http://127.0.0.1:${port}`;
     const lines = output.trimEnd().split("\n");
-    expect(lines.at(-2)).toBe(`Admin area (sign in with demo-admin-token): ${base}/admin`);
+    expect(lines.at(-2)).toBe(`Admin area (sign in with demo-admin-token-0123456789abcdefghij): ${base}/admin`);
     expect(lines.at(-1)).toBe(`Survey emails (outbox): ${base}/admin/outbox`);
     expect(output).toContain("3 survey emails in the outbox");
 
@@ -59,7 +59,7 @@ describe("npm run demo", () => {
     try {
       const page = await browser.context.newPage();
       await page.goto(`${base}/admin/outbox`);
-      await page.getByLabel("Admin token").fill("demo-admin-token");
+      await page.getByLabel("Admin token").fill("demo-admin-token-0123456789abcdefghij");
       await page.getByRole("button", { name: "Sign in" }).click();
       await page.getByRole("heading", { name: /^Report: / }).waitFor();
       await page.goto(`${base}/admin/outbox`);

@@ -1,22 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openBrowser, screenshot } from "./browser";
-import { startWranglerDevWithZendesk, type DevServer } from "./wrangler-dev";
+import { solvedTicket, startWranglerDevWithZendesk, type DevServer } from "./wrangler-dev";
 
-const ADMIN_TOKEN = "browser-admin-token-0123456789";
+const ADMIN_TOKEN = "browser-admin-token-0123456789abcdefghij";
 let dev: DevServer;
 let stop: () => Promise<unknown[]>;
 
 beforeAll(async () => {
-  const now = Date.now();
-  const ticket = {
+  const ticket = solvedTicket(4, {
     id: 9001,
-    status: "solved",
-    solved_at: new Date(now - 4 * 86_400_000).toISOString(),
-    updated_at: new Date(now - 4 * 86_400_000).toISOString(),
-    tags: [],
     requester: { id: 31, name: "Grace Hopper", email: "grace@example.org", role: "end-user", external_id: "ph-grace" },
     group: { id: 5, name: "Product analytics" },
-  };
+  });
   ({ dev, stop } = await startWranglerDevWithZendesk("browser", [ticket], {
     SURVEY_LINK_SECRET: "browser-test-secret-0123456789",
     ADMIN_TOKEN,

@@ -6,7 +6,7 @@ import { openBrowser, screenshot } from "./browser";
 import { startWranglerDev, type DevServer } from "./wrangler-dev";
 
 const SECRET = "browser-test-secret-0123456789";
-const ADMIN_TOKEN = "browser-admin-token-0123456789";
+const ADMIN_TOKEN = "browser-admin-token-0123456789abcdefghij";
 let dev: DevServer;
 
 const answer = (ticketId: number, rating: number) =>

@@ -1,23 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FakeServer } from "../fakes/fake-server";
 import { openBrowser, screenshot } from "./browser";
-import { startWranglerDevWithZendesk, type DevServer } from "./wrangler-dev";
+import { solvedTicket, startWranglerDevWithZendesk, type DevServer } from "./wrangler-dev";
 
 let dev: DevServer;
 let zendesk: FakeServer;
 let stop: () => Promise<unknown[]>;
-const solved = new Date(Date.now() - 3.5 * 86_400_000).toISOString();
 
 beforeAll(async () => {
-  const ticket = {
+  const ticket = solvedTicket(3.5, {
     id: 9101,
-    status: "solved",
-    solved_at: solved,
-    updated_at: solved,
-    tags: [],
     requester: { id: 41, name: "Ada Lovelace", email: "ada@example.org", role: "end-user", external_id: "ph-ada" },
     group: { id: 7, name: "Feature flags" },
-  };
+  });
   ({ dev, zendesk, stop } = await startWranglerDevWithZendesk("unsigned", [ticket], {
     SURVEY_LINK_SECRET: "unsigned-browser-secret-0123456789",
     UNSIGNED_LINKS: "verify",

@@ -60,6 +60,12 @@ export async function startWranglerDev(vars: Record<string, string>): Promise<De
   };
 }
 
+/** A ticket solved `daysAgo` days ago (both its times), for a Zendesk stand-in's account. */
+export function solvedTicket(daysAgo: number, ticket: Pick<FakeTicket, "id" | "requester" | "group">): FakeTicket {
+  const solved = new Date(Date.now() - daysAgo * 86_400_000).toISOString();
+  return { status: "solved", solved_at: solved, updated_at: solved, tags: [], ...ticket };
+}
+
 /**
  * wrangler dev against a Zendesk stand-in whose account `account` holds `tickets`, with the Zendesk
  * settings pointing there. `stop` stops both and answers the requests the stand-in did not expect.

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { BASE, call, solvedTicket, storeAnswer, syncedTickets, textOf } from "./helpers";
+import { ADMIN_TOKEN, BASE, call, solvedTicket, storeAnswer, syncedTickets, textOf } from "./helpers";
 
-const auth = { authorization: "Bearer test-admin-token-0123456789" };
+const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const get = (path: string, headers: Record<string, string> = auth) => call(new Request(`${BASE}${path}`, { headers }));
 let ticket = 9_000_000 + Math.floor(Math.random() * 100_000) * 10;
 const suffix = Math.random().toString(36).slice(2, 8);

@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { outboxMailer } from "../../src/services/mail-outbox";
-import { BASE, call, testEnv, textOf } from "./helpers";
+import { ADMIN_TOKEN, BASE, call, testEnv, textOf } from "./helpers";
 
-const TOKEN = "test-admin-token-0123456789";
+const TOKEN = ADMIN_TOKEN;
 const get = (path: string, headers: Record<string, string> = {}, e = testEnv()) =>
   call(new Request(`${BASE}${path}`, { headers, redirect: "manual" }), e);
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { csvField } from "../../src/admin/csv";
-import { BASE, call, storeAnswer, textOf } from "./helpers";
+import { ADMIN_TOKEN, BASE, call, solvedTicket, storeAnswer, syncedTickets, textOf } from "./helpers";
 
-const auth = { authorization: "Bearer test-admin-token-0123456789" };
+const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const get = (path: string) => call(new Request(`${BASE}${path}`, { headers: auth }));
 let ticket = 8_000_000 + Math.floor(Math.random() * 100_000) * 10;
 
@@ -70,6 +70,25 @@ describe("admin report pages", () => {
     expect(lines[2]).toContain(`,Billing,1,"'=HYPERLINK(""http://evil"")",`);
   });
 
+  it("defuses formulas in their full-width forms and after a tab, CR or LF, in both CSV downloads", async () => {
+    const starts = ["＝", "＋", "－", "＠", "\t", "\r", "\n"];
+    const day = (i: number) => `2014-06-${String(10 + i).padStart(2, "0")}T10:00:00Z`;
+    for (const [i, start] of starts.entries()) {
+      await seed(day(i), `${start}SUM(1;2)`, 3, `${start}HYPERLINK("http://evil")`);
+    }
+    const text = await (await get("/admin/responses.csv?from=2014-06-01&to=2014-06-30")).text();
+    for (const start of starts) {
+      // The quote comes first in the cell, before the character a spreadsheet would start a formula at.
+      expect(text).toMatch(new RegExp(`,"?'${start}SUM\\(1;2\\)"?,3,"'${start}HYPERLINK\\(""http://evil""\\)",`));
+    }
+    // An assignee's name from Zendesk reaches the breakdowns' CSV.
+    const assigned = solvedTicket(1, { assignee: { id: 77, name: "＠SUM(1;2)" } });
+    await syncedTickets([assigned]);
+    await storeAnswer({ ticketId: assigned.id, team: "Support", rating: 4, at: Date.parse("2014-07-02T10:00:00Z") });
+    const report = await (await get("/admin/report.csv?month=2014-07")).text();
+    expect(report).toContain("\r\n2014-07,assignee,'＠SUM(1;2),1,,\r\n");
+  });
+
   it("answers bad CSV ranges with 400 and a message", async () => {
     for (const q of [
       "",
@@ -88,6 +107,8 @@ describe("admin report pages", () => {
     expect(csvField('a "b", c')).toBe('"a ""b"", c"');
     expect(csvField("line\nbreak")).toBe('"line\nbreak"');
     expect(csvField("+1")).toBe("'+1");
+    expect(csvField("＋1")).toBe("'＋1");
+    expect(csvField("a＝b")).toBe("a＝b");
     expect(csvField(null)).toBe("");
     expect(csvField(-3)).toBe("-3");
   });

@@ -3,9 +3,11 @@ import { describe, expect, it } from "vitest";
 import { generateSignedCookie } from "hono/cookie";
 import { createSession, SESSION_MS, tokenFingerprint } from "../../src/admin/sessions-store";
 import { EVERY_TEN_MINUTES } from "../../src/scheduled";
-import { BASE, call, runCron, testEnv } from "./helpers";
+import { ADMIN_TOKEN, BASE, call, runCron, testEnv } from "./helpers";
 
-const TOKEN = "test-admin-token-0123456789";
+const TOKEN = ADMIN_TOKEN;
+/** Another admin token, for rotations. */
+const ROTATED = "rotated-admin-token-9876543210zyxwvu";
 const post = (path: string, body: string, headers: Record<string, string> = {}, e = testEnv()) =>
   call(
     new Request(`${BASE}${path}`, {
@@ -54,20 +56,20 @@ describe("admin sessions", () => {
   it("ends every session when ADMIN_TOKEN is rotated", async () => {
     const before = testEnv();
     const cookies = [await signIn(before), await signIn(before)];
-    const rotated = testEnv({ ADMIN_TOKEN: "rotated-admin-token-9876543210" });
+    const rotated = testEnv({ ADMIN_TOKEN: ROTATED });
     for (const cookie of cookies) expect((await view(cookie, rotated)).status).toBe(303);
     // A session made under the new token works under it.
-    expect((await view(await signIn(rotated, "rotated-admin-token-9876543210"), rotated)).status).toBe(200);
+    expect((await view(await signIn(rotated, ROTATED), rotated)).status).toBe(200);
   });
 
   it("never revives a session when a rotated ADMIN_TOKEN is restored (A, then B, then A again)", async () => {
     const a = testEnv();
-    const b = testEnv({ ADMIN_TOKEN: "rotated-admin-token-9876543210" });
+    const b = testEnv({ ADMIN_TOKEN: ROTATED });
     const cookie = await signIn(a);
     expect((await view(cookie, a)).status).toBe(200);
     // Under B the session is refused, and B's administrator signing in ends A's sessions for good.
     expect((await view(cookie, b)).status).toBe(303);
-    await signIn(b, "rotated-admin-token-9876543210");
+    await signIn(b, ROTATED);
     expect((await view(cookie, a)).status).toBe(303);
     // Without anyone signing in under B, the cron ends them too.
     const second = await signIn(a);

@@ -3,6 +3,7 @@ import { describe, expect, inject, it } from "vitest";
 import { utcMonth } from "../../src/lib/time";
 import { outboxMailer } from "../../src/services/mail-outbox";
 import {
+  ADMIN_TOKEN,
   BASE,
   answerForm,
   call,
@@ -16,7 +17,7 @@ import {
   textOf,
 } from "./helpers";
 
-const auth = { authorization: "Bearer test-admin-token-0123456789", "sec-fetch-site": "same-origin" };
+const auth = { authorization: `Bearer ${ADMIN_TOKEN}`, "sec-fetch-site": "same-origin" };
 let ticket = 9_000_000 + Math.floor(Math.random() * 100_000) * 10;
 
 /**

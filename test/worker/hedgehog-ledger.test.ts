@@ -4,9 +4,9 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { allocate, buildLedger, majorUnits, parseAmount, type DonationEntry } from "../../src/hedgehogs/ledger";
 import { forgetHedgehogCounter, hedgehogBadge } from "../../src/hedgehogs/public-routes";
 import { formatMoney } from "../../src/hedgehogs/report";
-import { BASE, call, storeAnswer, textOf } from "./helpers";
+import { ADMIN_TOKEN, BASE, call, storeAnswer, textOf } from "./helpers";
 
-const auth = { authorization: "Bearer test-admin-token-0123456789" };
+const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const terms = { hedgehogCostMinor: 500, currency: "GBP" };
 let id = 0;
 const entry = (e: Partial<DonationEntry>): DonationEntry => ({
@@ -200,6 +200,9 @@ describe("the public hedgehog counter", () => {
     const badge = await call(new Request(`${BASE}/hedgehogs.svg`));
     expect(badge.headers.get("content-type")).toBe("image/svg+xml; charset=utf-8");
     expect(badge.headers.get("cache-control")).toBe("public, max-age=300");
+    // Embeddable in another site's page, unlike everything else the Worker answers.
+    expect(badge.headers.get("cross-origin-resource-policy")).toBe("cross-origin");
+    expect(empty.headers.get("cross-origin-resource-policy")).toBe("same-origin");
     expect(await badge.text()).toContain("0 hedgehogs fed");
 
     // 1,000 answers in January 2026 and 235 in February, through the survey's own store (its trigger

@@ -7,9 +7,9 @@ import { EVERY_TEN_MINUTES } from "../../src/scheduled";
 import { setUpPostHog } from "../../src/survey/posthog-setup";
 import type { PostHogSurvey } from "../../src/services/posthog-app";
 import { surveyMismatches } from "../../src/survey/posthog-survey-spec";
-import { BASE, call, posthog, runCron, storeAnswer, testEnv, textOf } from "./helpers";
+import { ADMIN_TOKEN, BASE, call, posthog, runCron, storeAnswer, testEnv, textOf } from "./helpers";
 
-const auth = { authorization: "Bearer test-admin-token-0123456789" };
+const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const adminText = async (e: Env) =>
   textOf(await (await call(new Request(`${BASE}/admin`, { headers: auth }), e)).text());
 const NAME = "Customer satisfaction score (CSAT)";

@@ -9,6 +9,7 @@ import type { ResendStats, ZendeskStats } from "../fakes/types";
 import { fakeSendEmail } from "./fake-send-email";
 import {
   addressOf,
+  ADMIN_TOKEN,
   answerForm,
   call,
   callThenConsume,
@@ -317,7 +318,7 @@ describe("Zendesk's export limits", () => {
     expect(JSON.parse(run!.summary).sync.stopped).toContain("must be a Zendesk admin");
     const page = await call(
       new Request("https://survey.example.test/admin/dispatch", {
-        headers: { authorization: "Bearer test-admin-token-0123456789" },
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
       }),
       account.env,
     );

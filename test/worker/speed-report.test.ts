@@ -5,10 +5,10 @@ import { buildBreakdowns, speedFinding } from "../../src/hedgehogs/breakdowns";
 import { computeReport } from "../../src/hedgehogs/report-store";
 import { renderReportEmail } from "../../src/hedgehogs/report-email";
 import { reportText } from "../../src/hedgehogs/report";
-import { BASE, call, solvedTicket, storeAnswer, syncedTickets } from "./helpers";
+import { ADMIN_TOKEN, BASE, call, solvedTicket, storeAnswer, syncedTickets } from "./helpers";
 
 const MONTH = "2019-03";
-const auth = { authorization: "Bearer test-admin-token-0123456789" };
+const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
 const PLAN_FIELD = 360001;
 // A Monday 09:00 UTC: a first reply 1 hour later meets Scale's and Enterprise's targets (24 h, 8 h),

@@ -8,6 +8,7 @@ import {
   freshTicket,
   linkFields,
   posthogEvents,
+  shownReport,
   signedUrl,
   testEnv,
   textOf,
@@ -66,6 +67,8 @@ describe("GET / (the survey page)", () => {
     expect(res.headers.get("cache-control")).toBe("private, no-cache");
     expect(res.headers.get("strict-transport-security")).toMatch(/^max-age=\d{8,}/);
     expect(res.headers.get("cross-origin-opener-policy")).toBeNull();
+    expect(res.headers.get("cross-origin-resource-policy")).toBe("same-origin");
+    expect(res.headers.get("permissions-policy")).toBe("camera=(), microphone=(), geolocation=()");
   });
 
   it("never records an answer, however often the link is opened (mail scanners open every link)", async () => {
@@ -86,17 +89,7 @@ describe("GET / (the survey page)", () => {
       (await posthogEvents()).filter((e) => e.event === "survey shown" && e.properties.ticketId === String(ticket));
     expect(await shownFor()).toHaveLength(0);
 
-    const beacon = () =>
-      callThenConsume(
-        new Request(`${BASE}/shown`, {
-          method: "POST",
-          headers: {
-            "content-type": "application/x-www-form-urlencoded;charset=UTF-8",
-            "sec-fetch-site": "same-origin",
-          },
-          body: new URL(url).searchParams.toString(),
-        }),
-      );
+    const beacon = async () => callThenConsume(await shownReport(linkFields(ticket)));
     expect((await beacon()).status).toBe(204);
     expect((await beacon()).status).toBe(204);
     const shown = await shownFor();

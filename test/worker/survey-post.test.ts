@@ -146,16 +146,42 @@ describe("POST / (recording an answer)", () => {
   it("refuses a rating outside 1-5 and a comment over 2,000 characters with 400, storing nothing", async () => {
     const ticket = freshTicket();
     const fields = linkFields(ticket);
-    for (const rating of ["0", "6", "five", "4.5", ""]) {
-      const res = await call(postForm(await answerForm(fields, { rating })));
+    for (const rating of ["0", "6", "9", "abc", "4.5"]) {
+      const res = await call(postForm(await answerForm(fields, { rating, comment: "kept" })));
       expect(res.status, `rating ${rating}`).toBe(400);
+      const html = await res.text();
+      expect(textOf(html), `rating ${rating}`).toContain(
+        "That rating is not one of the five faces (1 to 5). Please choose a face.",
+      );
+      // The survey page again, with the comment as typed, not a page about the link.
+      expect(textOf(html)).not.toContain("This survey link is incomplete");
+      expect(html).toContain("kept</textarea>");
     }
+    const empty = await call(postForm(await answerForm(fields, { rating: "" })));
+    expect(empty.status).toBe(400);
+    expect(textOf(await empty.text())).toContain("Please choose one of the five faces.");
     const long = await call(postForm(await answerForm(fields, { rating: "4", comment: "x".repeat(2001) })));
     expect(long.status).toBe(400);
     expect(textOf(await long.text())).toContain("longer than 2,000 characters");
     expect(await responseRows(ticket)).toHaveLength(0);
     const exact = await call(postForm(await answerForm(fields, { rating: "4", comment: "é".repeat(2000) })));
     expect(exact.status).toBe(303);
+  });
+
+  it("refuses a field given twice (no page of ours repeats one) and keeps the stored answer", async () => {
+    const ticket = freshTicket();
+    const fields = linkFields(ticket);
+    expect((await call(postForm(await answerForm(fields, { rating: "5" })))).status).toBe(303);
+    const twoRatings = await answerForm(fields, { rating: "1", base_version: "1" });
+    twoRatings.append("rating", "2");
+    const refused = await call(postForm(twoRatings));
+    expect(refused.status).toBe(400);
+    expect(textOf(await refused.text())).toContain("Please choose one of the five faces.");
+    const twoTickets = await answerForm(fields, { rating: "1", base_version: "1" });
+    twoTickets.append("ticketId", String(ticket + 1));
+    expect((await call(postForm(twoTickets))).status).toBe(400);
+    const rows = await responseRows(ticket);
+    expect(rows.map((r) => r.rating)).toEqual([5]);
   });
 
   it("refuses a forged or expired link on POST without touching the stored answer", async () => {

@@ -6,6 +6,7 @@ import type { QueueMessage } from "../../src/queue-message";
 import type { FakeTicket } from "../fakes/types";
 import {
   addressOf,
+  ADMIN_TOKEN,
   call,
   deliverQueue,
   dispatchAccount,
@@ -145,7 +146,7 @@ describe("replaying a survey batch whose outcome is unknown", () => {
     await replay(account);
     const page = await call(
       new Request("https://survey.example.test/admin/dispatch", {
-        headers: { authorization: "Bearer test-admin-token-0123456789" },
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
       }),
       account.env,
     );

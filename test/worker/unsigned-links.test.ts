@@ -6,6 +6,7 @@ import { EVERY_TEN_MINUTES } from "../../src/scheduled";
 import type { FakeTicket } from "../fakes/types";
 import { crashBefore } from "./helpers/crash";
 import {
+  ADMIN_TOKEN,
   BASE,
   call,
   daysAgo,
@@ -204,7 +205,7 @@ describe("the admin report", () => {
     const report = async () => {
       const res = await call(
         new Request(`${BASE}/admin/report.json?month=${month}`, {
-          headers: { authorization: "Bearer test-admin-token-0123456789" },
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
         }),
         account.env,
       );
@@ -217,7 +218,7 @@ describe("the admin report", () => {
     const after = await report();
     expect(after).toEqual({ signature: before.signature, zendesk: before.zendesk + 1 });
     const page = await call(
-      new Request(`${BASE}/admin?month=${month}`, { headers: { authorization: "Bearer test-admin-token-0123456789" } }),
+      new Request(`${BASE}/admin?month=${month}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }),
       account.env,
     );
     expect(textOf(await page.text())).toContain(

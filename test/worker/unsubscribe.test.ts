@@ -120,6 +120,42 @@ describe("unsubscribe", () => {
     expect(nobody.status).toBe(404);
   });
 
+  it("takes the signature in its one canonical spelling and names why the three others are refused (400)", async () => {
+    const { email, link } = await emailedSurvey();
+    const url = new URL(link);
+    const sig = url.searchParams.get("sig")!;
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const last = alphabet.indexOf(sig.at(-1)!);
+    // 32 bytes in 43 characters: the last one's 2 low bits are spare, so 4 spellings carry the same bytes.
+    const spellings = [0, 1, 2, 3].map((spare) => sig.slice(0, -1) + alphabet[(last & ~3) + spare]!);
+    expect(spellings).toContain(sig);
+    for (const spelling of spellings.filter((s) => s !== sig)) {
+      url.searchParams.set("sig", spelling);
+      const res = await post(url.toString(), "List-Unsubscribe=One-Click");
+      expect(res.status).toBe(400);
+      expect(textOf(await res.text())).toContain(
+        "Part of the link is missing or changed: the signature (sig) is not spelled the way our emails spell it.",
+      );
+    }
+    expect(await suppressed(email)).toBeNull();
+    url.searchParams.set("sig", sig);
+    expect((await post(url.toString(), "List-Unsubscribe=One-Click")).status).toBe(200);
+    expect(await suppressed(email)).toBe("one-click");
+  });
+
+  it("takes an older link's address only in its canonical spelling", async () => {
+    // 22 bytes: base64url leaves 4 spare bits in the last character.
+    const email = `o${Date.now()}@example.org`.padEnd(22, "x").slice(0, 22);
+    const e = toBase64Url(new TextEncoder().encode(email));
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const other = e.slice(0, -1) + alphabet[alphabet.indexOf(e.at(-1)!) + 1]!;
+    const sig = await hmacSign(secret(), `unsubscribe:v1:${email}`);
+    const res = await call(new Request(`${BASE}/unsubscribe?${new URLSearchParams({ e: other, sig })}`));
+    expect(res.status).toBe(400);
+    expect(textOf(await res.text())).toContain("the address (e) is not spelled the way our emails spell it");
+    expect((await call(new Request(`${BASE}/unsubscribe?${new URLSearchParams({ e, sig })}`))).status).toBe(200);
+  });
+
   it("refuses an oversized body with 413", async () => {
     const { link } = await emailedSurvey();
     expect((await post(link, "x".repeat(10_000))).status).toBe(413);

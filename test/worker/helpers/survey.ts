@@ -55,6 +55,15 @@ export async function formFromPage(fields: SurveyLinkFields, answer: Record<stri
   return form;
 }
 
+/** The `survey shown` report the page's script sends once it has loaded (`navigator.sendBeacon`). */
+export async function shownReport(fields: SurveyLinkFields): Promise<Request> {
+  return new Request(`${BASE}/shown`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded;charset=UTF-8", "sec-fetch-site": "same-origin" },
+    body: new URL(await signedUrl(fields)).searchParams.toString(),
+  });
+}
+
 export function postForm(body: URLSearchParams | string, headers: Record<string, string> = {}): Request {
   return new Request(`${BASE}/`, {
     method: "POST",

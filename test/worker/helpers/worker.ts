@@ -16,6 +16,9 @@ import { withD1Limits } from "../d1-limits";
 
 export const BASE = "https://survey.example.test";
 
+/** The admin token the test Worker runs with (vitest.config.ts). */
+export const ADMIN_TOKEN = env.ADMIN_TOKEN;
+
 const limitedDb = withD1Limits(env.DB);
 
 /**
