@@ -51,9 +51,9 @@ interface TicketRow {
 async function findTickets(db: D1Database, given: AddressKeys | null, did: string | null): Promise<TicketRow[]> {
   const { results } = await db
     .prepare(
+      // At most five terms: D1's SQLite refuses a longer compound SELECT.
       `WITH found (ticket_id) AS (
-         SELECT ticket_id FROM candidates WHERE ?1 IS NOT NULL AND address_fingerprint = ?1
-         UNION SELECT ticket_id FROM candidates WHERE ?2 IS NOT NULL AND legacy_email_hash = ?2
+         SELECT ticket_id FROM candidates WHERE address_fingerprint = ?1 OR legacy_email_hash = ?2
          UNION SELECT ticket_id FROM candidates WHERE ?3 IS NOT NULL AND requester_external_id = ?3
          UNION SELECT ticket_id FROM candidates WHERE ?4 IS NOT NULL AND requester_id = ?4
          UNION SELECT ticket_id FROM responses WHERE ?3 IS NOT NULL AND distinct_id = ?3
