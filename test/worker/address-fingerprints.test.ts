@@ -8,8 +8,10 @@ import { addressFingerprint } from "../../src/lib/email-address";
 import { EVERY_TEN_MINUTES } from "../../src/scheduled";
 import type { FakeTicket } from "../fakes/types";
 import { withD1Limits } from "./d1-limits";
+import { unsubscribeUrl } from "../../src/dispatch/unsubscribe-link";
 import {
   answerForm,
+  BASE,
   call,
   deliverQueue,
   dispatchAccount,
@@ -297,5 +299,50 @@ describe("rows written before fingerprints were keyed (migration 0016)", () => {
       const hash = await bareHash(who.requester.email!);
       expect((await everyValue(db)).filter((v) => v.value.includes(hash))).toEqual([]);
     }
+  });
+});
+
+describe("the unsubscribe link of a survey sent before fingerprints were keyed", () => {
+  const oneClick = async (ticketId: number) =>
+    call(
+      new Request(`${await unsubscribeUrl(BASE, ticketId, env.SURVEY_LINK_SECRET!)}`, {
+        method: "POST",
+        body: "List-Unsubscribe=One-Click",
+      }),
+    );
+  const oldSend = (ticketId: number, hash: string) =>
+    env.DB.prepare(
+      "INSERT INTO survey_sends (ticket_id, status, legacy_email_hash, decided_at, sent_at) VALUES (?, 'sent', ?, ?, ?)",
+    ).bind(ticketId, hash, Date.now() - DAY, Date.now() - DAY);
+
+  it("keys the address when its ticket still has it: the keyed suppression, and no bare hash left", async () => {
+    // The ticket and its send as the migration left them: each with the bare hash only.
+    const t = solvedTicket(1);
+    await syncedTickets([t]);
+    const email = t.requester.email!;
+    await env.DB.batch([
+      env.DB.prepare(
+        "UPDATE candidates SET address_fingerprint = NULL, legacy_email_hash = ? WHERE ticket_id = ?",
+      ).bind(await bareHash(email), t.id),
+      oldSend(t.id, await bareHash(email)),
+    ]);
+    expect((await oneClick(t.id)).status).toBe(200);
+    expect(
+      await env.DB.prepare("SELECT source FROM suppressions WHERE address_fingerprint = ?")
+        .bind(await fingerprintOf(email))
+        .first(),
+    ).toEqual({ source: "one-click" });
+    const hash = await bareHash(email);
+    expect((await everyValue(env.DB)).filter((v) => v.value.includes(hash))).toEqual([]);
+  });
+
+  it("suppresses the bare hash itself when the address is known nowhere any more", async () => {
+    const ticketId = 8_000_000 + Math.floor(Math.random() * 100_000);
+    const hash = await bareHash(`gone.${unique()}@example.org`);
+    await oldSend(ticketId, hash).run();
+    expect((await oneClick(ticketId)).status).toBe(200);
+    expect(
+      await env.DB.prepare("SELECT source FROM legacy_suppressions WHERE email_hash = ?").bind(hash).first(),
+    ).toEqual({ source: "one-click" });
   });
 });
