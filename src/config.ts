@@ -7,6 +7,9 @@ import {
   type SettingName,
 } from "./settings";
 
+/** Where tickets come from (TICKET_SOURCES). */
+export type TicketSource = "zendesk" | "posthog-support";
+
 type RawSettings = v.InferOutput<typeof SettingsSchema>;
 
 /**
@@ -53,6 +56,12 @@ export function toSettings(s: RawSettings) {
       lookbackDays: s.SURVEY_LOOKBACK_DAYS,
       excludedTags: s.EXCLUDED_TAGS,
       internalDomains: s.INTERNAL_DOMAINS,
+    },
+    ticketSources: s.TICKET_SOURCES as TicketSource[],
+    posthogSupport: {
+      webhookSecret: s.POSTHOG_SUPPORT_WEBHOOK_SECRET,
+      delayDays: s.POSTHOG_SUPPORT_SURVEY_DELAY_DAYS,
+      noEmailChannels: s.POSTHOG_SUPPORT_NO_EMAIL_CHANNELS,
     },
     mail: {
       provider: s.MAIL_PROVIDER,

@@ -165,6 +165,33 @@ const dispatch = {
   INTERNAL_DOMAINS: setting(list("posthog.com"), `requesters at these domains (and their subdomains) are skipped`),
 };
 
+const posthogSupport = {
+  TICKET_SOURCES: setting(
+    v.pipe(
+      list("zendesk"),
+      v.minLength(1, "must name at least one source"),
+      v.check(
+        (sources) => sources.every((s) => s === "zendesk" || s === "posthog-support"),
+        "must be zendesk, posthog-support, or both, comma-separated",
+      ),
+    ),
+    `where tickets come from: \`zendesk\`, \`posthog-support\`, or both (\`zendesk,posthog-support\`, a team moving between them)`,
+  ),
+  POSTHOG_SUPPORT_WEBHOOK_SECRET: secret(
+    "optional",
+    optionalText,
+    `the signing secret (\`whsec_…\`) of the Workflow webhook that posts resolved tickets to \`/hooks/posthog-support\`; empty: the hook answers 404`,
+  ),
+  POSTHOG_SUPPORT_SURVEY_DELAY_DAYS: setting(
+    wholeNumber(1, 0, 60),
+    `days after a PostHog Support ticket is resolved before its survey is sent`,
+  ),
+  POSTHOG_SUPPORT_NO_EMAIL_CHANNELS: setting(
+    list("slack,teams"),
+    `PostHog Support channels (\`channel_source\`) whose tickets get no email survey: the customer spoke in a chat thread`,
+  ),
+};
+
 const mail = {
   MAIL_PROVIDER: setting(
     oneOf(["outbox", "cloudflare", "resend"]),
@@ -207,6 +234,7 @@ export const SETTING_GROUPS = [
   ["PostHog", posthog],
   ["Zendesk", zendesk],
   ["Dispatch", dispatch],
+  ["PostHog Support", posthogSupport],
   ["Mail", mail],
   ["Alerts and the admin area", alertsAndAdmin],
   ["Donations", donations],
@@ -222,6 +250,7 @@ export const SETTINGS = {
   ...posthog,
   ...zendesk,
   ...dispatch,
+  ...posthogSupport,
   ...mail,
   ...alertsAndAdmin,
   ...donations,

@@ -2,6 +2,7 @@ import type { Settings } from "../config";
 import { isValidEmail } from "../lib/email-address";
 import type { QueueMessage } from "../queue-message";
 import { decide, duePrefilter } from "./eligibility";
+import { rulesFor, TICKET_SOURCES } from "./ticket-sources";
 import { claimTickets, findDueCandidates, reclaimStale, recordSkips, type SkipDecision } from "./sends-store";
 
 /** Bounds one run's work; the next run takes the rest. */
@@ -29,10 +30,11 @@ export async function selectAndEnqueue(
   now: number,
   options: { newClaims?: boolean } = {},
 ): Promise<SelectReport> {
-  const rules = settings.dispatch;
+  // The store's window is the widest of the sources' (the shortest delay); decide() applies each one's own.
+  const widest = { ...settings.dispatch, delayDays: Math.min(...TICKET_SOURCES.map((s) => rulesFor(settings, s).delayDays)) };
   // With SURVEY_EMAILS off nothing new is decided; claims whose message was lost are still queued.
   const due =
-    options.newClaims === false ? [] : await findDueCandidates(db, duePrefilter(now, rules), MAX_TICKETS_PER_RUN);
+    options.newClaims === false ? [] : await findDueCandidates(db, duePrefilter(now, widest), MAX_TICKETS_PER_RUN);
   const skips: SkipDecision[] = [];
   const claims: Array<{ ticketId: number; emailHash: string | null; ticketUpdatedAt: number }> = [];
   // Addresses claimed earlier in this same run count for throttling too.
@@ -48,8 +50,9 @@ export async function selectAndEnqueue(
         emailValid: t.email !== null && isValidEmail(t.email),
         suppressed: t.suppressed,
         lastSurveyedAt: t.emailHash !== null && claimedThisRun.has(t.emailHash) ? now : t.lastSurveyedAt,
+        channel: t.channel,
       },
-      rules,
+      rulesFor(settings, t.source),
       now,
     );
     const claim = { ticketId: t.ticketId, emailHash: t.emailHash, ticketUpdatedAt: t.ticketUpdatedAt };

@@ -28,7 +28,7 @@ export async function readUnsubscribeToken(
   const { t, e, sig } = query;
   if (!sig || sig.length > 100) return { ok: false, status: 400 };
   if (t !== undefined) {
-    if (!/^[1-9]\d{0,15}$/.test(t) || Number(t) > Number.MAX_SAFE_INTEGER) return { ok: false, status: 400 };
+    if (!/^-?[1-9]\d{0,15}$/.test(t) || Number(t) > Number.MAX_SAFE_INTEGER) return { ok: false, status: 400 };
     const ticketId = Number(t);
     return (await hmacVerify(secret, ticketMessage(ticketId), sig))
       ? { ok: true, ticketId }

@@ -35,7 +35,8 @@ const positive = v.pipe(v.number(), v.integer(), v.minValue(1));
 /** The Queue message that asks for one outbox row to be drained. */
 export const FollowupMessageSchema = v.object({
   kind: v.literal("answer-followup"),
-  ticketId: positive,
+  // A ticket's key: negative for a PostHog Support ticket (migrations/0020_posthog_support.sql).
+  ticketId: v.pipe(v.number(), v.integer(), v.check((n) => n !== 0, "a ticket key is never 0")),
   version: positive,
   followup: v.picklist(FOLLOWUP_KINDS),
 });

@@ -21,6 +21,7 @@ import {
 } from "../lib/survey-link";
 import { findAnswer, recordImpression, recordResponse, type StoredAnswer } from "./responses-store";
 import { SURVEY_JS } from "./page-script";
+import { postHogTicketKey } from "./ticket-facts-store";
 import {
   BadLinkPage,
   CannotCheckPage,
@@ -67,6 +68,12 @@ async function checkedLink(c: Context<AppEnv>, fields: Record<string, string | u
   const check = await checkSurveyLink(parsed.link, linkSecret, new Date());
   if (check === "forged") return { ok: false, response: c.html(<ForgedLinkPage brand={brand} />, 403) };
   if (check === "expired") return { ok: false, response: c.html(<ExpiredLinkPage brand={brand} />, 410) };
+  if (parsed.link.posthogTicket) {
+    // Answers are kept by the product's key of the ticket; a signed link names PostHog's uuid.
+    const key = await postHogTicketKey(c.env.DB, parsed.link.posthogTicket.uuid);
+    if (key === null) return { ok: false, response: c.html(<TicketNotFoundPage brand={brand} />, 404) };
+    return { ok: true, link: { ...parsed.link, ticketId: key } };
+  }
   return { ok: true, link: parsed.link };
 }
 

@@ -145,3 +145,15 @@ export async function supportContexts(db: D1Database, ticketIds: number[]): Prom
     ]),
   );
 }
+
+/**
+ * The product's key of a PostHog Support ticket a signed link names (by PostHog's uuid), as the
+ * dispatcher recorded it when it sent the survey; null when the product never saw that ticket.
+ */
+export async function postHogTicketKey(db: D1Database, ticketUuid: string): Promise<number | null> {
+  const row = await db
+    .prepare(`SELECT ticket_key FROM posthog_support_tickets WHERE ticket_uuid = ?1`)
+    .bind(ticketUuid)
+    .first<{ ticket_key: number }>();
+  return row?.ticket_key ?? null;
+}

@@ -1,0 +1,273 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { EVERY_TEN_MINUTES } from "../../src/scheduled";
+import { BASE, call, deliverQueue, letPacingWindowPass, postForm, runCron, sendRow, solvedTicket, textOf } from "./helpers";
+import {
+  daysAgoIso,
+  deliverWebhook,
+  resolvedTicket,
+  statusChangedEvent,
+  supportAccount,
+} from "./helpers/posthog-support";
+
+const DAY = 86_400_000;
+
+async function keyOf(uuid: string): Promise<number> {
+  const row = await env.DB.prepare("SELECT ticket_key FROM posthog_support_tickets WHERE ticket_uuid = ?")
+    .bind(uuid)
+    .first<{ ticket_key: number }>();
+  expect(row, `ticket ${uuid} is known`).not.toBeNull();
+  return row!.ticket_key;
+}
+
+async function candidate(uuid: string) {
+  return env.DB.prepare("SELECT * FROM candidates WHERE ticket_id = ?").bind(await keyOf(uuid)).first<Record<string, any>>();
+}
+
+/** The survey link of an email's first face button. */
+function firstLink(html: string): URL {
+  const href = /href="([^"]+)"/.exec(html.replace(/&amp;/g, "&"))![1]!;
+  return new URL(href);
+}
+
+describe("PostHog Support: the poll", () => {
+  it("finds a ticket a Workflow resolved (no event) and emails its requester once, a day after it was resolved", async () => {
+    const account = await supportAccount();
+    const due = resolvedTicket(2);
+    const early = resolvedTicket(0.5);
+    const open = resolvedTicket(3, { status: "open" });
+    await account.seedSupport([due, early, open]);
+
+    await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+    const key = await keyOf(due.id);
+    expect(key).toBeLessThan(0);
+    expect(account.queued).toEqual([{ kind: "survey-email", ticketIds: [key] }]);
+    await deliverQueue(account.queued, account.env);
+
+    const sent = await account.resendSent();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.to).toEqual([due.email_from]);
+    expect(sent[0]!.subject).toBe(`How did we do with your support ticket #${due.ticket_number}?`);
+    const link = firstLink(sent[0]!.html);
+    expect(link.searchParams.get("ticket_id")).toBe(due.id);
+    expect(link.searchParams.get("ticket_number")).toBe(String(due.ticket_number));
+    expect(link.searchParams.get("distinct_id")).toBe(due.distinct_id);
+    expect(await sendRow(key)).toMatchObject({ status: "sent" });
+
+    // Only the list was read: resolved tickets by updated_at, and the re-check by number.
+    const requests = await account.supportRequests();
+    expect(requests.every((r) => r.method === "GET" && r.path.endsWith("/conversations/tickets/"))).toBe(true);
+    expect(requests[0]!.query).toMatchObject({ status: "resolved", order_by: "updated_at", limit: "100" });
+    expect(requests.some((r) => r.query.search === String(due.ticket_number))).toBe(true);
+    expect(requests[0]!.headers.authorization).toBe("Bearer phx_support_key");
+
+    // Later runs list from the newest change stored and send nothing new.
+    await runCron(EVERY_TEN_MINUTES, Date.now() + 60_000, account.env);
+    expect(account.queued).toHaveLength(1);
+    const later = (await account.supportRequests()).filter((r) => r.query.status === "resolved").at(-1)!;
+    expect(Date.parse(later.query.date_from!)).toBe(Date.parse(early.updated_at));
+  });
+
+  it("keeps the first time a ticket was seen resolved: a later update only makes the survey wait longer, never sooner", async () => {
+    const account = await supportAccount();
+    const ticket = resolvedTicket(0.5);
+    await account.seedSupport([ticket]);
+    await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+    const first = await candidate(ticket.id);
+    expect(first).toMatchObject({ source: "posthog-support", status: "resolved", solved_at: Date.parse(ticket.updated_at) });
+    await account.seedSupport([{ ...ticket, tags: ["billing"], updated_at: new Date().toISOString() }]);
+    await runCron(EVERY_TEN_MINUTES, Date.now() + 1000, account.env);
+    expect(await candidate(ticket.id)).toMatchObject({ solved_at: Date.parse(ticket.updated_at), tags: '["billing"]' });
+    expect(account.queued).toEqual([]);
+  });
+
+  it("waits out a 429 for its Retry-After (no early request) and resumes from its position, losing no ticket", async () => {
+    const account = await supportAccount();
+    const tickets = Array.from({ length: 150 }, (_, i) => resolvedTicket(2 + i / 1000));
+    await account.seedSupport(tickets);
+    await account.configureSupport({ perMinute: 1 });
+    await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+    const stats = await account.supportStats();
+    expect(stats.rateLimited).toBe(1);
+    expect(stats.earlyRequests).toBe(0);
+    const position = await env.DB.prepare("SELECT status, detail FROM posthog_support_sync WHERE project LIKE ?")
+      .bind(`%/${account.projectId}`)
+      .first<{ status: string; detail: string }>();
+    expect(position?.status).toBe("throttled");
+    expect(position?.detail).toMatch(/429.*Request was throttled/);
+
+    await account.configureSupport({ perMinute: 480 });
+    await letPacingWindowPass(`posthog-private:${account.env.POSTHOG_APP_HOST}/${account.projectId}`);
+    await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+    const keys = await Promise.all(tickets.map((t) => keyOf(t.id)));
+    expect(new Set(keys).size).toBe(150);
+    const claimed = account.queued.flatMap((m) => (m.kind === "survey-email" ? m.ticketIds : []));
+    expect(claimed.filter((k) => keys.includes(k)).sort()).toEqual([...keys].sort());
+  });
+
+  it("says which setting to fix when the key lacks the ticket:read scope", async () => {
+    const account = await supportAccount({ POSTHOG_PERSONAL_API_KEY: "phx_support_no_scope" });
+    await account.seedSupport([resolvedTicket(2)]);
+    await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+    const state = await env.DB.prepare("SELECT status, detail FROM posthog_support_sync WHERE project LIKE ?")
+      .bind(`%/${account.projectId}`)
+      .first<{ status: string; detail: string }>();
+    expect(state).toMatchObject({ status: "forbidden" });
+    expect(state!.detail).toContain("API key missing required scope 'ticket:read'");
+    expect(state!.detail).toContain("POSTHOG_PERSONAL_API_KEY needs the ticket:read and ticket:write scopes");
+  });
+});
+
+describe("PostHog Support: the Workflow webhook", () => {
+  it("records a resolved ticket at the event's time; push and poll of one ticket are one ticket, the earlier time counting", async () => {
+    const account = await supportAccount();
+    const ticket = resolvedTicket(1.5);
+    await account.seedSupport([ticket]);
+    const resolvedAt = daysAgoIso(2);
+    const response = await deliverWebhook(account.env, statusChangedEvent(ticket, { at: resolvedAt }));
+    expect(response.status).toBe(200);
+    expect(await candidate(ticket.id)).toMatchObject({ status: "resolved", solved_at: Date.parse(resolvedAt) });
+
+    await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+    const { n } = (await env.DB.prepare("SELECT COUNT(*) AS n FROM posthog_support_tickets WHERE ticket_uuid = ?")
+      .bind(ticket.id)
+      .first<{ n: number }>())!;
+    expect(n).toBe(1);
+    expect(await candidate(ticket.id)).toMatchObject({ solved_at: Date.parse(resolvedAt) });
+    await deliverQueue(account.queued, account.env);
+    expect(await account.resendSent()).toHaveLength(1);
+  });
+
+  it("sends no survey for a ticket reopened within the delay, and records why", async () => {
+    const account = await supportAccount();
+    const ticket = resolvedTicket(0, { updated_at: new Date().toISOString() });
+    await account.seedSupport([ticket]);
+    expect((await deliverWebhook(account.env, statusChangedEvent(ticket))).status).toBe(200);
+    await account.seedSupport([{ ...ticket, status: "open", updated_at: new Date(Date.now() + 1000).toISOString() }]);
+
+    await runCron(EVERY_TEN_MINUTES, Date.now() + 1.1 * DAY, { ...account.env, TICKET_SOURCES: "posthog-support" });
+    await deliverQueue(account.queued, account.env);
+    expect(await account.resendSent()).toEqual([]);
+    expect(await sendRow(await keyOf(ticket.id))).toMatchObject({
+      status: "skipped",
+      reason: "ticket was reopened (open) before the survey was sent",
+    });
+  });
+
+  it("takes a delivery once by its webhook-id: a retried delivery records nothing twice", async () => {
+    const account = await supportAccount();
+    const ticket = resolvedTicket(2);
+    await account.seedSupport([ticket]);
+    const event = statusChangedEvent(ticket, { at: daysAgoIso(2) });
+    const first = await deliverWebhook(account.env, event, { id: "msg_retried" });
+    const again = await deliverWebhook(account.env, event, { id: "msg_retried" });
+    expect(first.status).toBe(200);
+    expect(again.status).toBe(200);
+    expect(await again.json()).toMatchObject({ duplicate: true });
+    await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+    await deliverQueue(account.queued, account.env);
+    expect(await account.resendSent()).toHaveLength(1);
+  });
+
+  it.each([
+    ["a wrong signature", { signature: "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" }, 401],
+    ["a signature made with another secret", { secret: `whsec_${btoa("another secret of thirty-two b")}` }, 401],
+    ["no signature", { signature: null }, 401],
+    ["a timestamp ten minutes old", { timestamp: Math.floor(Date.now() / 1000) - 600 }, 400],
+    ["a timestamp ten minutes ahead", { timestamp: Math.floor(Date.now() / 1000) + 600 }, 400],
+    ["a body that is not JSON", { body: "event=resolved" }, 400],
+    ["a body without the event", { body: JSON.stringify({ person: {} }) }, 400],
+  ])("refuses %s and records nothing", async (_what, delivery, status) => {
+    const account = await supportAccount();
+    const ticket = resolvedTicket(2);
+    const response = await deliverWebhook(account.env, statusChangedEvent(ticket), delivery);
+    expect(response.status).toBe(status);
+    expect(((await response.json()) as { error: string }).error.length).toBeGreaterThan(5);
+    const row = await env.DB.prepare("SELECT 1 FROM posthog_support_tickets WHERE ticket_uuid = ?").bind(ticket.id).first();
+    expect(row).toBeNull();
+  });
+
+  it("ignores another event or a status other than resolved with 202", async () => {
+    const account = await supportAccount();
+    const ticket = resolvedTicket(2);
+    const pending = await deliverWebhook(account.env, statusChangedEvent(ticket, { to: "pending" }));
+    expect(pending.status).toBe(202);
+    const created = await deliverWebhook(account.env, { ...statusChangedEvent(ticket), event: "$conversation_ticket_created" });
+    expect(created.status).toBe(202);
+    const row = await env.DB.prepare("SELECT 1 FROM posthog_support_tickets WHERE ticket_uuid = ?").bind(ticket.id).first();
+    expect(row).toBeNull();
+  });
+
+  it("answers 404 where no webhook secret is set", async () => {
+    const account = await supportAccount({ POSTHOG_SUPPORT_WEBHOOK_SECRET: "" });
+    const response = await deliverWebhook(account.env, statusChangedEvent(resolvedTicket(1)));
+    expect(response.status).toBe(404);
+  });
+});
+
+describe("PostHog Support: eligibility", () => {
+  it("sends no email survey for a ticket from a Slack or Teams thread, and records the channel as the reason", async () => {
+    const account = await supportAccount();
+    const slack = resolvedTicket(2, { channel_source: "slack" });
+    const teams = resolvedTicket(2, { channel_source: "teams" });
+    await account.seedSupport([slack, teams]);
+    await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+    expect(account.queued).toEqual([]);
+    expect(await sendRow(await keyOf(slack.id))).toMatchObject({
+      status: "skipped",
+      reason: "channel: slack (the customer spoke in a chat thread)",
+    });
+    expect(await sendRow(await keyOf(teams.id))).toMatchObject({ reason: "channel: teams (the customer spoke in a chat thread)" });
+  });
+
+  it("reaches a widget customer at the address they gave (anonymous_traits.email)", async () => {
+    const account = await supportAccount();
+    const ticket = resolvedTicket(2, {
+      channel_source: "widget",
+      email_from: null,
+      anonymous_traits: { email: "widget.user@example.org", name: "Wid Get" },
+    });
+    await account.seedSupport([ticket]);
+    await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+    await deliverQueue(account.queued, account.env);
+    const sent = await account.resendSent();
+    expect(sent.map((e) => e.to)).toEqual([["widget.user@example.org"]]);
+  });
+});
+
+describe("PostHog Support and Zendesk at once", () => {
+  it("keeps a Zendesk ticket and a PostHog Support ticket with the same number apart, in sends and answers", async () => {
+    const account = await supportAccount({ TICKET_SOURCES: "zendesk,posthog-support" });
+    const zendesk = solvedTicket(4);
+    const posthog = resolvedTicket(2, { ticket_number: zendesk.id });
+    await account.seed([zendesk]);
+    await account.seedSupport([posthog]);
+    await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+    const key = await keyOf(posthog.id);
+    expect(account.queued.flatMap((m) => (m.kind === "survey-email" ? m.ticketIds : [])).sort()).toEqual(
+      [key, zendesk.id].sort(),
+    );
+    await deliverQueue(account.queued, account.env);
+    const sent = await account.resendSent();
+    expect(sent.map((e) => e.subject).sort()).toEqual([
+      `How did we do with your support ticket #${zendesk.id}?`,
+      `How did we do with your support ticket #${zendesk.id}?`,
+    ]);
+    expect(new Set(sent.map((e) => e.to[0]))).toEqual(new Set([zendesk.requester.email, posthog.email_from]));
+
+    // Each link opens its own ticket's survey; the PostHog one is answered under its own key.
+    const posthogEmail = sent.find((e) => e.to[0] === posthog.email_from)!;
+    const link = firstLink(posthogEmail.html);
+    const page = await call(new Request(`${BASE}/${link.search}`));
+    expect(page.status).toBe(200);
+    expect(textOf(await page.text())).toContain(`Support ticket #${posthog.ticket_number}`);
+    const form = new URLSearchParams(link.search);
+    form.set("rating", "5");
+    const answer = await call(postForm(form));
+    expect(answer.status).toBeLessThan(400);
+    const rows = await env.DB.prepare("SELECT ticket_id, rating FROM responses WHERE ticket_id IN (?, ?)")
+      .bind(key, zendesk.id)
+      .all<{ ticket_id: number; rating: number }>();
+    expect(rows.results).toEqual([{ ticket_id: key, rating: 5 }]);
+  });
+});
