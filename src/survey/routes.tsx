@@ -224,7 +224,7 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
     );
   }
   const now = Date.now();
-  const owed = followupsOwed({ rating: answer.rating, edit: answer.baseVersion > 0 }, settings);
+  const owed = followupsOwed({ ticketId: link.ticketId, rating: answer.rating, edit: answer.baseVersion > 0 }, settings);
   const content = { ticketId: link.ticketId, rating: answer.rating, comment: answer.comment ?? null };
   const outcome = await recordResponse(
     c.env.DB,

@@ -1,7 +1,19 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { EVERY_TEN_MINUTES } from "../../src/scheduled";
-import { BASE, call, deliverQueue, letPacingWindowPass, postForm, runCron, sendRow, solvedTicket, textOf } from "./helpers";
+import {
+  BASE,
+  call,
+  callThenConsume,
+  deliverQueue,
+  letPacingWindowPass,
+  postForm,
+  posthog,
+  runCron,
+  sendRow,
+  solvedTicket,
+  textOf,
+} from "./helpers";
 import {
   daysAgoIso,
   deliverWebhook,
@@ -269,5 +281,38 @@ describe("PostHog Support and Zendesk at once", () => {
       .bind(key, zendesk.id)
       .all<{ ticket_id: number; rating: number }>();
     expect(rows.results).toEqual([{ ticket_id: key, rating: 5 }]);
+  });
+});
+
+describe("PostHog Support: the rating on the ticket", () => {
+  it("tags the ticket csat_<rating>, keeping a tag an agent added while the product read the ticket", async () => {
+    const account = await supportAccount();
+    const ticket = resolvedTicket(2, { tags: ["billing", "csat_2"] });
+    await account.seedSupport([ticket]);
+    await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+    await deliverQueue(account.queued, account.env);
+    const [email] = await account.resendSent();
+    const link = firstLink(email!.html);
+
+    // The agent adds "vip" after the product's first read of the ticket: that read still shows the old list.
+    await account.seedSupport([{ ...ticket, tags: ["billing", "csat_2", "vip"] }]);
+    const stale = { count: 1, next: null, previous: null, results: [{ ...(await account.supportTickets())[0], tags: ["billing", "csat_2"] }] };
+    await posthog.script([{ method: "GET", path: `/api/projects/${account.projectId}/conversations/tickets/`, status: 200, body: stale, times: 1 }]);
+
+    const form = new URLSearchParams(link.search);
+    form.set("rating", "5");
+    const answer = await callThenConsume(postForm(form), account.env);
+    expect(answer.status).toBeLessThan(400);
+
+    const [now] = await account.supportTickets();
+    expect(now!.tags).toEqual(["billing", "vip", "csat_5"]);
+    const patches = (await account.supportRequests()).filter((r) => r.method === "PATCH");
+    expect(patches).toHaveLength(1);
+    expect(patches[0]!.path).toBe(`/api/projects/${account.projectId}/conversations/tickets/${ticket.id}/`);
+    expect(patches[0]!.body).toEqual({ tags: ["billing", "vip", "csat_5"] });
+    const row = await env.DB.prepare("SELECT status FROM answer_followups WHERE ticket_id = ? AND kind = 'ticket-rating'")
+      .bind(await keyOf(ticket.id))
+      .first<{ status: string }>();
+    expect(row?.status).toBe("done");
   });
 });
