@@ -1,4 +1,10 @@
-import { BREAKDOWN_TITLES, MIN_GROUP_ANSWERS, type Breakdowns } from "../hedgehogs/breakdowns";
+import {
+  BREAKDOWN_TITLES,
+  MIN_GROUP_ANSWERS,
+  POSTHOG_SUPPORT_BREAKDOWN_TITLES,
+  type Breakdowns,
+  type PostHogSupportBreakdowns,
+} from "../hedgehogs/breakdowns";
 import { formatMean, formatPercent, type MonthlyReport } from "../hedgehogs/report";
 import { ScrollTable } from "./views";
 import { formatCount } from "../lib/format";
@@ -29,6 +35,20 @@ export function SpeedBreakdowns(props: { report: MonthlyReport }) {
           />
         </>
       ))}
+      {r.posthogSupport
+        ? (Object.keys(POSTHOG_SUPPORT_BREAKDOWN_TITLES) as Array<keyof PostHogSupportBreakdowns>).map((dimension) => (
+            <>
+              <h3>{POSTHOG_SUPPORT_BREAKDOWN_TITLES[dimension]}</h3>
+              <CsatTable
+                label={POSTHOG_SUPPORT_BREAKDOWN_TITLES[dimension]}
+                groupHeading="Group"
+                countHeading="Answers"
+                empty="No answers this month."
+                rows={r.posthogSupport![dimension]}
+              />
+            </>
+          ))
+        : null}
     </section>
   );
 }

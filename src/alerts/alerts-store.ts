@@ -167,7 +167,10 @@ export async function currentAnswer(
 }
 
 /** A PostHog Support ticket's uuid and number by the product's key (the alerts write to it and link it). */
-export async function postHogTicketOf(db: D1Database, ticketKey: number): Promise<{ uuid: string; number: number } | null> {
+export async function postHogTicketOf(
+  db: D1Database,
+  ticketKey: number,
+): Promise<{ uuid: string; number: number } | null> {
   const row = await db
     .prepare("SELECT ticket_uuid, ticket_number FROM posthog_support_tickets WHERE ticket_key = ?1")
     .bind(ticketKey)

@@ -28,14 +28,19 @@ const sameTags = (a: string[], b: string[]) => a.length === b.length && a.every(
  */
 export async function tagPostHogTicket(ticketKey: number, rating: number, deps: Deps): Promise<Outcome<null>> {
   const access = postHogSupportAccess(deps.settings.posthog);
-  if (!access) return failed("PostHog Support is not configured (POSTHOG_PERSONAL_API_KEY, POSTHOG_PROJECT_ID)", { code: "unconfigured" });
+  if (!access)
+    return failed("PostHog Support is not configured (POSTHOG_PERSONAL_API_KEY, POSTHOG_PROJECT_ID)", {
+      code: "unconfigured",
+    });
   const ref = await postHogTicketOf(deps.db, ticketKey);
   if (!ref) return failed("the product never saw this PostHog Support ticket", { code: "unknown" });
   const call = { db: deps.db, fetcher: deps.fetcher, maxWaitMs: MAX_WAIT_MS };
   const read = async () => {
     const found = await findTicket(access, ref, call);
     if (found.kind !== "done") return found;
-    return found.value ? done(found.value.tags) : failed("the ticket is no longer in PostHog Support", { code: "closed" });
+    return found.value
+      ? done(found.value.tags)
+      : failed("the ticket is no longer in PostHog Support", { code: "closed" });
   };
   let before = await read();
   for (let attempt = 0; attempt < CONFLICT_ATTEMPTS; attempt++) {
@@ -56,5 +61,10 @@ export async function tagPostHogTicket(ticketKey: number, rating: number, deps: 
     if (after.value.includes(`csat_${rating}`)) return done(null);
     before = after;
   }
-  return { kind: "retry", afterMs: 60_000, reason: "the ticket's tags kept changing while the rating was written", maybeDone: false };
+  return {
+    kind: "retry",
+    afterMs: 60_000,
+    reason: "the ticket's tags kept changing while the rating was written",
+    maybeDone: false,
+  };
 }

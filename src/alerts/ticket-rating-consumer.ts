@@ -31,7 +31,8 @@ async function writeBack(row: Followup, deps: Deps): Promise<FollowupOutcome> {
   if (!answer) return { status: "skipped", detail: "the answer is gone" };
   // Each edit has its own row: the latest answer's row writes the latest rating.
   if (answer.version > row.version) return { status: "skipped", detail: `superseded by version ${answer.version}` };
-  if (sourceOfKey(row.ticketId) === "posthog-support") return outcomeOf(row, await tagPostHogTicket(row.ticketId, answer.rating, deps));
+  if (sourceOfKey(row.ticketId) === "posthog-support")
+    return outcomeOf(row, await tagPostHogTicket(row.ticketId, answer.rating, deps));
   const access = zendeskAccess(settings.zendesk);
   if (!access || settings.csatFieldId === undefined)
     return { status: "skipped", detail: "Zendesk or ZENDESK_CSAT_FIELD_ID is not set" };

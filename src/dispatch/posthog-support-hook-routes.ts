@@ -23,12 +23,18 @@ const text = v.nullish(v.string());
  * customer is read from the properties.
  */
 const WorkflowBody = v.object({
-  event: v.looseObject({
-    uuid: v.optional(v.string()),
-    event: v.string("the body's event has no name"),
-    timestamp: v.pipe(v.string("the event has no timestamp"), v.isoTimestamp("the event's timestamp is not ISO 8601")),
-    properties: v.looseObject({}, "the event has no properties"),
-  }, "the body has no event object (the webhook step's body must be PostHog's default)"),
+  event: v.looseObject(
+    {
+      uuid: v.optional(v.string()),
+      event: v.string("the body's event has no name"),
+      timestamp: v.pipe(
+        v.string("the event has no timestamp"),
+        v.isoTimestamp("the event's timestamp is not ISO 8601"),
+      ),
+      properties: v.looseObject({}, "the event has no properties"),
+    },
+    "the body has no event object (the webhook step's body must be PostHog's default)",
+  ),
   person: v.optional(v.unknown()),
 });
 
@@ -59,7 +65,10 @@ postHogSupportHookRoutes.post(
     const settings = settingsOf(c.env);
     const secret = settings.posthogSupport.webhookSecret;
     if (!secret || !settings.ticketSources.includes("posthog-support"))
-      return c.json({ error: "PostHog Support webhooks are not set up here (POSTHOG_SUPPORT_WEBHOOK_SECRET, TICKET_SOURCES)" }, 404);
+      return c.json(
+        { error: "PostHog Support webhooks are not set up here (POSTHOG_SUPPORT_WEBHOOK_SECRET, TICKET_SOURCES)" },
+        404,
+      );
     const body = await c.req.text();
     const now = Date.now();
     const check = await verifyWebhook(
@@ -83,7 +92,8 @@ postHogSupportHookRoutes.post(
     const parsed = v.safeParse(WorkflowBody, json);
     if (!parsed.success) return c.json({ error: parsed.issues[0].message }, 400);
     const { event } = parsed.output;
-    if (event.event !== STATUS_CHANGED) return c.json({ ignored: `event ${event.event} is not ${STATUS_CHANGED}` }, 202);
+    if (event.event !== STATUS_CHANGED)
+      return c.json({ ignored: `event ${event.event} is not ${STATUS_CHANGED}` }, 202);
     const change = v.safeParse(StatusChange, event.properties);
     if (!change.success) return c.json({ error: change.issues[0].message }, 400);
     const p = change.output;
@@ -94,7 +104,12 @@ postHogSupportHookRoutes.post(
       c.env.DB,
       [
         {
-          ref: { uuid: p.ticket_id.toLowerCase(), number: p.ticket_number, priority: p.priority ?? null, slaDueAt: null },
+          ref: {
+            uuid: p.ticket_id.toLowerCase(),
+            number: p.ticket_number,
+            priority: p.priority ?? null,
+            slaDueAt: null,
+          },
           ticket: {
             source: "posthog-support",
             status: "resolved",

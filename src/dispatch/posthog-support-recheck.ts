@@ -25,10 +25,16 @@ export async function currentPostHogTickets(
   const access = postHogSupportAccess(deps.settings.posthog);
   if (!access) {
     for (const c of claims)
-      current.set(c.ticketId, { afterMs: UNREADABLE_WAIT_MS, reason: "PostHog Support is not configured (POSTHOG_PERSONAL_API_KEY, POSTHOG_PROJECT_ID)" });
+      current.set(c.ticketId, {
+        afterMs: UNREADABLE_WAIT_MS,
+        reason: "PostHog Support is not configured (POSTHOG_PERSONAL_API_KEY, POSTHOG_PROJECT_ID)",
+      });
     return current;
   }
-  const refs = await ticketRefs(deps.db, claims.map((c) => c.ticketId));
+  const refs = await ticketRefs(
+    deps.db,
+    claims.map((c) => c.ticketId),
+  );
   const seen: SeenTicket[] = [];
   for (const claim of claims) {
     const ref = refs.get(claim.ticketId);
@@ -38,13 +44,16 @@ export async function currentPostHogTickets(
     }
     const answer = await findTicket(access, ref, { db: deps.db, fetcher: deps.fetcher, maxWaitMs: MAX_WAIT_MS });
     if (answer.kind === "retry") current.set(claim.ticketId, { afterMs: answer.afterMs, reason: answer.reason });
-    else if (answer.kind === "failed") current.set(claim.ticketId, { afterMs: UNREADABLE_WAIT_MS, reason: answer.reason });
+    else if (answer.kind === "failed")
+      current.set(claim.ticketId, { afterMs: UNREADABLE_WAIT_MS, reason: answer.reason });
     else if (answer.value === null) current.set(claim.ticketId, null);
     else {
       const t = answer.value;
       const updatedAt = Date.parse(t.updated_at);
       const stillResolved =
-        POSTHOG_SUPPORT_SOLVED_STATUSES.includes(t.status) && claim.ticket.status === t.status && claim.ticket.solvedAt !== null;
+        POSTHOG_SUPPORT_SOLVED_STATUSES.includes(t.status) &&
+        claim.ticket.status === t.status &&
+        claim.ticket.solvedAt !== null;
       const ticket = postHogSupportTicketOf(t, stillResolved ? Math.min(claim.ticket.solvedAt!, updatedAt) : updatedAt);
       current.set(claim.ticketId, ticket);
       seen.push({ ref: refOf(t), ticket, emailHash: await hashOf(ticket.email), seenVersion: updatedAt });

@@ -1,4 +1,5 @@
 import { jsonChunks } from "../lib/json-chunks";
+import { allocateKeysStatement } from "../lib/ticket-keys";
 import type { SyncedTicket } from "./sends-store";
 import type { PostHogTicketRef } from "./sources/posthog-support";
 import type { SyncStatus } from "./candidates-store";
@@ -14,22 +15,6 @@ export interface SeenTicket {
 }
 
 export type SeenBy = "poll" | "webhook" | "recheck";
-
-/**
- * Gives each new uuid its key: one less than the lowest key so far, in the order given. SQLite reads
- * the whole SELECT before inserting, so the lowest key is read once for the statement.
- */
-function allocateKeys(db: D1Database, json: string, now: number): D1PreparedStatement {
-  return db
-    .prepare(
-      `INSERT INTO posthog_support_tickets (ticket_key, ticket_uuid, ticket_number, priority, sla_due_at, resolved_seen_by, created_at)
-       SELECT (SELECT COALESCE(MIN(ticket_key), 0) FROM posthog_support_tickets) - ROW_NUMBER() OVER (ORDER BY j.key),
-         j.value ->> 'id', j.value ->> 'no', j.value ->> 'pr', j.value ->> 'sla', NULL, ?2
-       FROM json_each(?1) AS j
-       WHERE NOT EXISTS (SELECT 1 FROM posthog_support_tickets p WHERE p.ticket_uuid = j.value ->> 'id')`,
-    )
-    .bind(json, now);
-}
 
 /**
  * The candidate rows. A resolved sighting of a ticket already known resolved keeps the earlier
@@ -115,7 +100,7 @@ export async function saveSeenTickets(
     u: seenVersion,
   }));
   const statements = jsonChunks(rows).flatMap((json) => [
-    allocateKeys(db, json, options.now),
+    allocateKeysStatement(db, json, options.now),
     refStatement(db, json, by),
     candidateStatement(db, json, options.now, by),
   ]);
@@ -171,7 +156,13 @@ export async function ticketRefs(db: D1Database, keys: number[]): Promise<Map<nu
        WHERE ticket_key IN (SELECT value FROM json_each(?1))`,
     )
     .bind(JSON.stringify(keys))
-    .all<{ ticket_key: number; ticket_uuid: string; ticket_number: number; priority: string | null; sla_due_at: number | null }>();
+    .all<{
+      ticket_key: number;
+      ticket_uuid: string;
+      ticket_number: number;
+      priority: string | null;
+      sla_due_at: number | null;
+    }>();
   return new Map(
     results.map((r) => [
       r.ticket_key,

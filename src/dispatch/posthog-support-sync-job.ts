@@ -1,10 +1,5 @@
 import { DAY_MS } from "../lib/time";
-import {
-  listTickets,
-  projectName,
-  type PostHogSupportAccess,
-  type PostHogTicket,
-} from "../services/posthog-support";
+import { listTickets, projectName, type PostHogSupportAccess, type PostHogTicket } from "../services/posthog-support";
 import { readPollPosition, recordPollState, saveSeenTickets, type SeenTicket } from "./posthog-support-store";
 import { hashOf, postHogSupportTicketOf, refOf } from "./sources/posthog-support";
 
@@ -67,7 +62,15 @@ export async function pollPostHogSupport(
   access: PostHogSupportAccess,
   options: PollOptions,
 ): Promise<PollReport> {
-  const report: PollReport = { pages: 0, tickets: 0, requests: 0, malformed: 0, rateLimited: 0, errors: [], upToDate: false };
+  const report: PollReport = {
+    pages: 0,
+    tickets: 0,
+    requests: 0,
+    malformed: 0,
+    rateLimited: 0,
+    errors: [],
+    upToDate: false,
+  };
   const project = projectName(access);
   const run: PollRun = {
     from: (await readPollPosition(db, project)) ?? options.now - options.lookbackDays * DAY_MS,
@@ -116,7 +119,10 @@ async function nextPage(
   }
   if (result.kind === "retry") {
     if (result.notSent)
-      return stop(`${result.reason}; next request in ${Math.ceil(result.afterMs / 1000)} s, the next run resumes`, "throttled");
+      return stop(
+        `${result.reason}; next request in ${Math.ceil(result.afterMs / 1000)} s, the next run resumes`,
+        "throttled",
+      );
     if (result.status === 429) {
       // The schedule now waits out the Retry-After; the next request's slot comes after it.
       report.rateLimited++;

@@ -31,10 +31,7 @@ const UNREADABLE_WAIT_MS = 5 * 60_000;
  * Zendesk's general API per 100 emails and make Zendesk, not the mail provider, set the pace.
  * Without Zendesk credentials, replays take the synced ticket too.
  */
-async function currentZendeskTickets(
-  claims: SendClaim[],
-  deps: ReadDeps,
-): Promise<Map<number, Current>> {
+async function currentZendeskTickets(claims: SendClaim[], deps: ReadDeps): Promise<Map<number, Current>> {
   const access = zendeskAccess(deps.settings.zendesk);
   if (!access || !deps.fresh) return new Map(claims.map((c) => [c.ticketId, c.ticket]));
   const current = new Map<number, Current>();

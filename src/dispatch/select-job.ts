@@ -31,7 +31,10 @@ export async function selectAndEnqueue(
   options: { newClaims?: boolean } = {},
 ): Promise<SelectReport> {
   // The store's window is the widest of the sources' (the shortest delay); decide() applies each one's own.
-  const widest = { ...settings.dispatch, delayDays: Math.min(...TICKET_SOURCES.map((s) => rulesFor(settings, s).delayDays)) };
+  const widest = {
+    ...settings.dispatch,
+    delayDays: Math.min(...TICKET_SOURCES.map((s) => rulesFor(settings, s).delayDays)),
+  };
   // With SURVEY_EMAILS off nothing new is decided; claims whose message was lost are still queued.
   const due =
     options.newClaims === false ? [] : await findDueCandidates(db, duePrefilter(now, widest), MAX_TICKETS_PER_RUN);

@@ -1,11 +1,5 @@
 import { DAY_MS } from "../lib/time";
-import {
-  readSyncPosition,
-  recordSyncState,
-  recordUnreadablePage,
-  savePage,
-  type SyncStatus,
-} from "./candidates-store";
+import { readSyncPosition, recordSyncState, recordUnreadablePage, savePage, type SyncStatus } from "./candidates-store";
 import { zendeskCandidates } from "./sources/zendesk";
 import { ticketContext, type SupportSettings, type TicketContext } from "./support-context";
 import {

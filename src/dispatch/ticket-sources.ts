@@ -11,7 +11,10 @@ export const SOURCE_NAMES: Record<TicketSource, string> = { zendesk: "Zendesk", 
 
 const SOURCE_RULES: Record<TicketSource, (s: Settings) => Partial<EligibilityRules>> = {
   zendesk: () => ({}),
-  "posthog-support": (s) => ({ delayDays: s.posthogSupport.delayDays, noEmailChannels: s.posthogSupport.noEmailChannels }),
+  "posthog-support": (s) => ({
+    delayDays: s.posthogSupport.delayDays,
+    noEmailChannels: s.posthogSupport.noEmailChannels,
+  }),
 };
 
 /** The eligibility rules for a ticket of this source. */

@@ -30,7 +30,11 @@ export function followupsOwed(answer: OwingAnswer, settings: Settings): Followup
   const kinds: FollowupKind[] = [];
   if (answer.rating <= 2 || answer.edit) kinds.push("low-rating-alert");
   const onPostHogTicket = answer.ticketId !== undefined && sourceOfKey(answer.ticketId) === "posthog-support";
-  if (onPostHogTicket ? settings.ticketSources.includes("posthog-support") : settings.csatFieldId !== undefined && settings.zendesk.baseUrl)
+  if (
+    onPostHogTicket
+      ? settings.ticketSources.includes("posthog-support")
+      : settings.csatFieldId !== undefined && settings.zendesk.baseUrl
+  )
     kinds.push("ticket-rating");
   return kinds;
 }
@@ -41,7 +45,11 @@ const positive = v.pipe(v.number(), v.integer(), v.minValue(1));
 export const FollowupMessageSchema = v.object({
   kind: v.literal("answer-followup"),
   // A ticket's key: negative for a PostHog Support ticket (migrations/0020_posthog_support.sql).
-  ticketId: v.pipe(v.number(), v.integer(), v.check((n) => n !== 0, "a ticket key is never 0")),
+  ticketId: v.pipe(
+    v.number(),
+    v.integer(),
+    v.check((n) => n !== 0, "a ticket key is never 0"),
+  ),
   version: positive,
   followup: v.picklist(FOLLOWUP_KINDS),
 });

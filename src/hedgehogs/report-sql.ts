@@ -31,4 +31,15 @@ export const REPORT_SQL = {
             FROM responses r LEFT JOIN ticket_context c ON c.ticket_id = r.ticket_id
             WHERE r.first_submitted_at >= ?1 AND r.first_submitted_at < ?2
             GROUP BY c.plan, c.target_met, (c.reopens > 0), c.assignee_id`,
+  /**
+   * ?1 month start (ms), ?2 month end (ms). Answers to PostHog Support tickets (negative keys) by the
+   * ticket's channel, priority, and whether it was resolved before its SLA (`sla_due_at`).
+   */
+  posthogSupport: `SELECT c.channel AS channel, p.priority AS priority,
+                     CASE WHEN p.sla_due_at IS NULL OR c.solved_at IS NULL THEN NULL ELSE c.solved_at <= p.sla_due_at END AS slaMet,
+                     COUNT(*) AS responses, SUM(r.rating >= 4) AS satisfied, SUM(r.rating) AS ratingSum
+                   FROM responses r JOIN posthog_support_tickets p ON p.ticket_key = r.ticket_id
+                     LEFT JOIN candidates c ON c.ticket_id = r.ticket_id
+                   WHERE r.first_submitted_at >= ?1 AND r.first_submitted_at < ?2
+                   GROUP BY c.channel, p.priority, slaMet`,
 } as const;

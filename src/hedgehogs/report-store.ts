@@ -1,12 +1,12 @@
 import { REPORT_SQL } from "./report-sql";
-import type { SupportCell } from "./breakdowns";
+import type { PostHogSupportCell, SupportCell } from "./breakdowns";
 import { buildLedger } from "./ledger";
 import { LEDGER_SQL, toEntries } from "./ledger-store";
 import { buildReport, monthRange, type DonationTerms, type MonthlyReport, type TeamCounts } from "./report";
 
 export async function computeReport(db: D1Database, month: string, terms: DonationTerms): Promise<MonthlyReport> {
   const { start, end } = monthRange(month);
-  const [teams, hedgehogs, emailed, support, entries, tally, verification] = await db.batch([
+  const [teams, hedgehogs, emailed, support, entries, tally, verification, posthogSupport] = await db.batch([
     db.prepare(REPORT_SQL.teams).bind(start, end),
     db.prepare(REPORT_SQL.hedgehogs).bind(month),
     db.prepare(REPORT_SQL.emailed).bind(start, end),
@@ -14,6 +14,7 @@ export async function computeReport(db: D1Database, month: string, terms: Donati
     db.prepare(LEDGER_SQL.entries),
     db.prepare(LEDGER_SQL.tally),
     db.prepare(REPORT_SQL.verification).bind(start, end),
+    db.prepare(REPORT_SQL.posthogSupport).bind(start, end),
   ]);
   const {
     months: _months,
@@ -34,6 +35,7 @@ export async function computeReport(db: D1Database, month: string, terms: Donati
       support: support!.results as SupportCell[],
       ledger,
       verification: verification!.results as Array<{ verifiedBy: string; responses: number }>,
+      posthogSupport: posthogSupport!.results as PostHogSupportCell[],
     },
     terms,
   );

@@ -1,6 +1,14 @@
 /** The monthly donation report's maths: plain values in, plain values out. */
 import { plural } from "../lib/plural";
-import { buildBreakdowns, speedFinding, type Breakdowns, type SupportCell } from "./breakdowns";
+import {
+  buildBreakdowns,
+  buildPostHogSupportBreakdowns,
+  speedFinding,
+  type Breakdowns,
+  type PostHogSupportBreakdowns,
+  type PostHogSupportCell,
+  type SupportCell,
+} from "./breakdowns";
 import { balanceWords, majorUnits, type Ledger } from "./ledger";
 import { formatCount } from "../lib/format";
 
@@ -44,7 +52,10 @@ export interface MonthlyReport {
   /** The ledger to the end of this month: owed for every hedgehog so far, paid, and the balance. */
   ledger?: LedgerSummary;
   /** How the month's answers' links were verified: signed links, or unsigned ones checked against Zendesk. */
-  verifiedBy?: { signature: number; zendesk: number };
+  /** `posthogSupport`: unsigned links of PostHog Workflows, checked against PostHog Support (only when there were any). */
+  /** CSAT of PostHog Support tickets by channel, priority and SLA, in months that had any. */
+  posthogSupport?: PostHogSupportBreakdowns;
+  verifiedBy?: { signature: number; zendesk: number; posthogSupport?: number };
 }
 
 export type LedgerSummary = Pick<
@@ -71,6 +82,17 @@ export function monthRange(month: string): { start: number; end: number } {
 export function previousMonth(ms: number): string {
   const d = new Date(ms);
   return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
+}
+
+/** Answers by how their link was verified. */
+function verifiedBy(rows: Array<{ verifiedBy: string; responses: number }>): NonNullable<MonthlyReport["verifiedBy"]> {
+  const count = (by: string) => rows.find((v) => v.verifiedBy === by)?.responses ?? 0;
+  const posthogSupport = count("posthog-support");
+  return {
+    signature: count("signature"),
+    zendesk: count("zendesk"),
+    ...(posthogSupport > 0 ? { posthogSupport } : {}),
+  };
 }
 
 /** `count` months ending with `last`, oldest first. */
@@ -100,6 +122,7 @@ export function buildReport(
     support?: SupportCell[];
     ledger?: LedgerSummary;
     verification?: Array<{ verifiedBy: string; responses: number }>;
+    posthogSupport?: PostHogSupportCell[];
   },
   terms: DonationTerms,
 ): MonthlyReport {
@@ -132,12 +155,11 @@ export function buildReport(
     breakdowns,
     speedFinding: speedFinding(breakdowns),
     ...(input.ledger ? { ledger: input.ledger } : {}),
+    // Only in months with answers to PostHog Support tickets: a Zendesk-only report stays as it was.
+    ...(input.posthogSupport?.length ? { posthogSupport: buildPostHogSupportBreakdowns(input.posthogSupport) } : {}),
     ...(input.verification
       ? {
-          verifiedBy: {
-            signature: input.verification.find((v) => v.verifiedBy === "signature")?.responses ?? 0,
-            zendesk: input.verification.find((v) => v.verifiedBy === "zendesk")?.responses ?? 0,
-          },
+          verifiedBy: verifiedBy(input.verification),
         }
       : {}),
   };

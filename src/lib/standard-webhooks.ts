@@ -10,8 +10,7 @@ const encoder = new TextEncoder();
 export const TIMESTAMP_TOLERANCE_MS = 5 * 60_000;
 
 export type WebhookCheck =
-  | { ok: true; id: string; timestamp: number }
-  | { ok: false; status: 400 | 401; reason: string };
+  { ok: true; id: string; timestamp: number } | { ok: false; status: 400 | 401; reason: string };
 
 function standardBase64(text: string): Uint8Array<ArrayBuffer> | undefined {
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text)) return undefined;
@@ -68,7 +67,9 @@ export async function signWebhook(secret: string, id: string, timestampSeconds: 
   const key = await crypto.subtle.importKey("raw", secretKeyBytes(secret)!, { name: "HMAC", hash: "SHA-256" }, false, [
     "sign",
   ]);
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(`${id}.${timestampSeconds}.${body}`)));
+  const mac = new Uint8Array(
+    await crypto.subtle.sign("HMAC", key, encoder.encode(`${id}.${timestampSeconds}.${body}`)),
+  );
   let binary = "";
   for (const b of mac) binary += String.fromCharCode(b);
   return `v1,${btoa(binary)}`;

@@ -142,7 +142,10 @@ const LinkFields = {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A PostHog Support ticket as a link names it: its uuid and number. */
 const PostHogTicketFields = {
-  ticketUuid: v.pipe(v.string(), v.regex(UUID, "the ticket id (ticket_id) is neither a number nor a PostHog ticket id")),
+  ticketUuid: v.pipe(
+    v.string(),
+    v.regex(UUID, "the ticket id (ticket_id) is neither a number nor a PostHog ticket id"),
+  ),
   ticketNumber: v.pipe(
     v.string("the ticket number (ticket_number) is missing"),
     v.regex(/^[1-9]\d{0,15}$/, "the ticket number (ticket_number) is not a number"),
@@ -203,16 +206,52 @@ export function isUnsignedLink(input: Record<string, string | undefined>): boole
   return fields.sig === undefined && fields.exp === undefined;
 }
 
-export type UnsignedLinkParse =
-  | {
-      ok: true;
-      fields: { distinctId: string; ticketId: number; team: string; initialTargetArea?: string; rating?: number };
-    }
-  | { ok: false; problems: string[] };
+/** An unsigned link's fields; a PostHog Workflow's names a PostHog Support ticket (`ticketId` 0 until looked up). */
+export interface UnsignedLinkFields {
+  distinctId: string;
+  ticketId: number;
+  team: string;
+  initialTargetArea?: string;
+  rating?: number;
+  posthogTicket?: { uuid: string; number: number };
+}
+
+export type UnsignedLinkParse = { ok: true; fields: UnsignedLinkFields } | { ok: false; problems: string[] };
+
+/**
+ * An unsigned link from a PostHog Workflow's email (PostHog's handbook: `distinct_id`, `ticket_id`,
+ * `ticket_number`): no team (the ticket's team is the product's default).
+ */
+const UnsignedPostHogQuerySchema = v.object({
+  distinct_id: LinkFields.distinct_id,
+  ...PostHogTicketFields,
+  team: v.optional(LinkFields.team, "Support"),
+  initialTargetArea: LinkFields.initialTargetArea,
+  rating: LinkFields.rating,
+});
+
+function parseUnsignedPostHogLink(fields: ReturnType<typeof linkInput>): UnsignedLinkParse {
+  const result = v.safeParse(UnsignedPostHogQuerySchema, fields);
+  if (!result.success) return { ok: false, problems: [...new Set(result.issues.map((i) => i.message))] };
+  const o = result.output;
+  return {
+    ok: true,
+    fields: {
+      distinctId: o.distinct_id,
+      ticketId: 0,
+      team: o.team,
+      ...(o.initialTargetArea !== undefined ? { initialTargetArea: o.initialTargetArea } : {}),
+      ...(o.rating !== undefined ? { rating: o.rating } : {}),
+      posthogTicket: { uuid: o.ticketUuid.toLowerCase(), number: o.ticketNumber },
+    },
+  };
+}
 
 /** Reads an unsigned link: the ticket, the customer and the team as the automation filled them in. */
 export function parseUnsignedLink(input: Record<string, string | undefined>): UnsignedLinkParse {
-  const result = v.safeParse(UnsignedQuerySchema, linkInput(input));
+  const fields = linkInput(input);
+  if (fields.ticketUuid !== undefined) return parseUnsignedPostHogLink(fields);
+  const result = v.safeParse(UnsignedQuerySchema, fields);
   if (!result.success) return { ok: false, problems: [...new Set(result.issues.map((i) => i.message))] };
   const o = result.output;
   return {

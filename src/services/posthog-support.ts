@@ -58,6 +58,24 @@ export const PostHogTicketSchema = v.looseObject({
 });
 export type PostHogTicket = v.InferOutput<typeof PostHogTicketSchema>;
 
+const textOf = (value: unknown) => (typeof value === "string" && value.trim() !== "" ? value.trim() : null);
+
+/**
+ * The customer's address as a ticket gives it: `email_from` (email channel), else what they gave the
+ * widget (`anonymous_traits.email`), else their PostHog person's `email` property.
+ */
+export function requesterEmail(t: Pick<PostHogTicket, "email_from" | "anonymous_traits" | "person">): string | null {
+  return textOf(t.email_from) ?? textOf(t.anonymous_traits?.email) ?? textOf(t.person?.properties?.email);
+}
+
+/** The customer's PostHog distinct id: the ticket's own; an email-channel ticket may carry only the address. */
+export function requesterDistinctId(
+  t: Pick<PostHogTicket, "distinct_id" | "person">,
+  email: string | null,
+): string | null {
+  return textOf(t.distinct_id) ?? t.person?.distinct_ids?.[0] ?? email;
+}
+
 /** TicketPagination: limit/offset, at most 1000 a page; DRF's LimitOffsetPagination body. */
 const TicketPageSchema = v.object({
   count: v.number(),

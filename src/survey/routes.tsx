@@ -224,7 +224,10 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
     );
   }
   const now = Date.now();
-  const owed = followupsOwed({ ticketId: link.ticketId, rating: answer.rating, edit: answer.baseVersion > 0 }, settings);
+  const owed = followupsOwed(
+    { ticketId: link.ticketId, rating: answer.rating, edit: answer.baseVersion > 0 },
+    settings,
+  );
   const content = { ticketId: link.ticketId, rating: answer.rating, comment: answer.comment ?? null };
   const outcome = await recordResponse(
     c.env.DB,
@@ -235,7 +238,7 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
       initialTargetArea: link.initialTargetArea,
       rating: answer.rating,
       comment: answer.comment,
-      verifiedBy: link.unsigned ? "zendesk" : "signature",
+      verifiedBy: !link.unsigned ? "signature" : link.posthogTicket ? "posthog-support" : "zendesk",
     },
     now,
     { baseVersion: answer.baseVersion, followups: await followupsStatement(c.env.DB, content, owed) },

@@ -1,5 +1,5 @@
 import { SlidingWindow, retryAfterSeconds } from "./fake-server";
-import type { PacingStats, RecordedRequest, Reply } from "./types";
+import type { FakeSupportTicket, PacingStats, RecordedRequest, Reply } from "./types";
 
 /**
  * PostHog Support's ticket API (PostHog/posthog products/conversations/backend/api/tickets.py), served
@@ -36,8 +36,6 @@ export const SUPPORT_KEYS: Record<string, string[]> = {
   phx_support_no_scope: ["person:write"],
 };
 
-export type FakeSupportTicket = Record<string, unknown> & { id: string; ticket_number: number; updated_at: string };
-
 interface Project {
   tickets: FakeSupportTicket[];
   minute: SlidingWindow;
@@ -65,11 +63,23 @@ function project(id: string): Project {
 }
 
 const STATUSES = ["new", "open", "pending", "on_hold", "resolved"];
-const ORDERINGS = ["updated_at", "-updated_at", "sla_due_at", "-sla_due_at", "snoozed_until", "-snoozed_until",
-  "created_at", "-created_at", "ticket_number", "-ticket_number"];
+const ORDERINGS = [
+  "updated_at",
+  "-updated_at",
+  "sla_due_at",
+  "-sla_due_at",
+  "snoozed_until",
+  "-snoozed_until",
+  "created_at",
+  "-created_at",
+  "ticket_number",
+  "-ticket_number",
+];
 
 /** Every field TicketSerializer answers (tickets.py Meta.fields), with a new widget ticket's values. */
-export function supportTicket(fields: Partial<FakeSupportTicket> & Pick<FakeSupportTicket, "id" | "ticket_number">): FakeSupportTicket {
+export function supportTicket(
+  fields: Partial<FakeSupportTicket> & Pick<FakeSupportTicket, "id" | "ticket_number">,
+): FakeSupportTicket {
   const now = new Date().toISOString();
   return {
     channel_source: "widget",
@@ -107,7 +117,14 @@ export function supportTicket(fields: Partial<FakeSupportTicket> & Pick<FakeSupp
   };
 }
 
-const error = (status: number, type: string, code: string, detail: string, attr: string | null = null, headers?: Record<string, string>): Reply => ({
+const error = (
+  status: number,
+  type: string,
+  code: string,
+  detail: string,
+  attr: string | null = null,
+  headers?: Record<string, string>,
+): Reply => ({
   status,
   body: { type, code, detail, attr },
   headers,
@@ -116,11 +133,17 @@ const notFound = () => error(404, "invalid_request", "not_found", "Not found.");
 
 function authProblem(req: RecordedRequest, scope: string): Reply | undefined {
   const header = req.headers.authorization;
-  if (!header) return error(401, "authentication_error", "not_authenticated", "Authentication credentials were not provided.");
+  if (!header)
+    return error(401, "authentication_error", "not_authenticated", "Authentication credentials were not provided.");
   const key = /^Bearer (\S+)$/i.exec(header)?.[1];
   const scopes = key ? SUPPORT_KEYS[key] : undefined;
   if (!scopes)
-    return error(401, "authentication_error", "authentication_failed", "Personal API key found in request Authorization header is invalid.");
+    return error(
+      401,
+      "authentication_error",
+      "authentication_failed",
+      "Personal API key found in request Authorization header is invalid.",
+    );
   const valid = scope.endsWith(":read") ? [scope, scope.replace(":read", ":write")] : [scope];
   if (!valid.some((s) => scopes.includes(s)))
     return error(403, "authentication_error", "permission_denied", `API key missing required scope '${scope}'`);
@@ -134,9 +157,16 @@ function throttled(p: Project): Reply | undefined {
     const seconds = retryAfterSeconds(wait);
     p.stats.rateLimited++;
     p.closedUntil = Date.now() + seconds * 1000;
-    return error(429, "throttled_error", "throttled", `Request was throttled. Expected available in ${seconds} seconds.`, null, {
-      "retry-after": String(seconds),
-    });
+    return error(
+      429,
+      "throttled_error",
+      "throttled",
+      `Request was throttled. Expected available in ${seconds} seconds.`,
+      null,
+      {
+        "retry-after": String(seconds),
+      },
+    );
   }
   p.minute.add();
   p.hour.add();
@@ -144,7 +174,8 @@ function throttled(p: Project): Reply | undefined {
 }
 
 /** relative_date_parse takes absolute dates and ISO times; anything else is refused here (the product sends ISO). */
-const isoTime = (value: string) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value) && Number.isFinite(Date.parse(value));
+const isoTime = (value: string) =>
+  /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value) && Number.isFinite(Date.parse(value));
 
 function positiveInt(value: string | undefined, fallback: number, cutoff?: number): number {
   // DRF pagination._positive_int: anything that is not a positive integer is the default.
@@ -158,27 +189,40 @@ function list(req: RecordedRequest, p: Project): Reply {
   const q = req.query;
   let tickets = [...p.tickets];
   if (q.status) {
-    const statuses = q.status.split(",").map((s) => s.trim()).filter((s) => STATUSES.includes(s));
+    const statuses = q.status
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => STATUSES.includes(s));
     if (statuses.length > 0) tickets = tickets.filter((t) => statuses.includes(String(t.status)));
   }
-  for (const [name, keep] of [["date_from", (t: number, d: number) => t >= d], ["date_to", (t: number, d: number) => t <= d]] as const) {
+  for (const [name, keep] of [
+    ["date_from", (t: number, d: number) => t >= d],
+    ["date_to", (t: number, d: number) => t <= d],
+  ] as const) {
     const value = q[name];
     if (!value || (name === "date_from" && value === "all")) continue;
     if (!isoTime(value)) return error(400, "validation_error", "invalid_date", `Invalid date: ${value}`, name);
     tickets = tickets.filter((t) => keep(Date.parse(t.updated_at), Date.parse(value)));
   }
   if (q.distinct_ids) {
-    const ids = q.distinct_ids.split(",").map((s) => s.trim()).filter(Boolean).slice(0, 100);
+    const ids = q.distinct_ids
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .slice(0, 100);
     tickets = tickets.filter((t) => ids.includes(String(t.distinct_id)));
   }
-  if (q.search && q.search.length <= 200 && /^\d+$/.test(q.search)) tickets = tickets.filter((t) => t.ticket_number === Number(q.search));
+  if (q.search && q.search.length <= 200 && /^\d+$/.test(q.search))
+    tickets = tickets.filter((t) => t.ticket_number === Number(q.search));
   const order = ORDERINGS.includes(q.order_by ?? "") ? q.order_by! : "-updated_at";
   const field = order.replace(/^-/, "");
-  const key = (t: FakeSupportTicket) => (field === "ticket_number" ? Number(t[field]) : Date.parse(String(t[field] ?? "")) || 0);
+  const key = (t: FakeSupportTicket) =>
+    field === "ticket_number" ? Number(t[field]) : Date.parse(String(t[field] ?? "")) || 0;
   tickets.sort((a, b) => (order.startsWith("-") ? key(b) - key(a) : key(a) - key(b)));
   const limit = positiveInt(q.limit, 100, 1000);
   const offset = q.offset !== undefined && /^\d+$/.test(q.offset) ? Number(q.offset) : 0;
-  const link = (o: number) => `http://${req.headers.host}${req.path}?${new URLSearchParams({ ...q, limit: String(limit), offset: String(o) })}`;
+  const link = (o: number) =>
+    `http://${req.headers.host}${req.path}?${new URLSearchParams({ ...q, limit: String(limit), offset: String(o) })}`;
   return {
     status: 200,
     body: {
@@ -194,9 +238,16 @@ function patch(req: RecordedRequest, p: Project, lookup: string): Reply {
   const ticket = p.tickets.find((t) => t.id === lookup || String(t.ticket_number) === lookup);
   if (!ticket) return notFound();
   const body = (req.body ?? {}) as Record<string, unknown>;
-  if (typeof body !== "object" || Array.isArray(body)) return error(400, "validation_error", "parse_error", "JSON parse error");
+  if (typeof body !== "object" || Array.isArray(body))
+    return error(400, "validation_error", "parse_error", "JSON parse error");
   if ("status" in body && !STATUSES.includes(String(body.status)))
-    return error(400, "validation_error", "invalid_choice", `"${String(body.status)}" is not a valid choice.`, "status");
+    return error(
+      400,
+      "validation_error",
+      "invalid_choice",
+      `"${String(body.status)}" is not a valid choice.`,
+      "status",
+    );
   if ("tags" in body && (!Array.isArray(body.tags) || !body.tags.every((t) => typeof t === "string")))
     return error(400, "validation_error", "invalid", "Expected a list of items.", "tags");
   for (const field of ["status", "priority", "tags"] as const) if (field in body) ticket[field] = body[field];

@@ -12,8 +12,10 @@ import {
   runCron,
   sendRow,
   solvedTicket,
+  storeAnswer,
   textOf,
 } from "./helpers";
+import { computeReport } from "../../src/hedgehogs/report-store";
 import {
   daysAgoIso,
   deliverWebhook,
@@ -33,7 +35,9 @@ async function keyOf(uuid: string): Promise<number> {
 }
 
 async function candidate(uuid: string) {
-  return env.DB.prepare("SELECT * FROM candidates WHERE ticket_id = ?").bind(await keyOf(uuid)).first<Record<string, any>>();
+  return env.DB.prepare("SELECT * FROM candidates WHERE ticket_id = ?")
+    .bind(await keyOf(uuid))
+    .first<Record<string, any>>();
 }
 
 /** The survey link of an email's first face button. */
@@ -86,7 +90,11 @@ describe("PostHog Support: the poll", () => {
     await account.seedSupport([ticket]);
     await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
     const first = await candidate(ticket.id);
-    expect(first).toMatchObject({ source: "posthog-support", status: "resolved", solved_at: Date.parse(ticket.updated_at) });
+    expect(first).toMatchObject({
+      source: "posthog-support",
+      status: "resolved",
+      solved_at: Date.parse(ticket.updated_at),
+    });
     await account.seedSupport([{ ...ticket, tags: ["billing"], updated_at: new Date().toISOString() }]);
     await runCron(EVERY_TEN_MINUTES, Date.now() + 1000, account.env);
     expect(await candidate(ticket.id)).toMatchObject({ solved_at: Date.parse(ticket.updated_at), tags: '["billing"]' });
@@ -195,7 +203,9 @@ describe("PostHog Support: the Workflow webhook", () => {
     const response = await deliverWebhook(account.env, statusChangedEvent(ticket), delivery);
     expect(response.status).toBe(status);
     expect(((await response.json()) as { error: string }).error.length).toBeGreaterThan(5);
-    const row = await env.DB.prepare("SELECT 1 FROM posthog_support_tickets WHERE ticket_uuid = ?").bind(ticket.id).first();
+    const row = await env.DB.prepare("SELECT 1 FROM posthog_support_tickets WHERE ticket_uuid = ?")
+      .bind(ticket.id)
+      .first();
     expect(row).toBeNull();
   });
 
@@ -204,9 +214,14 @@ describe("PostHog Support: the Workflow webhook", () => {
     const ticket = resolvedTicket(2);
     const pending = await deliverWebhook(account.env, statusChangedEvent(ticket, { to: "pending" }));
     expect(pending.status).toBe(202);
-    const created = await deliverWebhook(account.env, { ...statusChangedEvent(ticket), event: "$conversation_ticket_created" });
+    const created = await deliverWebhook(account.env, {
+      ...statusChangedEvent(ticket),
+      event: "$conversation_ticket_created",
+    });
     expect(created.status).toBe(202);
-    const row = await env.DB.prepare("SELECT 1 FROM posthog_support_tickets WHERE ticket_uuid = ?").bind(ticket.id).first();
+    const row = await env.DB.prepare("SELECT 1 FROM posthog_support_tickets WHERE ticket_uuid = ?")
+      .bind(ticket.id)
+      .first();
     expect(row).toBeNull();
   });
 
@@ -229,7 +244,9 @@ describe("PostHog Support: eligibility", () => {
       status: "skipped",
       reason: "channel: slack (the customer spoke in a chat thread)",
     });
-    expect(await sendRow(await keyOf(teams.id))).toMatchObject({ reason: "channel: teams (the customer spoke in a chat thread)" });
+    expect(await sendRow(await keyOf(teams.id))).toMatchObject({
+      reason: "channel: teams (the customer spoke in a chat thread)",
+    });
   });
 
   it("reaches a widget customer at the address they gave (anonymous_traits.email)", async () => {
@@ -296,8 +313,21 @@ describe("PostHog Support: the rating on the ticket", () => {
 
     // The agent adds "vip" after the product's first read of the ticket: that read still shows the old list.
     await account.seedSupport([{ ...ticket, tags: ["billing", "csat_2", "vip"] }]);
-    const stale = { count: 1, next: null, previous: null, results: [{ ...(await account.supportTickets())[0], tags: ["billing", "csat_2"] }] };
-    await posthog.script([{ method: "GET", path: `/api/projects/${account.projectId}/conversations/tickets/`, status: 200, body: stale, times: 1 }]);
+    const stale = {
+      count: 1,
+      next: null,
+      previous: null,
+      results: [{ ...(await account.supportTickets())[0], tags: ["billing", "csat_2"] }],
+    };
+    await posthog.script([
+      {
+        method: "GET",
+        path: `/api/projects/${account.projectId}/conversations/tickets/`,
+        status: 200,
+        body: stale,
+        times: 1,
+      },
+    ]);
 
     const form = new URLSearchParams(link.search);
     form.set("rating", "5");
@@ -310,9 +340,94 @@ describe("PostHog Support: the rating on the ticket", () => {
     expect(patches).toHaveLength(1);
     expect(patches[0]!.path).toBe(`/api/projects/${account.projectId}/conversations/tickets/${ticket.id}/`);
     expect(patches[0]!.body).toEqual({ tags: ["billing", "vip", "csat_5"] });
-    const row = await env.DB.prepare("SELECT status FROM answer_followups WHERE ticket_id = ? AND kind = 'ticket-rating'")
+    const row = await env.DB.prepare(
+      "SELECT status FROM answer_followups WHERE ticket_id = ? AND kind = 'ticket-rating'",
+    )
       .bind(await keyOf(ticket.id))
       .first<{ status: string }>();
     expect(row?.status).toBe("done");
+  });
+});
+
+describe("PostHog Support: links PostHog's own Workflow emails carry", () => {
+  const linkOf = (t: { id: string; ticket_number: number }, distinctId: string) =>
+    `${BASE}/?${new URLSearchParams({ distinct_id: distinctId, ticket_id: t.id, ticket_number: String(t.ticket_number) })}`;
+
+  it("accepts an unsigned link once PostHog Support says the ticket is resolved and the customer is its requester", async () => {
+    const account = await supportAccount({ UNSIGNED_LINKS: "verify" });
+    const resolved = resolvedTicket(1);
+    const open = resolvedTicket(1, { status: "open" });
+    await account.seedSupport([resolved, open]);
+    const env = account.env;
+
+    const page = await call(new Request(linkOf(resolved, String(resolved.distinct_id))), env);
+    expect(page.status).toBe(200);
+    expect(textOf(await page.text())).toContain(`Support ticket #${resolved.ticket_number}`);
+    expect((await call(new Request(linkOf(resolved, "someone-else")), env)).status).toBe(403);
+    expect((await call(new Request(linkOf(open, String(open.distinct_id))), env)).status).toBe(409);
+    const unknown = { id: crypto.randomUUID(), ticket_number: 999_999 };
+    expect((await call(new Request(linkOf(unknown, "x")), env)).status).toBe(404);
+
+    // The answer is stored under the ticket's key, as the form posts back the link it came with.
+    const form = new URLSearchParams(new URL(linkOf(resolved, String(resolved.distinct_id))).search);
+    form.set("rating", "4");
+    expect((await call(postForm(form), env)).status).toBeLessThan(400);
+    const stored = await env.DB.prepare("SELECT rating, verified_by FROM responses WHERE ticket_id = ?")
+      .bind(await keyOf(resolved.id))
+      .first();
+    expect(stored).toMatchObject({ rating: 4 });
+    // Looked up through the list, by number: never the single-ticket GET.
+    const reads = await account.supportRequests();
+    expect(reads.length).toBeGreaterThan(0);
+    expect(reads.every((r) => r.path.endsWith("/conversations/tickets/") && r.query.search !== undefined)).toBe(true);
+  });
+});
+
+describe("PostHog Support in the monthly report", () => {
+  it("breaks CSAT down by channel, priority and SLA for PostHog Support tickets, beside the existing breakdowns", async () => {
+    const month = "2031-03";
+    const at = Date.parse(`${month}-10T12:00:00Z`);
+    const account = await supportAccount();
+    const resolvedAt = Date.now() - 2 * DAY;
+    // Five email tickets of high priority resolved before their SLA, rated 5; five widget ones, low priority, after it, rated 2.
+    const kept = Array.from({ length: 5 }, () =>
+      resolvedTicket(2, {
+        channel_source: "email",
+        priority: "high",
+        sla_due_at: new Date(resolvedAt + DAY).toISOString(),
+      }),
+    );
+    const missed = Array.from({ length: 5 }, () =>
+      resolvedTicket(2, {
+        channel_source: "widget",
+        priority: "low",
+        sla_due_at: new Date(resolvedAt - DAY).toISOString(),
+      }),
+    );
+    await account.seedSupport([...kept, ...missed]);
+    await runCron(EVERY_TEN_MINUTES, Date.now(), { ...account.env, SURVEY_EMAILS: "off" });
+    for (const [i, t] of [...kept, ...missed].entries())
+      await storeAnswer({ ticketId: await keyOf(t.id), team: "Support", rating: i < 5 ? 5 : 2, at: at + i * 60_000 });
+
+    const report = await computeReport(env.DB, month, {
+      hedgehogCostMinor: 500,
+      currency: "GBP",
+      charity: "Suffolk Prickles",
+    });
+    expect(report.breakdowns).toBeDefined();
+    const figures = (rows: Array<{ label: string; responses: number; csat: number | null }>) =>
+      rows.map(({ label, responses, csat }) => ({ label, responses, csat }));
+    expect(figures(report.posthogSupport!.channel)).toEqual([
+      { label: "Email", responses: 5, csat: 1 },
+      { label: "Widget", responses: 5, csat: 0 },
+    ]);
+    expect(figures(report.posthogSupport!.priority)).toEqual([
+      { label: "High", responses: 5, csat: 1 },
+      { label: "Low", responses: 5, csat: 0 },
+    ]);
+    expect(figures(report.posthogSupport!.sla)).toEqual([
+      { label: "Resolved before its SLA", responses: 5, csat: 1 },
+      { label: "Resolved after its SLA", responses: 5, csat: 0 },
+    ]);
   });
 });

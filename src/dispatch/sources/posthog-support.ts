@@ -6,22 +6,12 @@
 // ticket (there is no `resolved_at`), so the caller gives it. The channel is `channel_source`.
 // PostHog Support has no groups: the team is the product's default, "Support".
 import { emailHash } from "../../lib/email-address";
-import type { PostHogTicket } from "../../services/posthog-support";
+import { requesterDistinctId, requesterEmail, type PostHogTicket } from "../../services/posthog-support";
 import type { SyncedTicket } from "../sends-store";
 
 export const POSTHOG_SUPPORT_SOLVED_STATUSES: readonly string[] = ["resolved"];
 
 const textOf = (value: unknown) => (typeof value === "string" && value.trim() !== "" ? value.trim() : null);
-
-/** The customer's address as the ticket gives it. */
-export function requesterEmail(t: Pick<PostHogTicket, "email_from" | "anonymous_traits" | "person">): string | null {
-  return textOf(t.email_from) ?? textOf(t.anonymous_traits?.email) ?? textOf(t.person?.properties?.email);
-}
-
-/** The customer's PostHog distinct id: the ticket's own; an email-channel ticket may carry only the address. */
-export function requesterDistinctId(t: Pick<PostHogTicket, "distinct_id" | "person">, email: string | null) {
-  return textOf(t.distinct_id) ?? t.person?.distinct_ids?.[0] ?? email;
-}
 
 /** A listed ticket as the dispatcher keeps it, resolved at `resolvedAt` (null while not resolved). */
 export function postHogSupportTicketOf(t: PostHogTicket, resolvedAt: number | null): SyncedTicket {

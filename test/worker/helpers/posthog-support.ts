@@ -2,8 +2,7 @@
 // that posts webhooks signed as PostHog signs them (Standard Webhooks).
 import { inject } from "vitest";
 import type { Env } from "../../../src/env";
-import type { FakeSupportTicket } from "../../fakes/posthog-support";
-import type { PacingStats, RecordedRequest } from "../../fakes/types";
+import type { FakeSupportTicket, PacingStats, RecordedRequest } from "../../fakes/types";
 import { dispatchAccount } from "./dispatch";
 import { BASE, call } from "./worker";
 
@@ -78,7 +77,9 @@ export function statusChangedEvent(
 async function sign(secret: string, id: string, timestamp: number, body: string): Promise<string> {
   const raw = Uint8Array.from(atob(secret.replace(/^whsec_/, "")), (c) => c.charCodeAt(0));
   const key = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${id}.${timestamp}.${body}`)));
+  const mac = new Uint8Array(
+    await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${id}.${timestamp}.${body}`)),
+  );
   return `v1,${btoa(String.fromCharCode(...mac))}`;
 }
 
@@ -96,7 +97,8 @@ export async function deliverWebhook(env: Env, event: Record<string, unknown>, d
   const body = d.body ?? JSON.stringify({ event, person: { id: crypto.randomUUID(), properties: {} } });
   const id = d.id ?? `msg_${crypto.randomUUID()}`;
   const timestamp = d.timestamp ?? Math.floor(Date.now() / 1000);
-  const signature = d.signature === undefined ? await sign(d.secret ?? WEBHOOK_SECRET, id, timestamp, body) : d.signature;
+  const signature =
+    d.signature === undefined ? await sign(d.secret ?? WEBHOOK_SECRET, id, timestamp, body) : d.signature;
   const headers: Record<string, string> = {
     "content-type": "application/json",
     "webhook-id": id,
