@@ -25,7 +25,9 @@ export type SeenBy = "poll" | "webhook" | "recheck";
  */
 function candidateStatement(db: D1Database, json: string, now: number, by: SeenBy): D1PreparedStatement {
   const tags = by === "webhook" ? "candidates.tags" : "excluded.tags";
-  const newer = "excluded.ticket_updated_at >= candidates.ticket_updated_at";
+  // Strictly newer: the poll reads its boundary ticket again each run (date_from is inclusive), and the
+  // same version read again must not bring back what an erasure cleared.
+  const newer = "excluded.ticket_updated_at > candidates.ticket_updated_at";
   return db
     .prepare(
       `INSERT INTO candidates (ticket_id, source, status, solved_at, requester_id, requester_email, requester_name,

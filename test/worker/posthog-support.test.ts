@@ -431,3 +431,41 @@ describe("PostHog Support in the monthly report", () => {
     ]);
   });
 });
+
+describe("erasure across both sources", () => {
+  it("erases a person's Zendesk and PostHog Support tickets and answers, and the next poll brings nothing back", async () => {
+    const account = await supportAccount({ TICKET_SOURCES: "zendesk,posthog-support", SURVEY_EMAILS: "off" });
+    const email = `both.${crypto.randomUUID().slice(0, 8)}@example.org`;
+    const zendesk = solvedTicket(1);
+    zendesk.requester = { ...zendesk.requester, email };
+    const posthogTicket = resolvedTicket(0.5, { email_from: email, person: null });
+    await account.seed([zendesk]);
+    await account.seedSupport([posthogTicket]);
+    await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+    const key = await keyOf(posthogTicket.id);
+    await storeAnswer({ ticketId: key, team: "Support", rating: 2, comment: "private words", at: Date.now() });
+    await storeAnswer({ ticketId: zendesk.id, team: "Support", rating: 3, comment: "more words", at: Date.now() });
+
+    await account.eraseByEmail(email);
+    const rows = await env.DB.prepare(
+      "SELECT ticket_id, requester_email FROM candidates WHERE ticket_id IN (?, ?) ORDER BY ticket_id",
+    )
+      .bind(key, zendesk.id)
+      .all();
+    expect(rows.results).toEqual([
+      { ticket_id: key, requester_email: null },
+      { ticket_id: zendesk.id, requester_email: null },
+    ]);
+    const answers = await env.DB.prepare("SELECT comment, distinct_id FROM responses WHERE ticket_id IN (?, ?)")
+      .bind(key, zendesk.id)
+      .all();
+    expect(answers.results).toEqual([
+      { comment: null, distinct_id: null },
+      { comment: null, distinct_id: null },
+    ]);
+
+    // The poll reads its newest ticket again (date_from is inclusive): the same version brings nothing back.
+    await runCron(EVERY_TEN_MINUTES, Date.now() + 1000, account.env);
+    expect(await candidate(posthogTicket.id)).toMatchObject({ requester_email: null });
+  });
+});
