@@ -173,15 +173,6 @@ export async function ticketRefs(db: D1Database, keys: number[]): Promise<Map<nu
   );
 }
 
-/** The key of a PostHog Support ticket by its uuid, if the product has seen it. */
-export async function ticketKeyOf(db: D1Database, uuid: string): Promise<number | null> {
-  const row = await db
-    .prepare(`SELECT ticket_key FROM posthog_support_tickets WHERE ticket_uuid = ?1`)
-    .bind(uuid)
-    .first<{ ticket_key: number }>();
-  return row?.ticket_key ?? null;
-}
-
 /** Whether a webhook delivery (by its webhook-id, which retries keep) was already taken. */
 export async function deliveryTaken(db: D1Database, webhookId: string): Promise<boolean> {
   const row = await db

@@ -1,4 +1,5 @@
 import { DAY_MS } from "../lib/time";
+import type { SyncReport } from "./sync-job";
 import { listTickets, projectName, type PostHogSupportAccess, type PostHogTicket } from "../services/posthog-support";
 import { readPollPosition, recordPollState, saveSeenTickets, type SeenTicket } from "./posthog-support-store";
 import { hashOf, postHogSupportTicketOf, refOf } from "./sources/posthog-support";
@@ -12,16 +13,13 @@ export interface PollOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-export interface PollReport {
-  pages: number;
-  tickets: number;
-  requests: number;
-  malformed: number;
-  rateLimited: number;
-  errors: string[];
+/** What a run did, in the Zendesk sync's terms (SyncReport), and whether it reached the newest change. */
+export type PollReport = Pick<
+  SyncReport,
+  "pages" | "tickets" | "requests" | "malformed" | "rateLimited" | "errors" | "stopped"
+> & {
   upToDate: boolean;
-  stopped?: string;
-}
+};
 
 /** Tickets a page: the list's default; a small page keeps each request short. */
 const PAGE_SIZE = 100;

@@ -4,6 +4,8 @@
 // secret is rotated). The timestamp (Unix seconds) bounds replays; the id stays the same across
 // retries of one message, so a receiver deduplicates on it.
 
+import { fromBase64Url } from "./base64url";
+
 const encoder = new TextEncoder();
 
 /** How far a webhook-timestamp may be from now: the spec's and its libraries' default, five minutes. */
@@ -12,16 +14,10 @@ export const TIMESTAMP_TOLERANCE_MS = 5 * 60_000;
 export type WebhookCheck =
   { ok: true; id: string; timestamp: number } | { ok: false; status: 400 | 401; reason: string };
 
+/** Standard base64 (with `+`, `/` and padding), as Standard Webhooks writes keys and signatures. */
 function standardBase64(text: string): Uint8Array<ArrayBuffer> | undefined {
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text)) return undefined;
-  try {
-    const binary = atob(text);
-    const out = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-    return out;
-  } catch {
-    return undefined;
-  }
+  return fromBase64Url(text.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, ""));
 }
 
 /** The key bytes of a `whsec_<base64>` secret (a secret without the prefix is taken as base64 too). */

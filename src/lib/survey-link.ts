@@ -230,73 +230,50 @@ const UnsignedPostHogQuerySchema = v.object({
   rating: LinkFields.rating,
 });
 
-function parseUnsignedPostHogLink(fields: ReturnType<typeof linkInput>): UnsignedLinkParse {
-  const result = v.safeParse(UnsignedPostHogQuerySchema, fields);
-  if (!result.success) return { ok: false, problems: [...new Set(result.issues.map((i) => i.message))] };
-  const o = result.output;
-  return {
-    ok: true,
-    fields: {
-      distinctId: o.distinct_id,
-      ticketId: 0,
-      team: o.team,
-      ...(o.initialTargetArea !== undefined ? { initialTargetArea: o.initialTargetArea } : {}),
-      ...(o.rating !== undefined ? { rating: o.rating } : {}),
-      posthogTicket: { uuid: o.ticketUuid.toLowerCase(), number: o.ticketNumber },
-    },
-  };
+/** The problems valibot found, each message once. */
+const problemsOf = (issues: ReadonlyArray<{ message: string }>) => [...new Set(issues.map((i) => i.message))];
+
+/** The ticket a parsed link names: Zendesk's number, or a PostHog ticket (its key is looked up by the caller). */
+function ticketOf(o: { ticketId?: number | string | undefined; ticketUuid?: string; ticketNumber?: number }) {
+  return o.ticketUuid !== undefined
+    ? { ticketId: 0, posthogTicket: { uuid: o.ticketUuid.toLowerCase(), number: o.ticketNumber! } }
+    : { ticketId: o.ticketId as number };
 }
 
 /** Reads an unsigned link: the ticket, the customer and the team as the automation filled them in. */
 export function parseUnsignedLink(input: Record<string, string | undefined>): UnsignedLinkParse {
   const fields = linkInput(input);
-  if (fields.ticketUuid !== undefined) return parseUnsignedPostHogLink(fields);
-  const result = v.safeParse(UnsignedQuerySchema, fields);
-  if (!result.success) return { ok: false, problems: [...new Set(result.issues.map((i) => i.message))] };
+  const result =
+    fields.ticketUuid !== undefined
+      ? v.safeParse(UnsignedPostHogQuerySchema, fields)
+      : v.safeParse(UnsignedQuerySchema, fields);
+  if (!result.success) return { ok: false, problems: problemsOf(result.issues) };
   const o = result.output;
   return {
     ok: true,
     fields: {
       distinctId: o.distinct_id,
-      ticketId: o.ticketId,
       team: o.team,
+      ...ticketOf(o),
       ...(o.initialTargetArea !== undefined ? { initialTargetArea: o.initialTargetArea } : {}),
       ...(o.rating !== undefined ? { rating: o.rating } : {}),
-    },
-  };
-}
-
-/** A signed link of a PostHog Support ticket; its `ticketId` (the product's key) is found by the caller. */
-function parsePostHogLink(fields: ReturnType<typeof linkInput>): LinkParseResult {
-  const result = v.safeParse(PostHogLinkQuerySchema, fields);
-  if (!result.success) return { ok: false, problems: [...new Set(result.issues.map((i) => i.message))] };
-  const o = result.output;
-  return {
-    ok: true,
-    link: {
-      distinctId: o.distinct_id,
-      ticketId: 0,
-      team: o.team,
-      initialTargetArea: o.initialTargetArea,
-      exp: o.exp,
-      sig: o.sig,
-      rating: o.rating,
-      posthogTicket: { uuid: o.ticketUuid.toLowerCase(), number: o.ticketNumber },
     },
   };
 }
 
 export function parseSurveyLink(input: Record<string, string | undefined>): LinkParseResult {
   const fields = linkInput(input);
-  if (fields.ticketUuid !== undefined) return parsePostHogLink(fields);
-  const result = v.safeParse(LinkQuerySchema, fields);
-  if (!result.success) return { ok: false, problems: [...new Set(result.issues.map((i) => i.message))] };
+  const result =
+    fields.ticketUuid !== undefined
+      ? v.safeParse(PostHogLinkQuerySchema, fields)
+      : v.safeParse(LinkQuerySchema, fields);
+  if (!result.success) return { ok: false, problems: problemsOf(result.issues) };
   const o = result.output;
   return {
     ok: true,
     link: {
       distinctId: o.distinct_id,
-      ticketId: o.ticketId,
+      ...ticketOf(o),
       team: o.team,
       initialTargetArea: o.initialTargetArea,
       exp: o.exp,

@@ -1,4 +1,5 @@
 import { SlidingWindow, retryAfterSeconds } from "./fake-server";
+import { authProblem, pageOf } from "./posthog-app";
 import type { FakeSupportTicket, PacingStats, RecordedRequest, Reply } from "./types";
 
 /**
@@ -131,25 +132,6 @@ const error = (
 });
 const notFound = () => error(404, "invalid_request", "not_found", "Not found.");
 
-function authProblem(req: RecordedRequest, scope: string): Reply | undefined {
-  const header = req.headers.authorization;
-  if (!header)
-    return error(401, "authentication_error", "not_authenticated", "Authentication credentials were not provided.");
-  const key = /^Bearer (\S+)$/i.exec(header)?.[1];
-  const scopes = key ? SUPPORT_KEYS[key] : undefined;
-  if (!scopes)
-    return error(
-      401,
-      "authentication_error",
-      "authentication_failed",
-      "Personal API key found in request Authorization header is invalid.",
-    );
-  const valid = scope.endsWith(":read") ? [scope, scope.replace(":read", ":write")] : [scope];
-  if (!valid.some((s) => scopes.includes(s)))
-    return error(403, "authentication_error", "permission_denied", `API key missing required scope '${scope}'`);
-  return undefined;
-}
-
 /** DRF's Throttled: both windows count every request let through. */
 function throttled(p: Project): Reply | undefined {
   const wait = Math.max(p.minute.waitMs(), p.hour.waitMs());
@@ -176,14 +158,6 @@ function throttled(p: Project): Reply | undefined {
 /** relative_date_parse takes absolute dates and ISO times; anything else is refused here (the product sends ISO). */
 const isoTime = (value: string) =>
   /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value) && Number.isFinite(Date.parse(value));
-
-function positiveInt(value: string | undefined, fallback: number, cutoff?: number): number {
-  // DRF pagination._positive_int: anything that is not a positive integer is the default.
-  if (value === undefined || !/^\d+$/.test(value)) return fallback;
-  const n = Number(value);
-  if (n === 0) return fallback;
-  return cutoff ? Math.min(n, cutoff) : n;
-}
 
 function list(req: RecordedRequest, p: Project): Reply {
   const q = req.query;
@@ -219,19 +193,7 @@ function list(req: RecordedRequest, p: Project): Reply {
   const key = (t: FakeSupportTicket) =>
     field === "ticket_number" ? Number(t[field]) : Date.parse(String(t[field] ?? "")) || 0;
   tickets.sort((a, b) => (order.startsWith("-") ? key(b) - key(a) : key(a) - key(b)));
-  const limit = positiveInt(q.limit, 100, 1000);
-  const offset = q.offset !== undefined && /^\d+$/.test(q.offset) ? Number(q.offset) : 0;
-  const link = (o: number) =>
-    `http://${req.headers.host}${req.path}?${new URLSearchParams({ ...q, limit: String(limit), offset: String(o) })}`;
-  return {
-    status: 200,
-    body: {
-      count: tickets.length,
-      next: offset + limit < tickets.length ? link(offset + limit) : null,
-      previous: offset > 0 ? link(Math.max(0, offset - limit)) : null,
-      results: tickets.slice(offset, offset + limit),
-    },
-  };
+  return pageOf(req, tickets);
 }
 
 function patch(req: RecordedRequest, p: Project, lookup: string): Reply {
@@ -290,8 +252,8 @@ export function supportApi(req: RecordedRequest): Reply | undefined {
   const lookup = m[2];
   // The single-ticket GET marks the ticket read for the team: never expected of the product.
   if (req.method === "GET" && lookup !== undefined) return undefined;
-  if (req.method === "GET") return authProblem(req, "ticket:read") ?? throttled(p) ?? list(req, p);
+  if (req.method === "GET") return authProblem(req, "ticket:read", SUPPORT_KEYS) ?? throttled(p) ?? list(req, p);
   if (req.method === "PATCH" && lookup !== undefined)
-    return authProblem(req, "ticket:write") ?? throttled(p) ?? patch(req, p, lookup);
+    return authProblem(req, "ticket:write", SUPPORT_KEYS) ?? throttled(p) ?? patch(req, p, lookup);
   return undefined;
 }
