@@ -1,6 +1,7 @@
 import { EXPORT_MAX_PER_PAGE, zendeskTicketUrl } from "../services/zendesk";
 import type { Child } from "hono/jsx";
 import { Layout } from "../lib/layout";
+import { sourceOfKey } from "../lib/ticket-keys";
 import type { DispatchOutcomeCount, JobRun, WaitingTickets } from "./dispatch-status-store";
 import { plural } from "../lib/plural";
 import type { OutboxMessage, OutboxSummary } from "./outbox-store";
@@ -12,8 +13,12 @@ export function formatTime(ms: number | null): string {
   return ms === null ? "—" : new Date(ms).toISOString().replace("T", " ").slice(0, 16) + " UTC";
 }
 
-/** The ticket's number, linked to it in Zendesk when ZENDESK_BASE_URL is set. */
+/**
+ * The ticket's number, linked to it in Zendesk when ZENDESK_BASE_URL is set. A PostHog Support ticket
+ * (a negative key) is named as such, never linked to Zendesk.
+ */
 export function TicketLink(props: { ticketId: number; zendeskBaseUrl: string | undefined }) {
+  if (sourceOfKey(props.ticketId) === "posthog-support") return <>PostHog Support ticket (key {props.ticketId})</>;
   const url = zendeskTicketUrl(props.zendeskBaseUrl, props.ticketId);
   if (!url) return <>#{props.ticketId}</>;
   return (
