@@ -196,3 +196,37 @@ export async function pruneDeliveries(db: D1Database, before: number): Promise<n
   const result = await db.prepare(`DELETE FROM posthog_webhook_deliveries WHERE received_at < ?1`).bind(before).run();
   return result.meta.changes;
 }
+
+export interface PollState {
+  project: string;
+  status: SyncStatus | null;
+  detail: string | null;
+  pages: number;
+  syncedThrough: number | null;
+  checkedAt: number | null;
+}
+
+/** How each PostHog project's poll is doing (for /admin/dispatch). */
+export async function readPollStates(db: D1Database): Promise<PollState[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT project, status, detail, pages, synced_through, checked_at FROM posthog_support_sync
+       ORDER BY checked_at DESC LIMIT 10`,
+    )
+    .all<{
+      project: string;
+      status: SyncStatus | null;
+      detail: string | null;
+      pages: number;
+      synced_through: number | null;
+      checked_at: number | null;
+    }>();
+  return results.map((r) => ({
+    project: r.project,
+    status: r.status,
+    detail: r.detail,
+    pages: r.pages,
+    syncedThrough: r.synced_through,
+    checkedAt: r.checked_at,
+  }));
+}

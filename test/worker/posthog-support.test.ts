@@ -135,6 +135,15 @@ describe("PostHog Support: the poll", () => {
     expect(state).toMatchObject({ status: "forbidden" });
     expect(state!.detail).toContain("API key missing required scope 'ticket:read'");
     expect(state!.detail).toContain("POSTHOG_PERSONAL_API_KEY needs the ticket:read and ticket:write scopes");
+    const page = await call(
+      new Request(`${BASE}/admin/dispatch`, {
+        headers: { authorization: `Bearer ${account.env.ADMIN_TOKEN}`, "sec-fetch-site": "same-origin" },
+      }),
+      account.env,
+    );
+    const text = textOf(await page.text());
+    expect(text).toContain(`PostHog Support poll: forbidden (${account.env.POSTHOG_APP_HOST}/${account.projectId}`);
+    expect(text).toContain("API key missing required scope 'ticket:read'");
   });
 });
 
