@@ -1,4 +1,5 @@
 import type { Settings } from "../config";
+import { sourceOfKey } from "../lib/ticket-keys";
 import { uuidFromName } from "../lib/ids";
 import { CAPTURE_BATCH_SIZE, captureToPostHog } from "../services/posthog-capture";
 import {
@@ -132,9 +133,14 @@ export async function captureSurveyShown(
   const apiKey = settings.posthog.apiKey;
   if (!apiKey) return;
   const uuid = await uuidFromName(`hedgehog-csat:survey-shown:${settings.posthog.surveyId}:${view.ticketId}`);
+  // A PostHog Support ticket is named by its uuid in the event (its key is the product's own).
+  const ticketUuid =
+    sourceOfKey(view.ticketId) === "posthog-support"
+      ? (await supportContexts(db, [view.ticketId])).get(view.ticketId)?.ticketUuid
+      : undefined;
   const outcome = await captureToPostHog(
     { apiKey, host: settings.posthog.host, db },
-    buildSurveyShownEvent(view, settings.posthog, uuid),
+    buildSurveyShownEvent({ ...view, ticketUuid }, settings.posthog, uuid),
   );
   if (outcome.kind !== "done")
     console.warn(`posthog: survey shown for ticket ${view.ticketId} not accepted: ${outcome.reason}`);

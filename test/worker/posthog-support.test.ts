@@ -9,6 +9,7 @@ import {
   letPacingWindowPass,
   postForm,
   posthog,
+  posthogAccepted,
   runCron,
   sendRow,
   solvedTicket,
@@ -301,8 +302,19 @@ describe("PostHog Support and Zendesk at once", () => {
     expect(textOf(await page.text())).toContain(`Support ticket #${posthog.ticket_number}`);
     const form = new URLSearchParams(link.search);
     form.set("rating", "5");
-    const answer = await call(postForm(form));
+    const answer = await callThenConsume(postForm(form), account.env);
     expect(answer.status).toBeLessThan(400);
+    // PostHog gets the answer under PostHog's own name for the ticket, with its channel and priority.
+    const sentEvent = (await posthogAccepted()).find(
+      (e) => e.event === "survey sent" && e.properties.ticketId === posthog.id,
+    );
+    expect(sentEvent?.properties).toMatchObject({
+      ticketSource: "posthog-support",
+      ticketNumber: posthog.ticket_number,
+      channel: "email",
+      priority: "medium",
+      $survey_response: 5,
+    });
     const rows = await env.DB.prepare("SELECT ticket_id, rating FROM responses WHERE ticket_id IN (?, ?)")
       .bind(key, zendesk.id)
       .all<{ ticket_id: number; rating: number }>();
