@@ -81,6 +81,7 @@ export function toSettings(s: RawSettings) {
       hedgehogCostMinor: s.HEDGEHOG_COST,
       currency: s.DONATION_CURRENCY,
       charity: s.DONATION_CHARITY,
+      period: s.DONATION_PERIOD,
     },
     support: {
       planFieldId: s.ZENDESK_PLAN_FIELD_ID,

@@ -226,6 +226,10 @@ const donations = {
     `ISO currency code`,
   ),
   DONATION_CHARITY: setting(text("Herts Wildlife Trust"), `who the donation goes to`),
+  DONATION_PERIOD: setting(
+    oneOf(["month", "quarter"]),
+    `how often the donation is reported and paid: \`month\` (a report on the 1st of each month) or \`quarter\` (one report a quarter, on the 1st of January, April, July and October)`,
+  ),
 };
 
 /** The settings by what they configure, in the order docs/settings.md lists them. */

@@ -10,9 +10,9 @@ export const REPORT_SQL = {
   /** ?1 month start (ms), ?2 month end (ms). The month's range of responses_month_team_rating, then each row. */
   verification: `SELECT verified_by AS verifiedBy, COUNT(*) AS responses FROM responses
                  WHERE first_submitted_at >= ?1 AND first_submitted_at < ?2 GROUP BY verified_by`,
-  /** ?1 month 'YYYY-MM'. */
-  hedgehogs: `SELECT COALESCE((SELECT hedgehogs FROM hedgehog_tally WHERE month = ?1), 0) AS hedgehogs,
-                (SELECT COALESCE(SUM(hedgehogs), 0) FROM hedgehog_tally WHERE month <= ?1) AS runningHedgehogs`,
+  /** ?1 the period's first month, ?2 its last ('YYYY-MM'; the same for a monthly report). */
+  hedgehogs: `SELECT (SELECT COALESCE(SUM(hedgehogs), 0) FROM hedgehog_tally WHERE month BETWEEN ?1 AND ?2) AS hedgehogs,
+                (SELECT COALESCE(SUM(hedgehogs), 0) FROM hedgehog_tally WHERE month <= ?2) AS runningHedgehogs`,
   /** ?1 month start (ms), ?2 month end (ms). */
   emailed: `SELECT COUNT(*) AS surveysEmailed FROM survey_sends WHERE status = 'sent' AND sent_at >= ?1 AND sent_at < ?2`,
   /** ?1 start (ms). The admin page's CSAT chart; reads only responses_month_team_rating. */
