@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openBrowser, screenshot } from "./browser";
-import { startDemo, type RunningDemo } from "./demo-process";
+import { openSurveyEmail, startDemo, type RunningDemo } from "./demo-process";
 
 let demo: RunningDemo;
 
@@ -21,13 +21,7 @@ describe("npm run demo -- --source posthog-support", () => {
     const browser = await openBrowser({ width: 390 });
     try {
       const page = await browser.context.newPage();
-      await page.goto(`${base}/admin/outbox`);
-      await page.getByLabel("Admin token").fill("demo-admin-token");
-      await page.getByRole("button", { name: "Sign in" }).click();
-      await page.getByRole("heading", { name: /^Report: / }).waitFor();
-      await page.goto(`${base}/admin/outbox`);
-      await page.getByRole("link", { name: /How did we do with your support ticket #311/ }).click();
-      await page.getByRole("link", { name: "Open the HTML part" }).click();
+      await openSurveyEmail(page, base, 311);
       const face = page.locator('a[title="Very satisfied"]');
       const href = new URL((await face.getAttribute("href"))!);
       // The link names the ticket as PostHog does.

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import type { Page } from "playwright-core";
 import { freePort } from "./wrangler-dev";
 
 export interface RunningDemo {
@@ -48,4 +49,15 @@ export async function startDemo(args: string[] = [], ms = 90_000): Promise<Runni
       rmSync(state, { recursive: true, force: true });
     },
   };
+}
+
+/** Signs in to the demo's admin area and opens the HTML part of the survey email for `ticket` (its number). */
+export async function openSurveyEmail(page: Page, base: string, ticket: number): Promise<void> {
+  await page.goto(`${base}/admin/outbox`);
+  await page.getByLabel("Admin token").fill("demo-admin-token");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: /^Report: / }).waitFor();
+  await page.goto(`${base}/admin/outbox`);
+  await page.getByRole("link", { name: new RegExp(`How did we do with your support ticket #${ticket}\\b`) }).click();
+  await page.getByRole("link", { name: "Open the HTML part" }).click();
 }

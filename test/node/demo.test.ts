@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { portIsFree } from "../../scripts/serve";
 import { openBrowser, screenshot } from "./browser";
-import { startDemo, type RunningDemo } from "./demo-process";
+import { openSurveyEmail, startDemo, type RunningDemo } from "./demo-process";
 
 let running: RunningDemo;
 
@@ -25,13 +25,7 @@ describe("npm run demo", () => {
     const browser = await openBrowser({ width: 390 });
     try {
       const page = await browser.context.newPage();
-      await page.goto(`${base}/admin/outbox`);
-      await page.getByLabel("Admin token").fill("demo-admin-token");
-      await page.getByRole("button", { name: "Sign in" }).click();
-      await page.getByRole("heading", { name: /^Report: / }).waitFor();
-      await page.goto(`${base}/admin/outbox`);
-      await page.getByRole("link", { name: /How did we do with your support ticket #48211/ }).click();
-      await page.getByRole("link", { name: "Open the HTML part" }).click();
+      await openSurveyEmail(page, base, 48211);
       await page.locator('a[title="Very satisfied"]').click();
       await page.getByRole("heading", { name: "How happy are you with the level of support you received?" }).waitFor();
       await page.getByRole("textbox").fill("Ada was helped in minutes");
