@@ -32,6 +32,7 @@ export default defineConfig(async () => {
                   RESEND_API_KEY: "re_test_key",
                   SLACK_WEBHOOK_URLS: "",
                   POSTHOG_PERSONAL_API_KEY: "",
+                  POSTHOG_SUPPORT_WEBHOOK_SECRET: "",
                 },
               },
             }),

@@ -120,7 +120,7 @@ export async function benchReport(): Promise<string> {
     const { start, end } = monthRange(month);
     const plans: Array<[string, string, unknown[]]> = [
       ["month by team", REPORT_SQL.teams, [start, end]],
-      ["hedgehogs", REPORT_SQL.hedgehogs, [month]],
+      ["hedgehogs", REPORT_SQL.hedgehogs, [month, month]],
       ["breakdowns (plan, target, reopened, assignee)", REPORT_SQL.support, [start, end]],
       ["surveys emailed", REPORT_SQL.emailed, [start, end]],
       ["CSAT by team and month (chart)", REPORT_SQL.csatByTeamAndMonth, [monthRange(months[MONTHS - 12]!).start]],

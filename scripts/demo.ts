@@ -5,6 +5,7 @@
 import { rmSync } from "node:fs";
 import { startFakeZendesk } from "../test/fakes/zendesk";
 import { controlZendesk } from "../test/fakes/zendesk-control";
+import { startPostHogSupportDemo, SUPPORT_TICKETS } from "./demo-posthog-support";
 import type { FakeTicket } from "../test/fakes/types";
 import { plural } from "../src/lib/plural";
 import { failUsage } from "./cli";
@@ -13,9 +14,10 @@ import { migrateLocal, requireFreePort, serveArgs, startWrangler, stopTogether }
 const USAGE = `Runs the product with a local stand-in for Zendesk, dispatches the surveys it finds, and prints
 the admin and outbox URLs (last). Ctrl-C stops everything. Nothing reaches a real service.
 
-npm run demo [-- --port N] [--persist-to DIR]
+npm run demo [-- --port N] [--persist-to DIR] [--source zendesk|posthog-support]
 
   --port N          where to serve (default: PORT, else 8787)
+  --source S        the ticket source to stand in for: zendesk (default) or posthog-support
   --persist-to DIR  keep the demo's database there (default .wrangler/demo, emptied at every start)
   --help            this text`;
 
@@ -29,7 +31,16 @@ if (process.argv.includes("--help") || process.argv.includes("-h")) {
   process.exit(0);
 }
 const { port, persistTo, rest, problems } = serveArgs(process.argv.slice(2));
-if (rest.length > 0) problems.push(`unknown option ${rest[0]}`);
+let source = "zendesk";
+const unknown: string[] = [];
+for (let i = 0; i < rest.length; i++) {
+  const m = /^--source(?:=(.*))?$/.exec(rest[i]!);
+  if (m) source = m[1] ?? rest[++i] ?? "";
+  else unknown.push(rest[i]!);
+}
+if (source !== "zendesk" && source !== "posthog-support")
+  problems.push(`--source must be zendesk or posthog-support, not ${JSON.stringify(source)}`);
+if (unknown.length > 0) problems.push(`unknown option ${unknown[0]}`);
 if (problems.length > 0) failUsage("demo", problems);
 await requireFreePort(port, "demo");
 
@@ -84,7 +95,8 @@ await migrateLocal(state);
 
 const zendesk = await startFakeZendesk();
 await controlZendesk(zendesk.url, ACCOUNT, "config", { ...ZENDESK_ADMIN, role: "admin" });
-await controlZendesk(zendesk.url, ACCOUNT, "tickets", TICKETS);
+if (source === "zendesk") await controlZendesk(zendesk.url, ACCOUNT, "tickets", TICKETS);
+const support = source === "posthog-support" ? await startPostHogSupportDemo() : undefined;
 
 const base = `http://127.0.0.1:${port}`;
 // Every outside service points at the stand-in, so even a key left in .dev.vars reaches nothing real.
@@ -112,19 +124,27 @@ const wrangler = startWrangler({
     POSTHOG_APP_HOST: nowhere,
     SLACK_WEBHOOK_URLS: "",
     DONATION_REPORT_TO: "donor@example.org",
+    ...support?.vars,
   },
 });
-stopTogether(wrangler, [() => zendesk.close()]);
+stopTogether(wrangler, [() => zendesk.close(), ...(support ? [support.close] : [])]);
 await wrangler.ready;
 
-console.log("Reading the Zendesk stand-in and dispatching surveys…");
+if (support) console.log(`A Workflow's webhook for one resolved ticket: answered ${await support.push(base)}.`);
+console.log(`Reading the ${support ? "PostHog Support" : "Zendesk"} stand-in and dispatching surveys…`);
 const cron = await fetch(`${base}/__scheduled?cron=${encodeURIComponent("*/10 * * * *")}`);
 if (!cron.ok) console.error(`The dispatch run answered ${cron.status}; see /admin/dispatch.`);
 const emails = await waitForEmails(base);
-console.log(
-  `\n${plural(TICKETS.length, "ticket")} in the Zendesk stand-in: ${plural(emails, "survey email")} in the outbox, ` +
-    `1 ticket solved a day ago waits out its three days, 2 skipped (spam; raised by an agent).`,
-);
+if (support)
+  console.log(
+    `\n${plural(SUPPORT_TICKETS.length, "ticket")} in the PostHog Support stand-in: ${plural(emails, "survey email")} in the outbox, ` +
+      `1 ticket resolved hours ago waits out its day, 2 skipped (a Slack thread; spam).`,
+  );
+else
+  console.log(
+    `\n${plural(TICKETS.length, "ticket")} in the Zendesk stand-in: ${plural(emails, "survey email")} in the outbox, ` +
+      `1 ticket solved a day ago waits out its three days, 2 skipped (spam; raised by an agent).`,
+  );
 console.log(
   "Open an email, click a face, answer; the answer shows on /admin and /admin/answers. Ctrl-C stops the demo.",
 );

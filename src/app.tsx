@@ -28,6 +28,10 @@ export const app = customerApp((app) => {
   const hedgehogCounter = loadedOnUse(async () => (await import("./hedgehogs/public-routes")).publicRoutes);
   app.get("/hedgehogs", hedgehogCounter);
   app.get("/hedgehogs.svg", hedgehogCounter);
+  const postHogSupportHook = loadedOnUse(
+    async () => (await import("./dispatch/posthog-support-hook-routes")).postHogSupportHookRoutes,
+  );
+  app.post("/hooks/posthog-support", postHogSupportHook);
   const admin = loadedOnUse(async () => (await import("./admin/app")).adminApp);
   app.all("/admin", admin);
   app.all("/admin/*", admin);

@@ -1,6 +1,9 @@
 import * as v from "valibot";
 import { isKnownTimeZone, SettingsSchema, UNKNOWN_TIME_ZONE, startupProblems, type SettingName } from "./settings";
 
+/** Where tickets come from (TICKET_SOURCES). */
+export type TicketSource = "zendesk" | "posthog-support";
+
 type RawSettings = v.InferOutput<typeof SettingsSchema>;
 
 /**
@@ -49,6 +52,12 @@ export function toSettings(s: RawSettings) {
       excludedTags: s.EXCLUDED_TAGS,
       internalDomains: s.INTERNAL_DOMAINS,
     },
+    ticketSources: s.TICKET_SOURCES as TicketSource[],
+    posthogSupport: {
+      webhookSecret: s.POSTHOG_SUPPORT_WEBHOOK_SECRET,
+      delayDays: s.POSTHOG_SUPPORT_SURVEY_DELAY_DAYS,
+      noEmailChannels: s.POSTHOG_SUPPORT_NO_EMAIL_CHANNELS,
+    },
     mail: {
       provider: s.MAIL_PROVIDER,
       from: s.MAIL_FROM,
@@ -67,6 +76,7 @@ export function toSettings(s: RawSettings) {
       hedgehogCostMinor: s.HEDGEHOG_COST,
       currency: s.DONATION_CURRENCY,
       charity: s.DONATION_CHARITY,
+      period: s.DONATION_PERIOD,
     },
     support: {
       planFieldId: s.ZENDESK_PLAN_FIELD_ID,

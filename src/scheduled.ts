@@ -10,6 +10,9 @@ import { pruneGuesses } from "./admin/guesses-store";
 import { endOtherTokensSessions, tokenFingerprint } from "./admin/sessions-store";
 import { pruneJobRuns } from "./lib/job-runs-store";
 import { DAY_MS } from "./lib/time";
+import { pollPostHogSupport, type PollReport } from "./dispatch/posthog-support-sync-job";
+import { pruneDeliveries } from "./dispatch/posthog-support-store";
+import { postHogSupportAccess } from "./services/posthog-support";
 import { mailerFor } from "./services/mailer-for";
 import { zendeskAccess } from "./services/zendesk";
 import { deliverPendingEvents } from "./survey/delivery-job";
@@ -23,6 +26,8 @@ export const MONTHLY_REPORT = "0 9 1 * *";
 const SYNC_BUDGET_MS = 60_000;
 /** How long one run may spend keying the bare address hashes of older rows. */
 const FINGERPRINT_BUDGET_MS = 20_000;
+/** How long one run may keep listing PostHog Support's tickets. */
+const POLL_BUDGET_MS = 30_000;
 /** How long the record of each cron and queue run is kept (the admin dispatch page shows recent ones). */
 const JOB_RUN_RETENTION_MS = 90 * DAY_MS;
 
@@ -38,6 +43,7 @@ async function syncStep(
   now: number,
   dispatchSoFar: () => Promise<unknown>,
 ): Promise<SyncReport | string> {
+  if (!ctx.settings.ticketSources.includes("zendesk")) return "skipped: TICKET_SOURCES does not include zendesk";
   const access = zendeskAccess(ctx.settings.zendesk);
   if (!access) return "skipped: ZENDESK_BASE_URL and credentials are not set";
   checkSupportTimeZone(ctx.settings);
@@ -52,6 +58,20 @@ async function syncStep(
     onProgress: async () => {
       await dispatchSoFar();
     },
+  });
+}
+
+async function pollStep(ctx: JobContext, now: number): Promise<PollReport | string> {
+  if (!ctx.settings.ticketSources.includes("posthog-support"))
+    return "skipped: TICKET_SOURCES does not include posthog-support";
+  const access = postHogSupportAccess(ctx.settings.posthog);
+  if (!access) return "skipped: POSTHOG_PERSONAL_API_KEY and POSTHOG_PROJECT_ID are not set";
+  return pollPostHogSupport(ctx.db, access, {
+    now,
+    fingerprintKey: ctx.settings.addressFingerprintKey,
+    lookbackDays: ctx.settings.dispatch.lookbackDays,
+    deadline: Date.now() + POLL_BUDGET_MS,
+    fetcher: ctx.fetcher,
   });
 }
 
@@ -73,6 +93,7 @@ function runEveryTenMinutes(env: Env, now: number) {
         if (ctx.settings.surveyEmails !== "off") await selectAndEnqueue(ctx.db, ctx.queue, ctx.settings, now, {});
       }),
     ),
+    posthogSupport: await step("posthog-support", () => pollStep(ctx, now)),
     dispatch: await step("dispatch", async () =>
       selectAndEnqueue(ctx.db, ctx.queue, ctx.settings, now, {
         // Off: no new claims, but claims made before the switch are still queued, to be skipped.
@@ -87,6 +108,7 @@ function runEveryTenMinutes(env: Env, now: number) {
       const adminToken = ctx.settings.adminToken;
       return {
         ticketLookups: await pruneLookups(ctx.db, now - DAY_MS),
+        webhookDeliveries: await pruneDeliveries(ctx.db, now - DAY_MS),
         // A rotated ADMIN_TOKEN ends the earlier token's sessions here even if no one signs in meanwhile.
         adminSessions: adminToken ? await endOtherTokensSessions(ctx.db, await tokenFingerprint(adminToken)) : 0,
         // Wrong admin tokens are remembered for a day (src/admin/guessing.ts), and their addresses no longer.

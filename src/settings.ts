@@ -171,6 +171,33 @@ const dispatch = {
   ),
 };
 
+const posthogSupport = {
+  TICKET_SOURCES: setting(
+    v.pipe(
+      list("zendesk"),
+      v.minLength(1, "must name at least one source"),
+      v.check(
+        (sources) => sources.every((s) => s === "zendesk" || s === "posthog-support"),
+        "must be zendesk, posthog-support, or both, comma-separated",
+      ),
+    ),
+    `where tickets come from: \`zendesk\`, \`posthog-support\`, or both (\`zendesk,posthog-support\`, a team moving between them)`,
+  ),
+  POSTHOG_SUPPORT_WEBHOOK_SECRET: secret(
+    "optional",
+    optionalText,
+    `the signing secret (\`whsec_…\`) of the Workflow webhook that posts resolved tickets to \`/hooks/posthog-support\`; empty: the hook answers 404`,
+  ),
+  POSTHOG_SUPPORT_SURVEY_DELAY_DAYS: setting(
+    wholeNumber(1, 0, 60),
+    `days after a PostHog Support ticket is resolved before its survey is sent`,
+  ),
+  POSTHOG_SUPPORT_NO_EMAIL_CHANNELS: setting(
+    list("slack,teams"),
+    `PostHog Support channels (\`channel_source\`) whose tickets get no email survey: the customer spoke in a chat thread`,
+  ),
+};
+
 const mail = {
   MAIL_PROVIDER: setting(
     oneOf(["outbox", "cloudflare", "resend"]),
@@ -216,6 +243,10 @@ const donations = {
     `ISO currency code`,
   ),
   DONATION_CHARITY: setting(text("Herts Wildlife Trust"), `who the donation goes to`),
+  DONATION_PERIOD: setting(
+    oneOf(["month", "quarter"]),
+    `how often the donation is reported and paid: \`month\` (a report on the 1st of each month) or \`quarter\` (one report a quarter, on the 1st of January, April, July and October)`,
+  ),
 };
 
 /** The settings by what they configure, in the order docs/settings.md lists them. */
@@ -224,6 +255,7 @@ export const SETTING_GROUPS = [
   ["PostHog", posthog],
   ["Zendesk", zendesk],
   ["Dispatch", dispatch],
+  ["PostHog Support", posthogSupport],
   ["Mail", mail],
   ["Alerts and the admin area", alertsAndAdmin],
   ["Donations", donations],
@@ -239,6 +271,7 @@ export const SETTINGS = {
   ...posthog,
   ...zendesk,
   ...dispatch,
+  ...posthogSupport,
   ...mail,
   ...alertsAndAdmin,
   ...donations,

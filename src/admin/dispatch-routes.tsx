@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import { settingsOf } from "../config";
 import { readSyncStates } from "../dispatch/candidates-store";
+import { readPollStates } from "../dispatch/posthog-support-store";
 import { DAY_MS } from "../lib/time";
 import { dispatchStatus, recentJobRuns, waitingTickets } from "./dispatch-status-store";
 import { DispatchPage } from "./views";
@@ -13,11 +14,12 @@ dispatchRoutes.get("/dispatch", async (c) => {
   const days = 30;
   const now = Date.now();
   const delayDays = settingsOf(c.env).dispatch.delayDays;
-  const [status, runs, sync, waiting] = await Promise.all([
+  const [status, runs, sync, waiting, poll] = await Promise.all([
     dispatchStatus(c.env.DB, now - days * DAY_MS),
     recentJobRuns(c.env.DB, 20),
     readSyncStates(c.env.DB),
     waitingTickets(c.env.DB, now, delayDays * DAY_MS),
+    readPollStates(c.env.DB),
   ]);
   return c.html(
     <DispatchPage
@@ -25,6 +27,7 @@ dispatchRoutes.get("/dispatch", async (c) => {
       runs={runs}
       days={days}
       sync={sync}
+      poll={poll}
       now={now}
       waiting={waiting}
       delayDays={delayDays}

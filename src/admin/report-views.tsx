@@ -93,7 +93,11 @@ function ReportSummary(props: { report: MonthlyReport; emailedAt: number | null 
       {r.verifiedBy ? (
         <p class="verified-by">
           Answers by how their link was verified: {formatCount(r.verifiedBy.signature)} from signed links,{" "}
-          {formatCount(r.verifiedBy.zendesk)} from Zendesk links checked against the ticket.
+          {formatCount(r.verifiedBy.zendesk)} from Zendesk links checked against the ticket
+          {r.verifiedBy.posthogSupport
+            ? `, ${formatCount(r.verifiedBy.posthogSupport)} from PostHog Workflow links checked against PostHog Support`
+            : ""}
+          .
         </p>
       ) : null}
     </>

@@ -1,4 +1,4 @@
-import { BREAKDOWN_TITLES, MIN_GROUP_ANSWERS, type Breakdowns } from "../hedgehogs/breakdowns";
+import { BREAKDOWN_TITLES, MIN_GROUP_ANSWERS, POSTHOG_SUPPORT_BREAKDOWN_TITLES } from "../hedgehogs/breakdowns";
 import { GROUP_FIGURE_HEADS, groupFigures, type GroupOfAnswers, type MonthlyReport } from "../hedgehogs/report";
 import { ScrollTable } from "./views";
 import { ColumnHeads, numberColumn } from "../lib/column-heads";
@@ -16,18 +16,30 @@ export function SpeedBreakdowns(props: { report: MonthlyReport }) {
         than {MIN_GROUP_ANSWERS} answers show their count only.{" "}
         <a href={`/admin/report.csv?month=${r.month}`}>Breakdowns as CSV</a>
       </p>
-      {(Object.keys(BREAKDOWN_TITLES) as Array<keyof Breakdowns>).map((dimension) => (
+      <BreakdownTables titles={BREAKDOWN_TITLES} breakdowns={b} />
+      {r.posthogSupport ? (
+        <BreakdownTables titles={POSTHOG_SUPPORT_BREAKDOWN_TITLES} breakdowns={r.posthogSupport} />
+      ) : null}
+    </section>
+  );
+}
+
+/** One table per breakdown, under its title. */
+function BreakdownTables<K extends string>(props: { titles: Record<K, string>; breakdowns: Record<K, CsatRow[]> }) {
+  return (
+    <>
+      {(Object.keys(props.titles) as K[]).map((dimension) => (
         <>
-          <h3>{BREAKDOWN_TITLES[dimension]}</h3>
+          <h3>{props.titles[dimension]}</h3>
           <CsatTable
-            label={BREAKDOWN_TITLES[dimension]}
+            label={props.titles[dimension]}
             groupHeading="Group"
             empty="No answers this month."
-            rows={b[dimension]}
+            rows={props.breakdowns[dimension]}
           />
         </>
       ))}
-    </section>
+    </>
   );
 }
 

@@ -1,10 +1,12 @@
 import { EXPORT_MAX_PER_PAGE, zendeskTicketUrl } from "../services/zendesk";
 import type { Child } from "hono/jsx";
 import { Layout } from "../lib/layout";
+import { sourceOfKey } from "../lib/ticket-keys";
 import type { DispatchOutcomeCount, JobRun, WaitingTickets } from "./dispatch-status-store";
 import { plural } from "../lib/plural";
 import type { OutboxMessage, OutboxSummary } from "./outbox-store";
 import type { SyncState } from "../dispatch/candidates-store";
+import type { PollState } from "../dispatch/posthog-support-store";
 import { formatCount } from "../lib/format";
 import { ColumnHeads, numberColumn } from "../lib/column-heads";
 
@@ -12,8 +14,12 @@ export function formatTime(ms: number | null): string {
   return ms === null ? "—" : new Date(ms).toISOString().replace("T", " ").slice(0, 16) + " UTC";
 }
 
-/** The ticket's number, linked to it in Zendesk when ZENDESK_BASE_URL is set. */
+/**
+ * The ticket's number, linked to it in Zendesk when ZENDESK_BASE_URL is set. A PostHog Support ticket
+ * (a negative key) is named as such, never linked to Zendesk.
+ */
 export function TicketLink(props: { ticketId: number; zendeskBaseUrl: string | undefined }) {
+  if (sourceOfKey(props.ticketId) === "posthog-support") return <>PostHog Support ticket (key {props.ticketId})</>;
   const url = zendeskTicketUrl(props.zendeskBaseUrl, props.ticketId);
   if (!url) return <>#{props.ticketId}</>;
   return (
@@ -126,6 +132,32 @@ function SyncStatus(props: { sync: SyncState[]; now: number }) {
   );
 }
 
+const POLL_ADVICE: Record<string, string> = {
+  forbidden:
+    "PostHog refused the list: POSTHOG_PERSONAL_API_KEY must be a personal API key with ticket:read and ticket:write.",
+  throttled: "PostHog's private API limit was reached; the poll waits for it and resumes from where it stopped.",
+  error: "The last run could not read PostHog Support; the next run tries again.",
+};
+
+/** Each PostHog project's poll of resolved tickets (TICKET_SOURCES with posthog-support). */
+function PollStatus(props: { poll: PollState[]; now: number }) {
+  return (
+    <>
+      {props.poll.map((s) => (
+        <div class={`sync sync-${(s.status ?? "unknown").replace(/\s+/g, "-")}`}>
+          <p>
+            <strong>PostHog Support poll: {s.status ?? "not run yet"}</strong> ({s.project};{" "}
+            {syncLag(s.syncedThrough, props.now)}; last checked {formatTime(s.checkedAt)}; {plural(s.pages, "page")}{" "}
+            read)
+          </p>
+          {s.status && POLL_ADVICE[s.status] ? <p>{POLL_ADVICE[s.status]}</p> : null}
+          {s.detail ? <p class="detail">{s.detail}</p> : null}
+        </div>
+      ))}
+    </>
+  );
+}
+
 function Waiting(props: { waiting: WaitingTickets; delayDays: number }) {
   const w = props.waiting;
   if (w.tickets === 0)
@@ -144,6 +176,7 @@ export function DispatchPage(props: {
   runs: JobRun[];
   days: number;
   sync: SyncState[];
+  poll: PollState[];
   now: number;
   waiting: WaitingTickets;
   delayDays: number;
@@ -153,6 +186,7 @@ export function DispatchPage(props: {
   return (
     <AdminPage title="Dispatch" current="/admin/dispatch">
       <SyncStatus sync={props.sync} now={props.now} />
+      <PollStatus poll={props.poll} now={props.now} />
       <Waiting waiting={props.waiting} delayDays={props.delayDays} />
       <p>Survey decisions of the last {plural(props.days, "day")}.</p>
       <ul class="totals">

@@ -165,3 +165,15 @@ export async function currentAnswer(
     .bind(ticketId)
     .first<{ version: number; rating: number }>();
 }
+
+/** A PostHog Support ticket's uuid and number by the product's key (the alerts write to it and link it). */
+export async function postHogTicketOf(
+  db: D1Database,
+  ticketKey: number,
+): Promise<{ uuid: string; number: number } | null> {
+  const row = await db
+    .prepare("SELECT ticket_uuid, ticket_number FROM posthog_support_tickets WHERE ticket_key = ?1")
+    .bind(ticketKey)
+    .first<{ ticket_uuid: string; ticket_number: number }>();
+  return row ? { uuid: row.ticket_uuid, number: row.ticket_number } : null;
+}

@@ -13,7 +13,10 @@ import {
   type FollowupKey,
   type FollowupOutcome,
 } from "../followups/outbox-store";
+import { sourceOfKey } from "../lib/ticket-keys";
+import { postHogTicketUrl } from "../services/posthog-support";
 import {
+  postHogTicketOf,
   lastAlert,
   loadAlert,
   markChannel,
@@ -42,6 +45,10 @@ function channelResult(
 }
 
 async function noteOnTicket(alert: Alert, deps: Deps) {
+  if (sourceOfKey(alert.ticketId) === "posthog-support")
+    // tickets.py offers no way to add an internal note with a personal API key (its actions are
+    // suggest_reply, unread_count and compose); the Slack message carries the alert.
+    return { status: "skipped" as const, detail: "PostHog Support's API takes no internal note" };
   const access = zendeskAccess(deps.settings.zendesk);
   if (!access) return { status: "skipped" as const, detail: "Zendesk is not configured" };
   const marker = noteMarker(alert);
@@ -58,9 +65,19 @@ async function noteOnTicket(alert: Alert, deps: Deps) {
 async function messageTeam(alert: Alert, deps: Deps) {
   const url = webhookFor(alert.team, deps.settings.slackWebhooks);
   if (!url) return { status: "skipped" as const, detail: "no Slack webhook for this team" };
-  const facts = { ticketId: alert.ticketId, rating: alert.rating, comment: alert.comment, team: alert.team };
-  const message = slackMessage(facts, zendeskTicketUrl(deps.settings.zendesk.baseUrl, alert.ticketId));
-  return channelResult(await postToSlack(url, message, deps), false);
+  const ticket = await ticketForTeam(alert.ticketId, deps);
+  const facts = { ticketId: ticket.number, rating: alert.rating, comment: alert.comment, team: alert.team };
+  return channelResult(await postToSlack(url, slackMessage(facts, ticket.url), deps), false);
+}
+
+/** The ticket as the team knows it: its number and page, in Zendesk or in PostHog Support. */
+async function ticketForTeam(ticketKey: number, deps: Deps): Promise<{ number: number; url: string | null }> {
+  if (sourceOfKey(ticketKey) === "zendesk")
+    return { number: ticketKey, url: zendeskTicketUrl(deps.settings.zendesk.baseUrl, ticketKey) };
+  const ticket = await postHogTicketOf(deps.db, ticketKey);
+  const { appHost, projectId } = deps.settings.posthog;
+  if (!ticket) return { number: ticketKey, url: null };
+  return { number: ticket.number, url: projectId ? postHogTicketUrl({ appHost, projectId }, ticket.number) : null };
 }
 
 type Report = { notes: number; slack: number; retried: number; dropped: number; waiting: number };

@@ -9,7 +9,10 @@ import {
 import { queueDelaySeconds } from "../services/backoff";
 import { writeTicketRating } from "../services/zendesk-tickets";
 import { zendeskAccess } from "../services/zendesk";
+import { sourceOfKey } from "../lib/ticket-keys";
+import type { Outcome } from "../services/outcome";
 import { currentAnswer } from "./alerts-store";
+import { tagPostHogTicket } from "./posthog-ticket-rating";
 
 type Deps = FollowupDeps;
 
@@ -20,6 +23,8 @@ async function writeBack(row: Followup, deps: Deps): Promise<FollowupOutcome> {
   if (!answer) return { status: "skipped", detail: "the answer is gone" };
   // Each edit has its own row: the latest answer's row writes the latest rating.
   if (answer.version > row.version) return { status: "skipped", detail: `superseded by version ${answer.version}` };
+  if (sourceOfKey(row.ticketId) === "posthog-support")
+    return outcomeOf(row, await tagPostHogTicket(row.ticketId, answer.rating, deps));
   const access = zendeskAccess(settings.zendesk);
   if (!access || settings.csatFieldId === undefined)
     return { status: "skipped", detail: "Zendesk or ZENDESK_CSAT_FIELD_ID is not set" };
@@ -28,6 +33,11 @@ async function writeBack(row: Followup, deps: Deps): Promise<FollowupOutcome> {
     { ticketId: row.ticketId, rating: answer.rating, fieldId: settings.csatFieldId },
     deps,
   );
+  return outcomeOf(row, outcome);
+}
+
+/** What a write's outcome comes to for the row. */
+function outcomeOf(row: Followup, outcome: Outcome<null>): FollowupOutcome {
   if (outcome.kind === "done") return { status: "done", detail: null };
   if (outcome.kind === "retry")
     return { status: "retry", waitMs: retryWaitMs(row.attempts, outcome.afterMs), detail: outcome.reason };

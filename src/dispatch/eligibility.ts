@@ -1,5 +1,7 @@
 import { emailDomain } from "../lib/email-address";
 import { DAY_MS } from "../lib/time";
+import { POSTHOG_SUPPORT_SOLVED_STATUSES } from "./sources/posthog-support";
+import { ZENDESK_SOLVED_STATUSES } from "./sources/zendesk";
 
 export interface EligibilityRules {
   delayDays: number;
@@ -7,6 +9,8 @@ export interface EligibilityRules {
   throttleDays: number;
   excludedTags: string[];
   internalDomains: string[];
+  /** Channels whose tickets get no email survey (the customer spoke in a chat thread). */
+  noEmailChannels?: string[];
 }
 
 export interface EligibilityFacts {
@@ -19,12 +23,17 @@ export interface EligibilityFacts {
   suppressed: boolean;
   /** When this address was last sent (or claimed for) a survey, if ever. */
   lastSurveyedAt: number | null;
+  /** The channel the customer wrote in, where the source tells it (PostHog Support's `channel_source`). */
+  channel?: string | null;
 }
 
 export type Decision = { kind: "not-due" } | { kind: "send" } | { kind: "skip"; reason: string };
 
-/** The ticket statuses that count as solved: only these are ever surveyed. */
-export const SOLVED_STATUSES: readonly string[] = ["solved", "closed"];
+/**
+ * The ticket statuses that count as solved, each source's own (sources/*.ts): only these are ever
+ * surveyed. The sources' words do not overlap (Zendesk has no `resolved`, PostHog Support no `solved`).
+ */
+export const SOLVED_STATUSES: readonly string[] = [...ZENDESK_SOLVED_STATUSES, ...POSTHOG_SUPPORT_SOLVED_STATUSES];
 
 /**
  * What a store may filter on before `decide` sees a ticket: solved, inside the due window. Solved
@@ -61,6 +70,8 @@ export function decide(ticket: EligibilityFacts, rules: EligibilityRules, now: n
 
   const excluded = ticket.tags.find((tag) => rules.excludedTags.includes(tag.toLowerCase()));
   if (excluded) return { kind: "skip", reason: `excluded tag: ${excluded}` };
+  if (ticket.channel && rules.noEmailChannels?.includes(ticket.channel))
+    return { kind: "skip", reason: `channel: ${ticket.channel} (the customer spoke in a chat thread)` };
   if (ticket.requesterRole !== "end-user")
     return { kind: "skip", reason: `requester is not an end user (${ticket.requesterRole ?? "unknown"})` };
   if (!ticket.email) return { kind: "skip", reason: "requester has no email address" };

@@ -1,9 +1,12 @@
 import type { Settings } from "../config";
 import { addressKeys, isValidEmail, normalizeEmail, type AddressKeys } from "../lib/email-address";
-import type { ExportPage } from "../services/zendesk";
+import { zendeskTicketOf } from "./sources/zendesk";
 import { zendeskAccess } from "../services/zendesk";
 import { fetchTickets } from "../services/zendesk-tickets";
-import { decide, type EligibilityRules } from "./eligibility";
+import type { TicketSource } from "../config";
+import { decide, SOLVED_STATUSES } from "./eligibility";
+import { currentPostHogTickets } from "./posthog-support-recheck";
+import { rulesFor, SOURCE_NAMES, TICKET_SOURCES } from "./ticket-sources";
 import { ERASED, type SendClaim, type SyncedTicket } from "./sends-store";
 import { suppressedAmong } from "./suppressions-store";
 
@@ -20,25 +23,6 @@ const ZENDESK_MAX_WAIT_MS = 20_000;
 /** How long claims wait when Zendesk's answer could not be used (malformed), before reading again. */
 const UNREADABLE_WAIT_MS = 5 * 60_000;
 
-/** The ticket as Zendesk answered it, in the shape the sync keeps (tags lower-cased, as the sync stores them). */
-function syncedFrom(page: ExportPage, ticketId: number): SyncedTicket | null {
-  const t = page.tickets.find((x) => x.id === ticketId);
-  if (!t) return null;
-  const user = t.requester_id != null ? page.users.get(t.requester_id) : undefined;
-  const solvedAt = page.solvedAt.get(t.id) ?? null;
-  return {
-    status: t.status,
-    solvedAt: solvedAt === null ? null : Date.parse(solvedAt),
-    tags: t.tags.map((tag) => tag.toLowerCase()),
-    role: user?.role ?? null,
-    email: user?.email ?? null,
-    name: user?.name ?? null,
-    externalId: user?.external_id == null ? null : String(user.external_id),
-    requesterId: t.requester_id ?? null,
-    groupName: t.group_id != null ? (page.groups.get(t.group_id) ?? null) : null,
-  };
-}
-
 /**
  * The claims' tickets as they are now. For a replay, read fresh from Zendesk (show_many with the
  * export's sideloads): a requester's address can change without the ticket changing, and the export
@@ -47,13 +31,10 @@ function syncedFrom(page: ExportPage, ticketId: number): SyncedTicket | null {
  * Zendesk's general API per 100 emails and make Zendesk, not the mail provider, set the pace.
  * Without Zendesk credentials, replays take the synced ticket too.
  */
-async function currentTickets(
-  claims: SendClaim[],
-  deps: { db: D1Database; settings: Settings; fetcher: typeof fetch; fresh: boolean },
-): Promise<Map<number, SyncedTicket | null | { afterMs: number; reason: string }>> {
+async function currentZendeskTickets(claims: SendClaim[], deps: ReadDeps): Promise<Map<number, Current>> {
   const access = zendeskAccess(deps.settings.zendesk);
   if (!access || !deps.fresh) return new Map(claims.map((c) => [c.ticketId, c.ticket]));
-  const current = new Map<number, SyncedTicket | null | { afterMs: number; reason: string }>();
+  const current = new Map<number, Current>();
   for (let i = 0; i < claims.length; i += SHOW_MANY_IDS) {
     const ids = claims.slice(i, i + SHOW_MANY_IDS).map((c) => c.ticketId);
     const answer = await fetchTickets(access, ids, {
@@ -62,10 +43,29 @@ async function currentTickets(
       maxWaitMs: ZENDESK_MAX_WAIT_MS,
     });
     for (const id of ids) {
-      if (answer.kind === "done") current.set(id, syncedFrom(answer.value, id));
+      if (answer.kind === "done") current.set(id, zendeskTicketOf(answer.value, id));
       else if (answer.kind === "retry") current.set(id, { afterMs: answer.afterMs, reason: answer.reason });
       else current.set(id, { afterMs: UNREADABLE_WAIT_MS, reason: answer.reason });
     }
+  }
+  return current;
+}
+
+type Current = SyncedTicket | null | { afterMs: number; reason: string };
+type ReadDeps = { db: D1Database; settings: Settings; fetcher: typeof fetch; fresh: boolean };
+
+/** How each source's tickets are read as they are now. */
+const READERS: Record<TicketSource, (claims: SendClaim[], deps: ReadDeps) => Promise<Map<number, Current>>> = {
+  zendesk: currentZendeskTickets,
+  "posthog-support": currentPostHogTickets,
+};
+
+/** The claims' tickets as they are now, each from its own source. */
+async function currentTickets(claims: SendClaim[], deps: ReadDeps): Promise<Map<number, Current>> {
+  const current = new Map<number, Current>();
+  for (const source of TICKET_SOURCES) {
+    const ofSource = claims.filter((c) => c.ticket.source === source);
+    if (ofSource.length > 0) for (const [id, t] of await READERS[source](ofSource, deps)) current.set(id, t);
   }
   return current;
 }
@@ -75,7 +75,7 @@ async function currentTickets(
  * ticket as it is now. Throttling is not asked again: it was decided when the ticket was claimed, and
  * the claim itself counts as this address's latest survey.
  */
-function judge(ticket: SyncedTicket, suppressed: boolean, rules: EligibilityRules, now: number): string | null {
+function judge(ticket: SyncedTicket, suppressed: boolean, settings: Settings, now: number): string | null {
   // Erasure empties the synced address and suppresses it: the suppression is the reason to record.
   if (suppressed && ticket.email === null) return ERASED;
   const status = ticket.status ?? "unknown";
@@ -89,13 +89,14 @@ function judge(ticket: SyncedTicket, suppressed: boolean, rules: EligibilityRule
       emailValid: ticket.email !== null && isValidEmail(ticket.email),
       suppressed,
       lastSurveyedAt: null,
+      channel: ticket.channel,
     },
-    rules,
+    rulesFor(settings, ticket.source),
     now,
   );
   if (decision.kind === "send") return null;
   if (decision.kind === "skip") return decision.reason;
-  if (status !== "solved" && status !== "closed") return `ticket was reopened (${status}) before the survey was sent`;
+  if (!SOLVED_STATUSES.includes(status)) return `ticket was reopened (${status}) before the survey was sent`;
   return "ticket is no longer due (solved again, or outside the survey window)";
 }
 
@@ -129,7 +130,8 @@ export async function recheckClaims(
       continue;
     }
     if (ticket === undefined || ticket === null) {
-      verdicts.set(claim.ticketId, { kind: "ineligible", reason: "ticket is no longer in Zendesk" });
+      const where = SOURCE_NAMES[claim.ticket.source];
+      verdicts.set(claim.ticketId, { kind: "ineligible", reason: `ticket is no longer in ${where}` });
       continue;
     }
     if ("afterMs" in ticket) {
@@ -140,12 +142,15 @@ export async function recheckClaims(
     const reason = judge(
       ticket,
       claim.suppressed || (fingerprint !== undefined && suppressed.has(fingerprint)),
-      deps.settings.dispatch,
+      deps.settings,
       deps.now,
     );
     if (reason) verdicts.set(claim.ticketId, { kind: "ineligible", reason });
     else if (replay && normalizeEmail(ticket.email!) !== normalizeEmail(claim.snapshot!.to))
-      verdicts.set(claim.ticketId, { kind: "ineligible", reason: "requester's email address changed in Zendesk" });
+      verdicts.set(claim.ticketId, {
+        kind: "ineligible",
+        reason: `requester's email address changed in ${SOURCE_NAMES[ticket.source]}`,
+      });
     else verdicts.set(claim.ticketId, { kind: "eligible", ticket, addressFingerprint: fingerprint! });
   }
   return verdicts;

@@ -3,6 +3,7 @@ import { isValidEmail } from "../lib/email-address";
 import type { QueueMessage } from "../queue-message";
 import { decide, duePrefilter } from "./eligibility";
 import { legacyRowsRemain } from "./fingerprints-store";
+import { rulesFor, TICKET_SOURCES } from "./ticket-sources";
 import { claimTickets, findDueCandidates, reclaimStale, recordSkips, type SkipDecision } from "./sends-store";
 
 /** Bounds one run's work; the next run takes the rest. */
@@ -32,7 +33,11 @@ export async function selectAndEnqueue(
   now: number,
   options: { newClaims?: boolean } = {},
 ): Promise<SelectReport> {
-  const rules = settings.dispatch;
+  // The store's window is the widest of the sources' (the shortest delay); decide() applies each one's own.
+  const widest = {
+    ...settings.dispatch,
+    delayDays: Math.min(...TICKET_SOURCES.map((s) => rulesFor(settings, s).delayDays)),
+  };
   // Throttling and the suppression list go by keyed fingerprints: while an address is still known by an
   // older bare hash (the `fingerprints` cron step keys them), nothing new is decided.
   const held =
@@ -43,7 +48,7 @@ export async function selectAndEnqueue(
   const due =
     options.newClaims === false || held
       ? []
-      : await findDueCandidates(db, duePrefilter(now, rules), MAX_TICKETS_PER_RUN);
+      : await findDueCandidates(db, duePrefilter(now, widest), MAX_TICKETS_PER_RUN);
   const skips: SkipDecision[] = [];
   const claims: Array<{ ticketId: number; addressFingerprint: string | null; ticketUpdatedAt: number }> = [];
   // Addresses claimed earlier in this same run count for throttling too.
@@ -60,8 +65,9 @@ export async function selectAndEnqueue(
         suppressed: t.suppressed,
         lastSurveyedAt:
           t.addressFingerprint !== null && claimedThisRun.has(t.addressFingerprint) ? now : t.lastSurveyedAt,
+        channel: t.channel,
       },
-      rules,
+      rulesFor(settings, t.source),
       now,
     );
     const claim = {

@@ -1,3 +1,4 @@
+import type { TicketSource } from "../config";
 import type { OutgoingEmail } from "../services/mail";
 import { jsonChunks } from "../lib/json-chunks";
 import type { DuePrefilter } from "./eligibility";
@@ -15,6 +16,8 @@ interface DueRow {
   ticket_updated_at: number;
   suppressed: number;
   last_surveyed_at: number | null;
+  source: TicketSource;
+  channel: string | null;
 }
 
 /** A ticket due for a decision, with what the eligibility rules and throttling need to know. */
@@ -30,6 +33,8 @@ export interface DueTicket {
   /** When this address was last surveyed (or claimed for a survey), if ever. */
   lastSurveyedAt: number | null;
   ticketUpdatedAt: number;
+  source: TicketSource;
+  channel: string | null;
 }
 
 function toDueTicket(r: DueRow): DueTicket {
@@ -44,6 +49,8 @@ function toDueTicket(r: DueRow): DueTicket {
     suppressed: r.suppressed === 1,
     lastSurveyedAt: r.last_surveyed_at,
     ticketUpdatedAt: r.ticket_updated_at,
+    source: r.source,
+    channel: r.channel,
   };
 }
 
@@ -55,7 +62,7 @@ export async function findDueCandidates(db: D1Database, due: DuePrefilter, limit
   const { results } = await db
     .prepare(
       `SELECT c.ticket_id, c.status, c.solved_at, c.tags, c.requester_role, c.requester_email, c.address_fingerprint,
-         c.ticket_updated_at,
+         c.ticket_updated_at, c.source, c.channel,
          EXISTS (SELECT 1 FROM suppressions s WHERE s.address_fingerprint = c.address_fingerprint) AS suppressed,
          (SELECT MAX(p.decided_at) FROM survey_sends p
            WHERE p.address_fingerprint = c.address_fingerprint AND p.status IN ('claimed', 'sending', 'sent')) AS last_surveyed_at
@@ -165,8 +172,9 @@ export interface SendClaim {
   leftOut: { round: number; reason: string } | null;
 }
 
-/** A ticket as the sync last read it (the `candidates` row), or as Zendesk answers now. */
+/** A ticket as the sync last read it (the `candidates` row), or as its source answers now. */
 export interface SyncedTicket {
+  source: TicketSource;
   status: string | null;
   solvedAt: number | null;
   tags: string[];
@@ -176,6 +184,8 @@ export interface SyncedTicket {
   externalId: string | null;
   requesterId: number | null;
   groupName: string | null;
+  /** The channel the customer wrote in (PostHog Support's `channel_source`); null for Zendesk. */
+  channel: string | null;
 }
 
 interface ClaimRow {
@@ -198,6 +208,8 @@ interface ClaimRow {
   solved_at: number | null;
   tags: string | null;
   requester_role: string | null;
+  source: TicketSource | null;
+  channel: string | null;
   suppressed: number;
   left_out_round: number | null;
   left_out_reason: string | null;
@@ -215,6 +227,7 @@ function toClaim(r: ClaimRow): SendClaim {
         ? { to: r.to_address, name: r.to_name, team: r.team, distinctId: r.distinct_id, linkExp: r.link_exp }
         : null,
     ticket: {
+      source: r.source ?? "zendesk",
       status: r.candidate_status,
       solvedAt: r.solved_at,
       tags: r.tags ? (JSON.parse(r.tags) as string[]) : [],
@@ -224,6 +237,7 @@ function toClaim(r: ClaimRow): SendClaim {
       externalId: r.requester_external_id,
       requesterId: r.requester_id,
       groupName: r.group_name,
+      channel: r.channel,
     },
     suppressed: r.suppressed === 1,
     leftOut:
@@ -234,6 +248,7 @@ function toClaim(r: ClaimRow): SendClaim {
 const CLAIM_COLUMNS = `s.ticket_id, s.status, s.send_key, s.send_started_at, s.email_json, s.to_address, s.to_name, s.team, s.distinct_id,
   s.link_exp, s.left_out_round, s.left_out_reason, c.status AS candidate_status, c.solved_at, c.tags,
   c.requester_role, c.requester_email, c.requester_name, c.requester_external_id, c.requester_id, c.group_name,
+  c.source, c.channel,
   (EXISTS (SELECT 1 FROM suppressions x WHERE x.address_fingerprint IN (s.address_fingerprint, c.address_fingerprint))
     OR EXISTS (SELECT 1 FROM legacy_suppressions l WHERE l.email_hash IN (s.legacy_email_hash, c.legacy_email_hash))) AS suppressed`;
 

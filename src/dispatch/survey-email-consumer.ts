@@ -19,6 +19,8 @@ import {
   type SyncedTicket,
 } from "./sends-store";
 import { recheckClaims } from "./recheck";
+import { ticketRefs } from "./posthog-support-store";
+import type { PostHogTicketRef } from "./sources/posthog-support";
 import { unsubscribeUrl } from "./unsubscribe-link";
 
 /** One queue message: up to 100 claimed tickets (one provider request's worth). */
@@ -127,14 +129,28 @@ function snapshotOf(ticketId: number, ticket: SyncedTicket, linkExp: number): Em
   };
 }
 
-/** Renders a ticket's email from its snapshot only, so a replay renders the very same email. */
-async function buildEmail(ticketId: number, snapshot: EmailSnapshot, settings: Settings): Promise<OutgoingEmail> {
-  const fields = { distinctId: snapshot.distinctId, ticketId, team: snapshot.team ?? "Support", exp: snapshot.linkExp };
+/**
+ * Renders a ticket's email from its snapshot only, so a replay renders the very same email. A PostHog
+ * Support ticket's link and subject name it as PostHog does (its uuid and number).
+ */
+async function buildEmail(
+  ticketId: number,
+  snapshot: EmailSnapshot,
+  settings: Settings,
+  posthogTicket?: PostHogTicketRef,
+): Promise<OutgoingEmail> {
+  const fields = {
+    distinctId: snapshot.distinctId,
+    ticketId,
+    team: snapshot.team ?? "Support",
+    exp: snapshot.linkExp,
+    posthogTicket: posthogTicket && { uuid: posthogTicket.uuid, number: posthogTicket.number },
+  };
   const faceUrls = await Promise.all(
     [1, 2, 3, 4, 5].map((rating) => buildSurveyUrl(settings.publicBaseUrl, fields, settings.linkSecret, { rating })),
   );
   const email = renderSurveyEmail({
-    ticketId,
+    ticketId: posthogTicket?.number ?? ticketId,
     requesterName: snapshot.name,
     team: snapshot.team,
     faceUrls,
@@ -315,10 +331,14 @@ async function replayRequest(
 /** Fresh requests of at most the provider's batch size, each email rendered from its snapshot. */
 async function freshRequests(
   claims: Array<{ claim: SendClaim; ticket: SyncedTicket; addressFingerprint: string }>,
-  deps: { mailer: Mailer; settings: Settings; now: number },
+  deps: { db: D1Database; mailer: Mailer; settings: Settings; now: number },
 ): Promise<SendRequest[]> {
   const { mailer, settings, now } = deps;
   const linkExp = expiryFrom(new Date(now), settings.linkTtlDays);
+  const refs = await ticketRefs(
+    deps.db,
+    claims.filter((c) => c.ticket.source === "posthog-support").map((c) => c.claim.ticketId),
+  );
   const requests: SendRequest[] = [];
   for (let i = 0; i < claims.length; i += mailer.batchSize) {
     const batch = claims.slice(i, i + mailer.batchSize);
@@ -328,7 +348,7 @@ async function freshRequests(
         return {
           ticketId: claim.ticketId,
           snapshot,
-          email: await buildEmail(claim.ticketId, snapshot, settings),
+          email: await buildEmail(claim.ticketId, snapshot, settings, refs.get(claim.ticketId)),
           addressFingerprint,
         };
       }),

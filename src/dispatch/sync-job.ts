@@ -1,13 +1,6 @@
-import { addressKeys, type AddressKeys } from "../lib/email-address";
 import { DAY_MS } from "../lib/time";
-import {
-  readSyncPosition,
-  recordSyncState,
-  recordUnreadablePage,
-  savePage,
-  type Candidate,
-  type SyncStatus,
-} from "./candidates-store";
+import { readSyncPosition, recordSyncState, recordUnreadablePage, savePage, type SyncStatus } from "./candidates-store";
+import { zendeskCandidates } from "./sources/zendesk";
 import { ticketContext, type SupportSettings, type TicketContext } from "./support-context";
 import {
   EXPORT_MAX_PER_PAGE,
@@ -59,41 +52,6 @@ const TRANSIENT_ATTEMPTS = 3;
  * the next run resumes from the cursor.
  */
 const MAX_SLOT_WAIT_MS = 15_000;
-
-/**
- * Turns a page of the export into candidate rows (pure apart from hashing), with the keys of the
- * page's addresses: the rows an address had before fingerprints were keyed are keyed in the same batch.
- */
-async function candidatesFromPage(
-  page: ExportPage,
-  fingerprintKey: string,
-): Promise<{ candidates: Candidate[]; addresses: AddressKeys[] }> {
-  const addresses: AddressKeys[] = [];
-  const candidates = await Promise.all(
-    page.tickets.map(async (t) => {
-      const user = t.requester_id != null ? page.users.get(t.requester_id) : undefined;
-      const solvedAt = page.solvedAt.get(t.id) ?? null;
-      const email = user?.email ?? null;
-      const keys = email ? await addressKeys(fingerprintKey, email) : null;
-      if (keys) addresses.push(keys);
-      return {
-        ticketId: t.id,
-        status: t.status,
-        solvedAt: solvedAt === null ? null : Date.parse(solvedAt),
-        requesterId: t.requester_id ?? null,
-        email,
-        name: user?.name ?? null,
-        externalId: user?.external_id == null ? null : String(user.external_id),
-        role: user?.role ?? null,
-        addressFingerprint: keys?.fingerprint ?? null,
-        groupName: t.group_id != null ? (page.groups.get(t.group_id) ?? null) : null,
-        tags: t.tags.map((tag) => tag.toLowerCase()),
-        ticketUpdatedAt: Date.parse(t.updated_at),
-      };
-    }),
-  );
-  return { candidates, addresses };
-}
 
 const NO_FIELDS: SupportSettings = {
   planFieldId: undefined,
@@ -272,7 +230,7 @@ async function storePage(
   await savePage(
     db,
     access.baseUrl,
-    await candidatesFromPage(page, options.fingerprintKey),
+    await zendeskCandidates(page, options.fingerprintKey),
     contextsFromPage(page, options.support ?? NO_FIELDS),
     {
       afterCursor: page.afterCursor,

@@ -40,7 +40,7 @@ const SignatureSchema = v.pipe(
 );
 const TicketSchema = v.pipe(
   v.string(),
-  v.regex(/^[1-9]\d{0,15}$/, "the ticket number (t) is not a ticket number"),
+  v.regex(/^-?[1-9]\d{0,15}$/, "the ticket number (t) is not a ticket number"),
   v.transform(Number),
   v.safeInteger("the ticket number (t) is too large"),
 );

@@ -45,10 +45,10 @@ export const BREAKDOWN_TITLES: Record<keyof Breakdowns, string> = {
   assignee: "By assignee",
 };
 
-function roll(
-  cells: SupportCell[],
-  keyOf: (c: SupportCell) => string | null,
-  labelOf: (key: string | null, c: SupportCell) => string,
+function roll<C extends { responses: number; satisfied: number; ratingSum: number }>(
+  cells: C[],
+  keyOf: (c: C) => string | null,
+  labelOf: (key: string | null, c: C) => string,
   order: (a: GroupFigures, b: GroupFigures) => number,
 ): GroupFigures[] {
   const groups = new Map<string | null, { label: string; responses: number; satisfied: number; ratingSum: number }>();
@@ -133,4 +133,53 @@ export function speedFinding(b: Breakdowns): string | null {
     return `Too few answers to compare CSAT by first-reply target: ${plural(metCount, "answer")} met it, ${plural(missedCount, "answer")} missed it.`;
   }
   return `CSAT ${percent(met.csat)} when the first reply met its target, ${percent(missed.csat)} when it missed: ${plural(missedCount, "answer")} missed it, ${plural(metCount, "answer")} met it.`;
+}
+
+/** One row of REPORT_SQL.posthogSupport: answers to PostHog Support tickets of one (channel, priority, SLA) cell. */
+export interface PostHogSupportCell {
+  channel: string | null;
+  priority: string | null;
+  /** 1: resolved before `sla_due_at`, 0: after it, null: no SLA (or not resolved when known). */
+  slaMet: number | null;
+  responses: number;
+  satisfied: number;
+  ratingSum: number;
+}
+
+export interface PostHogSupportBreakdowns {
+  channel: GroupFigures[];
+  priority: GroupFigures[];
+  sla: GroupFigures[];
+}
+
+export const POSTHOG_SUPPORT_BREAKDOWN_TITLES: Record<keyof PostHogSupportBreakdowns, string> = {
+  channel: "PostHog Support: by channel",
+  priority: "PostHog Support: by priority",
+  sla: "PostHog Support: by SLA",
+};
+
+const capitalised = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
+
+/** CSAT of PostHog Support tickets by the channel the customer wrote in, the priority, and the SLA kept or not. */
+export function buildPostHogSupportBreakdowns(cells: PostHogSupportCell[]): PostHogSupportBreakdowns {
+  return {
+    channel: roll(
+      cells,
+      (c) => c.channel,
+      (k) => (k === null ? "Not known" : capitalised(k)),
+      byAnswers,
+    ),
+    priority: roll(
+      cells,
+      (c) => c.priority,
+      (k) => (k === null ? "No priority" : capitalised(k)),
+      fixed(["high", "medium", "low", null]),
+    ),
+    sla: roll(
+      cells,
+      (c) => (c.slaMet === null ? null : c.slaMet ? "met" : "missed"),
+      (k) => (k === "met" ? "Resolved before its SLA" : k === "missed" ? "Resolved after its SLA" : "No SLA"),
+      fixed(["met", "missed", null]),
+    ),
+  };
 }

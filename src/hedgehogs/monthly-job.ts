@@ -2,7 +2,7 @@ import type { Settings } from "../config";
 import type { Mailer } from "../services/mail";
 import { uuidFromName } from "../lib/ids";
 import { captureToPostHog } from "../services/posthog-capture";
-import { previousMonth, reportFigures, type MonthlyReport } from "./report";
+import { periodDue, reportFigures, type MonthlyReport } from "./report";
 import { renderReportEmail } from "./report-email";
 import {
   computeReport,
@@ -81,11 +81,13 @@ async function deliverReport(
 }
 
 /**
- * The 1st-of-the-month job: builds last month's report and stores it once. Only the run that stored
+ * The 1st-of-the-month job: builds last month's report (with DONATION_PERIOD=quarter, last quarter's,
+ * in a quarter's first month) and stores it once. Only the run that stored
  * it sends it, so a re-run or an overlapping run sends nothing more.
  */
 export async function runMonthlyReport(deps: ReportDeps, now: number) {
-  const month = previousMonth(now);
+  const month = periodDue(now, deps.settings.donation.period);
+  if (month === null) return { note: "DONATION_PERIOD=quarter: the next report is due in a quarter's first month" };
   const report = await computeReport(deps.db, month, {
     hedgehogCostMinor: deps.settings.donation.hedgehogCostMinor,
     currency: deps.settings.donation.currency,
@@ -98,7 +100,8 @@ export async function runMonthlyReport(deps: ReportDeps, now: number) {
 
 /** Retries the email or event of a report whose first attempt failed (called by the ten-minute cron). */
 export async function retryOwedReport(deps: ReportDeps, now: number) {
-  const month = previousMonth(now);
+  const month = periodDue(now, deps.settings.donation.period);
+  if (month === null) return null;
   const stored = await findStoredReport(deps.db, month);
   if (!stored || stored.createdAt > now - REPORT_RETRY_AFTER_MS) return null;
   const owed = {

@@ -10,9 +10,9 @@ export const REPORT_SQL = {
   /** ?1 month start (ms), ?2 month end (ms). The month's range of responses_month_team_rating, then each row. */
   verification: `SELECT verified_by AS verifiedBy, COUNT(*) AS responses FROM responses
                  WHERE first_submitted_at >= ?1 AND first_submitted_at < ?2 GROUP BY verified_by`,
-  /** ?1 month 'YYYY-MM'. */
-  hedgehogs: `SELECT COALESCE((SELECT hedgehogs FROM hedgehog_tally WHERE month = ?1), 0) AS hedgehogs,
-                (SELECT COALESCE(SUM(hedgehogs), 0) FROM hedgehog_tally WHERE month <= ?1) AS runningHedgehogs`,
+  /** ?1 the period's first month, ?2 its last ('YYYY-MM'; the same for a monthly report). */
+  hedgehogs: `SELECT (SELECT COALESCE(SUM(hedgehogs), 0) FROM hedgehog_tally WHERE month BETWEEN ?1 AND ?2) AS hedgehogs,
+                (SELECT COALESCE(SUM(hedgehogs), 0) FROM hedgehog_tally WHERE month <= ?2) AS runningHedgehogs`,
   /** ?1 month start (ms), ?2 month end (ms). */
   emailed: `SELECT COUNT(*) AS surveysEmailed FROM survey_sends WHERE status = 'sent' AND sent_at >= ?1 AND sent_at < ?2`,
   /** ?1 start (ms). The admin page's CSAT chart; reads only responses_month_team_rating. */
@@ -31,4 +31,15 @@ export const REPORT_SQL = {
             FROM responses r LEFT JOIN ticket_context c ON c.ticket_id = r.ticket_id
             WHERE r.first_submitted_at >= ?1 AND r.first_submitted_at < ?2
             GROUP BY c.plan, c.target_met, (c.reopens > 0), c.assignee_id`,
+  /**
+   * ?1 month start (ms), ?2 month end (ms). Answers to PostHog Support tickets (negative keys) by the
+   * ticket's channel, priority, and whether it was resolved before its SLA (`sla_due_at`).
+   */
+  posthogSupport: `SELECT c.channel AS channel, p.priority AS priority,
+                     CASE WHEN p.sla_due_at IS NULL OR c.solved_at IS NULL THEN NULL ELSE c.solved_at <= p.sla_due_at END AS slaMet,
+                     COUNT(*) AS responses, SUM(r.rating >= 4) AS satisfied, SUM(r.rating) AS ratingSum
+                   FROM responses r JOIN posthog_support_tickets p ON p.ticket_key = r.ticket_id
+                     LEFT JOIN candidates c ON c.ticket_id = r.ticket_id
+                   WHERE r.first_submitted_at >= ?1 AND r.first_submitted_at < ?2
+                   GROUP BY c.channel, p.priority, slaMet`,
 } as const;

@@ -1,26 +1,36 @@
 import { REPORT_SQL } from "./report-sql";
-import type { SupportCell } from "./breakdowns";
+import type { PostHogSupportCell, SupportCell } from "./breakdowns";
 import { buildLedger } from "./ledger";
 import { LEDGER_SQL, toEntries } from "./ledger-store";
-import { buildReport, monthRange, type DonationTerms, type MonthlyReport, type TeamCounts } from "./report";
+import {
+  buildReport,
+  periodMonths,
+  periodRange,
+  type DonationTerms,
+  type MonthlyReport,
+  type TeamCounts,
+} from "./report";
 
+/** A period's report: a month ('YYYY-MM') or, with DONATION_PERIOD=quarter, a quarter ('YYYY-Qn'). */
 export async function computeReport(db: D1Database, month: string, terms: DonationTerms): Promise<MonthlyReport> {
-  const { start, end } = monthRange(month);
-  const [teams, hedgehogs, emailed, support, entries, tally, verification] = await db.batch([
+  const { start, end } = periodRange(month);
+  const { first, last } = periodMonths(month);
+  const [teams, hedgehogs, emailed, support, entries, tally, verification, posthogSupport] = await db.batch([
     db.prepare(REPORT_SQL.teams).bind(start, end),
-    db.prepare(REPORT_SQL.hedgehogs).bind(month),
+    db.prepare(REPORT_SQL.hedgehogs).bind(first, last),
     db.prepare(REPORT_SQL.emailed).bind(start, end),
     db.prepare(REPORT_SQL.support).bind(start, end),
     db.prepare(LEDGER_SQL.entries),
     db.prepare(LEDGER_SQL.tally),
     db.prepare(REPORT_SQL.verification).bind(start, end),
+    db.prepare(REPORT_SQL.posthogSupport).bind(start, end),
   ]);
   const {
     months: _months,
     entries: _entries,
     ...ledger
   } = buildLedger(tally!.results as Array<{ month: string; hedgehogs: number }>, toEntries(entries!.results), terms, {
-    throughMonth: month,
+    throughMonth: last,
   });
   const h = hedgehogs!.results[0] as { hedgehogs: number; runningHedgehogs: number };
   const e = emailed!.results[0] as { surveysEmailed: number };
@@ -34,6 +44,7 @@ export async function computeReport(db: D1Database, month: string, terms: Donati
       support: support!.results as SupportCell[],
       ledger,
       verification: verification!.results as Array<{ verifiedBy: string; responses: number }>,
+      posthogSupport: posthogSupport!.results as PostHogSupportCell[],
     },
     terms,
   );

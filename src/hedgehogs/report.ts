@@ -1,6 +1,14 @@
 /** The monthly donation report's maths: plain values in, plain values out. */
 import { plural } from "../lib/plural";
-import { buildBreakdowns, speedFinding, type Breakdowns, type SupportCell } from "./breakdowns";
+import {
+  buildBreakdowns,
+  buildPostHogSupportBreakdowns,
+  speedFinding,
+  type Breakdowns,
+  type PostHogSupportBreakdowns,
+  type PostHogSupportCell,
+  type SupportCell,
+} from "./breakdowns";
 import { balanceWords, majorUnits, type Ledger } from "./ledger";
 import { formatCount } from "../lib/format";
 
@@ -44,7 +52,10 @@ export interface MonthlyReport {
   /** The ledger to the end of this month: owed for every hedgehog so far, paid, and the balance. */
   ledger?: LedgerSummary;
   /** How the month's answers' links were verified: signed links, or unsigned ones checked against Zendesk. */
-  verifiedBy?: { signature: number; zendesk: number };
+  /** `posthogSupport`: unsigned links of PostHog Workflows, checked against PostHog Support (only when there were any). */
+  /** CSAT of PostHog Support tickets by channel, priority and SLA, in months that had any. */
+  posthogSupport?: PostHogSupportBreakdowns;
+  verifiedBy?: { signature: number; zendesk: number; posthogSupport?: number };
 }
 
 export type LedgerSummary = Pick<
@@ -67,10 +78,55 @@ export function monthRange(month: string): { start: number; end: number } {
   return { start: Date.UTC(year, index, 1), end: Date.UTC(year, index + 1, 1) };
 }
 
+const QUARTER = /^(\d{4})-Q([1-4])$/;
+
+/** How often the donation is reported and paid (DONATION_PERIOD). */
+export type DonationPeriod = "month" | "quarter";
+
+/** The first and last month of a period: a month ('YYYY-MM') is its own, a quarter ('YYYY-Qn') three. */
+export function periodMonths(period: string): { first: string; last: string } {
+  const q = QUARTER.exec(period);
+  if (!q) {
+    monthRange(period); // throws for anything that is not a month either
+    return { first: period, last: period };
+  }
+  const first = (Number(q[2]) - 1) * 3 + 1;
+  const month = (m: number) => `${q[1]}-${String(m).padStart(2, "0")}`;
+  return { first: month(first), last: month(first + 2) };
+}
+
+/** [start, end) of a period in milliseconds (UTC). */
+export function periodRange(period: string): { start: number; end: number } {
+  const { first, last } = periodMonths(period);
+  return { start: monthRange(first).start, end: monthRange(last).end };
+}
+
+/**
+ * The period whose report is due in the month `ms` falls in: last month, or for quarters the last
+ * quarter, due only in a quarter's first month (January, April, July, October); null otherwise.
+ */
+export function periodDue(ms: number, period: DonationPeriod): string | null {
+  const last = previousMonth(ms);
+  if (period === "month") return last;
+  if (new Date(ms).getUTCMonth() % 3 !== 0) return null;
+  return `${last.slice(0, 4)}-Q${Math.ceil(Number(last.slice(5, 7)) / 3)}`;
+}
+
 /** The UTC month before the one `ms` falls in. */
 export function previousMonth(ms: number): string {
   const d = new Date(ms);
   return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
+}
+
+/** Answers by how their link was verified. */
+function verifiedBy(rows: Array<{ verifiedBy: string; responses: number }>): NonNullable<MonthlyReport["verifiedBy"]> {
+  const count = (by: string) => rows.find((v) => v.verifiedBy === by)?.responses ?? 0;
+  const posthogSupport = count("posthog-support");
+  return {
+    signature: count("signature"),
+    zendesk: count("zendesk"),
+    ...(posthogSupport > 0 ? { posthogSupport } : {}),
+  };
 }
 
 /** `count` months ending with `last`, oldest first. */
@@ -100,6 +156,7 @@ export function buildReport(
     support?: SupportCell[];
     ledger?: LedgerSummary;
     verification?: Array<{ verifiedBy: string; responses: number }>;
+    posthogSupport?: PostHogSupportCell[];
   },
   terms: DonationTerms,
 ): MonthlyReport {
@@ -132,12 +189,11 @@ export function buildReport(
     breakdowns,
     speedFinding: speedFinding(breakdowns),
     ...(input.ledger ? { ledger: input.ledger } : {}),
+    // Only in months with answers to PostHog Support tickets: a Zendesk-only report stays as it was.
+    ...(input.posthogSupport?.length ? { posthogSupport: buildPostHogSupportBreakdowns(input.posthogSupport) } : {}),
     ...(input.verification
       ? {
-          verifiedBy: {
-            signature: input.verification.find((v) => v.verifiedBy === "signature")?.responses ?? 0,
-            zendesk: input.verification.find((v) => v.verifiedBy === "zendesk")?.responses ?? 0,
-          },
+          verifiedBy: verifiedBy(input.verification),
         }
       : {}),
   };
@@ -156,7 +212,15 @@ export function formatMean(mean: number | null): string {
   return mean === null ? "—" : mean.toFixed(2);
 }
 
+/** "March 2031", or for a quarter "Q1 2031 (January to March)". */
 export function monthName(month: string): string {
+  const q = QUARTER.exec(month);
+  if (q) {
+    const { first, last } = periodMonths(month);
+    const name = (m: string) =>
+      new Date(monthRange(m).start).toLocaleDateString("en-GB", { month: "long", timeZone: "UTC" });
+    return `Q${q[2]} ${q[1]} (${name(first)} to ${name(last)})`;
+  }
   return new Date(monthRange(month).start).toLocaleDateString("en-GB", {
     month: "long",
     year: "numeric",

@@ -10,6 +10,11 @@ export interface SurveyLinkFields {
   initialTargetArea?: string | undefined;
   /** Unix seconds after which the link no longer works. */
   exp: number;
+  /**
+   * A PostHog Support ticket: the link carries PostHog's own `ticket_id` (a uuid) and `ticket_number`,
+   * as PostHog's Workflows name them, and `ticketId` is the product's key for it (not in the link).
+   */
+  posthogTicket?: { uuid: string; number: number } | undefined;
 }
 
 export interface ParsedSurveyLink extends SurveyLinkFields {
@@ -25,11 +30,14 @@ export interface ParsedSurveyLink extends SurveyLinkFields {
 
 /** The exact bytes that are signed: fixed order, percent-encoded, versioned so the format can change. */
 export function canonicalString(fields: SurveyLinkFields): string {
-  const pairs: [string, string][] = [
-    ["distinct_id", fields.distinctId],
-    ["ticketId", String(fields.ticketId)],
-    ["team", fields.team],
-  ];
+  const ticket: [string, string][] = fields.posthogTicket
+    ? [
+        ["source", "posthog-support"],
+        ["ticket_id", fields.posthogTicket.uuid],
+        ["ticket_number", String(fields.posthogTicket.number)],
+      ]
+    : [["ticketId", String(fields.ticketId)]];
+  const pairs: [string, string][] = [["distinct_id", fields.distinctId], ...ticket, ["team", fields.team]];
   if (fields.initialTargetArea !== undefined) pairs.push(["initialTargetArea", fields.initialTargetArea]);
   pairs.push(["exp", String(fields.exp)]);
   return "v1&" + pairs.map(([k, val]) => `${k}=${encodeURIComponent(val)}`).join("&");
@@ -47,19 +55,22 @@ function verifySurveyLink(fields: SurveyLinkFields, sig: string, secret: string)
 /** The query string of the link a page was opened with: a signed link's, or an unsigned one's as Zendesk sent it. */
 export function pageLinkQuery(link: ParsedSurveyLink): string {
   if (!link.unsigned) return surveyLinkQuery(link, link.sig);
-  const q = new URLSearchParams({ distinct_id: link.distinctId, ticketId: String(link.ticketId), team: link.team });
+  const q = new URLSearchParams({ distinct_id: link.distinctId, ...ticketParams(link), team: link.team });
   if (link.initialTargetArea !== undefined) q.set("initialTargetArea", link.initialTargetArea);
   return q.toString();
+}
+
+/** How a link names its ticket: Zendesk's number as `ticketId`, a PostHog Support ticket as PostHog does. */
+function ticketParams(fields: Pick<SurveyLinkFields, "ticketId" | "posthogTicket">): Record<string, string> {
+  return fields.posthogTicket
+    ? { ticket_id: fields.posthogTicket.uuid, ticket_number: String(fields.posthogTicket.number) }
+    : { ticketId: String(fields.ticketId) };
 }
 
 /** The query string of a survey link (canonical names; a preselected `rating` last). */
 export function surveyLinkQuery(fields: SurveyLinkFields, sig: string, options: { rating?: number } = {}): string {
   const { rating } = options;
-  const q = new URLSearchParams({
-    distinct_id: fields.distinctId,
-    ticketId: String(fields.ticketId),
-    team: fields.team,
-  });
+  const q = new URLSearchParams({ distinct_id: fields.distinctId, ...ticketParams(fields), team: fields.team });
   if (fields.initialTargetArea !== undefined) q.set("initialTargetArea", fields.initialTargetArea);
   q.set("exp", String(fields.exp));
   q.set("sig", sig);
@@ -129,6 +140,20 @@ const LinkFields = {
   ),
 };
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A PostHog Support ticket as a link names it: its uuid and number. */
+const PostHogTicketFields = {
+  ticketUuid: v.pipe(
+    v.string(),
+    v.regex(UUID, "the ticket id (ticket_id) is neither a number nor a PostHog ticket id"),
+  ),
+  ticketNumber: v.pipe(
+    v.string("the ticket number (ticket_number) is missing"),
+    v.regex(/^[1-9]\d{0,15}$/, "the ticket number (ticket_number) is not a number"),
+    v.transform(Number),
+  ),
+};
+const PostHogLinkQuerySchema = v.object({ ...LinkFields, ticketId: v.optional(v.string()), ...PostHogTicketFields });
 const LinkQuerySchema = v.object(LinkFields);
 /** An unsigned link as a Zendesk automation sends it: the same fields, no expiry and no signature. */
 const UnsignedQuerySchema = v.object({
@@ -160,9 +185,14 @@ function linkInput(input: Record<string, string | undefined>) {
   if (rating === undefined && satisfaction !== undefined) {
     rating = /^[0-4]$/.test(satisfaction) ? String(Number(satisfaction) + 1) : "invalid";
   }
+  // PostHog's Workflows name the ticket `ticket_id` (a uuid) and `ticket_number`; for a Zendesk ticket
+  // both are accepted as other names of `ticketId`.
+  const ticketUuid = [input.ticket_id].find((id) => id !== undefined && UUID.test(id));
   return {
     distinct_id: pick("distinct_id", "userId"),
-    ticketId: pick("ticketId"),
+    ticketId: ticketUuid ? undefined : pick("ticketId", "ticket_id", "ticket_number"),
+    ticketUuid,
+    ticketNumber: ticketUuid ? pick("ticket_number") : undefined,
     team: pick("team", "ticketTeam"),
     initialTargetArea: pick("initialTargetArea"),
     exp: pick("exp"),
@@ -177,24 +207,55 @@ export function isUnsignedLink(input: Record<string, string | undefined>): boole
   return fields.sig === undefined && fields.exp === undefined;
 }
 
-export type UnsignedLinkParse =
-  | {
-      ok: true;
-      fields: { distinctId: string; ticketId: number; team: string; initialTargetArea?: string; rating?: number };
-    }
-  | { ok: false; problems: string[] };
+/** An unsigned link's fields; a PostHog Workflow's names a PostHog Support ticket (`ticketId` 0 until looked up). */
+export interface UnsignedLinkFields {
+  distinctId: string;
+  ticketId: number;
+  team: string;
+  initialTargetArea?: string;
+  rating?: number;
+  posthogTicket?: { uuid: string; number: number };
+}
+
+export type UnsignedLinkParse = { ok: true; fields: UnsignedLinkFields } | { ok: false; problems: string[] };
+
+/**
+ * An unsigned link from a PostHog Workflow's email (PostHog's handbook: `distinct_id`, `ticket_id`,
+ * `ticket_number`): no team (the ticket's team is the product's default).
+ */
+const UnsignedPostHogQuerySchema = v.object({
+  distinct_id: LinkFields.distinct_id,
+  ...PostHogTicketFields,
+  team: v.optional(LinkFields.team, "Support"),
+  initialTargetArea: LinkFields.initialTargetArea,
+  rating: LinkFields.rating,
+});
+
+/** The problems valibot found, each message once. */
+const problemsOf = (issues: ReadonlyArray<{ message: string }>) => [...new Set(issues.map((i) => i.message))];
+
+/** The ticket a parsed link names: Zendesk's number, or a PostHog ticket (its key is looked up by the caller). */
+function ticketOf(o: { ticketId?: number | string | undefined; ticketUuid?: string; ticketNumber?: number }) {
+  return o.ticketUuid !== undefined
+    ? { ticketId: 0, posthogTicket: { uuid: o.ticketUuid.toLowerCase(), number: o.ticketNumber! } }
+    : { ticketId: o.ticketId as number };
+}
 
 /** Reads an unsigned link: the ticket, the customer and the team as the automation filled them in. */
 export function parseUnsignedLink(input: Record<string, string | undefined>): UnsignedLinkParse {
-  const result = v.safeParse(UnsignedQuerySchema, linkInput(input));
-  if (!result.success) return { ok: false, problems: [...new Set(result.issues.map((i) => i.message))] };
+  const fields = linkInput(input);
+  const result =
+    fields.ticketUuid !== undefined
+      ? v.safeParse(UnsignedPostHogQuerySchema, fields)
+      : v.safeParse(UnsignedQuerySchema, fields);
+  if (!result.success) return { ok: false, problems: problemsOf(result.issues) };
   const o = result.output;
   return {
     ok: true,
     fields: {
       distinctId: o.distinct_id,
-      ticketId: o.ticketId,
       team: o.team,
+      ...ticketOf(o),
       ...(o.initialTargetArea !== undefined ? { initialTargetArea: o.initialTargetArea } : {}),
       ...(o.rating !== undefined ? { rating: o.rating } : {}),
     },
@@ -202,14 +263,18 @@ export function parseUnsignedLink(input: Record<string, string | undefined>): Un
 }
 
 export function parseSurveyLink(input: Record<string, string | undefined>): LinkParseResult {
-  const result = v.safeParse(LinkQuerySchema, linkInput(input));
-  if (!result.success) return { ok: false, problems: [...new Set(result.issues.map((i) => i.message))] };
+  const fields = linkInput(input);
+  const result =
+    fields.ticketUuid !== undefined
+      ? v.safeParse(PostHogLinkQuerySchema, fields)
+      : v.safeParse(LinkQuerySchema, fields);
+  if (!result.success) return { ok: false, problems: problemsOf(result.issues) };
   const o = result.output;
   return {
     ok: true,
     link: {
       distinctId: o.distinct_id,
-      ticketId: o.ticketId,
+      ...ticketOf(o),
       team: o.team,
       initialTargetArea: o.initialTargetArea,
       exp: o.exp,
@@ -223,7 +288,7 @@ export function parseSurveyLink(input: Record<string, string | undefined>): Link
 export function linkFieldProblems(fields: SurveyLinkFields): string[] {
   const parsed = parseSurveyLink({
     distinct_id: fields.distinctId,
-    ticketId: String(fields.ticketId),
+    ...ticketParams(fields),
     team: fields.team,
     initialTargetArea: fields.initialTargetArea,
     exp: String(fields.exp),

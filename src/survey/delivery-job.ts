@@ -1,4 +1,5 @@
 import type { Settings } from "../config";
+import { sourceOfKey } from "../lib/ticket-keys";
 import { uuidFromName } from "../lib/ids";
 import { CAPTURE_BATCH_SIZE, captureToPostHog } from "../services/posthog-capture";
 import {
@@ -96,17 +97,21 @@ const IMPRESSIONS: CaptureKind<StoredImpression> = {
   table: "survey_impressions",
   noun: "impressions",
   claim: claimPendingImpressions,
-  events: (settings, _db, views) =>
-    Promise.all(
+  events: async (settings, db, views) => {
+    // A PostHog Support ticket is named by its uuid in the event (its key is the product's own).
+    const postHogTickets = views.filter((v) => sourceOfKey(v.ticketId) === "posthog-support").map((v) => v.ticketId);
+    const contexts = postHogTickets.length > 0 ? await supportContexts(db, postHogTickets) : new Map();
+    return Promise.all(
       views.map(async (view) =>
         buildSurveyShownEvent(
-          view,
+          { ...view, ticketUuid: contexts.get(view.ticketId)?.ticketUuid },
           settings.posthog,
           // Fixed per survey and ticket: the one view a ticket reports carries it on every retry.
           await uuidFromName(`hedgehog-csat:survey-shown:${settings.posthog.surveyId}:${view.ticketId}`),
         ),
       ),
-    ),
+    );
+  },
 };
 
 type DeliveryOptions = { ticketId?: number; fetcher?: typeof fetch };

@@ -39,6 +39,12 @@ export interface SupportProperties {
   replies: number | null;
   assigneeId: number | null;
   assignee: string | null;
+  /** A PostHog Support ticket: which source, its uuid and number, the channel and priority. */
+  ticketSource?: "posthog-support";
+  ticketUuid?: string;
+  ticketNumber?: number;
+  channel?: string | null;
+  priority?: string | null;
 }
 
 /**
@@ -67,7 +73,8 @@ export function buildSurveySentEvent(
     $set: { [`$survey_responded/${survey.surveyId}`]: true },
     $survey_response: answer.rating,
     $survey_response_1: comment,
-    ticketId: String(answer.ticketId),
+    // A PostHog Support ticket is named by its uuid, as PostHog names it (the product's key is its own).
+    ticketId: answer.support?.ticketUuid ?? String(answer.ticketId),
     ticketTeam: answer.team,
   };
   if (answer.initialTargetArea !== null) properties.initialTargetArea = answer.initialTargetArea;
@@ -83,7 +90,7 @@ export function buildSurveySentEvent(
 }
 
 export function buildSurveyShownEvent(
-  view: { ticketId: number; distinctId: string; team: string; shownAt: number },
+  view: { ticketId: number; distinctId: string; team: string; shownAt: number; ticketUuid?: string },
   survey: SurveyConfig,
   uuid: string,
 ): CaptureEvent {
@@ -93,7 +100,7 @@ export function buildSurveyShownEvent(
     properties: {
       $survey_id: survey.surveyId,
       $survey_name: survey.surveyName,
-      ticketId: String(view.ticketId),
+      ticketId: view.ticketUuid ?? String(view.ticketId),
       ticketTeam: view.team,
       $set: { $survey_last_seen_date: new Date(view.shownAt).toISOString() },
     },

@@ -58,7 +58,7 @@ export interface Answer {
   rating: number;
   comment: string | undefined;
   /** How the link was verified: its signature, or the ticket in Zendesk (an unsigned link). */
-  verifiedBy: "signature" | "zendesk";
+  verifiedBy: "signature" | "zendesk" | "posthog-support";
 }
 
 /**

@@ -23,6 +23,7 @@ import {
 import { recordImpression } from "./impressions-store";
 import { findAnswer, recordResponse, type StoredAnswer } from "./responses-store";
 import { SURVEY_JS } from "./page-script";
+import { postHogTicketKey } from "./ticket-facts-store";
 import {
   BadLinkPage,
   CannotCheckPage,
@@ -72,6 +73,12 @@ async function checkedLink<E extends AppEnv>(
   const check = await checkSurveyLink(parsed.link, linkSecret, new Date());
   if (check === "forged") return { ok: false, response: c.html(<ForgedLinkPage brand={brand} />, 403) };
   if (check === "expired") return { ok: false, response: c.html(<ExpiredLinkPage brand={brand} />, 410) };
+  if (parsed.link.posthogTicket) {
+    // Answers are kept by the product's key of the ticket; a signed link names PostHog's uuid.
+    const key = await postHogTicketKey(c.env.DB, parsed.link.posthogTicket.uuid);
+    if (key === null) return { ok: false, response: c.html(<TicketNotFoundPage brand={brand} />, 404) };
+    return { ok: true, link: { ...parsed.link, ticketId: key } };
+  }
   return { ok: true, link: parsed.link };
 }
 
@@ -231,7 +238,7 @@ surveyRoutes.post("/", ...formGuards, linkOfAnswer, vValidator("form", AnswerFor
   const settings = settingsOf(c.env);
   const link = c.get("link");
   const { rating, comment, base_version: baseVersion } = c.req.valid("form");
-  const owed = followupsOwed({ rating, edit: baseVersion > 0 }, settings);
+  const owed = followupsOwed({ ticketId: link.ticketId, rating, edit: baseVersion > 0 }, settings);
   const outcome = await recordResponse(
     c.env.DB,
     {
@@ -241,7 +248,7 @@ surveyRoutes.post("/", ...formGuards, linkOfAnswer, vValidator("form", AnswerFor
       initialTargetArea: link.initialTargetArea,
       rating,
       comment,
-      verifiedBy: link.unsigned ? "zendesk" : "signature",
+      verifiedBy: !link.unsigned ? "signature" : link.posthogTicket ? "posthog-support" : "zendesk",
     },
     Date.now(),
     {

@@ -121,6 +121,56 @@ interface SupportContextRow {
  */
 export async function supportContexts(db: D1Database, ticketIds: number[]): Promise<Map<number, SupportProperties>> {
   if (ticketIds.length === 0) return new Map();
+  const posthog = await postHogTicketProperties(db, ticketIds);
+  const zendesk = await zendeskContexts(db, ticketIds);
+  for (const [key, props] of posthog) zendesk.set(key, props);
+  return zendesk;
+}
+
+const NO_CONTEXT = {
+  plan: null,
+  severity: null,
+  firstReplyHours: null,
+  targetHours: null,
+  targetMet: null,
+  reopens: null,
+  replies: null,
+  assigneeId: null,
+  assignee: null,
+};
+
+/** PostHog Support tickets among these keys, as the dispatcher recorded them: uuid, number, channel, priority. */
+async function postHogTicketProperties(db: D1Database, keys: number[]): Promise<Map<number, SupportProperties>> {
+  const { results } = await db
+    .prepare(
+      `SELECT p.ticket_key, p.ticket_uuid, p.ticket_number, p.priority, c.channel
+       FROM posthog_support_tickets p LEFT JOIN candidates c ON c.ticket_id = p.ticket_key
+       WHERE p.ticket_key IN (SELECT value FROM json_each(?1))`,
+    )
+    .bind(JSON.stringify(keys))
+    .all<{
+      ticket_key: number;
+      ticket_uuid: string;
+      ticket_number: number;
+      priority: string | null;
+      channel: string | null;
+    }>();
+  return new Map(
+    results.map((r) => [
+      r.ticket_key,
+      {
+        ...NO_CONTEXT,
+        ticketSource: "posthog-support" as const,
+        ticketUuid: r.ticket_uuid,
+        ticketNumber: r.ticket_number,
+        channel: r.channel,
+        priority: r.priority,
+      },
+    ]),
+  );
+}
+
+async function zendeskContexts(db: D1Database, ticketIds: number[]): Promise<Map<number, SupportProperties>> {
   const { results } = await db
     .prepare(
       `SELECT ticket_id, plan, severity, first_reply_hours, target_hours, target_met, reopens, replies, assignee_id, assignee_name
@@ -144,4 +194,16 @@ export async function supportContexts(db: D1Database, ticketIds: number[]): Prom
       },
     ]),
   );
+}
+
+/**
+ * The product's key of a PostHog Support ticket a signed link names (by PostHog's uuid), as the
+ * dispatcher recorded it when it sent the survey; null when the product never saw that ticket.
+ */
+export async function postHogTicketKey(db: D1Database, ticketUuid: string): Promise<number | null> {
+  const row = await db
+    .prepare(`SELECT ticket_key FROM posthog_support_tickets WHERE ticket_uuid = ?1`)
+    .bind(ticketUuid)
+    .first<{ ticket_key: number }>();
+  return row?.ticket_key ?? null;
 }

@@ -3,8 +3,13 @@ import { DAY_MS } from "../lib/time";
 import { zendeskUserDistinctId } from "../lib/requester-ids";
 import { fetchTickets } from "../services/zendesk-tickets";
 import { zendeskAccess } from "../services/zendesk";
-import type { ParsedSurveyLink } from "../lib/survey-link";
-import { knownTicketFacts, rememberTicketFacts, type TicketFacts } from "./ticket-facts-store";
+import type { ParsedSurveyLink, UnsignedLinkFields } from "../lib/survey-link";
+import { ticketKeyFor } from "../lib/ticket-keys";
+import { findTicket, postHogSupportAccess, requesterDistinctId, requesterEmail } from "../services/posthog-support";
+import { knownTicketFacts, postHogTicketKey, rememberTicketFacts, type TicketFacts } from "./ticket-facts-store";
+
+/** Zendesk's solved statuses, and PostHog Support's one (resolved). */
+const SOLVED = ["solved", "closed", "resolved"];
 
 /** How long what Zendesk said about a ticket the sync does not know is trusted. */
 const LOOKUP_FRESH_MS = 10 * 60_000;
@@ -29,15 +34,14 @@ function requesterDistinctIds(facts: Pick<TicketFacts, "requesterId" | "requeste
  * Zendesk, whatever the link's text says.
  */
 function judgeUnsignedLink(
-  fields: { distinctId: string; ticketId: number; team: string; initialTargetArea?: string; rating?: number },
+  fields: UnsignedLinkFields,
   facts: TicketFacts,
   now: number,
   linkTtlDays: number,
 ): UnsignedVerdict {
   if (!facts.found) return { ok: false, why: "unknown" };
   if (!requesterDistinctIds(facts).includes(fields.distinctId)) return { ok: false, why: "not-theirs" };
-  if ((facts.status !== "solved" && facts.status !== "closed") || facts.solvedAt === null)
-    return { ok: false, why: "not-solved" };
+  if (!SOLVED.includes(facts.status ?? "") || facts.solvedAt === null) return { ok: false, why: "not-solved" };
   const expiresAt = facts.solvedAt + linkTtlDays * DAY_MS;
   if (expiresAt <= now) return { ok: false, why: "expired" };
   return {
@@ -51,6 +55,7 @@ function judgeUnsignedLink(
       sig: "",
       rating: fields.rating,
       unsigned: true,
+      posthogTicket: fields.posthogTicket,
     },
   };
 }
@@ -94,10 +99,53 @@ async function lookUp(
 export async function verifyUnsignedLink(
   db: D1Database,
   settings: Settings,
-  fields: { distinctId: string; ticketId: number; team: string; initialTargetArea?: string; rating?: number },
+  fields: UnsignedLinkFields,
   now: number,
 ): Promise<UnsignedVerdict> {
+  if (fields.posthogTicket) {
+    const found = await lookUpPostHog(db, settings, fields.posthogTicket, now);
+    if (found === "unavailable") return { ok: false, why: "unavailable" };
+    if (found === null) return { ok: false, why: "unknown" };
+    return judgeUnsignedLink({ ...fields, ticketId: found.key }, found.facts, now, settings.linkTtlDays);
+  }
   const facts = await lookUp(db, settings, fields.ticketId, now);
   if (facts === "unavailable") return { ok: false, why: "unavailable" };
   return judgeUnsignedLink(fields, facts, now, settings.linkTtlDays);
+}
+
+/**
+ * A PostHog Support ticket an unsigned link names: from what the dispatcher knows, else one (paced)
+ * read of PostHog's list by the ticket's number, kept a while like Zendesk's. A ticket PostHog does not
+ * have gets no key, so nothing is kept of it (each such link costs one paced request). A resolved
+ * ticket's resolved time is its `updated_at` when first seen (PostHog keeps no resolved time).
+ */
+async function lookUpPostHog(
+  db: D1Database,
+  settings: Settings,
+  ticket: { uuid: string; number: number },
+  now: number,
+): Promise<{ key: number; facts: TicketFacts } | null | "unavailable"> {
+  const known = await postHogTicketKey(db, ticket.uuid);
+  const facts = known === null ? null : await knownTicketFacts(db, known, now - LOOKUP_FRESH_MS);
+  if (known !== null && facts) return { key: known, facts };
+  const access = postHogSupportAccess(settings.posthog);
+  if (!access || !settings.ticketSources.includes("posthog-support")) return "unavailable";
+  const answer = await findTicket(access, ticket, { db, fetcher: fetch, maxWaitMs: LOOKUP_MAX_WAIT_MS });
+  if (answer.kind !== "done") {
+    console.warn(`unsigned link for PostHog Support ticket ${ticket.number}: ${answer.reason}`);
+    return "unavailable";
+  }
+  const t = answer.value;
+  if (!t) return null;
+  const key = await ticketKeyFor(db, { ...ticket, priority: t.priority ?? null, slaDueAt: null }, now);
+  const looked: TicketFacts = {
+    found: true,
+    status: t.status,
+    solvedAt: t.status === "resolved" ? Date.parse(t.updated_at) : null,
+    requesterId: null,
+    requesterExternalId: requesterDistinctId(t, requesterEmail(t)),
+    groupName: null,
+  };
+  await rememberTicketFacts(db, key, looked, now);
+  return { key, facts: looked };
 }

@@ -39,7 +39,14 @@ function HiddenLinkFields(props: { link: SurveyLinkFields & { sig: string; unsig
   return (
     <>
       <input type="hidden" name="distinct_id" value={link.distinctId} />
-      <input type="hidden" name="ticketId" value={String(link.ticketId)} />
+      {link.posthogTicket ? (
+        <>
+          <input type="hidden" name="ticket_id" value={link.posthogTicket.uuid} />
+          <input type="hidden" name="ticket_number" value={String(link.posthogTicket.number)} />
+        </>
+      ) : (
+        <input type="hidden" name="ticketId" value={String(link.ticketId)} />
+      )}
       <input type="hidden" name="team" value={link.team} />
       {link.initialTargetArea !== undefined ? (
         <input type="hidden" name="initialTargetArea" value={link.initialTargetArea} />
@@ -113,7 +120,7 @@ export function SurveyPage(props: SurveyFormProps) {
   const { earlier } = props;
   return (
     <Layout title="How did we do? · Support survey" style="survey" script={SURVEY_JS} brand={props.brand}>
-      <p class="eyebrow">Support ticket #{props.link.ticketId}</p>
+      <p class="eyebrow">Support ticket #{props.link.posthogTicket?.number ?? props.link.ticketId}</p>
       {earlier ? (
         <p class="notice" role="status">
           You answered on {day(earlier.updatedAt)}: <strong>{ratingLabel(earlier.rating)}</strong>. Your answer is
@@ -197,7 +204,7 @@ export function ConflictPage(props: {
 }) {
   return (
     <Layout title="Which answer should we keep? · Support survey" style="answer" brand={props.brand}>
-      <p class="eyebrow">Support ticket #{props.link.ticketId}</p>
+      <p class="eyebrow">Support ticket #{props.link.posthogTicket?.number ?? props.link.ticketId}</p>
       <h1>You answered this survey before</h1>
       <p>
         This ticket already has an answer from {day(props.earlier.updatedAt)}, which the form you just sent did not

@@ -89,12 +89,13 @@ const invalid = (detail: string, attr: string | null = null, code = "invalid") =
   error(400, "validation_error", code, detail, attr);
 const notFound = () => error(404, "invalid_request", "not_found", "Not found.");
 
-function authProblem(req: RecordedRequest, scope: string): Reply | undefined {
+/** The auth and scope checks of PostHog's private API, for a fake's own set of keys (posthog-support.ts too). */
+export function authProblem(req: RecordedRequest, scope: string, keys = PERSONAL_KEYS): Reply | undefined {
   const header = req.headers.authorization;
   if (!header)
     return error(401, "authentication_error", "not_authenticated", "Authentication credentials were not provided.");
   const key = /^Bearer (\S+)$/i.exec(header)?.[1];
-  const scopes = key ? PERSONAL_KEYS[key] : undefined;
+  const scopes = key ? keys[key] : undefined;
   if (!scopes)
     return error(
       401,
@@ -116,7 +117,8 @@ const isDateTime = (value: unknown) =>
 const DATE_FORMAT =
   "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].";
 
-function pageOf<T>(req: RecordedRequest, items: T[]): Reply {
+/** DRF's LimitOffsetPagination (default 100, at most 1000 a page): `{count, next, previous, results}`. */
+export function pageOf<T>(req: RecordedRequest, items: T[]): Reply {
   const limit = Math.min(Math.max(Number(req.query.limit ?? 100) || 100, 1), 1000);
   const offset = Math.max(Number(req.query.offset ?? 0) || 0, 0);
   const link = (o: number) => {

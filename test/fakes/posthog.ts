@@ -1,5 +1,6 @@
 import { RetryAfterWatch, startFake, type FakeServer, type RecordedRequest, type Reply } from "./fake-server";
 import { privateApi, projectState } from "./posthog-app";
+import { isSupportPath, supportApi, supportControl } from "./posthog-support";
 
 /**
  * PostHog's capture API as posthog-node speaks it, the product's only capture client
@@ -143,6 +144,8 @@ export function startFakePostHog(port = 0): Promise<FakeServer> {
   return startFake(
     "posthog",
     (req: RecordedRequest) => {
+      // PostHog Support's tickets, as the dispatcher reads them and the alerts write them (posthog-support.ts).
+      if (isSupportPath(req.path)) return supportApi(req);
       // The private API's surveys, dashboards and insights, as `npm run posthog-setup` uses them (posthog-app.ts).
       const app = privateApi(req);
       if (app) return app;
@@ -178,6 +181,7 @@ export function startFakePostHog(port = 0): Promise<FakeServer> {
       if (path === "posthog/stats") return { status: 200, body: watch.stats("capture") };
       if (path === "posthog/events") return { status: 200, body: accepted };
       if (path.startsWith("posthog/projects/")) return projectState(path);
+      if (path.startsWith("posthog-support/")) return supportControl(path, req);
       if (path !== "posthog/config" || req.method !== "POST") return undefined;
       type Asked = Omit<Partial<Unavailable>, "retryAfter"> & { retryAfter?: string | number };
       const u = (req.body as { unavailable?: Asked | null } | undefined)?.unavailable;

@@ -127,3 +127,6 @@ export interface PacingStats {
   rateLimited: number;
   earlyRequests: number;
 }
+
+/** A PostHog Support ticket as the fake keeps it: every field of TicketSerializer (test/fakes/posthog-support.ts). */
+export type FakeSupportTicket = Record<string, unknown> & { id: string; ticket_number: number; updated_at: string };

@@ -260,3 +260,43 @@ describe("the monthly donation report", () => {
     expect(await account.resendSent()).toHaveLength(1);
   });
 });
+
+describe("a quarterly donation (DONATION_PERIOD=quarter)", () => {
+  it("stores, emails and captures one report per quarter, in the quarter's next month, and none between", async () => {
+    await seedAnswers("2017-01", [["Billing", 5]]);
+    await seedAnswers("2017-02", [
+      ["Billing", 4],
+      ["Billing", 2],
+    ]);
+    await seedAnswers("2017-03", [["Billing", 5]]);
+    await seedAnswers("2017-04", [["Billing", 1]]); // the next quarter
+    const account = await dispatchAccount({ DONATION_PERIOD: "quarter", HEDGEHOG_COST: "300" });
+
+    await runCron(MONTHLY_REPORT, Date.parse("2017-03-01T09:00:00Z"), account.env);
+    const between = await env.DB.prepare(
+      "SELECT COUNT(*) AS n FROM monthly_reports WHERE month IN ('2017-02', '2017-Q1')",
+    ).first<{ n: number }>();
+    expect(between!.n).toBe(0);
+
+    const firstOfApril = Date.parse("2017-04-01T09:00:00Z");
+    await runCron(MONTHLY_REPORT, firstOfApril, account.env);
+    await runCron(MONTHLY_REPORT, firstOfApril + 60_000, account.env);
+    const stored = await env.DB.prepare("SELECT figures FROM monthly_reports WHERE month = '2017-Q1'").first<{
+      figures: string;
+    }>();
+    expect(JSON.parse(stored!.figures)).toMatchObject({
+      month: "2017-Q1",
+      hedgehogs: 4,
+      responses: 4,
+      donation: { amountMinor: 1200, currency: "GBP" },
+    });
+    const emails = await account.resendSent();
+    expect(emails.map((e) => e.subject)).toEqual([
+      "Hedgehog donation report for Q1 2017 (January to March): 4 hedgehogs, £12.00",
+    ]);
+    const events = (await posthogAccepted()).filter(
+      (e) => e.event === "hedgehog donation report" && e.properties.month === "2017-Q1",
+    );
+    expect(events).toHaveLength(1);
+  });
+});

@@ -1,0 +1,259 @@
+import { SlidingWindow, retryAfterSeconds } from "./fake-server";
+import { authProblem, pageOf } from "./posthog-app";
+import type { FakeSupportTicket, PacingStats, RecordedRequest, Reply } from "./types";
+
+/**
+ * PostHog Support's ticket API (PostHog/posthog products/conversations/backend/api/tickets.py), served
+ * by the PostHog fake (posthog.ts) on the private API's host, as strict as PostHog answers it:
+ *
+ * - Auth (posthog/auth.py PersonalAPIKeyAuthentication, posthog/permissions.py APIScopePermission with
+ *   `scope_object = "ticket"`): `Authorization: Bearer <personal key>`; none: 401 `not_authenticated`;
+ *   an unknown key: 401 `authentication_failed`; a key without the scope: 403 "API key missing
+ *   required scope 'ticket:read'" (`ticket:write` also grants `:read`). Errors are drf-exceptions-hog
+ *   bodies `{type, code, detail, attr}` (posthog/exceptions.py).
+ * - List (`GET /api/projects/:id/conversations/tickets/`, TicketViewSet.safely_get_queryset):
+ *   `status` one or a comma list (unknown values dropped), `date_from`/`date_to` on `updated_at`
+ *   (gte/lte; `all` turns date_from off), `distinct_ids` (at most 100), `search` (digits: exactly
+ *   that `ticket_number`), `order_by` among the allowed ones (else `-updated_at`), TicketPagination
+ *   (limit/offset, default 100, at most 1000) with DRF's `{count, next, previous, results}`.
+ * - The single GET (`…/tickets/:id/`) sets the ticket's `unread_team_count` to 0 for the whole team
+ *   (TicketViewSet.retrieve): the product must never call it, so it is answered as unexpected and
+ *   fails the test.
+ * - PATCH `…/tickets/:id/` (`ticket:write`): `status`, `priority`, `tags` (the whole list,
+ *   TaggedItemSerializerMixin); unknown uuid or number: 404 "Not found.".
+ * - Rate limits (posthog/rate_limit.py PersonalApiKeyRateThrottle: burst 480/minute, sustained
+ *   4800/hour, per team): over either, 429 `throttled_error` "Request was throttled. Expected
+ *   available in N seconds." with `Retry-After` (DRF's Throttled).
+ *
+ * Keys: `phx_support_key` (ticket:write), `phx_support_read_only` (ticket:read), `phx_support_no_scope`
+ * (person:write). State is per project id, so tests with their own project never meet.
+ * Control: `POST /__fake/posthog-support/<project>/tickets` (ticket objects, merged over defaults; a
+ * known id is replaced), `POST …/<project>/config {perMinute?, perHour?}`, `GET …/<project>/tickets`,
+ * `GET …/<project>/stats` (PacingStats of the project's requests).
+ */
+export const SUPPORT_KEYS: Record<string, string[]> = {
+  phx_support_key: ["ticket:write"],
+  phx_support_read_only: ["ticket:read"],
+  phx_support_no_scope: ["person:write"],
+};
+
+interface Project {
+  tickets: FakeSupportTicket[];
+  minute: SlidingWindow;
+  hour: SlidingWindow;
+  stats: PacingStats;
+  /** Until when the last 429's Retry-After holds: a request before it is an early one. */
+  closedUntil: number;
+}
+
+const projects = new Map<string, Project>();
+
+function project(id: string): Project {
+  let p = projects.get(id);
+  if (!p) {
+    p = {
+      tickets: [],
+      minute: new SlidingWindow(480, 60_000),
+      hour: new SlidingWindow(4800, 3_600_000),
+      stats: { requests: 0, rateLimited: 0, earlyRequests: 0 },
+      closedUntil: 0,
+    };
+    projects.set(id, p);
+  }
+  return p;
+}
+
+const STATUSES = ["new", "open", "pending", "on_hold", "resolved"];
+const ORDERINGS = [
+  "updated_at",
+  "-updated_at",
+  "sla_due_at",
+  "-sla_due_at",
+  "snoozed_until",
+  "-snoozed_until",
+  "created_at",
+  "-created_at",
+  "ticket_number",
+  "-ticket_number",
+];
+
+/** Every field TicketSerializer answers (tickets.py Meta.fields), with a new widget ticket's values. */
+export function supportTicket(
+  fields: Partial<FakeSupportTicket> & Pick<FakeSupportTicket, "id" | "ticket_number">,
+): FakeSupportTicket {
+  const now = new Date().toISOString();
+  return {
+    channel_source: "widget",
+    channel_detail: null,
+    distinct_id: "",
+    status: "new",
+    priority: null,
+    assignee: null,
+    anonymous_traits: {},
+    ai_resolved: false,
+    escalation_reason: null,
+    created_at: now,
+    updated_at: now,
+    message_count: 1,
+    last_message_at: now,
+    last_message_text: "Hello",
+    unread_team_count: 1,
+    unread_customer_count: 0,
+    session_id: null,
+    session_context: {},
+    sla_due_at: null,
+    snoozed_until: null,
+    slack_channel_id: null,
+    slack_thread_ts: null,
+    slack_team_id: null,
+    email_subject: null,
+    email_from: null,
+    email_to: null,
+    cc_participants: [],
+    github_repo: null,
+    github_issue_number: null,
+    person: null,
+    tags: [],
+    ...fields,
+  };
+}
+
+const error = (
+  status: number,
+  type: string,
+  code: string,
+  detail: string,
+  attr: string | null = null,
+  headers?: Record<string, string>,
+): Reply => ({
+  status,
+  body: { type, code, detail, attr },
+  headers,
+});
+const notFound = () => error(404, "invalid_request", "not_found", "Not found.");
+
+/** DRF's Throttled: both windows count every request let through. */
+function throttled(p: Project): Reply | undefined {
+  const wait = Math.max(p.minute.waitMs(), p.hour.waitMs());
+  if (wait > 0) {
+    const seconds = retryAfterSeconds(wait);
+    p.stats.rateLimited++;
+    p.closedUntil = Date.now() + seconds * 1000;
+    return error(
+      429,
+      "throttled_error",
+      "throttled",
+      `Request was throttled. Expected available in ${seconds} seconds.`,
+      null,
+      {
+        "retry-after": String(seconds),
+      },
+    );
+  }
+  p.minute.add();
+  p.hour.add();
+  return undefined;
+}
+
+/** relative_date_parse takes absolute dates and ISO times; anything else is refused here (the product sends ISO). */
+const isoTime = (value: string) =>
+  /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value) && Number.isFinite(Date.parse(value));
+
+function list(req: RecordedRequest, p: Project): Reply {
+  const q = req.query;
+  let tickets = [...p.tickets];
+  if (q.status) {
+    const statuses = q.status
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => STATUSES.includes(s));
+    if (statuses.length > 0) tickets = tickets.filter((t) => statuses.includes(String(t.status)));
+  }
+  for (const [name, keep] of [
+    ["date_from", (t: number, d: number) => t >= d],
+    ["date_to", (t: number, d: number) => t <= d],
+  ] as const) {
+    const value = q[name];
+    if (!value || (name === "date_from" && value === "all")) continue;
+    if (!isoTime(value)) return error(400, "validation_error", "invalid_date", `Invalid date: ${value}`, name);
+    tickets = tickets.filter((t) => keep(Date.parse(t.updated_at), Date.parse(value)));
+  }
+  if (q.distinct_ids) {
+    const ids = q.distinct_ids
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .slice(0, 100);
+    tickets = tickets.filter((t) => ids.includes(String(t.distinct_id)));
+  }
+  if (q.search && q.search.length <= 200 && /^\d+$/.test(q.search))
+    tickets = tickets.filter((t) => t.ticket_number === Number(q.search));
+  const order = ORDERINGS.includes(q.order_by ?? "") ? q.order_by! : "-updated_at";
+  const field = order.replace(/^-/, "");
+  const key = (t: FakeSupportTicket) =>
+    field === "ticket_number" ? Number(t[field]) : Date.parse(String(t[field] ?? "")) || 0;
+  tickets.sort((a, b) => (order.startsWith("-") ? key(b) - key(a) : key(a) - key(b)));
+  return pageOf(req, tickets);
+}
+
+function patch(req: RecordedRequest, p: Project, lookup: string): Reply {
+  const ticket = p.tickets.find((t) => t.id === lookup || String(t.ticket_number) === lookup);
+  if (!ticket) return notFound();
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  if (typeof body !== "object" || Array.isArray(body))
+    return error(400, "validation_error", "parse_error", "JSON parse error");
+  if ("status" in body && !STATUSES.includes(String(body.status)))
+    return error(
+      400,
+      "validation_error",
+      "invalid_choice",
+      `"${String(body.status)}" is not a valid choice.`,
+      "status",
+    );
+  if ("tags" in body && (!Array.isArray(body.tags) || !body.tags.every((t) => typeof t === "string")))
+    return error(400, "validation_error", "invalid", "Expected a list of items.", "tags");
+  for (const field of ["status", "priority", "tags"] as const) if (field in body) ticket[field] = body[field];
+  ticket.updated_at = new Date().toISOString();
+  return { status: 200, body: ticket };
+}
+
+const PATH = /^\/api\/projects\/(\d+)\/conversations\/tickets\/(?:([^/]+)\/)?$/;
+
+/** Control of the fake's projects, under `/__fake/posthog-support/<project>/…`. */
+export function supportControl(path: string, req: RecordedRequest): Reply | undefined {
+  const m = /^posthog-support\/(\d+)\/(tickets|config|stats)$/.exec(path);
+  if (!m) return undefined;
+  const p = project(m[1]!);
+  if (m[2] === "stats") return { status: 200, body: p.stats };
+  if (m[2] === "tickets" && req.method === "GET") return { status: 200, body: p.tickets };
+  if (m[2] === "tickets") {
+    for (const t of req.body as FakeSupportTicket[]) {
+      const full = supportTicket(t);
+      const i = p.tickets.findIndex((x) => x.id === full.id);
+      if (i >= 0) p.tickets[i] = full;
+      else p.tickets.push(full);
+    }
+    return { status: 200, body: { ok: true } };
+  }
+  const config = req.body as { perMinute?: number; perHour?: number };
+  if (config.perMinute !== undefined) p.minute.limit = config.perMinute;
+  if (config.perHour !== undefined) p.hour.limit = config.perHour;
+  return { status: 200, body: { ok: true } };
+}
+
+export const isSupportPath = (path: string) => PATH.test(path);
+
+/** A request to the ticket API; undefined for one the product must never send (it is then unexpected). */
+export function supportApi(req: RecordedRequest): Reply | undefined {
+  const m = PATH.exec(req.path)!;
+  const p = project(m[1]!);
+  p.stats.requests++;
+  if (req.at < p.closedUntil) p.stats.earlyRequests++;
+  const lookup = m[2];
+  // The single-ticket GET marks the ticket read for the team: never expected of the product.
+  if (req.method === "GET" && lookup !== undefined) return undefined;
+  if (req.method === "GET") return authProblem(req, "ticket:read", SUPPORT_KEYS) ?? throttled(p) ?? list(req, p);
+  if (req.method === "PATCH" && lookup !== undefined)
+    return authProblem(req, "ticket:write", SUPPORT_KEYS) ?? throttled(p) ?? patch(req, p, lookup);
+  return undefined;
+}
