@@ -81,7 +81,13 @@ const UNSIGNED_REFUSALS = {
 
 function earlierAnswer(stored: StoredAnswer | null): EarlierAnswer | undefined {
   return stored
-    ? { rating: stored.rating, comment: stored.comment, version: stored.version, updatedAt: stored.updatedAt }
+    ? {
+        rating: stored.rating,
+        comment: stored.comment,
+        reasons: stored.reasons,
+        version: stored.version,
+        updatedAt: stored.updatedAt,
+      }
     : undefined;
 }
 
@@ -123,6 +129,8 @@ surveyRoutes.get("/", async (c) => {
       link={link}
       selectedRating={link.rating ?? earlier?.rating}
       comment={earlier?.comment ?? undefined}
+      chosenReasons={earlier?.reasons ?? []}
+      reasons={settings.lowRatingReasons}
       earlier={earlier}
       charity={settings.donation.charity}
       brand={settings.brand}
@@ -201,13 +209,18 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
   const checked = await checkedLink(c, form);
   if (!checked.ok) return checked.response;
   const { link } = checked;
-  const answer = parseAnswerForm(form);
+  const answer = parseAnswerForm(
+    form,
+    settings.lowRatingReasons.map((r) => r.id),
+  );
   if (!answer.ok) {
     return c.html(
       <SurveyPage
         link={link}
         selectedRating={answer.rating}
         comment={answer.comment}
+        chosenReasons={answer.reasons}
+        reasons={settings.lowRatingReasons}
         earlier={earlierAnswer(await findAnswer(c.env.DB, link.ticketId))}
         error={answer.problem}
         charity={settings.donation.charity}
@@ -228,6 +241,7 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
       initialTargetArea: link.initialTargetArea,
       rating: answer.rating,
       comment: answer.comment,
+      reasons: answer.reasons,
       verifiedBy: link.unsigned ? "zendesk" : "signature",
     },
     now,
@@ -238,7 +252,8 @@ surveyRoutes.post("/", ...formGuards, async (c) => {
       <ConflictPage
         link={link}
         earlier={earlierAnswer(outcome.answer)!}
-        submitted={{ rating: answer.rating, comment: answer.comment }}
+        submitted={{ rating: answer.rating, comment: answer.comment, reasons: answer.reasons }}
+        reasons={settings.lowRatingReasons}
         thanksUrl={`/thanks?${pageLinkQuery(link)}`}
         brand={settings.brand}
       />,
@@ -277,6 +292,8 @@ surveyRoutes.get("/thanks", async (c) => {
       hedgehogNumber={row.hedgehogNumber}
       rating={row.rating}
       comment={row.comment}
+      chosenReasons={row.reasons}
+      reasons={settings.lowRatingReasons}
       edited={row.version > 1}
       changeUrl={`/?${pageLinkQuery(link)}`}
       charity={settings.donation.charity}
@@ -285,13 +302,17 @@ surveyRoutes.get("/thanks", async (c) => {
   );
 });
 
-/** Form fields as strings (the first value of a repeated field wins). */
+/**
+ * Form fields as strings: the first value of a repeated field wins, except the reasons' checkboxes
+ * (`reason`, one field per box ticked), whose values are joined by commas (ids never hold one).
+ */
 async function readForm(request: Request): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   // Bytes, decoded here: workerd warns when .text() reads a body whose type is not text/*.
   const body = new TextDecoder().decode(await request.arrayBuffer());
   for (const [key, value] of new URLSearchParams(body)) {
-    if (!(key in out)) out[key] = value;
+    if (key === "reason") out.reason = out.reason === undefined ? value : `${out.reason},${value}`;
+    else if (!(key in out)) out[key] = value;
   }
   return out;
 }
