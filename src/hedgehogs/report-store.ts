@@ -2,11 +2,18 @@ import { REPORT_SQL } from "./report-sql";
 import type { SupportCell } from "./breakdowns";
 import { buildLedger } from "./ledger";
 import { LEDGER_SQL, toEntries } from "./ledger-store";
+import { NOT_FIXED_YET_REASON } from "../settings-schemas";
 import { buildReport, monthRange, type DonationTerms, type MonthlyReport, type TeamCounts } from "./report";
 
-export async function computeReport(db: D1Database, month: string, terms: DonationTerms): Promise<MonthlyReport> {
+/** `reasons`: LOW_RATING_REASONS (ids and labels, in order) for the low ratings by reason. */
+export async function computeReport(
+  db: D1Database,
+  month: string,
+  terms: DonationTerms,
+  reasons: Array<{ id: string; label: string }> = [],
+): Promise<MonthlyReport> {
   const { start, end } = monthRange(month);
-  const [teams, hedgehogs, emailed, support, entries, tally, verification] = await db.batch([
+  const [teams, hedgehogs, emailed, support, entries, tally, verification, lowByReason, low] = await db.batch([
     db.prepare(REPORT_SQL.teams).bind(start, end),
     db.prepare(REPORT_SQL.hedgehogs).bind(month),
     db.prepare(REPORT_SQL.emailed).bind(start, end),
@@ -14,7 +21,10 @@ export async function computeReport(db: D1Database, month: string, terms: Donati
     db.prepare(LEDGER_SQL.entries),
     db.prepare(LEDGER_SQL.tally),
     db.prepare(REPORT_SQL.verification).bind(start, end),
+    db.prepare(REPORT_SQL.lowByReason).bind(start, end),
+    db.prepare(REPORT_SQL.lowRatings).bind(start, end, NOT_FIXED_YET_REASON),
   ]);
+  const lowCounts = low!.results[0] as { low: number; noReason: number; notFixedYet: number };
   const {
     months: _months,
     entries: _entries,
@@ -34,6 +44,11 @@ export async function computeReport(db: D1Database, month: string, terms: Donati
       support: support!.results as SupportCell[],
       ledger,
       verification: verification!.results as Array<{ verifiedBy: string; responses: number }>,
+      lowRatings: {
+        ...lowCounts,
+        byReason: lowByReason!.results as Array<{ reason: string; answers: number }>,
+        reasons,
+      },
     },
     terms,
   );
