@@ -228,6 +228,7 @@ async function startFloor(secret: string, bodies: string[]) {
       initialTargetArea: undefined,
       rating: 5,
       comment: "Benchmark answer",
+      reasons: [],
       verifiedBy: "signature",
     },
     Date.now(),

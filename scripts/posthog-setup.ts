@@ -23,7 +23,8 @@ Settings, from the environment, else .dev.vars, else wrangler.toml [vars]:
   POSTHOG_PERSONAL_API_KEY  a personal API key (phx_…) with survey:write, dashboard:write and insight:write (required)
   POSTHOG_PROJECT_ID        the project's number (required)
   POSTHOG_APP_HOST          PostHog's app (default https://us.posthog.com; https://eu.posthog.com for EU)
-  POSTHOG_SURVEY_NAME, POSTHOG_SURVEY_ID, POSTHOG_RATING_QUESTION_ID, POSTHOG_COMMENT_QUESTION_ID
+  POSTHOG_SURVEY_NAME, POSTHOG_SURVEY_ID, POSTHOG_RATING_QUESTION_ID, POSTHOG_COMMENT_QUESTION_ID,
+  POSTHOG_REASONS_QUESTION_ID, LOW_RATING_REASONS (the choices of "What went wrong?")
 
 A missing survey or dashboard is created. It prints what it created, changed or would change, and the
 settings to put in wrangler.toml. Exit code 0: all in order; 1: something differs (run with --fix) or
@@ -52,6 +53,10 @@ const surveyName = setting("POSTHOG_SURVEY_NAME");
 const surveyId = setting("POSTHOG_SURVEY_ID");
 const ratingQuestionId = setting("POSTHOG_RATING_QUESTION_ID");
 const commentQuestionId = setting("POSTHOG_COMMENT_QUESTION_ID");
+const reasonsQuestionId = setting("POSTHOG_REASONS_QUESTION_ID");
+const reasonsSetting = parsedScriptSetting("LOW_RATING_REASONS");
+if (!reasonsSetting.ok) problems.push(reasonsSetting.problem);
+const reasons = reasonsSetting.ok ? reasonsSetting.value.map((r) => r.label) : [];
 
 // What this script needs beyond the settings' own rules: the private API's key and project, both optional for the Worker.
 if (personalApiKey === "") problems.push("POSTHOG_PERSONAL_API_KEY is not set (a personal API key, phx_…)");
@@ -66,6 +71,11 @@ if (
   !invalid.has("POSTHOG_COMMENT_QUESTION_ID")
 )
   problems.push("POSTHOG_RATING_QUESTION_ID and POSTHOG_COMMENT_QUESTION_ID must differ");
+if (
+  (reasonsQuestionId === ratingQuestionId || reasonsQuestionId === commentQuestionId) &&
+  !invalid.has("POSTHOG_REASONS_QUESTION_ID")
+)
+  problems.push("POSTHOG_REASONS_QUESTION_ID must differ from the rating's and the comment's question ids");
 const earliestOption = values["earliest-answer"];
 if (
   earliestOption !== undefined &&
@@ -95,7 +105,7 @@ try {
   );
   report = await setUpPostHog(
     { appHost, projectId, personalApiKey, fetcher: fetch },
-    { surveyName, surveyId, ratingQuestionId, commentQuestionId },
+    { surveyName, surveyId, ratingQuestionId, commentQuestionId, reasonsQuestionId, reasons },
     { create: true, fix: values.fix === true, earliestAnswerAt: earliest.at, now: Date.now() },
   );
 } catch (err) {

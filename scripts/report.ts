@@ -32,7 +32,9 @@ for (const parsed of [cost, currency, charity]) if (!parsed.ok) problems.push(pa
 if (!cost.ok || !currency.ok || !charity.ok) failUsage("report", problems);
 const terms = { hedgehogCostMinor: cost.value, currency: currency.value, charity: charity.value };
 
-const report = await withLocalD1(values["persist-to"], (db) => computeReport(db, month, terms));
+const reasons = parsedScriptSetting("LOW_RATING_REASONS");
+if (!reasons.ok) failUsage("report", [reasons.problem]);
+const report = await withLocalD1(values["persist-to"], (db) => computeReport(db, month, terms, reasons.value));
 if (values.preview) {
   const email = renderReportEmail(report);
   const to = scriptSetting("DONATION_REPORT_TO") || "(DONATION_REPORT_TO is not set: the cron would email no one)";

@@ -33,6 +33,7 @@ export function toSettings(s: RawSettings) {
       surveyName: s.POSTHOG_SURVEY_NAME,
       ratingQuestionId: s.POSTHOG_RATING_QUESTION_ID,
       commentQuestionId: s.POSTHOG_COMMENT_QUESTION_ID,
+      reasonsQuestionId: s.POSTHOG_REASONS_QUESTION_ID,
       // For erasure and the setup check: PostHog's private API (personal key, project number, app host).
       personalApiKey: s.POSTHOG_PERSONAL_API_KEY,
       projectId: s.POSTHOG_PROJECT_ID,
@@ -68,6 +69,7 @@ export function toSettings(s: RawSettings) {
     adminToken: s.ADMIN_TOKEN,
     brand: { name: s.BRAND_NAME, logoUrl: s.BRAND_LOGO_URL },
     unsignedLinks: s.UNSIGNED_LINKS,
+    lowRatingReasons: s.LOW_RATING_REASONS,
     surveyEmails: s.SURVEY_EMAILS,
     csatFieldId: s.ZENDESK_CSAT_FIELD_ID,
     slackWebhooks: s.SLACK_WEBHOOK_URLS,

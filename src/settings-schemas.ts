@@ -164,3 +164,46 @@ export const requiredSecret = (name: string, min: number) =>
     v.string(`is required (set it with \`wrangler secret put ${name}\`)`),
     v.minLength(min, `must be at least ${min} characters`),
   );
+
+/** The reason whose answers the report sets apart: unhappy with the product, not with the support. */
+export const NOT_FIXED_YET_REASON = "not_fixed_yet";
+
+const DEFAULT_LOW_RATING_REASONS = {
+  slow: "The reply was slow",
+  not_solved: "My problem was not solved",
+  [NOT_FIXED_YET_REASON]: "A bug or missing feature that was not fixed yet",
+  billing: "Billing or account",
+  other: "Something else",
+};
+
+/**
+ * The reasons a low rating may give: a JSON object of stable id to label, in the order shown. Ids are
+ * what is stored, so a label can be reworded without splitting its answers.
+ */
+export const lowRatingReasons = v.pipe(
+  v.optional(v.string(), JSON.stringify(DEFAULT_LOW_RATING_REASONS)),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    if (dataset.value.trim() === "") return DEFAULT_LOW_RATING_REASONS as unknown;
+    try {
+      return JSON.parse(dataset.value) as unknown;
+    } catch {
+      addIssue({ message: 'must be a JSON object of reason id to label, e.g. {"slow": "The reply was slow"}' });
+      return NEVER;
+    }
+  }),
+  v.record(
+    v.pipe(v.string(), v.regex(/^[a-z][a-z0-9_]{0,31}$/, "a reason id must be lower-case letters, digits or _")),
+    v.pipe(
+      v.string("each label must be text"),
+      v.trim(),
+      v.minLength(1, "a label must not be empty"),
+      v.maxLength(80, "a label must be at most 80 characters"),
+    ),
+  ),
+  v.check((map) => Object.keys(map).length <= 10, "at most 10 reasons"),
+  v.check(
+    (map) => Object.hasOwn(map, NOT_FIXED_YET_REASON),
+    `must keep the id ${NOT_FIXED_YET_REASON} (the report shows CSAT with and without its answers)`,
+  ),
+  v.transform((map) => Object.entries(map).map(([id, label]) => ({ id, label }))),
+);

@@ -2,6 +2,7 @@ import * as v from "valibot";
 import {
   baseUrl,
   list,
+  lowRatingReasons,
   oneOf,
   optionalBaseUrl,
   optionalLongSecret,
@@ -74,6 +75,10 @@ const surveyLinks = {
     ),
     `an optional logo: an \`https:\` URL (shown on the page and in the email) or a base64 \`data:image/…\` URL (page only; keeps the first view to one request)`,
   ),
+  LOW_RATING_REASONS: setting(
+    lowRatingReasons,
+    `the reasons "What went wrong?" offers after a rating of 1 to 3: a JSON object of stable id to label, in the order shown (default: slow, not_solved, not_fixed_yet, billing, other); the id \`not_fixed_yet\` must stay, as the report shows CSAT with and without its answers`,
+  ),
 };
 
 const posthog = {
@@ -92,6 +97,10 @@ const posthog = {
     `question id of the rating (use the survey's real question id)`,
   ),
   POSTHOG_COMMENT_QUESTION_ID: setting(questionId("csat-comment"), `question id of the comment`),
+  POSTHOG_REASONS_QUESTION_ID: setting(
+    questionId("csat-reasons"),
+    `question id of "What went wrong?" (a \`multiple_choice\` question shown after a rating of 1 to 3)`,
+  ),
   POSTHOG_PERSONAL_API_KEY: secret(
     "optional",
     optionalText,

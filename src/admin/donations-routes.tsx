@@ -148,11 +148,16 @@ donationsRoutes.get("/report.csv", async (c) => {
   const m = c.req.query("month") ?? utcMonth(Date.now());
   if (!isMonth(m)) return c.json({ error: "month must look like 2026-10" }, 400);
   const settings = settingsOf(c.env);
-  const report = await computeReport(c.env.DB, m, {
-    hedgehogCostMinor: settings.donation.hedgehogCostMinor,
-    currency: settings.donation.currency,
-    charity: settings.donation.charity,
-  });
+  const report = await computeReport(
+    c.env.DB,
+    m,
+    {
+      hedgehogCostMinor: settings.donation.hedgehogCostMinor,
+      currency: settings.donation.currency,
+      charity: settings.donation.charity,
+    },
+    settings.lowRatingReasons,
+  );
   const b = report.breakdowns!;
   const rows = (Object.keys(BREAKDOWN_TITLES) as Array<keyof Breakdowns>).flatMap((dimension) =>
     b[dimension].map((g) => [m, dimension, g.label, ...groupFigures(g).map((f) => csvNumber(f))]),

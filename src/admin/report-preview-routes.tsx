@@ -19,7 +19,7 @@ const PreviewQuery = v.object({
 });
 
 async function previewEmail(db: D1Database, settings: Settings, month: string) {
-  return renderReportEmail(await computeReport(db, month, settings.donation));
+  return renderReportEmail(await computeReport(db, month, settings.donation, settings.lowRatingReasons));
 }
 
 function PreviewPage(props: { month: string; to: string | undefined; subject: string; text: string }) {

@@ -32,7 +32,7 @@ reportRoutes.get("/", async (c) => {
   const chartMonths = fromFirst(monthsEnding(current, 24));
   const csatMonths = chartMonths.slice(-12);
   const [report, stored, hedgehogSeries, csatRows, guesses] = await Promise.all([
-    computeReport(c.env.DB, month, settings.donation),
+    computeReport(c.env.DB, month, settings.donation, settings.lowRatingReasons),
     findStoredReport(c.env.DB, month),
     hedgehogsByMonth(c.env.DB, chartMonths[0] ?? current),
     csatByTeamAndMonth(c.env.DB, monthRange(csatMonths[0] ?? current).start),
@@ -67,7 +67,7 @@ reportRoutes.get("/report.json", async (c) => {
   const month = c.req.query("month") ?? utcMonth(Date.now());
   if (!isMonth(month)) return badRequest(c, "month must look like 2026-10");
   const [report, stored] = await Promise.all([
-    computeReport(c.env.DB, month, settingsOf(c.env).donation),
+    computeReport(c.env.DB, month, settingsOf(c.env).donation, settingsOf(c.env).lowRatingReasons),
     findStoredReport(c.env.DB, month),
   ]);
   return c.json({

@@ -88,11 +88,16 @@ async function deliverReport(
 export async function runMonthlyReport(deps: ReportDeps, now: number) {
   const month = periodDue(now, deps.settings.donation.period);
   if (month === null) return { note: "DONATION_PERIOD=quarter: the next report is due in a quarter's first month" };
-  const report = await computeReport(deps.db, month, {
-    hedgehogCostMinor: deps.settings.donation.hedgehogCostMinor,
-    currency: deps.settings.donation.currency,
-    charity: deps.settings.donation.charity,
-  });
+  const report = await computeReport(
+    deps.db,
+    month,
+    {
+      hedgehogCostMinor: deps.settings.donation.hedgehogCostMinor,
+      currency: deps.settings.donation.currency,
+      charity: deps.settings.donation.charity,
+    },
+    deps.settings.lowRatingReasons,
+  );
   const created = await storeReportOnce(deps.db, report, now);
   if (!created) return { month, created, note: "already stored; nothing sent again" };
   return { month, created, ...(await deliverReport(deps, report, { email: true, event: true }, now)) };

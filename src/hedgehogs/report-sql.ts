@@ -42,4 +42,20 @@ export const REPORT_SQL = {
                      LEFT JOIN candidates c ON c.ticket_id = r.ticket_id
                    WHERE r.first_submitted_at >= ?1 AND r.first_submitted_at < ?2
                    GROUP BY c.channel, p.priority, slaMet`,
+  /**
+   * ?1 month start (ms), ?2 month end (ms). Low ratings (1-3) per reason chosen (an answer counts once
+   * for each reason it gave); the reasons column holds a JSON array of reason ids.
+   */
+  lowByReason: `SELECT j.value AS reason, COUNT(*) AS answers
+                FROM responses r, json_each(r.reasons) j
+                WHERE r.first_submitted_at >= ?1 AND r.first_submitted_at < ?2 AND r.rating <= 3
+                GROUP BY j.value`,
+  /**
+   * ?1 month start (ms), ?2 month end (ms), ?3 the "not fixed yet" reason id. The month's low ratings,
+   * those without a reason, and those that name the reason ?3 (CSAT is also shown without them).
+   */
+  lowRatings: `SELECT COALESCE(SUM(rating <= 3), 0) AS low,
+                 COALESCE(SUM(rating <= 3 AND reasons IS NULL), 0) AS noReason,
+                 COALESCE(SUM(EXISTS (SELECT 1 FROM json_each(responses.reasons) WHERE value = ?3)), 0) AS notFixedYet
+               FROM responses WHERE first_submitted_at >= ?1 AND first_submitted_at < ?2`,
 } as const;

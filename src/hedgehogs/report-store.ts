@@ -2,6 +2,7 @@ import { REPORT_SQL } from "./report-sql";
 import type { PostHogSupportCell, SupportCell } from "./breakdowns";
 import { buildLedger } from "./ledger";
 import { LEDGER_SQL, toEntries } from "./ledger-store";
+import { NOT_FIXED_YET_REASON } from "../settings-schemas";
 import {
   buildReport,
   periodMonths,
@@ -11,20 +12,32 @@ import {
   type TeamCounts,
 } from "./report";
 
-/** A period's report: a month ('YYYY-MM') or, with DONATION_PERIOD=quarter, a quarter ('YYYY-Qn'). */
-export async function computeReport(db: D1Database, month: string, terms: DonationTerms): Promise<MonthlyReport> {
+/**
+ * A period's report: a month ('YYYY-MM') or, with DONATION_PERIOD=quarter, a quarter ('YYYY-Qn').
+ * `reasons`: LOW_RATING_REASONS (ids and labels, in order) for the low ratings by reason.
+ */
+export async function computeReport(
+  db: D1Database,
+  month: string,
+  terms: DonationTerms,
+  reasons: Array<{ id: string; label: string }> = [],
+): Promise<MonthlyReport> {
   const { start, end } = periodRange(month);
   const { first, last } = periodMonths(month);
-  const [teams, hedgehogs, emailed, support, entries, tally, verification, posthogSupport] = await db.batch([
-    db.prepare(REPORT_SQL.teams).bind(start, end),
-    db.prepare(REPORT_SQL.hedgehogs).bind(first, last),
-    db.prepare(REPORT_SQL.emailed).bind(start, end),
-    db.prepare(REPORT_SQL.support).bind(start, end),
-    db.prepare(LEDGER_SQL.entries),
-    db.prepare(LEDGER_SQL.tally),
-    db.prepare(REPORT_SQL.verification).bind(start, end),
-    db.prepare(REPORT_SQL.posthogSupport).bind(start, end),
-  ]);
+  const [teams, hedgehogs, emailed, support, entries, tally, verification, posthogSupport, lowByReason, low] =
+    await db.batch([
+      db.prepare(REPORT_SQL.teams).bind(start, end),
+      db.prepare(REPORT_SQL.hedgehogs).bind(first, last),
+      db.prepare(REPORT_SQL.emailed).bind(start, end),
+      db.prepare(REPORT_SQL.support).bind(start, end),
+      db.prepare(LEDGER_SQL.entries),
+      db.prepare(LEDGER_SQL.tally),
+      db.prepare(REPORT_SQL.verification).bind(start, end),
+      db.prepare(REPORT_SQL.posthogSupport).bind(start, end),
+      db.prepare(REPORT_SQL.lowByReason).bind(start, end),
+      db.prepare(REPORT_SQL.lowRatings).bind(start, end, NOT_FIXED_YET_REASON),
+    ]);
+  const lowCounts = low!.results[0] as { low: number; noReason: number; notFixedYet: number };
   const {
     months: _months,
     entries: _entries,
@@ -45,6 +58,11 @@ export async function computeReport(db: D1Database, month: string, terms: Donati
       ledger,
       verification: verification!.results as Array<{ verifiedBy: string; responses: number }>,
       posthogSupport: posthogSupport!.results as PostHogSupportCell[],
+      lowRatings: {
+        ...lowCounts,
+        byReason: lowByReason!.results as Array<{ reason: string; answers: number }>,
+        reasons,
+      },
     },
     terms,
   );

@@ -51,11 +51,56 @@ export interface MonthlyReport {
   speedFinding?: string | null;
   /** The ledger to the end of this month: owed for every hedgehog so far, paid, and the balance. */
   ledger?: LedgerSummary;
-  /** How the month's answers' links were verified: signed links, or unsigned ones checked against Zendesk. */
-  /** `posthogSupport`: unsigned links of PostHog Workflows, checked against PostHog Support (only when there were any). */
+  /**
+   * How the month's answers' links were verified: signed links, or unsigned ones checked against Zendesk
+   * or (`posthogSupport`, only when there were any) against PostHog Support.
+   */
+  verifiedBy?: { signature: number; zendesk: number; posthogSupport?: number };
   /** CSAT of PostHog Support tickets by channel, priority and SLA, in months that had any. */
   posthogSupport?: PostHogSupportBreakdowns;
-  verifiedBy?: { signature: number; zendesk: number; posthogSupport?: number };
+  /** Low ratings (1-3) by the reason chosen (absent from reports stored before reasons were asked). */
+  lowRatings?: LowRatingFigures;
+}
+
+/** The month's low ratings by reason, and CSAT without the answers that blame a bug not fixed yet. */
+export interface LowRatingFigures {
+  /** Ratings of 1 to 3. */
+  total: number;
+  /** Low ratings that chose no reason. */
+  noReason: number;
+  /** Per reason, in the list's order (an answer counts once for each reason it gave). */
+  byReason: Array<{ id: string; label: string; answers: number }>;
+  /** Answers naming "not fixed yet": unhappy with the product rather than the support. */
+  notFixedYet: number;
+  /** CSAT of the month's answers without those (null when none is left). */
+  csatWithoutNotFixedYet: number | null;
+}
+
+/** What the reasons' queries found, as buildReport takes it. */
+export interface LowRatingCounts {
+  low: number;
+  noReason: number;
+  notFixedYet: number;
+  byReason: Array<{ reason: string; answers: number }>;
+  /** LOW_RATING_REASONS: the ids in order, with their labels. */
+  reasons: Array<{ id: string; label: string }>;
+}
+
+function lowRatingFigures(c: LowRatingCounts, responses: number, satisfied: number): LowRatingFigures {
+  const known = c.reasons.map((r) => r.id);
+  // A reason no longer listed keeps its answers, under its id, after the listed ones.
+  const unlisted = c.byReason.filter((b) => !known.includes(b.reason)).map((b) => ({ id: b.reason, label: b.reason }));
+  const left = responses - c.notFixedYet;
+  return {
+    total: c.low,
+    noReason: c.noReason,
+    byReason: [...c.reasons, ...unlisted].map((r) => ({
+      ...r,
+      answers: c.byReason.find((b) => b.reason === r.id)?.answers ?? 0,
+    })),
+    notFixedYet: c.notFixedYet,
+    csatWithoutNotFixedYet: left > 0 ? satisfied / left : null,
+  };
 }
 
 export type LedgerSummary = Pick<
@@ -157,6 +202,7 @@ export function buildReport(
     ledger?: LedgerSummary;
     verification?: Array<{ verifiedBy: string; responses: number }>;
     posthogSupport?: PostHogSupportCell[];
+    lowRatings?: LowRatingCounts;
   },
   terms: DonationTerms,
 ): MonthlyReport {
@@ -191,6 +237,7 @@ export function buildReport(
     ...(input.ledger ? { ledger: input.ledger } : {}),
     // Only in months with answers to PostHog Support tickets: a Zendesk-only report stays as it was.
     ...(input.posthogSupport?.length ? { posthogSupport: buildPostHogSupportBreakdowns(input.posthogSupport) } : {}),
+    ...(input.lowRatings ? { lowRatings: lowRatingFigures(input.lowRatings, total.responses, total.satisfied) } : {}),
     ...(input.verification
       ? {
           verifiedBy: verifiedBy(input.verification),
@@ -269,6 +316,7 @@ export function reportFigures(r: MonthlyReport): ReportFigure[] {
     { key: "responses", label: "Responses", shown: formatCount(r.responses), value: r.responses },
     { key: "response_rate", label: "Response rate", shown: formatPercent(r.responseRate), value: r.responseRate },
     { key: "csat", label: "CSAT (share of 4-5 ratings)", shown: formatPercent(r.csat), value: r.csat },
+    ...(r.lowRatings ? lowRatingReportFigures(r.lowRatings) : []),
     { key: "mean_rating", label: "Mean rating", shown: formatMean(r.meanRating), value: r.meanRating },
   ];
 }
@@ -296,6 +344,31 @@ export function groupFigures(g: GroupOfAnswers): ReportFigure[] {
       label: "Mean",
       shown: hidden ? "too few" : formatMean(g.meanRating),
       value: hidden ? null : g.meanRating,
+    },
+  ];
+}
+
+/**
+ * CSAT without the "not fixed yet" answers, beside CSAT, then the low ratings by reason: the support's
+ * own score apart from the product's gaps.
+ */
+function lowRatingReportFigures(l: LowRatingFigures): ReportFigure[] {
+  const parts = [
+    ...l.byReason.filter((r) => r.answers > 0).map((r) => `${r.label} ${formatCount(r.answers)}`),
+    ...(l.noReason > 0 ? [`no reason given ${formatCount(l.noReason)}`] : []),
+  ];
+  return [
+    {
+      key: "csat_without_not_fixed_yet",
+      label: 'CSAT without "not fixed yet" answers',
+      shown: `${formatPercent(l.csatWithoutNotFixedYet)} (${plural(l.notFixedYet, "answer")} left out)`,
+      value: l.csatWithoutNotFixedYet,
+    },
+    {
+      key: "low_ratings",
+      label: "Low ratings (1-3) by reason",
+      shown: l.total === 0 ? "none" : `${formatCount(l.total)}: ${parts.join(", ")}`,
+      value: l.total,
     },
   ];
 }

@@ -29,3 +29,10 @@ export const FACE_EMOJI = [
   "\u{1F642}\uFE0F",
   "\u{1F600}\uFE0F",
 ] as const;
+
+/** The question after a rating of 1 to 3 (REASON_RATING_MAX), with a short multi-select of reasons. */
+export const REASONS_QUESTION = "What went wrong?";
+/** The highest rating that asks "What went wrong?": 1 to 3, the ratings that do not count as satisfied. */
+export const REASON_RATING_MAX = 3;
+/** Whether a rating asks for reasons. */
+export const asksReasons = (rating: number | undefined) => rating !== undefined && rating <= REASON_RATING_MAX;

@@ -42,6 +42,8 @@ async function eventFor(
       initialTargetArea: answer.initialTargetArea,
       rating: answer.rating,
       comment: answer.comment,
+      // Labels as the list has them now; an id no longer listed goes as it is rather than be lost.
+      reasons: answer.reasons.map((id) => settings.lowRatingReasons.find((r) => r.id === id)?.label ?? id),
       submittedAt: answer.updatedAt,
       support,
     },

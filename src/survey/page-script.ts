@@ -1,5 +1,6 @@
 /**
  * The survey page's small script: a character count, the comment's question for the rating chosen,
+ * "What went wrong?" only after a rating of 1 to 3,
  * the chosen face's name for browsers without :has(), the `survey shown` beacon and one submit per
  * click. The form works the same without it.
  * Inlined into the page (allowed by its hash in the Content-Security-Policy); this is its only source.
@@ -24,6 +25,16 @@ export const SURVEY_JS = `// Small enhancements for the survey form; the form wo
   // The comment's question follows the rating chosen (each face names its own in data-prompt), and in
   // older browsers without :has() the chosen face's name does too.
   var prompts = form.querySelectorAll(".prompt-improve, .prompt-praise");
+  // "What went wrong?" follows a rating of 1 to 3 only; its note for pages without script goes.
+  var reasons = document.getElementById("reasons");
+  var reasonsNote = document.getElementById("reasons-note");
+  if (reasonsNote) reasonsNote.hidden = true;
+  if (reasons) reasons.removeAttribute("aria-describedby");
+  var showReasons = function (rating) {
+    if (reasons) reasons.hidden = !(rating >= 1 && rating <= 3);
+  };
+  var checked = form.querySelector("input[name=rating]:checked");
+  showReasons(checked ? Number(checked.value) : 0);
   form.addEventListener("change", function (event) {
     var target = event.target;
     if (!target || target.name !== "rating") return;
@@ -32,6 +43,7 @@ export const SURVEY_JS = `// Small enhancements for the survey form; the form wo
     prompts.forEach(function (span) {
       span.hidden = span.className !== prompt;
     });
+    showReasons(Number(target.value));
   });
   // Tell the server the survey was seen (a GET records nothing, so link scanners count for nothing).
   if (navigator.sendBeacon) {

@@ -27,6 +27,8 @@ export async function dailyPostHogCheck(db: D1Database, settings: Settings, now:
         surveyId: p.surveyId,
         ratingQuestionId: p.ratingQuestionId,
         commentQuestionId: p.commentQuestionId,
+        reasonsQuestionId: p.reasonsQuestionId,
+        reasons: settings.lowRatingReasons.map((r) => r.label),
       },
       { create: false, fix: false, earliestAnswerAt: await earliestAnswerAt(db), now },
     );

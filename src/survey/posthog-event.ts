@@ -1,10 +1,11 @@
-import { COMMENT_QUESTION, RATING_QUESTION } from "../lib/copy";
+import { COMMENT_QUESTION, RATING_QUESTION, REASONS_QUESTION } from "../lib/copy";
 
 export interface SurveyConfig {
   surveyId: string;
   surveyName: string;
   ratingQuestionId: string;
   commentQuestionId: string;
+  reasonsQuestionId: string;
 }
 
 export interface CaptureEvent {
@@ -22,6 +23,8 @@ export interface SurveyAnswer {
   initialTargetArea: string | null;
   rating: number;
   comment: string | null;
+  /** The labels of the reasons chosen for a low rating ("What went wrong?"), in the list's order. */
+  reasons: string[];
   /** When the customer submitted this version of the answer. */
   submittedAt: number;
   /** What the Zendesk sync knows of the ticket's support, if it knows the ticket. */
@@ -51,7 +54,9 @@ export interface SupportProperties {
  * `survey sent` in the schema posthog-js uses, so the answer shows in PostHog's Surveys UI:
  * id-based response keys, `$survey_questions`, a submission id fixed per ticket (an edit replaces
  * the earlier answer) and the responded flag on the person. The legacy `$survey_response` /
- * `$survey_response_1` keys keep the dashboards built on the old page working.
+ * `$survey_response_1` keys keep the dashboards built on the old page working. The reasons are the
+ * survey's third question (a `multiple_choice`: an array of the labels chosen), so the legacy index
+ * keys of the first two keep their meaning; a rating that does not ask for them leaves it unanswered.
  */
 export function buildSurveySentEvent(
   answer: SurveyAnswer,
@@ -59,12 +64,14 @@ export function buildSurveySentEvent(
   ids: { submissionId: string; uuid: string },
 ): CaptureEvent {
   const comment = answer.comment ?? "";
+  const reasons = answer.reasons.length > 0 ? answer.reasons : null;
   const properties: Record<string, unknown> = {
     $survey_id: survey.surveyId,
     $survey_name: survey.surveyName,
     $survey_questions: [
       { id: survey.ratingQuestionId, question: RATING_QUESTION, response: answer.rating },
       { id: survey.commentQuestionId, question: COMMENT_QUESTION, response: comment },
+      { id: survey.reasonsQuestionId, question: REASONS_QUESTION, response: reasons },
     ],
     [`$survey_response_${survey.ratingQuestionId}`]: answer.rating,
     [`$survey_response_${survey.commentQuestionId}`]: comment,
@@ -77,6 +84,7 @@ export function buildSurveySentEvent(
     ticketId: answer.support?.ticketUuid ?? String(answer.ticketId),
     ticketTeam: answer.team,
   };
+  if (reasons !== null) properties[`$survey_response_${survey.reasonsQuestionId}`] = reasons;
   if (answer.initialTargetArea !== null) properties.initialTargetArea = answer.initialTargetArea;
   // Only what is known: an absent property reads as "unknown" in PostHog, a null would be a value.
   for (const [key, value] of Object.entries(answer.support ?? {})) if (value !== null) properties[key] = value;

@@ -154,6 +154,7 @@ export async function setUpPostHog(app: PostHogApp, target: SetupTarget, options
     POSTHOG_SURVEY_NAME: target.surveyName,
     POSTHOG_RATING_QUESTION_ID: target.ratingQuestionId,
     POSTHOG_COMMENT_QUESTION_ID: target.commentQuestionId,
+    POSTHOG_REASONS_QUESTION_ID: target.reasonsQuestionId,
     POSTHOG_PROJECT_ID: app.projectId,
     POSTHOG_APP_HOST: app.appHost,
   };

@@ -1,13 +1,16 @@
 // What PostHog must hold for this product's answers to show correctly: the `api` survey and the
 // team's dashboard, and how what PostHog holds differs from that. Pure: no I/O, plain values in and out.
 import type { PostHogDashboard, PostHogSurvey, SurveyQuestion } from "../services/posthog-app";
-import { COMMENT_QUESTION, RATING_LABELS, RATING_QUESTION } from "../lib/copy";
+import { COMMENT_QUESTION, RATING_LABELS, RATING_QUESTION, REASONS_QUESTION } from "../lib/copy";
 
 /** The product's settings the survey and dashboard are built from. */
 export interface SurveySpecInput {
   surveyName: string;
   ratingQuestionId: string;
   commentQuestionId: string;
+  reasonsQuestionId: string;
+  /** The labels "What went wrong?" offers (LOW_RATING_REASONS), in order. */
+  reasons: string[];
 }
 
 /** One thing that differs from what the product needs, in words, and the change that repairs it. */
@@ -31,6 +34,15 @@ function latestStartDate(earliestAnswerAt: number | null, now: number): string {
   return startOfUtcDay(earliestAnswerAt ?? now);
 }
 
+/** Where the reasons question sits: third, so the legacy index keys of rating (0) and comment (1) keep their meaning. */
+const REASONS_INDEX = 2;
+const COMMENT_INDEX = 1;
+
+/**
+ * The three questions, with PostHog's branching so its own UI asks as the page does: a rating of 1 to 3
+ * (PostHog's buckets of a 5-point scale: negative 1-2, neutral 3, positive 4-5) goes to "What went
+ * wrong?", which then goes to the comment; 4 and 5 go straight to the comment, which ends the survey.
+ */
 function desiredQuestions(input: SurveySpecInput): SurveyQuestion[] {
   return [
     {
@@ -42,8 +54,26 @@ function desiredQuestions(input: SurveySpecInput): SurveyQuestion[] {
       lowerBoundLabel: RATING_LABELS[0],
       upperBoundLabel: RATING_LABELS[4],
       optional: false,
+      branching: {
+        type: "response_based",
+        responseValues: { negative: REASONS_INDEX, neutral: REASONS_INDEX, positive: COMMENT_INDEX },
+      },
     },
-    { id: input.commentQuestionId, type: "open", question: COMMENT_QUESTION, optional: true },
+    {
+      id: input.commentQuestionId,
+      type: "open",
+      question: COMMENT_QUESTION,
+      optional: true,
+      branching: { type: "end" },
+    },
+    {
+      id: input.reasonsQuestionId,
+      type: "multiple_choice",
+      question: REASONS_QUESTION,
+      choices: input.reasons,
+      optional: true,
+      branching: { type: "specific_question", index: COMMENT_INDEX },
+    },
   ];
 }
 
@@ -62,6 +92,8 @@ export function surveyToCreate(input: SurveySpecInput, earliestAnswerAt: number 
 }
 
 const QUESTION_FIELDS = ["id", "type", "question", "scale", "display", "lowerBoundLabel", "upperBoundLabel"] as const;
+/** Fields compared as JSON (key order aside): the choices in their order, and where each answer leads. */
+const QUESTION_STRUCTURES = ["choices", "branching"] as const;
 
 function describe(value: unknown): string {
   return value === undefined || value === null ? "not set" : JSON.stringify(value);
@@ -73,6 +105,11 @@ function questionDifferences(label: string, actual: SurveyQuestion | undefined, 
   for (const field of QUESTION_FIELDS) {
     if (want[field] === undefined) continue;
     if (actual[field] !== want[field])
+      out.push(`the ${label} question's ${field} is ${describe(actual[field])}, should be ${describe(want[field])}`);
+  }
+  for (const field of QUESTION_STRUCTURES) {
+    if (want[field] === undefined) continue;
+    if (canonicalJson(actual[field] ?? null) !== canonicalJson(want[field]))
       out.push(`the ${label} question's ${field} is ${describe(actual[field])}, should be ${describe(want[field])}`);
   }
   // PostHog reads a missing `optional` as required.
@@ -134,8 +171,9 @@ export function surveyMismatches(
   const problems = [
     ...questionDifferences("rating", questions[0], want[0]!),
     ...questionDifferences("comment", questions[1], want[1]!),
+    ...questionDifferences("reasons", questions[2], want[2]!),
   ];
-  if (questions.length > 2) problems.push(`it has ${questions.length} questions, should have 2`);
+  if (questions.length > want.length) problems.push(`it has ${questions.length} questions, should have ${want.length}`);
   if (problems.length > 0) out.push({ what: problems.join("; "), fix: { questions: want } });
   return out;
 }

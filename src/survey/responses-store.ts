@@ -8,6 +8,8 @@ interface AnswerRow {
   initial_target_area: string | null;
   rating: number;
   comment: string | null;
+  /** A JSON array of reason ids, or null. */
+  reasons: string | null;
   version: number;
   hedgehog_number: number | null;
   first_submitted_at: number;
@@ -24,6 +26,8 @@ export interface StoredAnswer {
   initialTargetArea: string | null;
   rating: number;
   comment: string | null;
+  /** The ids of the reasons chosen for a low rating ("What went wrong?"), in the list's order. */
+  reasons: string[];
   /** 1 for the first answer, +1 for each edit. */
   version: number;
   hedgehogNumber: number | null;
@@ -41,6 +45,7 @@ function toAnswer(r: AnswerRow): StoredAnswer {
     initialTargetArea: r.initial_target_area,
     rating: r.rating,
     comment: r.comment,
+    reasons: r.reasons ? (JSON.parse(r.reasons) as string[]) : [],
     version: r.version,
     hedgehogNumber: r.hedgehog_number,
     firstSubmittedAt: r.first_submitted_at,
@@ -57,6 +62,8 @@ export interface Answer {
   initialTargetArea: string | undefined;
   rating: number;
   comment: string | undefined;
+  /** Reason ids, in the list's order (empty: none). */
+  reasons: string[];
   /** How the link was verified: its signature, or the ticket in Zendesk (an unsigned link). */
   verifiedBy: "signature" | "zendesk" | "posthog-support";
 }
@@ -80,6 +87,7 @@ const ANSWER_COLUMNS = (
     "initial_target_area",
     "rating",
     "comment",
+    "reasons",
     "version",
     "hedgehog_number",
     "first_submitted_at",
@@ -93,15 +101,16 @@ const ANSWER_COLUMNS = (
  * a bare Worker as the floor the POST is measured against.
  */
 export const RECORD_ANSWER_SQL = `INSERT INTO responses (ticket_id, distinct_id, team, initial_target_area, rating, comment, first_submitted_at, updated_at,
-     hedgehog_number, verified_by)
-   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, (SELECT COALESCE(SUM(hedgehogs), 0) + 1 FROM hedgehog_tally), ?9)
+     hedgehog_number, verified_by, reasons)
+   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, (SELECT COALESCE(SUM(hedgehogs), 0) + 1 FROM hedgehog_tally), ?9, ?10)
    ON CONFLICT (ticket_id) DO UPDATE SET
-     previous_rating = responses.rating, rating = excluded.rating, comment = excluded.comment, distinct_id = excluded.distinct_id,
+     previous_rating = responses.rating, rating = excluded.rating, comment = excluded.comment, reasons = excluded.reasons, distinct_id = excluded.distinct_id,
      team = excluded.team, initial_target_area = excluded.initial_target_area, verified_by = excluded.verified_by,
      version = responses.version + 1, updated_at = excluded.updated_at,
      next_capture_at = 0, capture_attempts = 0
    WHERE responses.version = ?8
-     AND (responses.rating IS NOT excluded.rating OR responses.comment IS NOT excluded.comment)
+     AND (responses.rating IS NOT excluded.rating OR responses.comment IS NOT excluded.comment
+          OR responses.reasons IS NOT excluded.reasons)
    RETURNING ${ANSWER_COLUMNS}`;
 
 /** RECORD_ANSWER_SQL's parameters, in order. */
@@ -116,7 +125,13 @@ export function recordAnswerValues(answer: Answer, now: number, baseVersion: num
     now,
     baseVersion,
     answer.verifiedBy,
+    reasonsColumn(answer.reasons),
   ];
+}
+
+/** Reasons as the column keeps them: a JSON array, or NULL for none (so "none" compares equal however it came). */
+function reasonsColumn(reasons: readonly string[]): string | null {
+  return reasons.length > 0 ? JSON.stringify(reasons) : null;
 }
 
 /**
@@ -145,7 +160,10 @@ export async function recordResponse(
   if (written) return { kind: "recorded", answer: toAnswer(written) };
   const stored = await findAnswer(db, answer.ticketId);
   if (!stored) throw new Error(`response for ticket ${answer.ticketId} vanished after upsert`);
-  const same = stored.rating === answer.rating && (stored.comment ?? null) === (answer.comment ?? null);
+  const same =
+    stored.rating === answer.rating &&
+    (stored.comment ?? null) === (answer.comment ?? null) &&
+    reasonsColumn(stored.reasons) === reasonsColumn(answer.reasons);
   return { kind: same ? "unchanged" : "conflict", answer: stored };
 }
 

@@ -37,7 +37,7 @@ import {
   ThanksPage,
   type EarlierAnswer,
 } from "./views";
-import { AnswerFormSchema, typedAnswer } from "./answer-form";
+import { AnswerFormSchema, chosenReasons, typedAnswer } from "./answer-form";
 
 /** Form posts are tiny: a 2,000 character comment is at most ~18 KB percent-encoded. */
 const MAX_FORM_BYTES = 32 * 1024;
@@ -93,7 +93,13 @@ const UNSIGNED_REFUSALS = {
 
 function earlierAnswer(stored: StoredAnswer | null): EarlierAnswer | undefined {
   return stored
-    ? { rating: stored.rating, comment: stored.comment, version: stored.version, updatedAt: stored.updatedAt }
+    ? {
+        rating: stored.rating,
+        comment: stored.comment,
+        reasons: stored.reasons,
+        version: stored.version,
+        updatedAt: stored.updatedAt,
+      }
     : undefined;
 }
 
@@ -135,6 +141,8 @@ surveyRoutes.get("/", async (c) => {
       link={link}
       selectedRating={link.rating ?? earlier?.rating}
       comment={earlier?.comment ?? undefined}
+      chosenReasons={earlier?.reasons ?? []}
+      reasons={settings.lowRatingReasons}
       earlier={earlier}
       charity={settings.donation.charity}
       brand={settings.brand}
@@ -212,32 +220,43 @@ surveyRoutes.post("/shown", ...formGuards, linkFromForm, async (c) => {
 });
 
 /** An answer the form cannot take: the survey again, with what was typed and what to change. */
-const answerProblem = async (
-  result: { success: boolean; issues?: ReadonlyArray<{ message: string }> },
-  c: Context<LinkedEnv>,
-) => {
-  if (result.success) return;
+async function answerProblemPage(c: Context<LinkedEnv>, problem: string): Promise<Response> {
   const settings = settingsOf(c.env);
   const link = c.get("link");
-  const typed = typedAnswer(await formFields(c));
+  const known = settings.lowRatingReasons.map((r) => r.id);
+  const typed = typedAnswer(await c.req.parseBody({ all: true }), known);
   return c.html(
     <SurveyPage
       link={link}
       selectedRating={typed.rating}
       comment={typed.comment}
+      chosenReasons={typed.reasons}
+      reasons={settings.lowRatingReasons}
       earlier={earlierAnswer(await findAnswer(c.env.DB, link.ticketId))}
-      error={result.issues![0]!.message}
+      error={problem}
       charity={settings.donation.charity}
       brand={settings.brand}
     />,
     400,
   );
-};
+}
+
+const answerProblem = async (
+  result: { success: boolean; issues?: ReadonlyArray<{ message: string }> },
+  c: Context<LinkedEnv>,
+) => (result.success ? undefined : answerProblemPage(c, result.issues![0]!.message));
 
 surveyRoutes.post("/", ...formGuards, linkOfAnswer, vValidator("form", AnswerFormSchema, answerProblem), async (c) => {
   const settings = settingsOf(c.env);
   const link = c.get("link");
-  const { rating, comment, base_version: baseVersion } = c.req.valid("form");
+  const { rating, comment, base_version: baseVersion, reason } = c.req.valid("form");
+  const chosen = chosenReasons(
+    rating,
+    reason,
+    settings.lowRatingReasons.map((r) => r.id),
+  );
+  if (!chosen.ok) return answerProblemPage(c, chosen.problem);
+  const { reasons } = chosen;
   const owed = followupsOwed({ ticketId: link.ticketId, rating, edit: baseVersion > 0 }, settings);
   const outcome = await recordResponse(
     c.env.DB,
@@ -248,6 +267,7 @@ surveyRoutes.post("/", ...formGuards, linkOfAnswer, vValidator("form", AnswerFor
       initialTargetArea: link.initialTargetArea,
       rating,
       comment,
+      reasons,
       verifiedBy: !link.unsigned ? "signature" : link.posthogTicket ? "posthog-support" : "zendesk",
     },
     Date.now(),
@@ -265,7 +285,8 @@ surveyRoutes.post("/", ...formGuards, linkOfAnswer, vValidator("form", AnswerFor
       <ConflictPage
         link={link}
         earlier={earlierAnswer(outcome.answer)!}
-        submitted={{ rating, comment }}
+        submitted={{ rating, comment, reasons }}
+        reasons={settings.lowRatingReasons}
         thanksUrl={`/thanks?${pageLinkQuery(link)}`}
         brand={settings.brand}
       />,
@@ -304,6 +325,8 @@ surveyRoutes.get("/thanks", async (c) => {
       hedgehogNumber={row.hedgehogNumber}
       rating={row.rating}
       comment={row.comment}
+      chosenReasons={row.reasons}
+      reasons={settings.lowRatingReasons}
       edited={row.version > 1}
       changeUrl={`/?${pageLinkQuery(link)}`}
       charity={settings.donation.charity}

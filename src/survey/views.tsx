@@ -10,6 +10,8 @@ import {
   RATING_LABELS,
   RATING_QUESTION,
   ratingLabel,
+  REASON_RATING_MAX,
+  REASONS_QUESTION,
 } from "../lib/copy";
 import { Face } from "./faces";
 import type { SurveyLinkFields } from "../lib/survey-link";
@@ -19,6 +21,7 @@ import { SURVEY_JS } from "./page-script";
 export interface EarlierAnswer {
   rating: number;
   comment: string | null;
+  reasons: string[];
   version: number;
   updatedAt: number;
 }
@@ -27,6 +30,10 @@ export interface SurveyFormProps {
   link: SurveyLinkFields & { sig: string; unsigned?: boolean };
   selectedRating?: number | undefined;
   comment?: string | undefined;
+  /** The reason ids ticked (of `reasons`). */
+  chosenReasons: string[];
+  /** What "What went wrong?" offers (LOW_RATING_REASONS). */
+  reasons: LowRatingReason[];
   /** Set when the ticket was answered before: the page shows that answer and edits it. */
   earlier?: EarlierAnswer | undefined;
   error?: string | undefined;
@@ -63,6 +70,44 @@ function HiddenLinkFields(props: { link: SurveyLinkFields & { sig: string; unsig
 }
 
 const day = (ms: number) => formatDay(ms);
+
+/** One reason a low rating can give: its stable id and the words shown. */
+export interface LowRatingReason {
+  id: string;
+  label: string;
+}
+
+/**
+ * "What went wrong?": real checkboxes in a fieldset. Without script it is shown for every rating, its
+ * note saying it is for low ratings (a rating above 3 drops the reasons); the page's script shows it
+ * only after a rating of 1 to 3 and then hides the note.
+ */
+function ReasonsQuestion(props: { reasons: LowRatingReason[]; chosen: string[] }) {
+  return (
+    <fieldset class="reasons" id="reasons" aria-describedby="reasons-note">
+      <legend>
+        {REASONS_QUESTION} <span class="optional">(optional)</span>
+      </legend>
+      <p class="hint" id="reasons-note">
+        Only if you chose one of the first {REASON_RATING_MAX} faces. Choose any that apply.
+      </p>
+      <ul class="reason-list">
+        {props.reasons.map((r) => (
+          <li>
+            <label class="reason">
+              <input type="checkbox" name="reason" value={r.id} checked={props.chosen.includes(r.id)} /> {r.label}
+            </label>
+          </li>
+        ))}
+      </ul>
+    </fieldset>
+  );
+}
+
+/** The labels of chosen reason ids, in the list's order (an id no longer listed is shown as it is). */
+function reasonLabels(reasons: LowRatingReason[], chosen: string[]): string[] {
+  return chosen.map((id) => reasons.find((r) => r.id === id)?.label ?? id);
+}
 
 /**
  * The comment's question for the chosen rating (commentPromptFor). Both are in the page, the other one
@@ -167,6 +212,7 @@ export function SurveyPage(props: SurveyFormProps) {
           </div>
           {scaleMarkup()}
         </fieldset>
+        <ReasonsQuestion reasons={props.reasons} chosen={props.chosenReasons} />
         {commentLabelMarkup[commentPromptFor(props.selectedRating)]()}
         <textarea id="comment" name="comment" rows={4} maxlength={COMMENT_MAX_LENGTH} aria-describedby="comment-hint">
           {props.comment ?? ""}
@@ -179,12 +225,17 @@ export function SurveyPage(props: SurveyFormProps) {
   );
 }
 
-function AnswerSummary(props: { rating: number; comment: string | null | undefined }) {
+function AnswerSummary(props: { rating: number; comment: string | null | undefined; reasons: string[] }) {
   return (
     <>
       <p>
         <strong>{ratingLabel(props.rating)}</strong> ({props.rating} of 5)
       </p>
+      {props.reasons.length > 0 ? (
+        <p class="your-reasons">
+          {REASONS_QUESTION} {props.reasons.join("; ")}
+        </p>
+      ) : null}
       {props.comment ? <blockquote class="your-comment">{props.comment}</blockquote> : <p>No comment.</p>}
     </>
   );
@@ -198,7 +249,8 @@ function AnswerSummary(props: { rating: number; comment: string | null | undefin
 export function ConflictPage(props: {
   link: SurveyLinkFields & { sig: string; unsigned?: boolean };
   earlier: EarlierAnswer;
-  submitted: { rating: number; comment: string | undefined };
+  submitted: { rating: number; comment: string | undefined; reasons: string[] };
+  reasons: LowRatingReason[];
   thanksUrl: string;
   brand: Brand;
 }) {
@@ -213,19 +265,30 @@ export function ConflictPage(props: {
       <div class="choices">
         <section class="choice">
           <h2>Your earlier answer</h2>
-          <AnswerSummary rating={props.earlier.rating} comment={props.earlier.comment} />
+          <AnswerSummary
+            rating={props.earlier.rating}
+            comment={props.earlier.comment}
+            reasons={reasonLabels(props.reasons, props.earlier.reasons)}
+          />
           <a class="button secondary" href={props.thanksUrl}>
             Keep my earlier answer
           </a>
         </section>
         <section class="choice">
           <h2>The answer you just sent</h2>
-          <AnswerSummary rating={props.submitted.rating} comment={props.submitted.comment} />
+          <AnswerSummary
+            rating={props.submitted.rating}
+            comment={props.submitted.comment}
+            reasons={reasonLabels(props.reasons, props.submitted.reasons)}
+          />
           <form method="post" action="/">
             <HiddenLinkFields link={props.link} />
             <input type="hidden" name="base_version" value={String(props.earlier.version)} />
             <input type="hidden" name="rating" value={String(props.submitted.rating)} />
             <input type="hidden" name="comment" value={props.submitted.comment ?? ""} />
+            {props.submitted.reasons.map((id) => (
+              <input type="hidden" name="reason" value={id} />
+            ))}
             <button type="submit">Use this answer instead</button>
           </form>
         </section>
@@ -238,6 +301,8 @@ export function ThanksPage(props: {
   hedgehogNumber: number;
   rating: number;
   comment: string | null;
+  chosenReasons: string[];
+  reasons: LowRatingReason[];
   /** The answer was changed after it was first given. */
   edited: boolean;
   changeUrl: string;
@@ -263,7 +328,11 @@ export function ThanksPage(props: {
         {props.edited ? `Your first answer fed hedgehog ${hedgehog}.` : `You just fed hedgehog ${hedgehog}.`}
       </p>
       <p>Your answer:</p>
-      <AnswerSummary rating={props.rating} comment={props.comment} />
+      <AnswerSummary
+        rating={props.rating}
+        comment={props.comment}
+        reasons={reasonLabels(props.reasons, props.chosenReasons)}
+      />
       <p>
         <a href={props.changeUrl}>Change my answer</a>
       </p>

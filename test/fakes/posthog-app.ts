@@ -13,6 +13,11 @@ import type { RecordedRequest, Reply } from "./types";
  *   validate `type` (popover, widget, external_survey, api), question text ("Question text is
  *   required"), unique names per project ("There is already a survey with this name."), dates;
  *   question ids supplied are kept, missing ones get a v4 UUID (models.py ensure_question_ids);
+ *   choice questions need a non-empty list of non-empty strings ("Question choices must be a list of
+ *   strings"); branching (posthog-js SurveyQuestionBranchingType and the serializer's branching check):
+ *   `next_question`, `end`, `specific_question` with an `index` of another question, or `response_based`
+ *   on a rating (buckets of its scale: negative/neutral/positive, or detractors/passives/promoters for
+ *   10) or a single choice (choice indices), each leading to a later question's index or "end";
  *   `enable_partial_responses` defaults to false (models.py); unknown ids: 404 "Not found.".
  * - Dashboards (posthog/api/dashboards/dashboard.py): list without deleted ones, create, retrieve with
  *   `tiles: [{id, insight, …}]`. Insights (posthog/api/insight.py): create/PATCH with `query` and
@@ -163,6 +168,13 @@ function surveyProblem(p: Project, body: Record<string, unknown>, existing: Surv
           return invalid(`Question ${f} must be a string`, "questions");
       if (!["open", "link", "rating", "single_choice", "multiple_choice"].includes(String(question.type)))
         return invalid(`"${String(question.type)}" is not a valid choice.`, "questions", "invalid_choice");
+      const choices = choicesProblem(question);
+      if (choices) return invalid(choices, "questions");
+    }
+    const questions = body.questions as Array<Record<string, unknown>>;
+    for (const [index, question] of questions.entries()) {
+      const branching = branchingProblem(question, index, questions.length);
+      if (branching) return invalid(branching, "questions");
     }
   }
   for (const f of ["start_date", "end_date"])
@@ -180,6 +192,52 @@ function surveyProblem(p: Project, body: Record<string, unknown>, existing: Surv
     p.surveys.some((s) => s.name === body.name && s.id !== existing.id)
   )
     return invalid("There is already another survey with this name.", null, "unique");
+  return undefined;
+}
+
+function choicesProblem(question: Record<string, unknown>): string | undefined {
+  if (question.type !== "single_choice" && question.type !== "multiple_choice") return undefined;
+  const { choices } = question;
+  if (!Array.isArray(choices) || choices.length === 0) return "Question choices must be a list of strings";
+  if (!choices.every((c) => typeof c === "string" && c.trim() !== ""))
+    return "Question choices must be a list of strings";
+  return undefined;
+}
+
+/** The buckets a rating's response-based branching may name, by scale. */
+function ratingBuckets(scale: unknown): string[] {
+  if (scale === 10) return ["detractors", "passives", "promoters"];
+  if (scale === 2) return ["negative", "positive"];
+  return ["negative", "neutral", "positive"];
+}
+
+function branchingProblem(question: Record<string, unknown>, index: number, count: number): string | undefined {
+  const branching = question.branching;
+  if (branching === undefined || branching === null) return undefined;
+  if (typeof branching !== "object" || Array.isArray(branching)) return "Question branching must be an object";
+  const b = branching as Record<string, unknown>;
+  const target = (to: unknown) =>
+    to === "end" || (Number.isInteger(to) && (to as number) > index && (to as number) < count);
+  if (b.type === "next_question" || b.type === "end") return undefined;
+  if (b.type === "specific_question") {
+    if (!Number.isInteger(b.index) || (b.index as number) < 0 || (b.index as number) >= count || b.index === index)
+      return "The branching question index is invalid";
+    return undefined;
+  }
+  if (b.type !== "response_based") return `"${String(b.type)}" is not a valid branching type`;
+  if (typeof b.responseValues !== "object" || b.responseValues === null || Array.isArray(b.responseValues))
+    return "Response-based branching must have responseValues";
+  const values = b.responseValues as Record<string, unknown>;
+  if (question.type === "rating") {
+    const buckets = ratingBuckets(question.scale);
+    const wrong = Object.keys(values).find((k) => !buckets.includes(k));
+    if (wrong) return `"${wrong}" is not a response of a rating of scale ${String(question.scale)}`;
+  } else if (question.type === "single_choice") {
+    const n = Array.isArray(question.choices) ? question.choices.length : 0;
+    if (Object.keys(values).some((k) => !/^\d+$/.test(k) || Number(k) >= n))
+      return "The branching choice index is invalid";
+  } else return "Response-based branching is only for rating and single choice questions";
+  if (!Object.values(values).every(target)) return "The branching question index is invalid";
   return undefined;
 }
 

@@ -162,6 +162,7 @@ describe("npm run report", () => {
             initialTargetArea: undefined,
             rating: rating!,
             comment: undefined,
+            reasons: [],
             verifiedBy: "signature" as const,
           };
           await recordResponse(db, answer, at, { baseVersion: 0 });

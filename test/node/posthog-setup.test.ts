@@ -94,6 +94,7 @@ describe("npm run posthog-setup", () => {
     const surveyId = printedSurveyId(first.stdout)!;
     expect(surveyId).toMatch(/^[0-9a-f-]{36}$/);
     expect(first.stdout).toContain('POSTHOG_RATING_QUESTION_ID = "csat-rating"');
+    expect(first.stdout).toContain('POSTHOG_REASONS_QUESTION_ID = "csat-reasons"');
     expect(first.stdout).toContain(`POSTHOG_PROJECT_ID = "${project}"`);
 
     const { surveys, dashboards } = await state(project);
@@ -115,8 +116,30 @@ describe("npm run posthog-setup", () => {
           upperBoundLabel: "Very satisfied",
           question: "How happy are you with the level of support you received?",
           optional: false,
+          // PostHog's own UI asks what went wrong after a 1 to 3 (negative, neutral), then the comment.
+          branching: { type: "response_based", responseValues: { negative: 2, neutral: 2, positive: 1 } },
         },
-        { id: "csat-comment", type: "open", optional: true, question: "What can we do to increase your rating?" },
+        {
+          id: "csat-comment",
+          type: "open",
+          optional: true,
+          question: "What can we do to increase your rating?",
+          branching: { type: "end" },
+        },
+        {
+          id: "csat-reasons",
+          type: "multiple_choice",
+          optional: true,
+          question: "What went wrong?",
+          choices: [
+            "The reply was slow",
+            "My problem was not solved",
+            "A bug or missing feature that was not fixed yet",
+            "Billing or account",
+            "Something else",
+          ],
+          branching: { type: "specific_question", index: 1 },
+        },
       ],
     });
     expect(dashboards).toHaveLength(1);
@@ -177,6 +200,7 @@ describe("npm run posthog-setup", () => {
     expect(check.stdout).toMatch(/the rating question's id is "[0-9a-f-]{36}", should be "csat-rating"/);
     expect(check.stdout).toContain("the rating question's scale is 10, should be 5");
     expect(check.stdout).toContain("the comment question should be optional");
+    expect(check.stdout).toContain("the reasons question is missing");
     expect(check.stdout).toContain('the insight "Answers per week" has another query');
     expect(check.stdout).toContain('the insight "CSAT per week" is missing from the dashboard');
     expect(writes(project, since)).toEqual([]);
@@ -197,6 +221,7 @@ describe("npm run posthog-setup", () => {
       questions: [
         { id: "csat-rating", scale: 5, display: "emoji" },
         { id: "csat-comment", optional: true },
+        { id: "csat-reasons", type: "multiple_choice" },
       ],
     });
     expect(after.dashboards).toHaveLength(1);
@@ -228,6 +253,7 @@ describe("npm run posthog-setup", () => {
           initialTargetArea: undefined,
           rating: 5,
           comment: undefined,
+          reasons: [],
           verifiedBy: "signature",
         },
         at,

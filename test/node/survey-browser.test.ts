@@ -90,6 +90,59 @@ describe.each([
   });
 });
 
+describe.each([
+  { js: true, ticket: 4011 },
+  { js: false, ticket: 4012 },
+])("a customer saying what went wrong (JavaScript $js)", ({ js, ticket }) => {
+  it("asks after a low rating with real checkboxes, sends the reasons, and an edit of them under the same submission", async () => {
+    const browser = await openBrowser({ javaScriptEnabled: js, width: 360 });
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(await link(ticket));
+      const question = page.getByRole("group", { name: /What went wrong\?/ });
+      const note = page.getByText("Only if you chose one of the first 3 faces.");
+      // With script the question waits for a low rating; without, it is there for every rating, with its note.
+      expect(await question.isVisible()).toBe(!js);
+      expect(await note.isVisible()).toBe(!js);
+      await page.locator("label.face-option", { hasText: "Very satisfied" }).click();
+      expect(await question.isVisible()).toBe(!js);
+      await page.locator("label.face-option", { hasText: /^Dissatisfied$/ }).click();
+      expect(await question.isVisible()).toBe(true);
+      await page.getByRole("checkbox", { name: "The reply was slow" }).check();
+      await page.getByRole("checkbox", { name: "A bug or missing feature that was not fixed yet" }).check();
+      await screenshot(page, `reasons-phone${js ? "" : "-nojs"}`);
+      await page.getByRole("button", { name: "Submit" }).click();
+      await page.getByRole("heading", { name: "Thank you!" }).waitFor();
+      expect(await page.locator("main").innerText()).toContain(
+        "What went wrong? The reply was slow; A bug or missing feature that was not fixed yet",
+      );
+
+      const sent = () =>
+        posthog.requests
+          .flatMap((r) => (r.body as any).batch ?? [])
+          .filter((e: any) => e.event === "survey sent" && e.properties.ticketId === String(ticket));
+      // Delivered before the edit (an edit during a delivery waits for the cron, which wrangler dev does not run).
+      await waitFor(() => (sent().length >= 1 ? true : undefined));
+
+      // The edit: the page shows the reasons ticked; one is unticked.
+      await page.getByRole("link", { name: "Change my answer" }).click();
+      const slow = page.getByRole("checkbox", { name: "The reply was slow" });
+      expect(await slow.isChecked()).toBe(true);
+      await slow.uncheck();
+      await page.getByRole("button", { name: "Update my answer" }).click();
+      await page.getByRole("heading", { name: "Your answer was updated" }).waitFor();
+      const events = await waitFor(() => (sent().length >= 2 ? sent() : undefined));
+      expect(events.map((e: any) => e.properties["$survey_response_csat-reasons"])).toEqual([
+        ["The reply was slow", "A bug or missing feature that was not fixed yet"],
+        ["A bug or missing feature that was not fixed yet"],
+      ]);
+      expect(events[1].properties.$survey_submission_id).toBe(events[0].properties.$survey_submission_id);
+    } finally {
+      await browser.close();
+    }
+  });
+});
+
 describe("a broken or old link", () => {
   it("shows a plain-words page for an incomplete, a changed and an expired link", async () => {
     const browser = await openBrowser({ width: 360 });

@@ -273,6 +273,8 @@ describe("the public hedgehog counter", () => {
         hedgehogNumber: 1,
         rating: 5,
         comment: null,
+        chosenReasons: [],
+        reasons: [],
         edited: false,
         changeUrl: "/",
         charity: "Herts",

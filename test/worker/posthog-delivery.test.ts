@@ -79,6 +79,8 @@ describe("delivery to PostHog", () => {
       $survey_questions: [
         { id: "csat-rating", question: "How happy are you with the level of support you received?", response: 4 },
         { id: "csat-comment", question: "What can we do to increase your rating?", response: "Great help" },
+        // A 4 does not ask what went wrong: the question is unanswered, as PostHog's branching skips it.
+        { id: "csat-reasons", question: "What went wrong?", response: null },
       ],
       "$survey_response_csat-rating": 4,
       "$survey_response_csat-comment": "Great help",
@@ -91,7 +93,38 @@ describe("delivery to PostHog", () => {
       initialTargetArea: "billing",
     });
     expect(p.$survey_submission_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(p).not.toHaveProperty("$survey_response_csat-reasons");
     expect((await row(ticket))!.captured_version).toBe(1);
+  });
+
+  it("sends the reasons of a low rating as a multiple choice (the labels chosen), and a reason edit under the same submission id", async () => {
+    const ticket = freshTicket();
+    const fields = linkFields(ticket);
+    const first = await formFromPage(fields, { rating: "2", comment: "still broken" });
+    first.append("reason", "not_fixed_yet");
+    first.append("reason", "slow");
+    await callThenConsume(postForm(first));
+    // Only the reasons change: that is an edit, delivered as a new version of the same submission.
+    const edit = await formFromPage(fields, { rating: "2", comment: "still broken" });
+    edit.append("reason", "billing");
+    await callThenConsume(postForm(edit));
+
+    const events = (await sentRequests(ticket)).map((r) => (r.body as any).batch[0]);
+    expect(events).toHaveLength(2);
+    // In the list's order, whatever order the form sent them in.
+    expect(events[0].properties["$survey_response_csat-reasons"]).toEqual([
+      "The reply was slow",
+      "A bug or missing feature that was not fixed yet",
+    ]);
+    expect(events[0].properties.$survey_questions[2]).toEqual({
+      id: "csat-reasons",
+      question: "What went wrong?",
+      response: ["The reply was slow", "A bug or missing feature that was not fixed yet"],
+    });
+    expect(events[1].properties["$survey_response_csat-reasons"]).toEqual(["Billing or account"]);
+    expect(events[1].properties.$survey_submission_id).toBe(events[0].properties.$survey_submission_id);
+    expect(events[1].uuid).not.toBe(events[0].uuid);
+    expect((await row(ticket))!).toMatchObject({ version: 2, reasons: '["billing"]', captured_version: 2 });
   });
 
   it("keeps the submission id on an edit and gives the new version a new event uuid", async () => {

@@ -14,6 +14,14 @@ const adminText = async (e: Env) =>
   textOf(await (await call(new Request(`${BASE}/admin`, { headers: auth }), e)).text());
 const NAME = "Customer satisfaction score (CSAT)";
 const DAY = 86_400_000;
+/** LOW_RATING_REASONS' default labels, in order. */
+const REASONS = [
+  "The reply was slow",
+  "My problem was not solved",
+  "A bug or missing feature that was not fixed yet",
+  "Billing or account",
+  "Something else",
+];
 let nextProject = 800_000 + Math.floor(Math.random() * 100_000);
 
 /** An env whose PostHog project is this test's own on the loopback fake. */
@@ -40,6 +48,8 @@ async function setUp(project: string, earliestAnswerAt = Date.parse("2019-01-01"
       surveyId: "hedgehog-csat-dev",
       ratingQuestionId: "csat-rating",
       commentQuestionId: "csat-comment",
+      reasonsQuestionId: "csat-reasons",
+      reasons: REASONS,
     },
     { create: true, fix: false, earliestAnswerAt, now: Date.now() },
   );
@@ -63,30 +73,51 @@ beforeEach(async () => {
   await env.DB.prepare("DELETE FROM posthog_setup_check").run();
 });
 
-describe("the survey's differences from what the product needs", () => {
-  const good: PostHogSurvey = {
-    id: "019f37dc-7c9a-0000-d86a-aa8bf46f4917",
-    name: NAME,
-    type: "api",
-    start_date: "2026-01-01T00:00:00Z",
-    end_date: null,
-    archived: false,
-    enable_partial_responses: true,
-    questions: [
-      {
-        id: "csat-rating",
-        type: "rating",
-        question: "How happy are you with the level of support you received?",
-        scale: 5,
-        display: "emoji",
-        lowerBoundLabel: "Very dissatisfied",
-        upperBoundLabel: "Very satisfied",
-      },
-      { id: "csat-comment", type: "open", question: "What can we do to increase your rating?", optional: true },
-    ],
-  };
-  const input = { surveyName: NAME, ratingQuestionId: "csat-rating", commentQuestionId: "csat-comment" };
+const good: PostHogSurvey = {
+  id: "019f37dc-7c9a-0000-d86a-aa8bf46f4917",
+  name: NAME,
+  type: "api",
+  start_date: "2026-01-01T00:00:00Z",
+  end_date: null,
+  archived: false,
+  enable_partial_responses: true,
+  questions: [
+    {
+      id: "csat-rating",
+      type: "rating",
+      question: "How happy are you with the level of support you received?",
+      scale: 5,
+      display: "emoji",
+      lowerBoundLabel: "Very dissatisfied",
+      upperBoundLabel: "Very satisfied",
+      branching: { type: "response_based", responseValues: { positive: 1, negative: 2, neutral: 2 } },
+    },
+    {
+      id: "csat-comment",
+      type: "open",
+      question: "What can we do to increase your rating?",
+      optional: true,
+      branching: { type: "end" },
+    },
+    {
+      id: "csat-reasons",
+      type: "multiple_choice",
+      question: "What went wrong?",
+      choices: REASONS,
+      optional: true,
+      branching: { type: "specific_question", index: 1 },
+    },
+  ],
+};
+const input = {
+  surveyName: NAME,
+  ratingQuestionId: "csat-rating",
+  commentQuestionId: "csat-comment",
+  reasonsQuestionId: "csat-reasons",
+  reasons: REASONS,
+};
 
+describe("the survey's differences from what the product needs", () => {
   it("finds nothing in a survey set up as needed, and names each difference in words with its repair", () => {
     expect(surveyMismatches(good, input, Date.parse("2026-02-01T10:00:00Z"), Date.now())).toEqual([]);
     const bad = { ...good, enable_partial_responses: null, end_date: "2026-03-01T00:00:00Z", type: "popover" };
@@ -111,6 +142,7 @@ describe("the survey's differences from what the product needs", () => {
       questions: [
         { ...good.questions![0]!, id: "d8462827-1575-4e1e-ab1d-b5fddd9f829c", upperBoundLabel: "Excellent" },
         good.questions![1]!,
+        good.questions![2]!,
       ],
     };
     const [m] = surveyMismatches(renamed, input, null, Date.now());
@@ -122,6 +154,114 @@ describe("the survey's differences from what the product needs", () => {
         expect.objectContaining({ id: "csat-rating", upperBoundLabel: "Very satisfied" }),
       ]),
     });
+  });
+});
+
+describe("the reasons question and its branching", () => {
+  const q = (i: number) => good.questions![i]!;
+
+  it("names a survey made before the reasons question (two questions, no branching) and repairs it whole", () => {
+    const old = {
+      ...good,
+      questions: [
+        { ...q(0), branching: undefined },
+        { ...q(1), branching: undefined },
+      ],
+    };
+    const [m] = surveyMismatches(old, input, null, Date.now());
+    expect(m!.what).toBe(
+      'the rating question\'s branching is not set, should be {"type":"response_based","responseValues":{"negative":2,"neutral":2,"positive":1}}; ' +
+        'the comment question\'s branching is not set, should be {"type":"end"}; the reasons question is missing',
+    );
+    expect((m!.fix.questions as unknown[]).length).toBe(3);
+  });
+
+  it("names a high rating sent to the reasons, reasons reordered, and a reasons question that is not multiple choice", () => {
+    const wrong = {
+      ...good,
+      questions: [
+        { ...q(0), branching: { type: "response_based", responseValues: { negative: 2, neutral: 2, positive: 2 } } },
+        q(1),
+        { ...q(2), type: "single_choice", choices: [...REASONS].reverse() },
+      ],
+    };
+    const what = surveyMismatches(wrong, input, null, Date.now())[0]!.what;
+    expect(what).toContain(
+      `the rating question's branching is {"type":"response_based","responseValues":{"negative":2,"neutral":2,"positive":2}}`,
+    );
+    expect(what).toContain(`the reasons question's type is "single_choice", should be "multiple_choice"`);
+    expect(what).toContain(`the reasons question's choices is ["Something else",`);
+  });
+
+  it("creates the survey so PostHog asks the reasons after a rating of 1 to 3, and --fix adds them to an older survey", async () => {
+    const { project } = projectEnv();
+    const surveyId = await setUp(project);
+    const state = async () =>
+      (await (await fetch(`${inject("posthogUrl")}/__fake/posthog/projects/${project}`)).json()) as {
+        surveys: PostHogSurvey[];
+      };
+    const created = (await state()).surveys.find((s) => s.id === surveyId)!;
+    expect(created.questions!.map((x) => [x.id, x.type])).toEqual([
+      ["csat-rating", "rating"],
+      ["csat-comment", "open"],
+      ["csat-reasons", "multiple_choice"],
+    ]);
+    expect(created.questions![2]!.choices).toEqual(REASONS);
+
+    // Someone puts back the survey as it was before the reasons question.
+    await fetch(`${inject("posthogUrl")}/api/projects/${project}/surveys/${surveyId}/`, {
+      method: "PATCH",
+      headers: { authorization: "Bearer phx_test_personal_key", "content-type": "application/json" },
+      body: JSON.stringify({ questions: created.questions!.slice(0, 2).map(({ branching: _b, ...rest }) => rest) }),
+    });
+    const target = {
+      surveyName: NAME,
+      surveyId,
+      ratingQuestionId: "csat-rating",
+      commentQuestionId: "csat-comment",
+      reasonsQuestionId: "csat-reasons",
+      reasons: REASONS,
+    };
+    const app = {
+      appHost: inject("posthogUrl"),
+      projectId: project,
+      personalApiKey: "phx_test_personal_key",
+      fetcher: fetch,
+    };
+    const options = { create: true, fix: false, earliestAnswerAt: Date.parse("2019-01-01"), now: Date.now() };
+    const checked = await setUpPostHog(app, target, options);
+    expect(checked.mismatches.join("\n")).toContain("the reasons question is missing");
+    const fixed = await setUpPostHog(app, target, { ...options, fix: true });
+    expect(fixed.done.join("\n")).toContain("fixed: the rating question's branching is not set");
+    expect((await setUpPostHog(app, target, options)).mismatches).toEqual([]);
+    expect((await state()).surveys.find((s) => s.id === surveyId)!.questions![0]!.branching).toEqual({
+      type: "response_based",
+      responseValues: { negative: 2, neutral: 2, positive: 1 },
+    });
+  });
+
+  it("is refused by PostHog's rules for branching and choices, as the fake enforces them", async () => {
+    const { project } = projectEnv();
+    const surveyId = await setUp(project);
+    const patch = (questions: unknown) =>
+      fetch(`${inject("posthogUrl")}/api/projects/${project}/surveys/${surveyId}/`, {
+        method: "PATCH",
+        headers: { authorization: "Bearer phx_test_personal_key", "content-type": "application/json" },
+        body: JSON.stringify({ questions }),
+      });
+    const bucket = await patch([
+      { ...q(0), branching: { type: "response_based", responseValues: { happy: 1 } } },
+      q(1),
+      q(2),
+    ]);
+    expect(bucket.status).toBe(400);
+    expect(((await bucket.json()) as { detail: string }).detail).toBe(
+      '"happy" is not a response of a rating of scale 5',
+    );
+    const backwards = await patch([q(0), q(1), { ...q(2), branching: { type: "specific_question", index: 2 } }]);
+    expect(backwards.status).toBe(400);
+    const noChoices = await patch([q(0), q(1), { ...q(2), choices: [] }]);
+    expect(((await noChoices.json()) as { detail: string }).detail).toBe("Question choices must be a list of strings");
   });
 });
 

@@ -4,6 +4,7 @@ import { buildReport, monthsEnding, previousMonth } from "../../src/hedgehogs/re
 import { claimTickets, settleSends } from "../../src/dispatch/sends-store";
 import { MONTHLY_REPORT } from "../../src/scheduled";
 import type { ReportFigure } from "../../src/hedgehogs/report";
+import type { Env } from "../../src/env";
 import { BASE, call, dispatchAccount, posthogAccepted, runCron, fake, storeAnswer, textOf } from "./helpers";
 
 let ticket = 7_000_000 + Math.floor(Math.random() * 100_000) * 10;
@@ -33,6 +34,10 @@ async function seedEmailed(month: string, count: number) {
     at,
   );
 }
+
+/** GET an admin path, signed in, under this env. */
+const adminOf = (e: Env) => (path: string) =>
+  call(new Request(`${BASE}${path}`, { headers: { authorization: `Bearer ${e.ADMIN_TOKEN}` } }), e);
 
 describe("report maths", () => {
   it("computes donation, response rate, CSAT and mean overall and per team", () => {
@@ -158,11 +163,7 @@ describe("the monthly donation report", () => {
     await seedEmailed(month, 4);
     const account = await dispatchAccount();
     await runCron(MONTHLY_REPORT, Date.parse("2017-10-01T09:00:00Z"), account.env);
-    const admin = (path: string) =>
-      call(
-        new Request(`${BASE}${path}`, { headers: { authorization: `Bearer ${account.env.ADMIN_TOKEN}` } }),
-        account.env,
-      );
+    const admin = adminOf(account.env);
     const json = await (await admin(`/admin/report.json?month=${month}`)).json<{ figures: ReportFigure[] }>();
     expect(json.figures.map((f) => f.label)).toEqual([
       "Hedgehogs fed",
@@ -171,6 +172,8 @@ describe("the monthly donation report", () => {
       "Responses",
       "Response rate",
       "CSAT (share of 4-5 ratings)",
+      'CSAT without "not fixed yet" answers',
+      "Low ratings (1-3) by reason",
       "Mean rating",
     ]);
     const page = textOf(await (await admin(`/admin?month=${month}`)).text());
@@ -185,6 +188,40 @@ describe("the monthly donation report", () => {
       expect(event!.properties[f.key], f.key).toEqual(f.value);
     }
     expect(json.figures.find((f) => f.key === "response_rate")).toMatchObject({ shown: "50.0%", value: 0.5 });
+  });
+
+  it('counts low ratings by reason, and shows CSAT with and without the "not fixed yet" answers side by side', async () => {
+    const month = "2017-07";
+    const at = Date.parse(`${month}-03T10:00:00Z`);
+    const answers: Array<[number, string[]]> = [
+      [5, []],
+      [4, []],
+      [5, []],
+      [1, ["not_fixed_yet"]],
+      [2, ["not_fixed_yet", "slow"]],
+      [3, ["slow"]],
+      [2, []],
+    ];
+    for (const [i, [rating, reasons]] of answers.entries())
+      await storeAnswer({ ticketId: ticket++, team: "Billing", rating, reasons, at: at + i * 60_000 });
+    const account = await dispatchAccount();
+    await runCron(MONTHLY_REPORT, Date.parse("2017-08-01T09:00:00Z"), account.env);
+    const admin = adminOf(account.env);
+    const json = await (await admin(`/admin/report.json?month=${month}`)).json<{ figures: ReportFigure[] }>();
+    const figure = (key: string) => json.figures.find((f) => f.key === key)!;
+    // 3 of 7 satisfied; without the two answers that blame a bug not fixed yet, 3 of 5.
+    expect(figure("csat")).toMatchObject({ shown: "42.9%" });
+    expect(figure("csat_without_not_fixed_yet")).toMatchObject({ shown: "60.0% (2 answers left out)", value: 0.6 });
+    expect(figure("low_ratings")).toMatchObject({
+      shown: "4: The reply was slow 2, A bug or missing feature that was not fixed yet 2, no reason given 1",
+      value: 4,
+    });
+    const keys = json.figures.map((f) => f.key);
+    expect(keys.indexOf("csat_without_not_fixed_yet")).toBe(keys.indexOf("csat") + 1);
+    const page = textOf(await (await admin(`/admin?month=${month}`)).text());
+    expect(page).toContain('60.0% (2 answers left out) CSAT without "not fixed yet" answers');
+    const [email] = (await account.resendSent()).filter((e) => e.subject.includes("July 2017"));
+    expect(email!.text).toContain("Low ratings (1-3) by reason: 4: The reply was slow 2");
   });
 
   it("reports a donation to PostHog in the currency's own units: yen have no minor unit", async () => {

@@ -39,6 +39,28 @@ describe("GET / (the survey page)", () => {
     expect(html.startsWith("<!doctype html>")).toBe(true);
   });
 
+  it("asks what went wrong in a fieldset with a legend and real checkboxes, saying it is for low ratings", async () => {
+    const { html } = await get(await signedUrl(linkFields(freshTicket())));
+    const fieldset = /<fieldset class="reasons"[\s\S]*?<\/fieldset>/.exec(html)?.[0] ?? "";
+    expect(textOf(fieldset)).toContain("What went wrong? (optional)");
+    expect(fieldset).toMatch(/<legend>What went wrong\?/);
+    expect(textOf(fieldset)).toContain("Only if you chose one of the first 3 faces.");
+    const boxes = [
+      ...fieldset.matchAll(
+        /<label class="reason"><input type="checkbox" name="reason" value="(\w+)"\s*\/?> ([^<]+)<\/label>/g,
+      ),
+    ];
+    expect(boxes.map((m) => [m[1], m[2]])).toEqual([
+      ["slow", "The reply was slow"],
+      ["not_solved", "My problem was not solved"],
+      ["not_fixed_yet", "A bug or missing feature that was not fixed yet"],
+      ["billing", "Billing or account"],
+      ["other", "Something else"],
+    ]);
+    // Without script it is shown for every rating: nothing hides it in the markup.
+    expect(fieldset).not.toMatch(/<fieldset[^>]*hidden/);
+  });
+
   it("preselects the face named by rating", async () => {
     const { html } = await get(await signedUrl(linkFields(freshTicket()), 4));
     expect(html).toMatch(/value="4" checked=""/);

@@ -1,7 +1,13 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { utcMonth } from "../../src/lib/time";
-import { answerForm, BASE, call, freshTicket, linkFields, postForm, signedUrl, textOf } from "./helpers";
+import { answerForm, BASE, call, freshTicket, linkFields, postForm, signedUrl, testEnv, textOf } from "./helpers";
+
+/** A form with these reasons ticked (one `reason` field per box, as a browser sends checkboxes). */
+function withReasons(form: URLSearchParams, ...ids: string[]): URLSearchParams {
+  for (const id of ids) form.append("reason", id);
+  return form;
+}
 
 async function tally(): Promise<number> {
   const row = await env.DB.prepare("SELECT hedgehogs FROM hedgehog_tally WHERE month = ?")
@@ -127,10 +133,75 @@ describe("POST / (recording an answer)", () => {
     expect(page).toContain("The answer you just sent");
     expect(page).toContain("Very satisfied");
     expect(await responseRows(ticket)).toMatchObject([{ rating: 2, comment: "Waited four days", version: 1 }]);
+    // A stale form with reasons: the choice page shows them and posts them on.
+    const staleLow = await call(
+      postForm(withReasons(await answerForm(fields, { rating: "1", base_version: "0" }), "slow")),
+    );
+    const choice = await staleLow.text();
+    expect(textOf(choice)).toContain("What went wrong? The reply was slow");
+    expect(choice).toContain('<input type="hidden" name="reason" value="slow"');
     // Choosing the new answer posts it against the answer it replaces.
     const chosen = await call(postForm(await answerForm(fields, { rating: "5", base_version: "1" })));
     expect(chosen.status).toBe(303);
     expect(await responseRows(ticket)).toMatchObject([{ rating: 5, comment: null, version: 2 }]);
+  });
+
+  it("stores the reasons of a low rating by id, in the list's order, and shows them on the thank-you and the page again", async () => {
+    const ticket = freshTicket();
+    const fields = linkFields(ticket);
+    const form = withReasons(await answerForm(fields, { rating: "2" }), "billing", "slow", "slow");
+    const thanks = await follow(await call(postForm(form)));
+    expect(await responseRows(ticket)).toMatchObject([{ rating: 2, reasons: '["slow","billing"]' }]);
+    expect(textOf(thanks.html)).toContain("What went wrong? The reply was slow; Billing or account");
+    const page = await (await call(new Request(await signedUrl(fields)))).text();
+    expect(page).toMatch(/<input type="checkbox" name="reason" value="slow" checked=""/);
+    expect(page).toMatch(/<input type="checkbox" name="reason" value="billing" checked=""/);
+    expect(page).toMatch(/<input type="checkbox" name="reason" value="not_solved"\s*\/?>/);
+    // Unticking every box is an edit too: the reasons go, the rating stays.
+    await call(postForm(await answerForm(fields, { rating: "2", base_version: "1" })));
+    expect(await responseRows(ticket)).toMatchObject([{ rating: 2, reasons: null, version: 2 }]);
+  });
+
+  it("keeps no reasons with a rating of 4 or 5 (a page without script shows them for every rating)", async () => {
+    const ticket = freshTicket();
+    const fields = linkFields(ticket);
+    await call(postForm(withReasons(await answerForm(fields, { rating: "4" }), "slow")));
+    expect(await responseRows(ticket)).toMatchObject([{ rating: 4, reasons: null }]);
+    // A 3 still asks what went wrong.
+    await call(postForm(withReasons(await answerForm(fields, { rating: "3", base_version: "1" }), "other")));
+    expect(await responseRows(ticket)).toMatchObject([{ rating: 3, reasons: '["other"]' }]);
+  });
+
+  it("refuses a reason the list does not offer with 400, keeping the face, comment and reasons chosen, storing nothing", async () => {
+    const ticket = freshTicket();
+    const form = withReasons(
+      await answerForm(linkFields(ticket), { rating: "1", comment: "nobody answered" }),
+      "slow",
+      "haunted",
+    );
+    const res = await call(postForm(form));
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect(textOf(html)).toContain(
+      "One of the reasons you chose is no longer offered. Please choose again from the list.",
+    );
+    expect(html).toMatch(/value="1" checked=""/);
+    expect(html).toMatch(/value="slow" checked=""/);
+    expect(html).toContain("nobody answered</textarea>");
+    expect(await responseRows(ticket)).toHaveLength(0);
+  });
+
+  it("takes the reasons from LOW_RATING_REASONS: a reworded label keeps the answers stored under its id", async () => {
+    const ticket = freshTicket();
+    const fields = linkFields(ticket);
+    await call(postForm(withReasons(await answerForm(fields, { rating: "1" }), "not_fixed_yet")));
+    const reworded = testEnv({
+      LOW_RATING_REASONS: JSON.stringify({ not_fixed_yet: "A known bug we have not fixed", other: "Something else" }),
+    });
+    const page = await (await call(new Request(await signedUrl(fields)), reworded)).text();
+    expect(page).toMatch(/value="not_fixed_yet" checked=""[^>]*\/?> A known bug we have not fixed/);
+    expect(page.match(/type="checkbox"/g)).toHaveLength(2);
+    expect(await responseRows(ticket)).toMatchObject([{ reasons: '["not_fixed_yet"]' }]);
   });
 
   it("asks for a face when none was chosen, keeping the comment typed (400)", async () => {

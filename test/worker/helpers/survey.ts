@@ -87,6 +87,8 @@ export async function storeAnswer(answer: {
   team: string;
   rating: number;
   comment?: string | null;
+  /** Reason ids ("What went wrong?"), for a rating of 1 to 3. */
+  reasons?: string[];
   distinctId?: string;
   at: number;
 }): Promise<number> {
@@ -99,6 +101,7 @@ export async function storeAnswer(answer: {
       initialTargetArea: undefined,
       rating: answer.rating,
       comment: answer.comment ?? undefined,
+      reasons: answer.reasons ?? [],
       verifiedBy: "signature",
     },
     answer.at,
