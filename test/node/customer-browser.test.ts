@@ -101,9 +101,9 @@ describe("the first view", () => {
       // The script ran (the CSP allowed it by its hash): the beacon reported the view.
       expect(requested.filter((p) => !p.startsWith("/favicon"))).toEqual(["/", "/shown"]);
       expect(violations).toEqual([]);
-      expect(await page.locator(".hint").textContent()).toBe("Up to 2,000 characters.");
+      expect(await page.locator("#comment-hint").textContent()).toBe("Up to 2,000 characters.");
       await page.locator("textarea").fill("abc");
-      expect(await page.locator(".hint").textContent()).toBe("1,997 characters left.");
+      expect(await page.locator("#comment-hint").textContent()).toBe("1,997 characters left.");
     } finally {
       await browser.close();
     }
