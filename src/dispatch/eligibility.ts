@@ -109,11 +109,29 @@ export interface ReminderFacts {
 }
 
 /**
- * Whether a surveyed ticket's requester gets its one reminder now: `reminderDays` after the survey
- * email, to someone who has not answered, while the link still works, by the same lasting rules as the
- * survey (unsubscribed, excluded, no longer an end user…), never to an address emailed another survey
- * within the throttle, and only while the ticket is still solved.
+ * Why a surveyed ticket's requester must not get its reminder (null: nothing stops it): an answer, the
+ * link's expiry, the same lasting rules as the survey (unsubscribed, excluded, no longer an end user…),
+ * another address, a reopened ticket, or another survey emailed to the address within the throttle.
+ * The consumer asks this again just before sending, as it is then (throttling was decided at the claim).
  */
+export function reminderSkipReason(
+  ticket: EligibilityFacts,
+  reminder: ReminderFacts,
+  rules: EligibilityRules,
+  now: number,
+): string | null {
+  if (reminder.answered) return "answered";
+  if (reminder.linkExp * 1000 <= now) return "the survey link has expired";
+  const reason = lastingSkipReason(ticket, rules);
+  if (reason) return reason;
+  if (!reminder.sameAddress) return "requester's email address changed since the survey";
+  if (!SOLVED_STATUSES.includes(ticket.status)) return `ticket was reopened (${ticket.status}) since the survey`;
+  if (throttled(reminder.lastOtherEmailAt, rules, now))
+    return `emailed another survey within the last ${rules.throttleDays} days`;
+  return null;
+}
+
+/** Whether a surveyed ticket's requester gets its one reminder now: `reminderDays` after the survey email. */
 export function decideReminder(
   ticket: EligibilityFacts,
   reminder: ReminderFacts,
@@ -121,15 +139,6 @@ export function decideReminder(
   now: number,
 ): Decision {
   if (rules.reminderDays <= 0 || reminder.surveySentAt > now - rules.reminderDays * DAY_MS) return { kind: "not-due" };
-  if (reminder.answered) return { kind: "skip", reason: "answered" };
-  if (reminder.linkExp * 1000 <= now) return { kind: "skip", reason: "the survey link has expired" };
-  const reason = lastingSkipReason(ticket, rules);
-  if (reason) return { kind: "skip", reason };
-  if (!reminder.sameAddress) return { kind: "skip", reason: "requester's email address changed since the survey" };
-  if (!SOLVED_STATUSES.includes(ticket.status))
-    return { kind: "skip", reason: `ticket was reopened (${ticket.status}) since the survey` };
-  if (throttled(reminder.lastOtherEmailAt, rules, now)) {
-    return { kind: "skip", reason: `emailed another survey within the last ${rules.throttleDays} days` };
-  }
-  return { kind: "send" };
+  const reason = reminderSkipReason(ticket, reminder, rules, now);
+  return reason ? { kind: "skip", reason } : { kind: "send" };
 }

@@ -4,7 +4,7 @@ import { zendeskTicketOf } from "./sources/zendesk";
 import { zendeskAccess } from "../services/zendesk";
 import { fetchTickets } from "../services/zendesk-tickets";
 import type { TicketSource } from "../config";
-import { decide, decideReminder, SOLVED_STATUSES, type EligibilityFacts } from "./eligibility";
+import { decide, reminderSkipReason, SOLVED_STATUSES, type EligibilityFacts } from "./eligibility";
 import type { FirstSurvey } from "./reminders-store";
 import { currentPostHogTickets } from "./posthog-support-recheck";
 import { rulesFor, SOURCE_NAMES, TICKET_SOURCES } from "./ticket-sources";
@@ -91,7 +91,8 @@ export type Judge = (claim: SendClaim, ticket: SyncedTicket, suppressed: boolean
 
 /**
  * Whether a claimed reminder may still be sent, by the reminder's rule (eligibility.ts) on the ticket as
- * it is now and the survey email it repeats: not answered, the link not expired, the same address.
+ * it is now and the survey email it repeats: not answered, the link not expired, the same address. Its
+ * timing and throttling were decided when it was claimed.
  */
 export function judgeReminder(
   first: FirstSurvey | undefined,
@@ -103,7 +104,7 @@ export function judgeReminder(
   if (!first) return "the survey email was not sent";
   if (first.snapshot === null || (suppressed && ticket.email === null)) return ERASED;
   const { to, linkExp } = first.snapshot;
-  const decision = decideReminder(
+  return reminderSkipReason(
     factsOf(ticket, suppressed),
     {
       surveySentAt: first.sentAt,
@@ -112,12 +113,9 @@ export function judgeReminder(
       sameAddress: ticket.email !== null && normalizeEmail(ticket.email) === normalizeEmail(to),
       lastOtherEmailAt: null,
     },
-    { ...rulesFor(settings, ticket.source), reminderDays: settings.dispatch.reminderDays },
+    rulesFor(settings, ticket.source),
     now,
   );
-  if (decision.kind === "send") return null;
-  if (decision.kind === "skip") return decision.reason;
-  return "the reminder is no longer due (SURVEY_REMINDER_DAYS changed)";
 }
 
 /**
