@@ -1,7 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { Env } from "../../src/env";
-import type { ReportFigure } from "../../src/hedgehogs/report";
+import { buildReport, type ReportFigure } from "../../src/hedgehogs/report";
+import { renderReportEmail } from "../../src/hedgehogs/report-email";
 import type { QueueMessage } from "../../src/queue-message";
 import { EVERY_TEN_MINUTES } from "../../src/scheduled";
 import type { FakeTicket, SentEmail } from "../fakes/types";
@@ -17,6 +18,7 @@ import {
   sendRow,
   solvedTicket,
   storeAnswer,
+  textOf,
   type DispatchAccount,
 } from "./helpers";
 import { resolvedTicket, supportAccount } from "./helpers/posthog-support";
@@ -414,5 +416,20 @@ describe("the one reminder", () => {
       )
     ).text();
     expect(page).toContain("Answered after the reminder");
+  });
+
+  it("shows in the donor's email, text and HTML, only in months that had reminders", () => {
+    const input = { month: "2026-10", hedgehogs: 3, runningHedgehogs: 9, surveysEmailed: 10, teams: [] };
+    const terms = { hedgehogCostMinor: 500, currency: "GBP", charity: "Herts Wildlife Trust" };
+    const withReminders = renderReportEmail(
+      buildReport({ ...input, reminders: { reminded: 4, answeredAfterReminder: 1 } }, terms),
+    );
+    expect(withReminders.text).toContain("Reminders emailed: 4");
+    expect(withReminders.text).toContain("Answered after the reminder: 1");
+    expect(textOf(withReminders.html)).toContain("Answered after the reminder 1");
+    const without = renderReportEmail(
+      buildReport({ ...input, reminders: { reminded: 0, answeredAfterReminder: 0 } }, terms),
+    );
+    expect(without.text).not.toContain("Reminder");
   });
 });
