@@ -78,9 +78,8 @@ async function pollStep(ctx: JobContext, now: number): Promise<PollReport | stri
 
 /**
  * The every-ten-minutes job: deliver pending answers and first views to PostHog, key older rows' bare
- * address hashes (new surveys wait until no known address has one), sync Zendesk, dispatch due surveys
- * and reminders,
- * queue answers' follow-ups again (a lost message, an alert whose day has come), retry an owed report. Each step runs on its own: one that throws is
+ * address hashes (new surveys wait until no known address has one), sync Zendesk, dispatch due surveys and
+ * reminders, queue answers' follow-ups again (a lost message, an alert whose day has come), retry an owed report. Each step runs on its own: one that throws is
  * recorded with its error and the others still run.
  */
 function runEveryTenMinutes(env: Env, now: number) {
