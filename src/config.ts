@@ -49,6 +49,7 @@ export function toSettings(s: RawSettings) {
     dispatch: {
       delayDays: s.SURVEY_DELAY_DAYS,
       throttleDays: s.SURVEY_THROTTLE_DAYS,
+      reminderDays: s.SURVEY_REMINDER_DAYS,
       lookbackDays: s.SURVEY_LOOKBACK_DAYS,
       excludedTags: s.EXCLUDED_TAGS,
       internalDomains: s.INTERNAL_DOMAINS,

@@ -1,6 +1,7 @@
 import { checkSupportTimeZone } from "./config";
 import { keyLegacyHashes } from "./dispatch/fingerprint-job";
 import { selectAndEnqueue } from "./dispatch/select-job";
+import { selectReminders } from "./dispatch/reminder-job";
 import { requeueFollowups } from "./followups/outbox";
 import { syncTickets, type SyncReport } from "./dispatch/sync-job";
 import { retryOwedReport, runMonthlyReport } from "./hedgehogs/monthly-job";
@@ -77,8 +78,8 @@ async function pollStep(ctx: JobContext, now: number): Promise<PollReport | stri
 
 /**
  * The every-ten-minutes job: deliver pending answers and first views to PostHog, key older rows' bare
- * address hashes (new surveys wait until no known address has one), sync Zendesk, dispatch due surveys,
- * queue answers' follow-ups again (a lost message, an alert whose day has come), retry an owed report. Each step runs on its own: one that throws is
+ * address hashes (new surveys wait until no known address has one), sync Zendesk, dispatch due surveys and
+ * reminders, queue answers' follow-ups again (a lost message, an alert whose day has come), retry an owed report. Each step runs on its own: one that throws is
  * recorded with its error and the others still run.
  */
 function runEveryTenMinutes(env: Env, now: number) {
@@ -99,6 +100,10 @@ function runEveryTenMinutes(env: Env, now: number) {
         // Off: no new claims, but claims made before the switch are still queued, to be skipped.
         newClaims: ctx.settings.surveyEmails !== "off",
       }),
+    ),
+    // After the surveys, so a survey claimed this run counts for a reminder's throttle.
+    reminders: await step("reminders", () =>
+      selectReminders(ctx.db, ctx.queue, ctx.settings, now, { newClaims: ctx.settings.surveyEmails !== "off" }),
     ),
     followupsRequeued: await step("follow-ups", () => requeueFollowups(ctx.db, ctx.queue, now)),
     report: await step("report", () => retryOwedReport(reportDeps(ctx), now)),

@@ -167,6 +167,10 @@ const dispatch = {
   ),
   SURVEY_DELAY_DAYS: setting(wholeNumber(3, 0, 60), `days after solving before the survey is sent`),
   SURVEY_THROTTLE_DAYS: setting(wholeNumber(7, 0, 365), `an address gets at most one survey in this many days`),
+  SURVEY_REMINDER_DAYS: setting(
+    wholeNumber(0, 0, 30),
+    `days after the survey email before one reminder with the same links goes to a requester who has not answered (e.g. \`4\`); \`0\`: no reminder. Never after an answer, an unsubscribe, an erasure or the link's expiry, nor to an address emailed another survey within \`SURVEY_THROTTLE_DAYS\``,
+  ),
   SURVEY_LOOKBACK_DAYS: setting(
     wholeNumber(30, 1, 365),
     `tickets solved longer ago are never surveyed (and the first sync starts this far back)`,

@@ -157,6 +157,7 @@ export async function erasePerson(db: D1Database, who: Person, now: number, key:
     eraseOutbox(db, addresses),
     eraseLookups(db, ticketIds),
     eraseImpressions(db, { ticketIdsJson: ticketIds, distinctId: did }),
+    eraseSnapshots(db, ticketIds, stored, "survey_reminders"),
     ...suppressAll(db, suppressed, "erasure", now),
   ]);
   return {

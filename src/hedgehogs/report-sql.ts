@@ -15,6 +15,14 @@ export const REPORT_SQL = {
                 (SELECT COALESCE(SUM(hedgehogs), 0) FROM hedgehog_tally WHERE month <= ?2) AS runningHedgehogs`,
   /** ?1 month start (ms), ?2 month end (ms). */
   emailed: `SELECT COUNT(*) AS surveysEmailed FROM survey_sends WHERE status = 'sent' AND sent_at >= ?1 AND sent_at < ?2`,
+  /**
+   * ?1 month start (ms), ?2 month end (ms). Reminders sent in the month, and the month's answers
+   * first given after their ticket's reminder was sent.
+   */
+  reminders: `SELECT (SELECT COUNT(*) FROM survey_reminders WHERE status = 'sent' AND sent_at >= ?1 AND sent_at < ?2) AS reminded,
+                (SELECT COUNT(*) FROM responses r JOIN survey_reminders m ON m.ticket_id = r.ticket_id
+                 WHERE r.first_submitted_at >= ?1 AND r.first_submitted_at < ?2
+                   AND m.status = 'sent' AND r.first_submitted_at >= m.sent_at) AS answeredAfterReminder`,
   /** ?1 start (ms). The admin page's CSAT chart; reads only responses_month_team_rating. */
   csatByTeamAndMonth: `SELECT strftime('%Y-%m', first_submitted_at / 1000, 'unixepoch') AS month, team,
                          COUNT(*) AS responses, SUM(rating >= 4) AS satisfied

@@ -9,6 +9,7 @@ import {
   periodRange,
   type DonationTerms,
   type MonthlyReport,
+  type ReminderFigures,
   type TeamCounts,
 } from "./report";
 
@@ -24,7 +25,7 @@ export async function computeReport(
 ): Promise<MonthlyReport> {
   const { start, end } = periodRange(month);
   const { first, last } = periodMonths(month);
-  const [teams, hedgehogs, emailed, support, entries, tally, verification, posthogSupport, lowByReason, low] =
+  const [teams, hedgehogs, emailed, support, entries, tally, verification, posthogSupport, lowByReason, low, reminders] =
     await db.batch([
       db.prepare(REPORT_SQL.teams).bind(start, end),
       db.prepare(REPORT_SQL.hedgehogs).bind(first, last),
@@ -36,6 +37,7 @@ export async function computeReport(
       db.prepare(REPORT_SQL.posthogSupport).bind(start, end),
       db.prepare(REPORT_SQL.lowByReason).bind(start, end),
       db.prepare(REPORT_SQL.lowRatings).bind(start, end, NOT_FIXED_YET_REASON),
+      db.prepare(REPORT_SQL.reminders).bind(start, end),
     ]);
   const lowCounts = low!.results[0] as { low: number; noReason: number; notFixedYet: number };
   const {
@@ -63,6 +65,7 @@ export async function computeReport(
         byReason: lowByReason!.results as Array<{ reason: string; answers: number }>,
         reasons,
       },
+      reminders: reminders!.results[0] as ReminderFigures,
     },
     terms,
   );
