@@ -61,6 +61,21 @@ export const slackWebhooks = v.pipe(
   v.record(v.string(), v.pipe(v.string(), v.url("each webhook must be a URL"))),
 );
 
+/** Team name -> the address its weekly digest is emailed to. `*` is the default for teams without their own. */
+export const teamAddresses = v.pipe(
+  optionalText,
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    if (dataset.value === undefined) return {} as unknown;
+    try {
+      return JSON.parse(dataset.value) as unknown;
+    } catch {
+      addIssue({ message: "must be a JSON object of team name to email address" });
+      return NEVER;
+    }
+  }),
+  v.record(v.string(), v.pipe(v.string(), v.trim(), v.email("each address must be an email address"))),
+);
+
 /** The handbook's response targets: hours Monday to Friday per plan; `null` means no target (Free: community only). */
 const DEFAULT_RESPONSE_TARGET_HOURS = { pay_as_you_go: 72, boost: 48, scale: 24, enterprise: 8, free: null };
 

@@ -12,6 +12,7 @@ import {
   requiredSecret,
   responseTargets,
   slackWebhooks,
+  teamAddresses,
   text,
   timeZone,
   wholeNumber,
@@ -232,7 +233,15 @@ const alertsAndAdmin = {
   SLACK_WEBHOOK_URLS: secret(
     "optional",
     slackWebhooks,
-    `JSON object of team name to Slack incoming webhook URL; \`"*"\` is the default`,
+    `JSON object of team name to Slack incoming webhook URL, for low-rating alerts and the Monday digest; \`"*"\` is the default`,
+  ),
+  DIGEST_EMAILS: setting(
+    teamAddresses,
+    `JSON object of team name to the address its Monday digest is also emailed to (\`"*"\` is the default); a team without one gets the digest in Slack only`,
+  ),
+  DIGEST_EMPTY_WEEK: setting(
+    oneOf(["line", "none"]),
+    `a team with no answers last week gets a one-line digest (\`line\`) or none (\`none\`)`,
   ),
   ADMIN_TOKEN: secret(
     "optional",
