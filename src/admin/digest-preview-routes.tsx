@@ -18,11 +18,13 @@ import { AdminPage, formatTime } from "./views";
  */
 export const digestPreviewRoutes = new Hono<AppEnv>();
 
+const TEAM_REQUIRED = "team is required: the team whose digest to show, e.g. ?team=Product%20analytics";
+
 const PreviewQuery = v.object({
   team: v.pipe(
-    v.string("team is required: the team whose digest to show, e.g. ?team=Product%20analytics"),
+    v.optional(v.string(), ""),
     v.trim(),
-    v.minLength(1, "team is required: the team whose digest to show, e.g. ?team=Product%20analytics"),
+    v.minLength(1, TEAM_REQUIRED),
     v.maxLength(200, "team must be at most 200 characters"),
   ),
   week: v.optional(v.pipe(v.string(), v.trim(), v.check(isWeek, "week must be an ISO week such as 2026-W48"))),
