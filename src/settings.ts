@@ -157,7 +157,7 @@ const zendesk = {
   ),
   SUPPORT_TIMEZONE: setting(
     timeZone,
-    `the IANA time zone whose Saturday and Sunday are not counted (e.g. \`Europe/London\`)`,
+    `the IANA time zone whose Saturday and Sunday are not counted (e.g. \`Europe/London\`), and whose Monday 09:00 the weekly digest waits for`,
   ),
 };
 

@@ -1,4 +1,4 @@
-import type { Settings } from "../config";
+import { checkSupportTimeZone, type Settings } from "../config";
 import { sha256Hex } from "../lib/ids";
 import { forTeam } from "../lib/teams";
 import { backoffMs } from "../services/backoff";
@@ -88,7 +88,12 @@ async function emailDigest(stored: StoredDigest, deps: DigestDeps): Promise<Outc
   try {
     mailer = deps.mailer();
   } catch (err) {
-    return { kind: "retry", afterMs: 15 * 60_000, reason: String(err instanceof Error ? err.message : err), maybeDone: false };
+    return {
+      kind: "retry",
+      afterMs: 15 * 60_000,
+      reason: String(err instanceof Error ? err.message : err),
+      maybeDone: false,
+    };
   }
   const email = renderDigestEmail(stored.digest);
   const [result] = await mailer.send(
@@ -128,6 +133,7 @@ async function deliverDigest(stored: StoredDigest, deps: DigestDeps, now: number
  * is recorded with its reason.
  */
 export async function runWeeklyDigests(deps: DigestDeps, now: number) {
+  checkSupportTimeZone(deps.settings);
   const week = dueWeek(now, deps.settings.support.timeZone);
   let stored = 0;
   if (week !== null && !(await weekStored(deps.db, week))) {

@@ -59,7 +59,7 @@ function toAnswer(row: AnswerRow, sources: DigestSources): DigestAnswer {
       ? postHogTicketUrl({ appHost, projectId }, ticket)
       : null
     : zendeskTicketUrl(sources.zendeskBaseUrl, ticket);
-  return { ticket, url, rating: row.rating, comment: row.comment, reasons: ids.map(label) };
+  return { key: row.ticketId, ticket, url, rating: row.rating, comment: row.comment, reasons: ids.map(label) };
 }
 
 /**
@@ -253,4 +253,30 @@ export async function endDigestAttempt(
     )
     .bind(d.week, d.team, nextAttemptAt, now)
     .run();
+}
+
+/** One of a stored digest's lists with the comments of the tickets ?1 (a JSON array of keys) erased. */
+const listWithoutComments = (list: "lowRatingList" | "comments") =>
+  `(SELECT json_group_array(json_set(l.value, '$.comment',
+      CASE WHEN (l.value ->> 'key') IN (SELECT value FROM json_each(?1)) THEN NULL ELSE l.value ->> 'comment' END))
+    FROM json_each(weekly_digests.figures, '$.${list}') AS l)`;
+
+const listsTickets = (list: "lowRatingList" | "comments") =>
+  `EXISTS (SELECT 1 FROM json_each(weekly_digests.figures, '$.${list}') AS l
+     WHERE (l.value ->> 'key') IN (SELECT value FROM json_each(?1)))`;
+
+/**
+ * Erasure's statement for stored digests: the comments of a person's tickets (`ticketIdsJson`, a JSON
+ * array of ticket keys) are cleared from every digest that lists them, as they are from the answers;
+ * ratings and counts stay. A digest not sent yet then goes out without them.
+ */
+export function eraseDigestComments(db: D1Database, ticketIdsJson: string): D1PreparedStatement {
+  return db
+    .prepare(
+      `UPDATE weekly_digests SET figures = json_set(figures,
+         '$.lowRatingList', json(${listWithoutComments("lowRatingList")}),
+         '$.comments', json(${listWithoutComments("comments")}))
+       WHERE ${listsTickets("lowRatingList")} OR ${listsTickets("comments")}`,
+    )
+    .bind(ticketIdsJson);
 }

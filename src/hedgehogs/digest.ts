@@ -16,6 +16,8 @@ const COMMENT_MAX = 500;
 
 /** One answer as the digest lists it: a low rating, or a comment left with a higher one. */
 export interface DigestAnswer {
+  /** The ticket as stored (responses.ticket_id), by which erasure finds a person's comments. */
+  key: number;
   /** The ticket's number as the team knows it (Zendesk's id, or PostHog Support's number). */
   ticket: number;
   url: string | null;

@@ -28,7 +28,15 @@ async function seedEmailed(team: string, at: number, count: number) {
     ticketId,
     addressFingerprint: null,
     snapshot: { to: `c${ticketId}@example.org`, name: null, team, distinctId: `d-${ticketId}`, linkExp: at + 30 * DAY },
-    email: { to: `c${ticketId}@example.org`, from: "s@example.com", subject: "s", html: "h", text: "t", headers: {}, idempotencyKey: `k${ticketId}` },
+    email: {
+      to: `c${ticketId}@example.org`,
+      from: "s@example.com",
+      subject: "s",
+      html: "h",
+      text: "t",
+      headers: {},
+      idempotencyKey: `k${ticketId}`,
+    },
   }));
   await startSending(env.DB, emails, { sendKey: `send-${ids[0]}`, provider: "resend" }, at);
   await settleSends(
@@ -67,7 +75,10 @@ async function seedTargets(targets: Array<[ticketId: number, met: boolean | null
 
 let slackAccounts = 0;
 /** A Slack and Resend account of the test's own whose teams are exactly those named in `teams`. */
-async function digestAccount(teams: { slack?: string[]; emails?: Record<string, string> }, overrides: Partial<Env> = {}) {
+async function digestAccount(
+  teams: { slack?: string[]; emails?: Record<string, string> },
+  overrides: Partial<Env> = {},
+) {
   const slackUrl = inject("slackUrl");
   const slackName = `digest${Date.now().toString(36)}${slackAccounts++}${Math.floor(Math.random() * 1e6)}`;
   const webhookOf = (i: number) => `${slackUrl}/t/${slackName}/services/T009/B00${i}/digest`;
@@ -93,7 +104,9 @@ async function digestAccount(teams: { slack?: string[]; emails?: Record<string, 
 }
 
 const digestRow = (week: string, team: string) =>
-  env.DB.prepare("SELECT * FROM weekly_digests WHERE week = ? AND team = ?").bind(week, team).first<Record<string, any>>();
+  env.DB.prepare("SELECT * FROM weekly_digests WHERE week = ? AND team = ?")
+    .bind(week, team)
+    .first<Record<string, any>>();
 
 describe("weeks of the Monday digest", () => {
   it("knows ISO weeks on the support team's calendar, and when last week's digest is due", () => {
@@ -275,7 +288,9 @@ describe("the Monday digest", () => {
       `:hedgehog: ${quiet}: the week of 8 April 2019 to 14 April 2019: no answers (the week before: 0).`,
     ]);
     const [email] = await line.resendSent();
-    expect(email!.subject).toBe(`Weekly CSAT digest for ${quiet}: the week of 8 April 2019 to 14 April 2019: no answers`);
+    expect(email!.subject).toBe(
+      `Weekly CSAT digest for ${quiet}: the week of 8 April 2019 to 14 April 2019: no answers`,
+    );
     expect(email!.text).toBe(`${quiet}: the week of 8 April 2019 to 14 April 2019: no answers (the week before: 0).`);
 
     const silent = freshTeam("Silent");
@@ -314,6 +329,43 @@ describe("the Monday digest", () => {
     expect(sent[0]!.to).toEqual(["mail-only@example.org"]);
     expect(sent[0]!.text).toContain("Low ratings (1-3) by reason: 1: Billing or account 1");
     expect(await account.slackPosts()).toHaveLength(0);
+  });
+});
+
+describe("erasure and the digest", () => {
+  it("clears a person's comments from stored digests, keeping the rating and its link", async () => {
+    const team = freshTeam("Erased");
+    const account = await digestAccount({ slack: [team] });
+    const id = ticket++;
+    await storeAnswer({
+      ticketId: id,
+      team,
+      rating: 2,
+      comment: "Call me on 07700 900123",
+      distinctId: `erase-${id}`,
+      at: Date.parse("2019-06-05T12:00:00Z"),
+    });
+    await storeAnswer({ ticketId: ticket++, team, rating: 5, comment: "Kept", at: Date.parse("2019-06-05T13:00:00Z") });
+    await account.cron(Date.parse("2019-06-10T09:00:00Z"));
+    expect((await digestRow("2019-W23", team))!.figures).toContain("07700 900123");
+
+    const erased = await call(
+      new Request(`${BASE}/admin/erase`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${env.ADMIN_TOKEN}`,
+          "content-type": "application/json",
+          origin: BASE,
+          "sec-fetch-site": "same-origin",
+        },
+        body: JSON.stringify({ distinct_id: `erase-${id}` }),
+      }),
+      account.env,
+    );
+    expect(erased.status).toBe(200);
+    const digest = JSON.parse((await digestRow("2019-W23", team))!.figures);
+    expect(digest.lowRatingList).toEqual([expect.objectContaining({ key: id, ticket: id, rating: 2, comment: null })]);
+    expect(digest.comments).toEqual([expect.objectContaining({ rating: 5, comment: "Kept" })]);
   });
 });
 
