@@ -235,6 +235,10 @@ const alertsAndAdmin = {
     slackWebhooks,
     `JSON object of team name to Slack incoming webhook URL, for low-rating alerts and the Monday digest; \`"*"\` is the default`,
   ),
+  WEEKLY_DIGEST: setting(
+    oneOf(["on", "off"]),
+    `\`on\`: every Monday from 09:00 in \`SUPPORT_TIMEZONE\` each team gets last week's digest in Slack (\`SLACK_WEBHOOK_URLS\`) and by email (\`DIGEST_EMAILS\`); \`off\`: none is stored or sent`,
+  ),
   DIGEST_EMAILS: setting(
     teamAddresses,
     `JSON object of team name to the address its Monday digest is also emailed to (\`"*"\` is the default); a team without one gets the digest in Slack only`,

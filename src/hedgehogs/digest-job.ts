@@ -50,6 +50,10 @@ export function digestSources(settings: Settings): DigestSources {
 
 /** What a new digest owes each channel: nothing for an empty week with DIGEST_EMPTY_WEEK=none, or no webhook or address. */
 export function channelsOwed(d: WeeklyDigest, settings: Settings): { slack: ChannelState; email: ChannelState } {
+  if (!settings.digest.enabled) {
+    const off = { status: "skipped", detail: "WEEKLY_DIGEST=off" } as const;
+    return { slack: off, email: off };
+  }
   if (isEmptyWeek(d) && settings.digest.emptyWeek === "none") {
     const none = { status: "skipped", detail: "no answers that week (DIGEST_EMPTY_WEEK=none)" } as const;
     return { slack: none, email: none };
@@ -133,6 +137,7 @@ async function deliverDigest(stored: StoredDigest, deps: DigestDeps, now: number
  * is recorded with its reason.
  */
 export async function runWeeklyDigests(deps: DigestDeps, now: number) {
+  if (!deps.settings.digest.enabled) return "skipped: WEEKLY_DIGEST=off";
   checkSupportTimeZone(deps.settings);
   const week = dueWeek(now, deps.settings.support.timeZone);
   let stored = 0;

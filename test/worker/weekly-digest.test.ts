@@ -86,6 +86,7 @@ async function digestAccount(
     SLACK_WEBHOOK_URLS: JSON.stringify(Object.fromEntries((teams.slack ?? []).map((t, i) => [t, webhookOf(i)]))),
     DIGEST_EMAILS: JSON.stringify(teams.emails ?? {}),
     SUPPORT_TIMEZONE: "Europe/London",
+    WEEKLY_DIGEST: "on",
     ...overrides,
   });
   // No Zendesk sync in these runs (ZENDESK_BASE_URL stays set: the digest links to its tickets).

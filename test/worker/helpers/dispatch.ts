@@ -31,6 +31,8 @@ export async function dispatchAccount(overrides: Partial<Env> = {}) {
       "*": `${inject("slackUrl")}/t/${name}/services/T001/B002/general`,
     }),
     DONATION_REPORT_TO: "donor@example.org",
+    // On, the Monday digest would post to these webhooks on whichever weekday the tests run; its tests turn it on.
+    WEEKLY_DIGEST: "off",
     ...overrides,
   });
   return {
