@@ -34,7 +34,7 @@ export interface DigestDeps {
 /** How long one run holds a digest it is delivering: far longer than a paced Slack post and an email take. */
 const LEASE_MS = 5 * 60_000;
 /** After this many attempts a channel still failing transiently is recorded as failed, with its last reason. */
-export const DIGEST_MAX_ATTEMPTS = 12;
+const DIGEST_MAX_ATTEMPTS = 12;
 /** At most this many digests are delivered by one run (each team's webhook is paced to one post a second). */
 const DIGESTS_PER_RUN = 25;
 

@@ -195,6 +195,18 @@ describe("the Monday digest", () => {
     expect(email!.html).toContain(`href="${zendesk}/${slow}"`);
     expect(email!.html).toContain("Took ages &lt;b&gt;really&lt;/b&gt;");
     expect(await digestRow("2019-W03", team)).toMatchObject({ slack_status: "done", email_status: "done" });
+
+    // Once stored, the preview shows the digest as it was sent, and how each channel stands.
+    const preview = await call(
+      new Request(`${BASE}/admin/digest/preview?team=${encodeURIComponent(team)}&week=2019-W03`, {
+        headers: { authorization: `Bearer ${env.ADMIN_TOKEN}` },
+      }),
+      account.env,
+    );
+    const page = await preview.text();
+    expect(page).toContain("This digest was stored 2019-01-21 09:00 UTC");
+    expect(page).toContain("<dt>Slack</dt><dd>done</dd><dt>Email</dt><dd>done</dd>");
+    expect(page).toContain("Took ages &amp;lt;b&amp;gt;really&amp;lt;/b&amp;gt;"); // the Slack text, shown as text
   });
 
   it("is sent once per team and week however crons overlap, and waits out a Slack 429's Retry-After", async () => {
