@@ -12,6 +12,7 @@ import {
   requiredSecret,
   responseTargets,
   slackWebhooks,
+  teamAddresses,
   text,
   timeZone,
   wholeNumber,
@@ -156,7 +157,7 @@ const zendesk = {
   ),
   SUPPORT_TIMEZONE: setting(
     timeZone,
-    `the IANA time zone whose Saturday and Sunday are not counted (e.g. \`Europe/London\`)`,
+    `the IANA time zone whose Saturday and Sunday are not counted (e.g. \`Europe/London\`), and whose Monday 09:00 the weekly digest waits for`,
   ),
 };
 
@@ -236,7 +237,19 @@ const alertsAndAdmin = {
   SLACK_WEBHOOK_URLS: secret(
     "optional",
     slackWebhooks,
-    `JSON object of team name to Slack incoming webhook URL; \`"*"\` is the default`,
+    `JSON object of team name to Slack incoming webhook URL, for low-rating alerts and the Monday digest; \`"*"\` is the default`,
+  ),
+  WEEKLY_DIGEST: setting(
+    oneOf(["on", "off"]),
+    `\`on\`: every Monday from 09:00 in \`SUPPORT_TIMEZONE\` each team gets last week's digest in Slack (\`SLACK_WEBHOOK_URLS\`) and by email (\`DIGEST_EMAILS\`); \`off\`: none is stored or sent`,
+  ),
+  DIGEST_EMAILS: setting(
+    teamAddresses,
+    `JSON object of team name to the address its Monday digest is also emailed to (\`"*"\` is the default); a team without one gets the digest in Slack only`,
+  ),
+  DIGEST_EMPTY_WEEK: setting(
+    oneOf(["line", "none"]),
+    `a team with no answers last week gets a one-line digest (\`line\`) or none (\`none\`)`,
   ),
   ADMIN_TOKEN: secret(
     "optional",
