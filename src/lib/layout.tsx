@@ -19,6 +19,25 @@ export function renderedOnce(render: () => unknown): () => HtmlEscapedString {
   return () => (html ??= raw(String(render())));
 }
 
+/**
+ * renderedOnce for markup that depends on one value from a small fixed set (a face preselected, a
+ * setting's list): rendered once per value. `store` is a WeakMap for a value that is an object (a
+ * parsed setting), so a markup lives no longer than the settings it was made from.
+ */
+export function renderedOncePer<K>(
+  render: (key: K) => unknown,
+  store: { get(key: K): HtmlEscapedString | undefined; set(key: K, html: HtmlEscapedString): unknown } = new Map(),
+): (key: K) => HtmlEscapedString {
+  return (key) => {
+    let html = store.get(key);
+    if (html === undefined) {
+      html = raw(String(render(key)));
+      store.set(key, html);
+    }
+    return html;
+  };
+}
+
 const headStart = renderedOnce(() => (
   <>
     <meta charset="utf-8" />
@@ -27,6 +46,21 @@ const headStart = renderedOnce(() => (
     <meta name="robots" content="noindex" />
   </>
 ));
+
+/**
+ * A customer page's title, icon and inline stylesheet, rendered once per page (`<style>\n<title>`):
+ * each such page's title is a constant of its code, so there are as many renderings as pages.
+ */
+const inlineStyledHead = renderedOncePer((page: string) => {
+  const split = page.indexOf("\n");
+  return (
+    <>
+      <title>{page.slice(split + 1)}</title>
+      <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+      <style>{raw(PAGE_STYLES[page.slice(0, split) as PageStyle])}</style>
+    </>
+  );
+});
 
 function BrandLine(props: { brand: Brand }) {
   return (
@@ -61,12 +95,14 @@ export function Layout(props: {
       <html lang="en">
         <head>
           {headStart()}
-          <title>{props.title}</title>
-          <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
           {props.stylesheet ? (
-            <link rel="stylesheet" href={props.stylesheet} />
+            <>
+              <title>{props.title}</title>
+              <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+              <link rel="stylesheet" href={props.stylesheet} />
+            </>
           ) : (
-            <style>{raw(PAGE_STYLES[props.style ?? "message"])}</style>
+            inlineStyledHead(`${props.style ?? "message"}\n${props.title}`)
           )}
         </head>
         <body>

@@ -1,6 +1,6 @@
 import { formatCount, formatDay } from "../lib/format";
 import type { Brand } from "../lib/layout";
-import { Layout, MessagePage, renderedOnce } from "../lib/layout";
+import { Layout, MessagePage, renderedOnce, renderedOncePer } from "../lib/layout";
 import {
   COMMENT_MAX_LENGTH,
   COMMENT_QUESTION,
@@ -147,6 +147,38 @@ const commentHintMarkup = renderedOnce(() => (
   </p>
 ));
 
+const RATINGS = [1, 2, 3, 4, 5];
+
+/** The five faces as radio buttons, `selected` (0 for none) checked: six renderings in all. */
+const faceRowMarkup = renderedOncePer((selected: number) => (
+  <div class="face-row">
+    {RATING_LABELS.map((label, i) => {
+      const rating = i + 1;
+      return (
+        <label class="face-option">
+          <input
+            class="visually-hidden"
+            type="radio"
+            name="rating"
+            value={String(rating)}
+            checked={selected === rating}
+            required
+            data-prompt={commentPromptFor(rating)}
+          />
+          {faceMarkup[i]!()}
+          <span class="face-label">{label}</span>
+        </label>
+      );
+    })}
+  </div>
+));
+
+/** "What went wrong?" with nothing ticked, the common case, once per LOW_RATING_REASONS list. */
+const unansweredReasonsMarkup = renderedOncePer(
+  (reasons: LowRatingReason[]) => <ReasonsQuestion reasons={reasons} chosen={[]} />,
+  new WeakMap(),
+);
+
 const scaleMarkup = renderedOnce(() => (
   <>
     <div class="scale-ends" aria-hidden="true">
@@ -190,29 +222,14 @@ export function SurveyPage(props: SurveyFormProps) {
           <legend>
             <h1>{RATING_QUESTION}</h1>
           </legend>
-          <div class="face-row">
-            {RATING_LABELS.map((label, i) => {
-              const rating = i + 1;
-              return (
-                <label class="face-option">
-                  <input
-                    class="visually-hidden"
-                    type="radio"
-                    name="rating"
-                    value={String(rating)}
-                    checked={props.selectedRating === rating}
-                    required
-                    data-prompt={commentPromptFor(rating)}
-                  />
-                  {faceMarkup[i]!()}
-                  <span class="face-label">{label}</span>
-                </label>
-              );
-            })}
-          </div>
+          {faceRowMarkup(RATINGS.includes(props.selectedRating ?? 0) ? props.selectedRating! : 0)}
           {scaleMarkup()}
         </fieldset>
-        <ReasonsQuestion reasons={props.reasons} chosen={props.chosenReasons} />
+        {props.chosenReasons.length === 0 ? (
+          unansweredReasonsMarkup(props.reasons)
+        ) : (
+          <ReasonsQuestion reasons={props.reasons} chosen={props.chosenReasons} />
+        )}
         {commentLabelMarkup[commentPromptFor(props.selectedRating)]()}
         <textarea id="comment" name="comment" rows={4} maxlength={COMMENT_MAX_LENGTH} aria-describedby="comment-hint">
           {props.comment ?? ""}
