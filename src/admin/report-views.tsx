@@ -2,6 +2,7 @@ import type { Child } from "hono/jsx";
 import { formatMoney, monthName, reportFigures, type MonthlyReport } from "../hedgehogs/report";
 import { CsatLines, HedgehogBars } from "./charts";
 import { CsatTable, SpeedBreakdowns } from "./speed-views";
+import { ResponseRateTables } from "./response-rate-views";
 import type { LowRating } from "./low-ratings-store";
 import { AdminPage, formatTime, ScrollTable, TicketLink } from "./views";
 import { formatCount } from "../lib/format";
@@ -37,6 +38,7 @@ export function ReportPage(props: ReportPageProps) {
         empty="No responses this month."
         rows={r.teams.map((t) => ({ ...t, label: t.team }))}
       />
+      <ResponseRateTables rates={r.responseRates} />
       <SpeedBreakdowns report={r} />
       <ReportCharts {...props} />
       <h2>Download responses</h2>

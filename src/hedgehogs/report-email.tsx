@@ -10,6 +10,14 @@ import {
   reportText,
   type MonthlyReport,
 } from "./report";
+import {
+  RESPONSE_RATE_DIMENSIONS,
+  RESPONSE_RATE_HEADS,
+  RESPONSE_RATE_MEANING,
+  RESPONSE_RATE_TITLES,
+  responseRateFigures,
+  type ResponseRates,
+} from "./response-rates";
 
 // Cells wrap long team names rather than widen the table: nothing scrolls sideways at 320 px.
 const cell =
@@ -60,8 +68,39 @@ export function renderReportEmail(r: MonthlyReport): Omit<RenderedEmail, "header
             </tr>
           ))}
         </table>
+        {r.responseRates ? <ResponseRateEmailTables rates={r.responseRates} /> : null}
       </>
     ),
   });
   return { subject, html, text: reportText(r) };
+}
+
+/** The period's response rate by team, plan and channel, one small table each. */
+function ResponseRateEmailTables(props: { rates: ResponseRates }) {
+  return (
+    <>
+      <p style="font-size:14px;margin:20px 0 0">{RESPONSE_RATE_MEANING}</p>
+      {RESPONSE_RATE_DIMENSIONS.map((dimension) => (
+        <>
+          <h2 style="font-size:16px;margin:20px 0 8px">{RESPONSE_RATE_TITLES[dimension]}</h2>
+          <table cellpadding="0" cellspacing="0" border={0} style={table}>
+            <tr>
+              <th style={cell}>Group</th>
+              {RESPONSE_RATE_HEADS.map((f) => (
+                <th style={cell}>{f.label}</th>
+              ))}
+            </tr>
+            {props.rates[dimension].map((g) => (
+              <tr>
+                <td style={cell}>{g.label}</td>
+                {responseRateFigures(g).map((f) => (
+                  <td style={cell}>{f.shown}</td>
+                ))}
+              </tr>
+            ))}
+          </table>
+        </>
+      ))}
+    </>
+  );
 }

@@ -1,8 +1,10 @@
 import { REPORT_SQL } from "./report-sql";
 import type { PostHogSupportCell, SupportCell } from "./breakdowns";
+import type { ResponseRateCell } from "./response-rates";
 import { buildLedger } from "./ledger";
 import { LEDGER_SQL, toEntries } from "./ledger-store";
 import { NOT_FIXED_YET_REASON } from "../settings-schemas";
+import { DEFAULT_TEAM } from "../lib/survey-link";
 import {
   buildReport,
   periodMonths,
@@ -24,7 +26,7 @@ export async function computeReport(
 ): Promise<MonthlyReport> {
   const { start, end } = periodRange(month);
   const { first, last } = periodMonths(month);
-  const [teams, hedgehogs, emailed, support, entries, tally, verification, posthogSupport, lowByReason, low] =
+  const [teams, hedgehogs, emailed, support, entries, tally, verification, posthogSupport, lowByReason, low, rates] =
     await db.batch([
       db.prepare(REPORT_SQL.teams).bind(start, end),
       db.prepare(REPORT_SQL.hedgehogs).bind(first, last),
@@ -36,6 +38,7 @@ export async function computeReport(
       db.prepare(REPORT_SQL.posthogSupport).bind(start, end),
       db.prepare(REPORT_SQL.lowByReason).bind(start, end),
       db.prepare(REPORT_SQL.lowRatings).bind(start, end, NOT_FIXED_YET_REASON),
+      db.prepare(REPORT_SQL.responseRates).bind(start, end, DEFAULT_TEAM),
     ]);
   const lowCounts = low!.results[0] as { low: number; noReason: number; notFixedYet: number };
   const {
@@ -63,6 +66,7 @@ export async function computeReport(
         byReason: lowByReason!.results as Array<{ reason: string; answers: number }>,
         reasons,
       },
+      responseRates: rates!.results as ResponseRateCell[],
     },
     terms,
   );

@@ -10,6 +10,7 @@ import {
   type SupportCell,
 } from "./breakdowns";
 import { balanceWords, majorUnits, type Ledger } from "./ledger";
+import { buildResponseRates, responseRateLines, type ResponseRateCell, type ResponseRates } from "./response-rates";
 import { formatCount } from "../lib/format";
 
 export interface TeamCounts {
@@ -60,6 +61,8 @@ export interface MonthlyReport {
   posthogSupport?: PostHogSupportBreakdowns;
   /** Low ratings (1-3) by the reason chosen (absent from reports stored before reasons were asked). */
   lowRatings?: LowRatingFigures;
+  /** Of the period's surveys, the share answered, by team, plan and channel (response-rates.ts). */
+  responseRates?: ResponseRates;
 }
 
 /** The month's low ratings by reason, and CSAT without the answers that blame a bug not fixed yet. */
@@ -203,6 +206,7 @@ export function buildReport(
     verification?: Array<{ verifiedBy: string; responses: number }>;
     posthogSupport?: PostHogSupportCell[];
     lowRatings?: LowRatingCounts;
+    responseRates?: ResponseRateCell[];
   },
   terms: DonationTerms,
 ): MonthlyReport {
@@ -238,6 +242,7 @@ export function buildReport(
     // Only in months with answers to PostHog Support tickets: a Zendesk-only report stays as it was.
     ...(input.posthogSupport?.length ? { posthogSupport: buildPostHogSupportBreakdowns(input.posthogSupport) } : {}),
     ...(input.lowRatings ? { lowRatings: lowRatingFigures(input.lowRatings, total.responses, total.satisfied) } : {}),
+    ...(input.responseRates ? { responseRates: buildResponseRates(input.responseRates) } : {}),
     ...(input.verification
       ? {
           verifiedBy: verifiedBy(input.verification),
@@ -397,6 +402,7 @@ export function reportText(r: MonthlyReport): string {
             `  ${t.team}: ${plural(t.responses, "response")}, CSAT ${formatPercent(t.csat)}, mean ${formatMean(t.meanRating)}`,
         )),
     "",
+    ...(r.responseRates ? responseRateLines(r.responseRates) : []),
   ];
   return lines.join("\n");
 }

@@ -86,7 +86,7 @@ describe("admin report pages", () => {
     await syncedTickets([assigned]);
     await storeAnswer({ ticketId: assigned.id, team: "Support", rating: 4, at: Date.parse("2014-07-02T10:00:00Z") });
     const report = await (await get("/admin/report.csv?month=2014-07")).text();
-    expect(report).toContain("\r\n2014-07,assignee,'＠SUM(1;2),1,,\r\n");
+    expect(report).toContain("\r\n2014-07,assignee,'＠SUM(1;2),1,,,,,\r\n");
   });
 
   it("answers bad CSV ranges with 400 and a message", async () => {
