@@ -3,7 +3,7 @@ import * as v from "valibot";
 import type { AppEnv } from "../app-env";
 import { settingsOf } from "../config";
 import { BREAKDOWN_TITLES, type Breakdowns } from "../hedgehogs/breakdowns";
-import { buildLedger, parseAmount } from "../hedgehogs/ledger";
+import { buildLedger, ledgerPeriods, parseAmount } from "../hedgehogs/ledger";
 import { readLedgerInputs, recordDonation } from "../hedgehogs/ledger-store";
 import { GROUP_FIGURE_HEADS, groupFigures, isMonth, type ReportFigure } from "../hedgehogs/report";
 import { computeReport } from "../hedgehogs/report-store";
@@ -68,9 +68,12 @@ async function ledgerPage(
   const settings = settingsOf(c.env);
   const terms = { hedgehogCostMinor: settings.donation.hedgehogCostMinor, currency: settings.donation.currency };
   const { tally, entries } = await readLedgerInputs(c.env.DB);
+  const ledger = buildLedger(tally, entries, terms);
+  const period = settings.donation.period;
   return c.html(
     <DonationsPage
-      ledger={buildLedger(tally, entries, terms)}
+      ledger={ledger}
+      periods={{ period, rows: ledgerPeriods(ledger.months, period) }}
       charity={settings.donation.charity}
       costMinor={terms.hedgehogCostMinor}
       formId={crypto.randomUUID()}

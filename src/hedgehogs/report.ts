@@ -9,7 +9,7 @@ import {
   type PostHogSupportCell,
   type SupportCell,
 } from "./breakdowns";
-import { balanceWords, majorUnits, type Ledger } from "./ledger";
+import { balanceWords, majorUnits, quarterOf, type Ledger } from "./ledger";
 import { buildResponseRates, responseRateLines, type ResponseRateCell, type ResponseRates } from "./response-rates";
 import { formatCount } from "../lib/format";
 
@@ -157,7 +157,7 @@ export function periodDue(ms: number, period: DonationPeriod): string | null {
   const last = previousMonth(ms);
   if (period === "month") return last;
   if (new Date(ms).getUTCMonth() % 3 !== 0) return null;
-  return `${last.slice(0, 4)}-Q${Math.ceil(Number(last.slice(5, 7)) / 3)}`;
+  return quarterOf(last);
 }
 
 /** The UTC month before the one `ms` falls in. */

@@ -44,4 +44,3 @@ export const refOf = (t: PostHogTicket): PostHogTicketRef => ({
   priority: t.priority ?? null,
   slaDueAt: t.sla_due_at ? Date.parse(t.sla_due_at) : null,
 });
-
