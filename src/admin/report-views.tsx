@@ -5,6 +5,7 @@ import { CsatTable, SpeedBreakdowns } from "./speed-views";
 import { ResponseRateTables } from "./response-rate-views";
 import type { LowRating } from "./low-ratings-store";
 import { AdminPage, formatTime, ScrollTable, TicketLink } from "./views";
+import type { TicketPageSettings } from "../services/ticket-pages";
 import { formatCount } from "../lib/format";
 import { plural } from "../lib/plural";
 import { ColumnHeads, numberColumn } from "../lib/column-heads";
@@ -145,7 +146,7 @@ function ResponsesDownload(props: { from: string; to: string }) {
   );
 }
 
-export function LowRatingsPage(props: { rows: LowRating[]; zendeskBaseUrl: string | undefined }) {
+export function LowRatingsPage(props: { rows: LowRating[]; ticketPages: TicketPageSettings }) {
   return (
     <AdminPage title="Recent low ratings" current="/admin/low-ratings">
       <p>
@@ -161,7 +162,7 @@ export function LowRatingsPage(props: { rows: LowRating[]; zendeskBaseUrl: strin
               <tr>
                 <td>{formatTime(r.updatedAt)}</td>
                 <td>
-                  <TicketLink ticketId={r.ticketId} zendeskBaseUrl={props.zendeskBaseUrl} />
+                  <TicketLink ticketId={r.ticketId} ticketNumber={r.ticketNumber} pages={props.ticketPages} />
                 </td>
                 <td>{r.team}</td>
                 <td class="num">{r.rating}</td>

@@ -2,7 +2,7 @@ import type { FollowupDelivery, FollowupDeps } from "../followups/owed";
 import { queueDelaySeconds } from "../services/backoff";
 import type { Outcome } from "../services/outcome";
 import { postToSlack } from "../services/slack";
-import { addInternalNote, zendeskAccess, zendeskTicketUrl } from "../services/zendesk";
+import { addInternalNote, zendeskAccess } from "../services/zendesk";
 import { hasInternalNote } from "../services/zendesk-tickets";
 import {
   loadFollowup,
@@ -14,7 +14,7 @@ import {
   type FollowupOutcome,
 } from "../followups/outbox-store";
 import { sourceOfKey } from "../lib/ticket-keys";
-import { postHogTicketUrl } from "../services/posthog-support";
+import { ticketPage, ticketPageSettings } from "../services/ticket-pages";
 import {
   postHogTicketOf,
   lastAlert,
@@ -72,12 +72,9 @@ async function messageTeam(alert: Alert, deps: Deps) {
 
 /** The ticket as the team knows it: its number and page, in Zendesk or in PostHog Support. */
 async function ticketForTeam(ticketKey: number, deps: Deps): Promise<{ number: number; url: string | null }> {
-  if (sourceOfKey(ticketKey) === "zendesk")
-    return { number: ticketKey, url: zendeskTicketUrl(deps.settings.zendesk.baseUrl, ticketKey) };
-  const ticket = await postHogTicketOf(deps.db, ticketKey);
-  const { appHost, projectId } = deps.settings.posthog;
-  if (!ticket) return { number: ticketKey, url: null };
-  return { number: ticket.number, url: projectId ? postHogTicketUrl({ appHost, projectId }, ticket.number) : null };
+  const posthog = sourceOfKey(ticketKey) === "posthog-support" ? await postHogTicketOf(deps.db, ticketKey) : null;
+  const page = ticketPage(ticketKey, posthog?.number ?? null, ticketPageSettings(deps.settings));
+  return { number: page.number ?? ticketKey, url: page.url };
 }
 
 type Report = { notes: number; slack: number; retried: number; dropped: number; waiting: number };
