@@ -116,21 +116,26 @@ export const RESPONSE_RATE_HEADS: ReadonlyArray<{ key: string; label: string }> 
 /** What the figures mean, in one sentence, wherever they are shown. */
 export const RESPONSE_RATE_MEANING = `Of the surveys emailed in the period, the share answered so far. Groups of fewer than ${MIN_GROUP_ANSWERS} surveys show their counts only.`;
 
+/** The rates as every renderer shows them: a table per dimension, each group's label and figures. */
+export function responseRateTables(
+  rates: ResponseRates,
+): Array<{ title: string; rows: Array<{ label: string; figures: ReportFigure[] }> }> {
+  return RESPONSE_RATE_DIMENSIONS.map((dimension) => ({
+    title: RESPONSE_RATE_TITLES[dimension],
+    rows: rates[dimension].map((g) => ({ label: g.label, figures: responseRateFigures(g) })),
+  }));
+}
+
 /** The rates as plain-text lines (the email's text part and `npm run report`). */
 export function responseRateLines(rates: ResponseRates): string[] {
   return [
     RESPONSE_RATE_MEANING,
     "",
-    ...RESPONSE_RATE_DIMENSIONS.flatMap((dimension) => [
-      `${RESPONSE_RATE_TITLES[dimension]}:`,
-      ...(rates[dimension].length === 0
+    ...responseRateTables(rates).flatMap((t) => [
+      `${t.title}:`,
+      ...(t.rows.length === 0
         ? ["  (no surveys sent)"]
-        : rates[dimension].map(
-            (g) =>
-              `  ${g.label}: ${responseRateFigures(g)
-                .map((f) => `${f.label.toLowerCase()} ${f.shown}`)
-                .join(", ")}`,
-          )),
+        : t.rows.map((g) => `  ${g.label}: ${g.figures.map((f) => `${f.label.toLowerCase()} ${f.shown}`).join(", ")}`)),
       "",
     ]),
   ];

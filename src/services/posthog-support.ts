@@ -199,15 +199,23 @@ export async function replaceTicketTags(
   tags: string[],
   deps: PostHogSupportDeps,
 ): Promise<Outcome<null>> {
+  return write(access, "PATCH", `${ticketUuid}/`, { tags }, deps);
+}
+
+/** A JSON write to the ticket API; only whether it was done matters. */
+async function write(
+  access: PostHogSupportAccess,
+  method: "PATCH" | "POST",
+  path: string,
+  body: unknown,
+  deps: PostHogSupportDeps,
+): Promise<Outcome<null>> {
+  const base = request(access, path, deps);
   const result = await callService({
-    ...request(access, `${ticketUuid}/`, deps),
-    method: "PATCH",
-    headers: {
-      authorization: `Bearer ${access.personalApiKey}`,
-      accept: "application/json",
-      "content-type": "application/json",
-    },
-    body: JSON.stringify({ tags }),
+    ...base,
+    method,
+    headers: { ...base.headers, "content-type": "application/json" },
+    body: JSON.stringify(body),
   });
   return result.kind === "done" ? done(null) : result;
 }
@@ -226,17 +234,7 @@ export async function addPrivateNote(
   message: string,
   deps: PostHogSupportDeps,
 ): Promise<Outcome<null>> {
-  const result = await callService({
-    ...request(access, `${ticketUuid}/reply/`, deps),
-    method: "POST",
-    headers: {
-      authorization: `Bearer ${access.personalApiKey}`,
-      accept: "application/json",
-      "content-type": "application/json",
-    },
-    body: JSON.stringify({ message, is_private: true }),
-  });
-  return result.kind === "done" ? done(null) : result;
+  return write(access, "POST", `${ticketUuid}/reply/`, { message, is_private: true }, deps);
 }
 
 /** TicketMessagePagination: limit/offset, at most 200 a page; each message as TicketMessageSerializer. */

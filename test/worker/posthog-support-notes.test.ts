@@ -10,6 +10,18 @@ import { resolvedTicket, supportAccount } from "./helpers/posthog-support";
 
 type Account = Awaited<ReturnType<typeof supportAccount>>;
 
+/** PostHog's gateway answers the ticket's next reply with `status`, after PostHog stored it (`stored`) or not. */
+const gatewayFailsNextReply = (account: Account, ticketId: string, status: number, stored: boolean) =>
+  posthog.script([
+    {
+      method: "POST",
+      path: `/api/projects/${account.projectId}/conversations/tickets/${ticketId}/reply/`,
+      applyFirst: stored,
+      status,
+      body: `<html><body>${status} from the gateway</body></html>`,
+    },
+  ]);
+
 const lowRatingMessages = (queued: QueueMessage[]) =>
   queued.filter((m): m is FollowupMessage => m.kind === "answer-followup" && m.followup === "low-rating-alert");
 
@@ -69,15 +81,7 @@ describe("PostHog Support: a low rating as a private note", () => {
   it("posts the note once when PostHog stored it but the answer was lost (a 504), reading the thread before trying again", async () => {
     const account = await supportAccount();
     const { ticket, key, alerts } = await answeredLow(account, "2", "Slow");
-    await posthog.script([
-      {
-        method: "POST",
-        path: `/api/projects/${account.projectId}/conversations/tickets/${ticket.id}/reply/`,
-        applyFirst: true,
-        status: 504,
-        body: "<html><body>504 Gateway Time-out</body></html>",
-      },
-    ]);
+    await gatewayFailsNextReply(account, ticket.id, 504, true);
     const first = await deliverQueue(alerts, account.env);
     expect(first.retryMessages).toHaveLength(1);
     expect(await noteStatus(key)).toMatchObject({ status: "pending" });
@@ -98,14 +102,7 @@ describe("PostHog Support: a low rating as a private note", () => {
   it("posts it on the next try when the lost attempt was not stored", async () => {
     const account = await supportAccount();
     const { ticket, key, alerts } = await answeredLow(account, "1", "");
-    await posthog.script([
-      {
-        method: "POST",
-        path: `/api/projects/${account.projectId}/conversations/tickets/${ticket.id}/reply/`,
-        status: 502,
-        body: "<html><body>502 Bad Gateway</body></html>",
-      },
-    ]);
+    await gatewayFailsNextReply(account, ticket.id, 502, false);
     await deliverQueue(alerts, account.env);
     expect(await notesOf(account, ticket.id)).toHaveLength(0);
     await deliverQueue(alerts, account.env, 2);
