@@ -90,10 +90,13 @@ function EmailGroupTable(props: {
 
 /** The period's response rate by team, plan and channel, one small table each. */
 function ResponseRateEmailTables(props: { rates: ResponseRates }) {
+  const tables = responseRateTables(props.rates);
+  // Every table rolls up the same surveys: one empty, all empty.
+  if (tables.every((t) => t.rows.length === 0)) return null;
   return (
     <>
       <p style="font-size:14px;margin:20px 0 0">{RESPONSE_RATE_MEANING}</p>
-      {responseRateTables(props.rates).map((t) => (
+      {tables.map((t) => (
         <EmailGroupTable title={t.title} groupHeading="Group" heads={RESPONSE_RATE_HEADS} rows={t.rows} />
       ))}
     </>
