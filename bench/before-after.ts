@@ -48,8 +48,10 @@ async function startCheckout(folder: string, outdir: string) {
     compatibilityDate: "2026-04-20",
     d1Databases: { DB: "00000000-0000-0000-0000-000000000000" },
     d1Persist: path.join(state, "v3", "d1"),
+    // A producer and no consumer: the rounds measure what a request costs. With consumers, one
+    // Worker's queued follow-ups (its low answers' alerts) were worked off during the other Worker's
+    // next rounds, on the same two cores, and its /healthz measured the other's backlog.
     queueProducers: { DISPATCH: { queueName: "survey-dispatch" } },
-    queueConsumers: { "survey-dispatch": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 10 } },
     log: new NoOpLog(), // the earlier checkout logged every job's summary
     bindings: {
       ...wranglerVars(path.join(folder, "wrangler.toml")),

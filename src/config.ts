@@ -49,6 +49,7 @@ export function toSettings(s: RawSettings) {
     dispatch: {
       delayDays: s.SURVEY_DELAY_DAYS,
       throttleDays: s.SURVEY_THROTTLE_DAYS,
+      reminderDays: s.SURVEY_REMINDER_DAYS,
       lookbackDays: s.SURVEY_LOOKBACK_DAYS,
       excludedTags: s.EXCLUDED_TAGS,
       internalDomains: s.INTERNAL_DOMAINS,
@@ -73,6 +74,7 @@ export function toSettings(s: RawSettings) {
     surveyEmails: s.SURVEY_EMAILS,
     csatFieldId: s.ZENDESK_CSAT_FIELD_ID,
     slackWebhooks: s.SLACK_WEBHOOK_URLS,
+    digest: { enabled: s.WEEKLY_DIGEST === "on", emails: s.DIGEST_EMAILS, emptyWeek: s.DIGEST_EMPTY_WEEK },
     donation: {
       reportTo: s.DONATION_REPORT_TO,
       hedgehogCostMinor: s.HEDGEHOG_COST,

@@ -18,6 +18,11 @@ export const QueueMessageSchema = v.variant("kind", [
     kind: v.literal("survey-email"),
     ticketIds: v.pipe(v.array(TicketKeySchema), v.minLength(1), v.maxLength(100)),
   }),
+  // Up to 100 claimed reminders, sent through the same steps as the survey emails.
+  v.object({
+    kind: v.literal("survey-reminder"),
+    ticketIds: v.pipe(v.array(TicketKeySchema), v.minLength(1), v.maxLength(100)),
+  }),
   // A stored answer's first delivery to PostHog, queued by the request that stored it.
   v.object({
     kind: v.literal("posthog-answer"),

@@ -2,7 +2,7 @@ import * as v from "valibot";
 import { consumeLowRatings } from "./alerts/low-rating-consumer";
 import { consumeTicketRatings } from "./alerts/ticket-rating-consumer";
 import type { FollowupDelivery } from "./followups/owed";
-import { consumeSurveyEmails, type SurveyEmailMessage } from "./dispatch/survey-email-consumer";
+import { consumeSurveyEmails, type SendKind, type SurveyEmailMessage } from "./dispatch/survey-email-consumer";
 import type { Env } from "./env";
 import { runJob } from "./lib/job-runner";
 import type { PostHogMessage } from "./survey/posthog-consumer";
@@ -19,6 +19,7 @@ const CONFIGURATION_WAIT_SECONDS = 600;
  */
 export async function consumeQueue(batch: MessageBatch<QueueMessage>, env: Env): Promise<void> {
   const surveyEmails: SurveyEmailMessage[] = [];
+  const reminders: SurveyEmailMessage[] = [];
   const lowRatings: FollowupDelivery[] = [];
   const ticketRatings: FollowupDelivery[] = [];
   const postHog: Array<PostHogMessage & { retry(options?: QueueRetryOptions): void }> = [];
@@ -33,6 +34,7 @@ export async function consumeQueue(batch: MessageBatch<QueueMessage>, env: Env):
     const body = parsed.output;
     if (body.kind === "posthog-answer" || body.kind === "posthog-shown") postHog.push({ ...body, ...handle });
     else if (body.kind === "survey-email") surveyEmails.push({ ticketIds: body.ticketIds, ...handle });
+    else if (body.kind === "survey-reminder") reminders.push({ ticketIds: body.ticketIds, ...handle });
     else if (body.followup === "ticket-rating")
       ticketRatings.push({ ticketId: body.ticketId, version: body.version, ...handle });
     else lowRatings.push({ ticketId: body.ticketId, version: body.version, ...handle });
@@ -59,27 +61,32 @@ export async function consumeQueue(batch: MessageBatch<QueueMessage>, env: Env):
     );
     if ("error" in outcome) for (const m of ticketRatings) m.retry({ delaySeconds: 60 });
   }
-  if (surveyEmails.length > 0) {
-    const outcome = await runJob(env, "survey-emails", async (ctx) => {
-      let mailer;
-      try {
-        mailer = mailerFor(ctx.settings, ctx.env, { db: ctx.db, fetcher: ctx.fetcher });
-      } catch (err) {
-        // A mail provider without its key: nothing can be sent until the setting is fixed; wait and ask again.
-        const problem = err instanceof Error ? err.message : String(err);
-        console.error(`configuration: ${problem}; survey emails wait`);
-        for (const m of surveyEmails) m.retry({ delaySeconds: CONFIGURATION_WAIT_SECONDS });
-        return { waiting: surveyEmails.length, configuration: problem };
-      }
-      const report = await consumeSurveyEmails(surveyEmails, {
-        db: ctx.db,
-        mailer,
-        settings: ctx.settings,
-        fetcher: ctx.fetcher,
-        now: Date.now(),
-      });
-      return { ...report, provider: mailer.name };
+  if (surveyEmails.length > 0) await sendEmails(env, surveyEmails, "survey");
+  if (reminders.length > 0) await sendEmails(env, reminders, "reminder");
+}
+
+/** Survey emails or their reminders: the same consumer, on the send state of their own kind. */
+async function sendEmails(env: Env, surveyEmails: SurveyEmailMessage[], kind: SendKind): Promise<void> {
+  const outcome = await runJob(env, kind === "survey" ? "survey-emails" : "survey-reminders", async (ctx) => {
+    let mailer;
+    try {
+      mailer = mailerFor(ctx.settings, ctx.env, { db: ctx.db, fetcher: ctx.fetcher });
+    } catch (err) {
+      // A mail provider without its key: nothing can be sent until the setting is fixed; wait and ask again.
+      const problem = err instanceof Error ? err.message : String(err);
+      console.error(`configuration: ${problem}; survey emails wait`);
+      for (const m of surveyEmails) m.retry({ delaySeconds: CONFIGURATION_WAIT_SECONDS });
+      return { waiting: surveyEmails.length, configuration: problem };
+    }
+    const report = await consumeSurveyEmails(surveyEmails, {
+      db: ctx.db,
+      mailer,
+      settings: ctx.settings,
+      fetcher: ctx.fetcher,
+      now: Date.now(),
+      kind,
     });
-    if ("error" in outcome) for (const m of surveyEmails) m.retry({ delaySeconds: 60 });
-  }
+    return { ...report, provider: mailer.name };
+  });
+  if ("error" in outcome) for (const m of surveyEmails) m.retry({ delaySeconds: 60 });
 }

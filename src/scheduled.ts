@@ -1,9 +1,11 @@
 import { checkSupportTimeZone } from "./config";
 import { keyLegacyHashes } from "./dispatch/fingerprint-job";
 import { selectAndEnqueue } from "./dispatch/select-job";
+import { selectReminders } from "./dispatch/reminder-job";
 import { requeueFollowups } from "./followups/outbox";
 import { syncTickets, type SyncReport } from "./dispatch/sync-job";
 import { retryOwedReport, runMonthlyReport } from "./hedgehogs/monthly-job";
+import { runWeeklyDigests } from "./hedgehogs/digest-job";
 import type { Env } from "./env";
 import { runJob, step, type JobContext } from "./lib/job-runner";
 import { pruneGuesses } from "./admin/guesses-store";
@@ -77,8 +79,9 @@ async function pollStep(ctx: JobContext, now: number): Promise<PollReport | stri
 
 /**
  * The every-ten-minutes job: deliver pending answers and first views to PostHog, key older rows' bare
- * address hashes (new surveys wait until no known address has one), sync Zendesk, dispatch due surveys,
- * queue answers' follow-ups again (a lost message, an alert whose day has come), retry an owed report. Each step runs on its own: one that throws is
+ * address hashes (new surveys wait until no known address has one), sync Zendesk, dispatch due surveys and
+ * reminders, queue answers' follow-ups again (a lost message, an alert whose day has come), retry an owed
+ * report, store and send the teams' Monday digests. Each step runs on its own: one that throws is
  * recorded with its error and the others still run.
  */
 function runEveryTenMinutes(env: Env, now: number) {
@@ -100,8 +103,14 @@ function runEveryTenMinutes(env: Env, now: number) {
         newClaims: ctx.settings.surveyEmails !== "off",
       }),
     ),
+    // After the surveys, so a survey claimed this run counts for a reminder's throttle.
+    reminders: await step("reminders", () =>
+      selectReminders(ctx.db, ctx.queue, ctx.settings, now, { newClaims: ctx.settings.surveyEmails !== "off" }),
+    ),
     followupsRequeued: await step("follow-ups", () => requeueFollowups(ctx.db, ctx.queue, now)),
     report: await step("report", () => retryOwedReport(reportDeps(ctx), now)),
+    // Due from Monday 09:00 in SUPPORT_TIMEZONE; a Monday without a run is caught up later that week.
+    digest: await step("digest", () => runWeeklyDigests(reportDeps(ctx), now)),
     posthogSetup: await step("posthog-setup", () => dailyPostHogCheck(ctx.db, ctx.settings, now, ctx.fetcher)),
     pruned: await step("prune", async () => {
       await pruneJobRuns(ctx.db, now - JOB_RUN_RETENTION_MS);

@@ -46,19 +46,29 @@ export const optionalBaseUrl = v.pipe(
   ]),
 );
 
-/** Team name -> Slack incoming webhook. `*` is the default for teams without their own. */
-export const slackWebhooks = v.pipe(
-  optionalText,
-  v.rawTransform(({ dataset, addIssue, NEVER }) => {
-    if (dataset.value === undefined) return {} as unknown;
-    try {
-      return JSON.parse(dataset.value) as unknown;
-    } catch {
-      addIssue({ message: "must be a JSON object of team name to webhook URL" });
-      return NEVER;
-    }
-  }),
-  v.record(v.string(), v.pipe(v.string(), v.url("each webhook must be a URL"))),
+/** A per-team setting: a JSON object of team name to `value`; empty is `{}`. `*` is the default for teams without their own. */
+const byTeam = <S extends v.GenericSchema<string>>(what: string, value: S) =>
+  v.pipe(
+    optionalText,
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      if (dataset.value === undefined) return {} as unknown;
+      try {
+        return JSON.parse(dataset.value) as unknown;
+      } catch {
+        addIssue({ message: `must be a JSON object of team name to ${what}` });
+        return NEVER;
+      }
+    }),
+    v.record(v.string(), value),
+  );
+
+/** Team name -> Slack incoming webhook. */
+export const slackWebhooks = byTeam("webhook URL", v.pipe(v.string(), v.url("each webhook must be a URL")));
+
+/** Team name -> the address its weekly digest is emailed to. */
+export const teamAddresses = byTeam(
+  "email address",
+  v.pipe(v.string(), v.trim(), v.email("each address must be an email address")),
 );
 
 /** The handbook's response targets: hours Monday to Friday per plan; `null` means no target (Free: community only). */

@@ -12,6 +12,7 @@ import {
   requiredSecret,
   responseTargets,
   slackWebhooks,
+  teamAddresses,
   text,
   timeZone,
   wholeNumber,
@@ -156,7 +157,7 @@ const zendesk = {
   ),
   SUPPORT_TIMEZONE: setting(
     timeZone,
-    `the IANA time zone whose Saturday and Sunday are not counted (e.g. \`Europe/London\`)`,
+    `the IANA time zone whose Saturday and Sunday are not counted (e.g. \`Europe/London\`), and whose Monday 09:00 the weekly digest waits for`,
   ),
 };
 
@@ -167,6 +168,10 @@ const dispatch = {
   ),
   SURVEY_DELAY_DAYS: setting(wholeNumber(3, 0, 60), `days after solving before the survey is sent`),
   SURVEY_THROTTLE_DAYS: setting(wholeNumber(7, 0, 365), `an address gets at most one survey in this many days`),
+  SURVEY_REMINDER_DAYS: setting(
+    wholeNumber(0, 0, 30),
+    `days after the survey email before one reminder with the same links goes to a requester who has not answered (e.g. \`4\`); \`0\`: no reminder. Never after an answer, an unsubscribe, an erasure or the link's expiry, nor to an address emailed another survey within \`SURVEY_THROTTLE_DAYS\``,
+  ),
   SURVEY_LOOKBACK_DAYS: setting(
     wholeNumber(30, 1, 365),
     `tickets solved longer ago are never surveyed (and the first sync starts this far back)`,
@@ -232,7 +237,19 @@ const alertsAndAdmin = {
   SLACK_WEBHOOK_URLS: secret(
     "optional",
     slackWebhooks,
-    `JSON object of team name to Slack incoming webhook URL; \`"*"\` is the default`,
+    `JSON object of team name to Slack incoming webhook URL, for low-rating alerts and the Monday digest; \`"*"\` is the default`,
+  ),
+  WEEKLY_DIGEST: setting(
+    oneOf(["on", "off"]),
+    `\`on\`: every Monday from 09:00 in \`SUPPORT_TIMEZONE\` each team gets last week's digest in Slack (\`SLACK_WEBHOOK_URLS\`) and by email (\`DIGEST_EMAILS\`); \`off\`: none is stored or sent`,
+  ),
+  DIGEST_EMAILS: setting(
+    teamAddresses,
+    `JSON object of team name to the address its Monday digest is also emailed to (\`"*"\` is the default); a team without one gets the digest in Slack only`,
+  ),
+  DIGEST_EMPTY_WEEK: setting(
+    oneOf(["line", "none"]),
+    `a team with no answers last week gets a one-line digest (\`line\`) or none (\`none\`)`,
   ),
   ADMIN_TOKEN: secret(
     "optional",

@@ -9,6 +9,7 @@ import { zendeskUserOf } from "../lib/requester-ids";
 import { eraseImpressions } from "../survey/impressions-store";
 import { eraseAnswers } from "../survey/responses-store";
 import { eraseLookups } from "../survey/ticket-facts-store";
+import { eraseDigestComments } from "../hedgehogs/digest-store";
 import { eraseOutbox } from "./outbox-store";
 
 export interface ErasureResult {
@@ -141,7 +142,8 @@ export async function previewErasure(db: D1Database, who: Person, key: string): 
  * Erases a person's personal fields, found by email address or distinct id: the comment and distinct
  * id of their answers, the distinct id of their survey views (so a `survey shown` not delivered yet
  * never is), the requester fields of their tickets, what their surveys were sent to, and emails kept
- * in the outbox. Ratings, counts and the hedgehog tally stay (they are anonymous), and every address of
+ * in the outbox, and their comments in stored weekly digests. Ratings, counts and the hedgehog tally
+ * stay (they are anonymous), and every address of
  * theirs is suppressed, by its keyed fingerprint only, so no survey reaches them again. One D1 batch:
  * all of it or none.
  */
@@ -157,6 +159,8 @@ export async function erasePerson(db: D1Database, who: Person, now: number, key:
     eraseOutbox(db, addresses),
     eraseLookups(db, ticketIds),
     eraseImpressions(db, { ticketIdsJson: ticketIds, distinctId: did }),
+    eraseSnapshots(db, ticketIds, stored, "survey_reminders"),
+    eraseDigestComments(db, ticketIds),
     ...suppressAll(db, suppressed, "erasure", now),
   ]);
   return {

@@ -1,7 +1,7 @@
 import type { FollowupDelivery, FollowupDeps } from "../followups/owed";
 import { queueDelaySeconds } from "../services/backoff";
 import type { Outcome } from "../services/outcome";
-import { postToSlack } from "../services/slack";
+import { postToSlack, webhookFor } from "../services/slack";
 import { addInternalNote, zendeskAccess } from "../services/zendesk";
 import { hasInternalNote } from "../services/zendesk-tickets";
 import {
@@ -27,7 +27,7 @@ import {
   type Alert,
   type ChannelStatus,
 } from "./alerts-store";
-import { alertDue, internalNote, noteMarker, replacedBeforeItsDay, slackMessage, webhookFor } from "./low-rating";
+import { alertDue, internalNote, noteMarker, replacedBeforeItsDay, slackMessage } from "./low-rating";
 import { addPrivateNote, hasPrivateNote, postHogSupportAccess } from "../services/posthog-support";
 
 type Deps = FollowupDeps;

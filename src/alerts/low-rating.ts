@@ -1,4 +1,5 @@
 import { ratingLabel } from "../lib/copy";
+import { slackEscape } from "../services/slack";
 
 /** One alert per ticket per day: a low answer within a day of the last alert waits until the day has passed. */
 export const ALERT_SPACING_MS = 24 * 60 * 60_000;
@@ -56,11 +57,6 @@ export function internalNote(f: LowRatingFacts, marker: string): string {
   ].join("\n");
 }
 
-/** Slack's mrkdwn treats &, < and > as markup; escape them in anything a customer wrote. */
-function slackEscape(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
-
 export function slackMessage(f: LowRatingFacts, ticketUrl: string | null): { text: string } {
   const where = ticketUrl ? `<${ticketUrl}|ticket #${f.ticketId}>` : `ticket #${f.ticketId}`;
   const lines = [
@@ -68,11 +64,4 @@ export function slackMessage(f: LowRatingFacts, ticketUrl: string | null): { tex
     f.comment ? `> ${slackEscape(f.comment).replace(/\n/g, "\n> ")}` : "_No comment._",
   ];
   return { text: lines.join("\n") };
-}
-
-/** The team's webhook, else the default (`*`), else none. */
-export function webhookFor(team: string, webhooks: Record<string, string>): string | undefined {
-  // Own keys only: a team called "constructor" or "__proto__" must not find Object's members.
-  if (Object.hasOwn(webhooks, team)) return webhooks[team];
-  return Object.hasOwn(webhooks, "*") ? webhooks["*"] : undefined;
 }

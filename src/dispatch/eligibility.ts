@@ -60,27 +60,85 @@ function isInternal(email: string, internalDomains: string[]): boolean {
 }
 
 /**
- * Whether a ticket's requester gets a survey now. The order of the checks decides which reason a
- * skip records: the most lasting reason first.
+ * Why a ticket's requester must not be emailed at all, whatever the timing (null: nothing stops it). The
+ * order decides which reason a skip records: the most lasting reason first.
  */
+function lastingSkipReason(ticket: EligibilityFacts, rules: EligibilityRules): string | null {
+  const excluded = ticket.tags.find((tag) => rules.excludedTags.includes(tag.toLowerCase()));
+  if (excluded) return `excluded tag: ${excluded}`;
+  if (ticket.channel && rules.noEmailChannels?.includes(ticket.channel))
+    return `channel: ${ticket.channel} (the customer spoke in a chat thread)`;
+  if (ticket.requesterRole !== "end-user") return `requester is not an end user (${ticket.requesterRole ?? "unknown"})`;
+  if (!ticket.email) return "requester has no email address";
+  if (!ticket.emailValid) return "requester's email address is not valid";
+  if (isInternal(ticket.email, rules.internalDomains)) return `internal address (${emailDomain(ticket.email)})`;
+  if (ticket.suppressed) return "unsubscribed";
+  return null;
+}
+
+const throttled = (lastAt: number | null, rules: Pick<EligibilityRules, "throttleDays">, now: number) =>
+  lastAt !== null && lastAt > now - rules.throttleDays * DAY_MS;
+
+/** Whether a ticket's requester gets a survey now. */
 export function decide(ticket: EligibilityFacts, rules: EligibilityRules, now: number): Decision {
   const { statuses, solvedFrom, solvedUntil } = duePrefilter(now, rules);
   if (!statuses.includes(ticket.status) || ticket.solvedAt === null) return { kind: "not-due" };
   if (ticket.solvedAt > solvedUntil || ticket.solvedAt < solvedFrom) return { kind: "not-due" };
-
-  const excluded = ticket.tags.find((tag) => rules.excludedTags.includes(tag.toLowerCase()));
-  if (excluded) return { kind: "skip", reason: `excluded tag: ${excluded}` };
-  if (ticket.channel && rules.noEmailChannels?.includes(ticket.channel))
-    return { kind: "skip", reason: `channel: ${ticket.channel} (the customer spoke in a chat thread)` };
-  if (ticket.requesterRole !== "end-user")
-    return { kind: "skip", reason: `requester is not an end user (${ticket.requesterRole ?? "unknown"})` };
-  if (!ticket.email) return { kind: "skip", reason: "requester has no email address" };
-  if (!ticket.emailValid) return { kind: "skip", reason: "requester's email address is not valid" };
-  if (isInternal(ticket.email, rules.internalDomains))
-    return { kind: "skip", reason: `internal address (${emailDomain(ticket.email)})` };
-  if (ticket.suppressed) return { kind: "skip", reason: "unsubscribed" };
-  if (ticket.lastSurveyedAt !== null && ticket.lastSurveyedAt > now - rules.throttleDays * DAY_MS) {
+  const reason = lastingSkipReason(ticket, rules);
+  if (reason) return { kind: "skip", reason };
+  if (throttled(ticket.lastSurveyedAt, rules, now)) {
     return { kind: "skip", reason: `surveyed within the last ${rules.throttleDays} days` };
   }
   return { kind: "send" };
+}
+
+/** What the reminder of a surveyed ticket depends on, beside the ticket itself. */
+export interface ReminderFacts {
+  /** When the survey email was sent. */
+  surveySentAt: number;
+  /** The survey link's expiry (Unix seconds), the same in the reminder. */
+  linkExp: number;
+  answered: boolean;
+  /** The first email's address is still the requester's (the reminder goes to it, with its links). */
+  sameAddress: boolean;
+  /**
+   * When this address was last emailed a survey or a reminder for another ticket (or claimed for one), if
+   * ever: the survey of this very ticket is the one being reminded of, and does not count.
+   */
+  lastOtherEmailAt: number | null;
+}
+
+/**
+ * Why a surveyed ticket's requester must not get its reminder (null: nothing stops it): an answer, the
+ * link's expiry, the same lasting rules as the survey (unsubscribed, excluded, no longer an end user…),
+ * another address, a reopened ticket, or another survey emailed to the address within the throttle.
+ * The consumer asks this again just before sending, as it is then (throttling was decided at the claim).
+ */
+export function reminderSkipReason(
+  ticket: EligibilityFacts,
+  reminder: ReminderFacts,
+  rules: EligibilityRules,
+  now: number,
+): string | null {
+  if (reminder.answered) return "answered";
+  if (reminder.linkExp * 1000 <= now) return "the survey link has expired";
+  const reason = lastingSkipReason(ticket, rules);
+  if (reason) return reason;
+  if (!reminder.sameAddress) return "requester's email address changed since the survey";
+  if (!SOLVED_STATUSES.includes(ticket.status)) return `ticket was reopened (${ticket.status}) since the survey`;
+  if (throttled(reminder.lastOtherEmailAt, rules, now))
+    return `emailed another survey within the last ${rules.throttleDays} days`;
+  return null;
+}
+
+/** Whether a surveyed ticket's requester gets its one reminder now: `reminderDays` after the survey email. */
+export function decideReminder(
+  ticket: EligibilityFacts,
+  reminder: ReminderFacts,
+  rules: EligibilityRules & { reminderDays: number },
+  now: number,
+): Decision {
+  if (rules.reminderDays <= 0 || reminder.surveySentAt > now - rules.reminderDays * DAY_MS) return { kind: "not-due" };
+  const reason = reminderSkipReason(ticket, reminder, rules, now);
+  return reason ? { kind: "skip", reason } : { kind: "send" };
 }

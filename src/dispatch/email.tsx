@@ -13,7 +13,11 @@ export interface SurveyEmailInput {
   unsubscribeUrl: string;
   charity: string;
   brand: Brand;
+  /** The one reminder: the same email and links, saying it is a reminder. */
+  reminder?: boolean;
 }
+
+const REMINDER_LINE = "A reminder, in case our first email got buried: this is the only one we send.";
 
 function firstName(name: string | null): string | null {
   const first = name?.trim().split(/\s+/)[0];
@@ -101,7 +105,9 @@ function BrandLine(props: { brand: Brand }) {
 export function renderSurveyEmail(input: SurveyEmailInput): RenderedEmail {
   const name = firstName(input.requesterName);
   const greeting = name ? `Hi ${name},` : "Hi,";
-  const subject = `How did we do with your support ticket #${input.ticketId}?`;
+  const subject = input.reminder
+    ? `Reminder: how did we do with your support ticket #${input.ticketId}?`
+    : `How did we do with your support ticket #${input.ticketId}?`;
   const solved = `Your support ticket #${input.ticketId}${input.team ? ` with our ${input.team} team` : ""} was solved a few days ago.`;
   const html = emailDocument({
     title: subject,
@@ -111,6 +117,7 @@ export function renderSurveyEmail(input: SurveyEmailInput): RenderedEmail {
       <>
         <BrandLine brand={input.brand} />
         <p style="margin:0 0 12px">{greeting}</p>
+        {input.reminder ? <p style="margin:0 0 12px">{REMINDER_LINE}</p> : null}
         <p style="margin:0 0 12px">
           {solved} {RATING_QUESTION}
         </p>
@@ -134,6 +141,7 @@ export function renderSurveyEmail(input: SurveyEmailInput): RenderedEmail {
   const text = [
     greeting,
     "",
+    ...(input.reminder ? [REMINDER_LINE, ""] : []),
     solved,
     RATING_QUESTION,
     "",

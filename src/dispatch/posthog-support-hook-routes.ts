@@ -126,11 +126,7 @@ postHogSupportHookRoutes.post(
         },
       ],
       "webhook",
-      {
-        now,
-        fingerprintKey: settings.addressFingerprintKey,
-        delivery: { webhookId: check.id, outcome: `resolved ${p.ticket_id}` },
-      },
+      { now, fingerprintKey: settings.addressFingerprintKey, delivery: { webhookId: check.id, outcome: `resolved ${p.ticket_id}` } },
     );
     return c.json({ ok: true, ticket: p.ticket_id, resolvedAt: new Date(resolvedAt).toISOString() }, 200);
   },

@@ -110,13 +110,11 @@ export async function saveSeenTickets(
   }));
   // An address known to older rows by its bare hash is keyed in the same batch (fingerprints-store.ts).
   const statements = replaceLegacyHashes(db, addresses);
-  statements.push(
-    ...jsonChunks(rows).flatMap((json) => [
-      allocateKeysStatement(db, json, options.now),
-      refStatement(db, json, by),
-      candidateStatement(db, json, options.now, by),
-    ]),
-  );
+  statements.push(...jsonChunks(rows).flatMap((json) => [
+    allocateKeysStatement(db, json, options.now),
+    refStatement(db, json, by),
+    candidateStatement(db, json, options.now, by),
+  ]));
   if (options.position) {
     const { project, syncedThrough, state } = options.position;
     statements.push(

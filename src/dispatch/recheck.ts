@@ -4,7 +4,8 @@ import { zendeskTicketOf } from "./sources/zendesk";
 import { zendeskAccess } from "../services/zendesk";
 import { fetchTickets } from "../services/zendesk-tickets";
 import type { TicketSource } from "../config";
-import { decide, SOLVED_STATUSES } from "./eligibility";
+import { decide, reminderSkipReason, SOLVED_STATUSES, type EligibilityFacts } from "./eligibility";
+import type { FirstSurvey } from "./reminders-store";
 import { currentPostHogTickets } from "./posthog-support-recheck";
 import { rulesFor, SOURCE_NAMES, TICKET_SOURCES } from "./ticket-sources";
 import { ERASED, type SendClaim, type SyncedTicket } from "./sends-store";
@@ -70,6 +71,53 @@ async function currentTickets(claims: SendClaim[], deps: ReadDeps): Promise<Map<
   return current;
 }
 
+/** A ticket as the eligibility rules see it; throttling was decided when the ticket was claimed. */
+function factsOf(ticket: SyncedTicket, suppressed: boolean): EligibilityFacts {
+  return {
+    status: ticket.status ?? "unknown",
+    solvedAt: ticket.solvedAt,
+    tags: ticket.tags,
+    requesterRole: ticket.role,
+    email: ticket.email,
+    emailValid: ticket.email !== null && isValidEmail(ticket.email),
+    suppressed,
+    lastSurveyedAt: null,
+    channel: ticket.channel,
+  };
+}
+
+/** Why a claim must not be sent now (null: it may be). */
+export type Judge = (claim: SendClaim, ticket: SyncedTicket, suppressed: boolean) => string | null;
+
+/**
+ * Whether a claimed reminder may still be sent, by the reminder's rule (eligibility.ts) on the ticket as
+ * it is now and the survey email it repeats: not answered, the link not expired, the same address. Its
+ * timing and throttling were decided when it was claimed.
+ */
+export function judgeReminder(
+  first: FirstSurvey | undefined,
+  ticket: SyncedTicket,
+  suppressed: boolean,
+  settings: Settings,
+  now: number,
+): string | null {
+  if (!first) return "the survey email was not sent";
+  if (first.snapshot === null || (suppressed && ticket.email === null)) return ERASED;
+  const { to, linkExp } = first.snapshot;
+  return reminderSkipReason(
+    factsOf(ticket, suppressed),
+    {
+      surveySentAt: first.sentAt,
+      linkExp,
+      answered: first.answered,
+      sameAddress: ticket.email !== null && normalizeEmail(ticket.email) === normalizeEmail(to),
+      lastOtherEmailAt: null,
+    },
+    rulesFor(settings, ticket.source),
+    now,
+  );
+}
+
 /**
  * Whether a claimed ticket may still be emailed, by the eligibility rule itself (eligibility.ts) on the
  * ticket as it is now. Throttling is not asked again: it was decided when the ticket was claimed, and
@@ -79,21 +127,7 @@ function judge(ticket: SyncedTicket, suppressed: boolean, settings: Settings, no
   // Erasure empties the synced address and suppresses it: the suppression is the reason to record.
   if (suppressed && ticket.email === null) return ERASED;
   const status = ticket.status ?? "unknown";
-  const decision = decide(
-    {
-      status,
-      solvedAt: ticket.solvedAt,
-      tags: ticket.tags,
-      requesterRole: ticket.role,
-      email: ticket.email,
-      emailValid: ticket.email !== null && isValidEmail(ticket.email),
-      suppressed,
-      lastSurveyedAt: null,
-      channel: ticket.channel,
-    },
-    rulesFor(settings, ticket.source),
-    now,
-  );
+  const decision = decide(factsOf(ticket, suppressed), rulesFor(settings, ticket.source), now);
   if (decision.kind === "send") return null;
   if (decision.kind === "skip") return decision.reason;
   if (!SOLVED_STATUSES.includes(status)) return `ticket was reopened (${status}) before the survey was sent`;
@@ -109,7 +143,7 @@ function judge(ticket: SyncedTicket, suppressed: boolean, settings: Settings, no
 export async function recheckClaims(
   claims: SendClaim[],
   deps: { db: D1Database; settings: Settings; fetcher: typeof fetch; now: number },
-  read: { fresh: boolean },
+  read: { fresh: boolean; judge?: Judge | undefined },
 ): Promise<Map<number, Verdict>> {
   const verdicts = new Map<number, Verdict>();
   if (claims.length === 0) return verdicts;
@@ -139,12 +173,10 @@ export async function recheckClaims(
       continue;
     }
     const fingerprint = keys.get(claim.ticketId)?.fingerprint;
-    const reason = judge(
-      ticket,
-      claim.suppressed || (fingerprint !== undefined && suppressed.has(fingerprint)),
-      deps.settings,
-      deps.now,
-    );
+    const isSuppressed = claim.suppressed || (fingerprint !== undefined && suppressed.has(fingerprint));
+    const reason = read.judge
+      ? read.judge(claim, ticket, isSuppressed)
+      : judge(ticket, isSuppressed, deps.settings, deps.now);
     if (reason) verdicts.set(claim.ticketId, { kind: "ineligible", reason });
     else if (replay && normalizeEmail(ticket.email!) !== normalizeEmail(claim.snapshot!.to))
       verdicts.set(claim.ticketId, {

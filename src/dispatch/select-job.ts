@@ -11,7 +11,21 @@ const MAX_TICKETS_PER_RUN = 25_000;
 /** Tickets per queue message (one Resend batch) and messages per sendBatch call. */
 const TICKETS_PER_MESSAGE = 100;
 const MESSAGES_PER_SEND = 100;
-const STALE_CLAIM_MS = 60 * 60_000;
+export const STALE_CLAIM_MS = 60 * 60_000;
+
+/** Queues claimed tickets for the consumer, one provider request's worth a message. */
+export async function queueClaims(
+  queue: Queue<QueueMessage>,
+  kind: "survey-email" | "survey-reminder",
+  ticketIds: number[],
+): Promise<void> {
+  const messages: Array<{ body: QueueMessage }> = [];
+  for (let i = 0; i < ticketIds.length; i += TICKETS_PER_MESSAGE) {
+    messages.push({ body: { kind, ticketIds: ticketIds.slice(i, i + TICKETS_PER_MESSAGE) } });
+  }
+  for (let i = 0; i < messages.length; i += MESSAGES_PER_SEND)
+    await queue.sendBatch(messages.slice(i, i + MESSAGES_PER_SEND));
+}
 
 export interface SelectReport {
   considered: number;
@@ -84,13 +98,7 @@ export async function selectAndEnqueue(
   await recordSkips(db, skips, now);
   const claimed = await claimTickets(db, claims, now);
   const requeued = await reclaimStale(db, now, STALE_CLAIM_MS, 1000);
-  const toQueue = [...claimed, ...requeued];
-  const messages: Array<{ body: QueueMessage }> = [];
-  for (let i = 0; i < toQueue.length; i += TICKETS_PER_MESSAGE) {
-    messages.push({ body: { kind: "survey-email", ticketIds: toQueue.slice(i, i + TICKETS_PER_MESSAGE) } });
-  }
-  for (let i = 0; i < messages.length; i += MESSAGES_PER_SEND)
-    await queue.sendBatch(messages.slice(i, i + MESSAGES_PER_SEND));
+  await queueClaims(queue, "survey-email", [...claimed, ...requeued]);
   const skipped: Record<string, number> = {};
   for (const s of skips) skipped[s.reason] = (skipped[s.reason] ?? 0) + 1;
   return {

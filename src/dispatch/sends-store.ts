@@ -5,6 +5,12 @@ import type { DuePrefilter } from "./eligibility";
 
 export type SendStatus = "claimed" | "sending" | "sent" | "failed" | "skipped";
 
+/**
+ * Where a send's state lives: the survey emails, or their one reminder each. Both tables have the same
+ * columns, so every step from the claim to the settlement is the same code on either.
+ */
+export type SendTable = "survey_sends" | "survey_reminders";
+
 interface DueRow {
   ticket_id: number;
   status: string;
@@ -56,7 +62,8 @@ function toDueTicket(r: DueRow): DueTicket {
 
 /**
  * Tickets solved inside the due window that have no decision yet, or whose skip was made on an
- * older version of the ticket; with what throttling and suppression need to know.
+ * older version of the ticket; with what throttling and suppression need to know (a reminder is an
+ * email to the address too).
  */
 export async function findDueCandidates(db: D1Database, due: DuePrefilter, limit: number): Promise<DueTicket[]> {
   const { results } = await db
@@ -64,8 +71,12 @@ export async function findDueCandidates(db: D1Database, due: DuePrefilter, limit
       `SELECT c.ticket_id, c.status, c.solved_at, c.tags, c.requester_role, c.requester_email, c.address_fingerprint,
          c.ticket_updated_at, c.source, c.channel,
          EXISTS (SELECT 1 FROM suppressions s WHERE s.address_fingerprint = c.address_fingerprint) AS suppressed,
-         (SELECT MAX(p.decided_at) FROM survey_sends p
-           WHERE p.address_fingerprint = c.address_fingerprint AND p.status IN ('claimed', 'sending', 'sent')) AS last_surveyed_at
+         NULLIF(max(
+           COALESCE((SELECT MAX(p.decided_at) FROM survey_sends p
+             WHERE p.address_fingerprint = c.address_fingerprint AND p.status IN ('claimed', 'sending', 'sent')), 0),
+           COALESCE((SELECT MAX(m.decided_at) FROM survey_reminders m
+             WHERE m.address_fingerprint = c.address_fingerprint AND m.status IN ('claimed', 'sending', 'sent')), 0)
+         ), 0) AS last_surveyed_at
        FROM candidates c LEFT JOIN survey_sends d ON d.ticket_id = c.ticket_id
        WHERE c.status IN (SELECT value FROM json_each(?4)) AND c.solved_at BETWEEN ?1 AND ?2
          AND (d.ticket_id IS NULL OR (d.status = 'skipped' AND d.ticket_updated_at < c.ticket_updated_at))
@@ -129,11 +140,17 @@ export async function claimTickets(
  * Claims whose queue message may have been lost (a crash between claiming and queueing, or a message
  * that ran out of retries): queued again, at most once an hour each.
  */
-export async function reclaimStale(db: D1Database, now: number, olderThanMs: number, limit: number): Promise<number[]> {
+export async function reclaimStale(
+  db: D1Database,
+  now: number,
+  olderThanMs: number,
+  limit: number,
+  table: SendTable = "survey_sends",
+): Promise<number[]> {
   const { results } = await db
     .prepare(
-      `UPDATE survey_sends SET enqueued_at = ?1
-       WHERE ticket_id IN (SELECT ticket_id FROM survey_sends
+      `UPDATE ${table} SET enqueued_at = ?1
+       WHERE ticket_id IN (SELECT ticket_id FROM ${table}
          WHERE status IN ('claimed', 'sending') AND enqueued_at < ?2 AND COALESCE(retry_at, 0) <= ?1
          ORDER BY enqueued_at LIMIT ?3)
        RETURNING ticket_id`,
@@ -252,12 +269,16 @@ const CLAIM_COLUMNS = `s.ticket_id, s.status, s.send_key, s.send_started_at, s.e
   (EXISTS (SELECT 1 FROM suppressions x WHERE x.address_fingerprint IN (s.address_fingerprint, c.address_fingerprint))
     OR EXISTS (SELECT 1 FROM legacy_suppressions l WHERE l.email_hash IN (s.legacy_email_hash, c.legacy_email_hash))) AS suppressed`;
 
-export async function loadClaims(db: D1Database, ticketIds: number[]): Promise<Map<number, SendClaim>> {
+export async function loadClaims(
+  db: D1Database,
+  ticketIds: number[],
+  table: SendTable = "survey_sends",
+): Promise<Map<number, SendClaim>> {
   if (ticketIds.length === 0) return new Map();
   const { results } = await db
     .prepare(
       `SELECT ${CLAIM_COLUMNS}
-       FROM survey_sends s LEFT JOIN candidates c ON c.ticket_id = s.ticket_id
+       FROM ${table} s LEFT JOIN candidates c ON c.ticket_id = s.ticket_id
        WHERE s.ticket_id IN (SELECT value FROM json_each(?1))`,
     )
     .bind(JSON.stringify(ticketIds))
@@ -266,11 +287,15 @@ export async function loadClaims(db: D1Database, ticketIds: number[]): Promise<M
 }
 
 /** Every ticket of one provider request whose outcome is unknown, in ticket order (the request's order). */
-export async function loadClaimsByKey(db: D1Database, sendKey: string): Promise<SendClaim[]> {
+export async function loadClaimsByKey(
+  db: D1Database,
+  sendKey: string,
+  table: SendTable = "survey_sends",
+): Promise<SendClaim[]> {
   const { results } = await db
     .prepare(
       `SELECT ${CLAIM_COLUMNS}
-       FROM survey_sends s LEFT JOIN candidates c ON c.ticket_id = s.ticket_id
+       FROM ${table} s LEFT JOIN candidates c ON c.ticket_id = s.ticket_id
        WHERE s.send_key = ?1 AND s.status = 'sending' ORDER BY s.ticket_id`,
     )
     .bind(sendKey)
@@ -288,11 +313,15 @@ export async function loadClaimsByKey(db: D1Database, sendKey: string): Promise<
  * be sent again. A claim is moved only if it is still `claimed` and its address was not suppressed
  * (unsubscribed or erased) since it was loaded; the tickets moved are returned, and only they are sent.
  */
+// A reminder is never sent once its ticket is answered, however late the answer came.
+const UNANSWERED = `AND NOT EXISTS (SELECT 1 FROM responses r WHERE r.ticket_id = survey_reminders.ticket_id)`;
+
 export async function startSending(
   db: D1Database,
   emails: Array<{ ticketId: number; snapshot: EmailSnapshot; email: OutgoingEmail; addressFingerprint: string | null }>,
   attempt: { sendKey: string; provider: string },
   now: number,
+  table: SendTable = "survey_sends",
 ): Promise<Set<number>> {
   if (emails.length === 0) return new Set();
   // One statement per chunk of rows, not one per email: a consumer invocation sends up to ten requests
@@ -309,15 +338,16 @@ export async function startSending(
     j: JSON.stringify(e.email),
   }));
   const statement = db.prepare(
-    `UPDATE survey_sends SET status = 'sending', send_key = ?2, provider = ?3, send_started_at = ?4, enqueued_at = ?4,
+    `UPDATE ${table} SET status = 'sending', send_key = ?2, provider = ?3, send_started_at = ?4, enqueued_at = ?4,
        attempts = attempts + 1, retry_at = NULL, to_address = j.value ->> 'a', to_name = j.value ->> 'n',
        team = j.value ->> 'g', distinct_id = j.value ->> 'd', link_exp = j.value ->> 'x', email_json = j.value ->> 'j',
        address_fingerprint = COALESCE(j.value ->> 'f', address_fingerprint), left_out_round = NULL, left_out_reason = NULL
      FROM json_each(?1) AS j
-     WHERE survey_sends.ticket_id = j.value ->> 't' AND +survey_sends.status = 'claimed'
+     WHERE ${table}.ticket_id = j.value ->> 't' AND +${table}.status = 'claimed'
        AND NOT EXISTS (SELECT 1 FROM suppressions x
-         WHERE x.address_fingerprint IN (survey_sends.address_fingerprint, j.value ->> 'f'))
-       AND NOT EXISTS (SELECT 1 FROM legacy_suppressions l WHERE l.email_hash = survey_sends.legacy_email_hash)
+         WHERE x.address_fingerprint IN (${table}.address_fingerprint, j.value ->> 'f'))
+       AND NOT EXISTS (SELECT 1 FROM legacy_suppressions l WHERE l.email_hash = ${table}.legacy_email_hash)
+       ${table === "survey_reminders" ? UNANSWERED : ""}
      RETURNING ticket_id`,
   );
   const results = await db.batch<{ ticket_id: number }>(
@@ -347,30 +377,31 @@ export async function settleSends(
   s: Settlement,
   now: number,
   skipped: Array<{ ticketId: number; reason: string }> = [],
+  table: SendTable = "survey_sends",
 ): Promise<void> {
   const statements: D1PreparedStatement[] = [];
-  if (skipped.length > 0) statements.push(finalStatement(db, skipped, "skipped", now));
+  if (skipped.length > 0) statements.push(finalStatement(db, skipped, "skipped", now, table));
   const clearSnapshot = `to_address = NULL, to_name = NULL, team = NULL, distinct_id = NULL, email_json = NULL`;
   if (s.sent.length > 0)
     statements.push(
       db
         .prepare(
-          `UPDATE survey_sends SET status = 'sent', sent_at = ?2, last_error = NULL, retry_at = NULL,
+          `UPDATE ${table} SET status = 'sent', sent_at = ?2, last_error = NULL, retry_at = NULL,
              provider_message_id = j.value ->> 'm'
            FROM json_each(?1) AS j
-           WHERE survey_sends.ticket_id = j.value ->> 't' AND +survey_sends.status IN ('claimed', 'sending')`,
+           WHERE ${table}.ticket_id = j.value ->> 't' AND +${table}.status IN ('claimed', 'sending')`,
         )
         .bind(JSON.stringify(s.sent.map((x) => ({ t: x.ticketId, m: x.messageId }))), now),
     );
-  if (s.failed.length > 0) statements.push(finalStatement(db, s.failed, "failed", now));
+  if (s.failed.length > 0) statements.push(finalStatement(db, s.failed, "failed", now, table));
   if (s.notSent.length > 0)
     statements.push(
       db
         .prepare(
-          `UPDATE survey_sends SET status = 'claimed', send_key = NULL, send_started_at = NULL,
+          `UPDATE ${table} SET status = 'claimed', send_key = NULL, send_started_at = NULL,
              last_error = j.value ->> 'e', retry_at = j.value ->> 'r', ${clearSnapshot}
            FROM json_each(?1) AS j
-           WHERE survey_sends.ticket_id = j.value ->> 't' AND +survey_sends.status IN ('claimed', 'sending')`,
+           WHERE ${table}.ticket_id = j.value ->> 't' AND +${table}.status IN ('claimed', 'sending')`,
         )
         .bind(JSON.stringify(s.notSent.map((x) => ({ t: x.ticketId, e: x.error.slice(0, 500), r: x.retryAt })))),
     );
@@ -378,9 +409,9 @@ export async function settleSends(
     statements.push(
       db
         .prepare(
-          `UPDATE survey_sends SET last_error = j.value ->> 'e', retry_at = j.value ->> 'r'
+          `UPDATE ${table} SET last_error = j.value ->> 'e', retry_at = j.value ->> 'r'
            FROM json_each(?1) AS j
-           WHERE survey_sends.ticket_id = j.value ->> 't' AND +survey_sends.status = 'sending'`,
+           WHERE ${table}.ticket_id = j.value ->> 't' AND +${table}.status = 'sending'`,
         )
         .bind(JSON.stringify(s.unknown.map((x) => ({ t: x.ticketId, e: x.error.slice(0, 500), r: x.retryAt })))),
     );
@@ -392,12 +423,13 @@ function finalStatement(
   rows: Array<{ ticketId: number; reason: string }>,
   status: "failed" | "skipped",
   now: number,
+  table: SendTable,
 ): D1PreparedStatement {
   return db
     .prepare(
-      `UPDATE survey_sends SET status = ?2, decided_at = ?3, reason = j.value ->> 'r', retry_at = NULL
+      `UPDATE ${table} SET status = ?2, decided_at = ?3, reason = j.value ->> 'r', retry_at = NULL
        FROM json_each(?1) AS j
-       WHERE survey_sends.ticket_id = j.value ->> 't' AND +survey_sends.status IN ('claimed', 'sending')`,
+       WHERE ${table}.ticket_id = j.value ->> 't' AND +${table}.status IN ('claimed', 'sending')`,
     )
     .bind(JSON.stringify(rows.map((r) => ({ t: r.ticketId, r: r.reason.slice(0, 500) }))), status, now);
 }
@@ -410,23 +442,24 @@ export async function leaveOut(
   db: D1Database,
   rows: Array<{ ticketId: number; reason: string }>,
   round: number,
+  table: SendTable = "survey_sends",
 ): Promise<void> {
   if (rows.length === 0) return;
   await db
     .prepare(
-      `UPDATE survey_sends SET left_out_round = ?2, left_out_reason = j.value ->> 'r'
+      `UPDATE ${table} SET left_out_round = ?2, left_out_reason = j.value ->> 'r'
        FROM json_each(?1) AS j
-       WHERE survey_sends.ticket_id = j.value ->> 't' AND +survey_sends.status = 'sending'
-         AND survey_sends.left_out_round IS NULL`,
+       WHERE ${table}.ticket_id = j.value ->> 't' AND +${table}.status = 'sending'
+         AND ${table}.left_out_round IS NULL`,
     )
     .bind(JSON.stringify(rows.map((r) => ({ t: r.ticketId, r: r.reason.slice(0, 500) }))), round)
     .run();
 }
 
 /** Counts a replay as an attempt of each of its tickets. */
-export async function countReplay(db: D1Database, sendKey: string): Promise<void> {
+export async function countReplay(db: D1Database, sendKey: string, table: SendTable = "survey_sends"): Promise<void> {
   await db
-    .prepare(`UPDATE survey_sends SET attempts = attempts + 1 WHERE send_key = ?1 AND status = 'sending'`)
+    .prepare(`UPDATE ${table} SET attempts = attempts + 1 WHERE send_key = ?1 AND status = 'sending'`)
     .bind(sendKey)
     .run();
 }
@@ -439,10 +472,11 @@ export async function endClaims(
     failed: Array<{ ticketId: number; reason: string }>;
   },
   now: number,
+  table: SendTable = "survey_sends",
 ): Promise<void> {
   const statements: D1PreparedStatement[] = [];
-  if (verdicts.skipped.length > 0) statements.push(finalStatement(db, verdicts.skipped, "skipped", now));
-  if (verdicts.failed.length > 0) statements.push(finalStatement(db, verdicts.failed, "failed", now));
+  if (verdicts.skipped.length > 0) statements.push(finalStatement(db, verdicts.skipped, "skipped", now, table));
+  if (verdicts.failed.length > 0) statements.push(finalStatement(db, verdicts.failed, "failed", now, table));
   if (statements.length > 0) await db.batch(statements);
 }
 
@@ -459,10 +493,11 @@ export function eraseSnapshots(
   db: D1Database,
   ticketIdsJson: string,
   addresses: { fingerprints: string[]; legacyHashes: string[] },
+  table: SendTable = "survey_sends",
 ): D1PreparedStatement {
   return db
     .prepare(
-      `UPDATE survey_sends SET to_address = NULL, to_name = NULL, distinct_id = NULL, email_json = NULL,
+      `UPDATE ${table} SET to_address = NULL, to_name = NULL, distinct_id = NULL, email_json = NULL,
          address_fingerprint = NULL, legacy_email_hash = NULL,
          reason = IIF(status = 'claimed', ?4, reason), status = IIF(status = 'claimed', 'skipped', status)
        WHERE ticket_id IN (SELECT value FROM json_each(?1))

@@ -5,6 +5,7 @@
  * Pure: plain values in, plain values out.
  */
 import { planKey } from "../settings";
+import { startOfLocalDay, wallClock } from "../lib/zoned-time";
 
 export interface SupportSettings {
   planFieldId: number | undefined;
@@ -33,59 +34,6 @@ export interface TicketContext {
 const HOUR_MS = 3_600_000;
 /** A first reply later than this is counted up to here: the walk below stays short whatever Zendesk says. */
 const MAX_SPAN_DAYS = 800;
-
-const partsFormats = new Map<string, Intl.DateTimeFormat>();
-function partsFormat(timeZone: string): Intl.DateTimeFormat {
-  let f = partsFormats.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-      second: "numeric",
-      weekday: "short",
-    });
-    partsFormats.set(timeZone, f);
-  }
-  return f;
-}
-
-/** The wall-clock date, time and weekday of an instant in a time zone. */
-function wallClock(ms: number, timeZone: string) {
-  const p: Record<string, string> = {};
-  for (const part of partsFormat(timeZone).formatToParts(ms)) p[part.type] = part.value;
-  return {
-    year: Number(p.year),
-    month: Number(p.month),
-    day: Number(p.day),
-    hour: Number(p.hour),
-    minute: Number(p.minute),
-    second: Number(p.second),
-    weekday: p.weekday!,
-  };
-}
-
-/** The zone's offset from UTC at an instant, in ms (positive east of Greenwich). */
-function offsetAt(ms: number, timeZone: string): number {
-  const w = wallClock(ms, timeZone);
-  const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
-  return asUtc - (ms - (ms % 1000));
-}
-
-/**
- * The first instant of a local calendar day. Where midnight does not exist (a DST jump at 00:00)
- * it is the first instant that does, which the second pass finds.
- */
-function startOfLocalDay(year: number, month: number, day: number, timeZone: string): number {
-  const wall = Date.UTC(year, month - 1, day);
-  let guess = wall - offsetAt(wall, timeZone);
-  guess = wall - offsetAt(guess, timeZone);
-  return guess;
-}
 
 /**
  * Hours between two instants that fall on Monday to Friday in `timeZone` (UTC by default). A day's

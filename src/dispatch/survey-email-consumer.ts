@@ -15,10 +15,12 @@ import {
   leaveOut,
   type EmailSnapshot,
   type SendClaim,
+  type SendTable,
   type Settlement,
   type SyncedTicket,
 } from "./sends-store";
-import { recheckClaims } from "./recheck";
+import { judgeReminder, recheckClaims, type Judge } from "./recheck";
+import { firstSurveys, type FirstSurvey } from "./reminders-store";
 import { ticketRefs } from "./posthog-support-store";
 import type { PostHogTicketRef } from "./sources/posthog-support";
 import { unsubscribeUrl } from "./unsubscribe-link";
@@ -40,6 +42,16 @@ export interface ConsumeReport {
   retried: number;
   providerRequests: number;
 }
+
+/**
+ * What a consumer sends: the survey emails, or their one reminder each (built from the survey email's
+ * snapshot, so with its links). Both go through every step below; each keeps its own send state and
+ * its own idempotency keys.
+ */
+export type SendKind = "survey" | "reminder";
+
+const TABLES: Record<SendKind, SendTable> = { survey: "survey_sends", reminder: "survey_reminders" };
+const tableOf = (deps: { kind?: SendKind }): SendTable => TABLES[deps.kind ?? "survey"];
 
 /** A send whose outcome is unknown is only replayed while the provider still remembers its key (24 h at Resend). */
 const REPLAY_WINDOW_MS = 20 * 60 * 60_000;
@@ -113,9 +125,9 @@ interface SendRequest {
 }
 
 /** A new key for each fresh request, so a rebuilt request never reuses the key of a different one. */
-async function newRequestKey(ticketIds: number[], now: number): Promise<string> {
+async function newRequestKey(ticketIds: number[], now: number, kind: SendKind): Promise<string> {
   const ids = ticketIds.join(",");
-  return `survey-${(await sha256Hex(ids)).slice(0, 32)}-${now.toString(36)}`;
+  return `${kind}-${(await sha256Hex(ids)).slice(0, 32)}-${now.toString(36)}`;
 }
 
 /** What a fresh email is built from: the ticket as the re-check read it. */
@@ -137,7 +149,8 @@ async function buildEmail(
   ticketId: number,
   snapshot: EmailSnapshot,
   settings: Settings,
-  posthogTicket?: PostHogTicketRef,
+  posthogTicket: PostHogTicketRef | undefined,
+  kind: SendKind,
 ): Promise<OutgoingEmail> {
   const fields = {
     distinctId: snapshot.distinctId,
@@ -157,8 +170,9 @@ async function buildEmail(
     unsubscribeUrl: await unsubscribeUrl(settings.publicBaseUrl, ticketId, settings.linkSecret),
     charity: settings.donation.charity,
     brand: settings.brand,
+    reminder: kind === "reminder",
   });
-  return { ...email, to: snapshot.to, from: settings.mail.from, idempotencyKey: `survey-${ticketId}` };
+  return { ...email, to: snapshot.to, from: settings.mail.from, idempotencyKey: `${kind}-${ticketId}` };
 }
 
 /** Sorts each email's outcome into what to record: sent, failed, or waiting (not sent, or unknown). */
@@ -221,6 +235,36 @@ export interface ConsumerDeps {
   /** Reaches Zendesk for the re-check. */
   fetcher: typeof fetch;
   now: number;
+  /** Survey emails (the default) or reminders. */
+  kind?: SendKind;
+}
+
+/**
+ * The re-check's rule for reminders, with the survey emails they repeat; for survey emails, the
+ * default rule (undefined) and no surveys.
+ */
+async function remindersRule(
+  claims: SendClaim[],
+  deps: ConsumerDeps,
+): Promise<{ judge?: Judge; firsts: Map<number, FirstSurvey> }> {
+  if (deps.kind !== "reminder") return { firsts: new Map() };
+  const firsts = await firstSurveys(
+    deps.db,
+    claims.map((c) => c.ticketId),
+  );
+  return {
+    firsts,
+    judge: (claim, ticket, suppressed) =>
+      judgeReminder(firsts.get(claim.ticketId), ticket, suppressed, deps.settings, deps.now),
+  };
+}
+
+/** Why the claims of this kind are not sent at all now (null: they are). */
+function switchedOff(settings: Settings, kind: SendKind | undefined): string | null {
+  // With SURVEY_EMAILS=off a Zendesk automation sends the links: claims made before the switch are not sent.
+  if (settings.surveyEmails === "off") return "SURVEY_EMAILS is off";
+  if (kind === "reminder" && settings.dispatch.reminderDays === 0) return "SURVEY_REMINDER_DAYS is 0 (no reminders)";
+  return null;
 }
 
 /**
@@ -233,15 +277,16 @@ async function planRequests(
   deps: ConsumerDeps,
 ): Promise<{ requests: SendRequest[]; skipped: number; failed: number; waits: Waits }> {
   const { db, mailer, settings, now } = deps;
-  const claims = await loadClaims(db, [...new Set(messages.flatMap((m) => m.ticketIds))]);
+  const table = tableOf(deps);
+  const claims = await loadClaims(db, [...new Set(messages.flatMap((m) => m.ticketIds))], table);
   const plan = planSends([...claims.values()], { now, idempotent: mailer.idempotent });
-  // With SURVEY_EMAILS=off a Zendesk automation sends the links: claims made before the switch are not sent.
-  const emailsOff = settings.surveyEmails === "off";
-  const offSkips = emailsOff ? plan.fresh.map((c) => ({ ticketId: c.ticketId, reason: "SURVEY_EMAILS is off" })) : [];
-  const share = emailsOff ? [] : plan.fresh.slice(0, mailer.maxEmailsPerInvocation);
-  const waits: Waits = new Map(emailsOff ? [] : plan.fresh.slice(share.length).map((c) => [c.ticketId, 1000]));
+  const off = switchedOff(settings, deps.kind);
+  const offSkips = off ? plan.fresh.map((c) => ({ ticketId: c.ticketId, reason: off })) : [];
+  const share = off ? [] : plan.fresh.slice(0, mailer.maxEmailsPerInvocation);
+  const waits: Waits = new Map(off ? [] : plan.fresh.slice(share.length).map((c) => [c.ticketId, 1000]));
 
-  const verdicts = await recheckClaims(share, deps, { fresh: false });
+  const rule = await remindersRule(share, deps);
+  const verdicts = await recheckClaims(share, deps, { fresh: false, judge: rule.judge });
   const skipped = [...offSkips];
   const eligible: Array<{ claim: SendClaim; ticket: SyncedTicket; addressFingerprint: string }> = [];
   for (const claim of share) {
@@ -250,13 +295,16 @@ async function planRequests(
     else if (verdict.kind === "wait") waits.set(claim.ticketId, verdict.afterMs);
     else eligible.push({ claim, ticket: verdict.ticket, addressFingerprint: verdict.addressFingerprint });
   }
-  await endClaims(db, { skipped, failed: plan.failed }, now);
+  await endClaims(db, { skipped, failed: plan.failed }, now, table);
 
   const replays = [];
   for (const key of plan.replayKeys) replays.push(await replayRequest(key, deps));
   for (const r of replays) for (const [ticketId, ms] of r.waits) waits.set(ticketId, ms);
   return {
-    requests: [...replays.flatMap((r) => (r.request ? [r.request] : [])), ...(await freshRequests(eligible, deps))],
+    requests: [
+      ...replays.flatMap((r) => (r.request ? [r.request] : [])),
+      ...(await freshRequests(eligible, deps, rule.firsts)),
+    ],
     skipped: skipped.length + replays.reduce((n, r) => n + r.skipped, 0),
     failed: plan.failed.length,
     waits,
@@ -275,11 +323,13 @@ async function replayRequest(
   deps: ConsumerDeps,
 ): Promise<{ request: SendRequest | null; skipped: number; waits: Waits }> {
   const { db, now } = deps;
-  const group = await loadClaimsByKey(db, key);
+  const table = tableOf(deps);
+  const group = await loadClaimsByKey(db, key, table);
   const waits: Waits = new Map();
   const active = group.filter((c) => c.leftOut === null);
   // A replay's emails were built for the addresses of that time: read the tickets fresh from Zendesk.
-  const verdicts = await recheckClaims(active, deps, { fresh: true });
+  const { judge } = await remindersRule(active, deps);
+  const verdicts = await recheckClaims(active, deps, { fresh: true, judge });
   const wait = [...verdicts.values()].find((v) => v.kind === "wait");
   if (wait?.kind === "wait") {
     // The re-check could not read every ticket: the whole request waits (its body depends on all of them).
@@ -292,7 +342,7 @@ async function replayRequest(
   });
   const lastRound = Math.max(0, ...group.map((c) => c.leftOut?.round ?? 0));
   const round = newlyOut.length > 0 ? lastRound + 1 : lastRound;
-  await leaveOut(db, newlyOut, round);
+  await leaveOut(db, newlyOut, round, table);
   const out = new Map([
     ...group.flatMap((c) => (c.leftOut ? ([[c.ticketId, c.leftOut]] as const) : [])),
     ...newlyOut.map((o) => [o.ticketId, { round, reason: o.reason }] as const),
@@ -317,7 +367,7 @@ async function replayRequest(
       ticketId: o.ticketId,
       reason: `${o.reason}; not sent again (whether its first attempt was delivered is unknown)`,
     }));
-    await endClaims(db, { skipped: reasons, failed: [] }, now);
+    await endClaims(db, { skipped: reasons, failed: [] }, now, table);
     return { request: null, skipped: reasons.length, waits };
   }
   const earlier: NonNullable<SendRequest["earlier"]> = [];
@@ -328,11 +378,16 @@ async function replayRequest(
   return { request: { key, replay: true, ...body, earlier: round > 0 ? earlier : undefined }, skipped: 0, waits };
 }
 
-/** Fresh requests of at most the provider's batch size, each email rendered from its snapshot. */
+/**
+ * Fresh requests of at most the provider's batch size, each email rendered from its snapshot: a survey
+ * email's taken from the ticket now, a reminder's from the survey email it repeats (`firsts`).
+ */
 async function freshRequests(
   claims: Array<{ claim: SendClaim; ticket: SyncedTicket; addressFingerprint: string }>,
-  deps: { db: D1Database; mailer: Mailer; settings: Settings; now: number },
+  deps: { db: D1Database; mailer: Mailer; settings: Settings; now: number; kind?: SendKind },
+  firsts: Map<number, FirstSurvey>,
 ): Promise<SendRequest[]> {
+  const kind = deps.kind ?? "survey";
   const { mailer, settings, now } = deps;
   const linkExp = expiryFrom(new Date(now), settings.linkTtlDays);
   const refs = await ticketRefs(
@@ -344,11 +399,12 @@ async function freshRequests(
     const batch = claims.slice(i, i + mailer.batchSize);
     const emails = await Promise.all(
       batch.map(async ({ claim, ticket, addressFingerprint }) => {
-        const snapshot = snapshotOf(claim.ticketId, ticket, linkExp);
+        const snapshot =
+          kind === "reminder" ? firsts.get(claim.ticketId)!.snapshot! : snapshotOf(claim.ticketId, ticket, linkExp);
         return {
           ticketId: claim.ticketId,
           snapshot,
-          email: await buildEmail(claim.ticketId, snapshot, settings, refs.get(claim.ticketId)),
+          email: await buildEmail(claim.ticketId, snapshot, settings, refs.get(claim.ticketId), kind),
           addressFingerprint,
         };
       }),
@@ -356,6 +412,7 @@ async function freshRequests(
     const key = await newRequestKey(
       batch.map((c) => c.claim.ticketId),
       now,
+      kind,
     );
     requests.push({ key, replay: false, emails });
   }
@@ -368,7 +425,7 @@ async function freshRequests(
  */
 async function sendRequests(
   requests: SendRequest[],
-  deps: { db: D1Database; mailer: Mailer; now: number },
+  deps: { db: D1Database; mailer: Mailer; now: number; kind?: SendKind },
 ): Promise<{ sent: number; failed: number; skipped: number; providerRequests: number; waits: Waits }> {
   const totals = { sent: 0, failed: 0, skipped: 0, providerRequests: 0 };
   const waits: Waits = new Map();
@@ -403,12 +460,12 @@ interface SendResult {
 async function settle(
   request: SendRequest,
   outcomes: EmailOutcome[],
-  deps: { db: D1Database },
+  deps: { db: D1Database; kind?: SendKind },
   extra: { skipped?: Array<{ ticketId: number; reason: string }>; providerRequests: number },
 ): Promise<SendResult> {
   const settlement = settlementOf(request, outcomes, Date.now());
   const skipped = extra.skipped ?? [];
-  await settleSends(deps.db, settlement, Date.now(), skipped);
+  await settleSends(deps.db, settlement, Date.now(), skipped, tableOf(deps));
   const waits: Waits = new Map();
   outcomes.forEach((o, i) => {
     if (o.kind === "retry") waits.set(request.emails[i]!.ticketId, o.afterMs);
@@ -428,12 +485,18 @@ async function settle(
 const reachedProvider = (outcomes: EmailOutcome[]) => !outcomes.every((o) => o.kind === "retry" && o.notSent);
 
 /** A fresh provider request: marked as sending, sent, and its outcomes settled. */
-async function sendRequest(request: SendRequest, deps: { db: D1Database; mailer: Mailer; now: number }) {
+async function sendRequest(request: SendRequest, deps: { db: D1Database; mailer: Mailer; now: number; kind?: SendKind }) {
   const { db, mailer, now } = deps;
   const waits: Waits = new Map();
   // Only what is still claimed and not suppressed now is sent (an unsubscribe or an erasure may
   // have come since the claims were read); the rest is re-checked on the message's next delivery.
-  const started = await startSending(db, request.emails, { sendKey: request.key, provider: mailer.name }, now);
+  const started = await startSending(
+    db,
+    request.emails,
+    { sendKey: request.key, provider: mailer.name },
+    now,
+    tableOf(deps),
+  );
   for (const e of request.emails) if (!started.has(e.ticketId)) waits.set(e.ticketId, 1000);
   const toSend = { ...request, emails: request.emails.filter((e) => started.has(e.ticketId)) };
   if (toSend.emails.length === 0) return { sent: 0, failed: 0, skipped: 0, providerRequests: 0, waits };
@@ -462,9 +525,9 @@ const keyHoldsOtherBody = (outcomes: EmailOutcome[]) =>
  *   accepted (sent), and whether the ones left out were is unknown;
  * - anything else: the outcome stays unknown and everyone waits.
  */
-async function sendReplay(request: SendRequest, deps: { db: D1Database; mailer: Mailer; now: number }) {
+async function sendReplay(request: SendRequest, deps: { db: D1Database; mailer: Mailer; now: number; kind?: SendKind }) {
   const { db, mailer } = deps;
-  await countReplay(db, request.key);
+  await countReplay(db, request.key, tableOf(deps));
   const notSentReason = (o: { ticketId: number; reason: string }) => ({
     ticketId: o.ticketId,
     reason: `${o.reason}; not sent`,
@@ -493,7 +556,7 @@ async function sendReplay(request: SendRequest, deps: { db: D1Database; mailer: 
       reason: `${o.reason}; not sent again (an earlier attempt was accepted and may have reached them)`,
     }));
     const result = await settle(request, outcomes, deps, { providerRequests });
-    await endClaims(db, { skipped: [], failed: unknown }, Date.now());
+    await endClaims(db, { skipped: [], failed: unknown }, Date.now(), tableOf(deps));
     return { ...result, failed: result.failed + unknown.length };
   }
   if (!outcomes.every((o) => o.kind !== "retry")) return waitAll(request, outcomes, deps, providerRequests);
@@ -507,7 +570,7 @@ async function sendReplay(request: SendRequest, deps: { db: D1Database; mailer: 
 async function waitAll(
   request: SendRequest,
   outcomes: EmailOutcome[],
-  deps: { db: D1Database },
+  deps: { db: D1Database; kind?: SendKind },
   providerRequests: number,
 ): Promise<SendResult> {
   const result = await settle(request, outcomes, deps, { providerRequests });

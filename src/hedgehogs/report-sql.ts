@@ -16,9 +16,18 @@ export const REPORT_SQL = {
   /** ?1 month start (ms), ?2 month end (ms). */
   emailed: `SELECT COUNT(*) AS surveysEmailed FROM survey_sends WHERE status = 'sent' AND sent_at >= ?1 AND sent_at < ?2`,
   /**
+   * ?1 month start (ms), ?2 month end (ms). Reminders sent in the month, and the month's answers
+   * first given after their ticket's reminder was sent.
+   */
+  reminders: `SELECT (SELECT COUNT(*) FROM survey_reminders WHERE status = 'sent' AND sent_at >= ?1 AND sent_at < ?2) AS reminded,
+                (SELECT COUNT(*) FROM responses r JOIN survey_reminders m ON m.ticket_id = r.ticket_id
+                 WHERE r.first_submitted_at >= ?1 AND r.first_submitted_at < ?2
+                   AND m.status = 'sent' AND r.first_submitted_at >= m.sent_at) AS answeredAfterReminder`,
+  /**
    * ?1 start (ms), ?2 end (ms), ?3 the default team. The period's sent surveys, and how many of them
-   * were answered, by the team the survey named (?3 when its ticket named none), the ticket's plan and the channel it came in (a Zendesk ticket's channel is
-   * not kept: its key is 'zendesk'); src/hedgehogs/response-rates.ts rolls them up.
+   * were answered, by the team the survey named (?3 when its ticket named none), the ticket's plan and
+   * the channel it came in (a Zendesk ticket's channel is not kept: its key is 'zendesk');
+   * src/hedgehogs/response-rates.ts rolls them up.
    */
   responseRates: `SELECT COALESCE(s.team, ?3) AS team, x.plan AS plan,
                     CASE WHEN k.source = 'zendesk' THEN 'zendesk' ELSE k.channel END AS channel,

@@ -11,6 +11,7 @@ import {
   periodRange,
   type DonationTerms,
   type MonthlyReport,
+  type ReminderFigures,
   type TeamCounts,
 } from "./report";
 
@@ -26,20 +27,33 @@ export async function computeReport(
 ): Promise<MonthlyReport> {
   const { start, end } = periodRange(month);
   const { first, last } = periodMonths(month);
-  const [teams, hedgehogs, emailed, support, entries, tally, verification, posthogSupport, lowByReason, low, rates] =
-    await db.batch([
-      db.prepare(REPORT_SQL.teams).bind(start, end),
-      db.prepare(REPORT_SQL.hedgehogs).bind(first, last),
-      db.prepare(REPORT_SQL.emailed).bind(start, end),
-      db.prepare(REPORT_SQL.support).bind(start, end),
-      db.prepare(LEDGER_SQL.entries),
-      db.prepare(LEDGER_SQL.tally),
-      db.prepare(REPORT_SQL.verification).bind(start, end),
-      db.prepare(REPORT_SQL.posthogSupport).bind(start, end),
-      db.prepare(REPORT_SQL.lowByReason).bind(start, end),
-      db.prepare(REPORT_SQL.lowRatings).bind(start, end, NOT_FIXED_YET_REASON),
-      db.prepare(REPORT_SQL.responseRates).bind(start, end, DEFAULT_TEAM),
-    ]);
+  const [
+    teams,
+    hedgehogs,
+    emailed,
+    support,
+    entries,
+    tally,
+    verification,
+    posthogSupport,
+    lowByReason,
+    low,
+    reminders,
+    rates,
+  ] = await db.batch([
+    db.prepare(REPORT_SQL.teams).bind(start, end),
+    db.prepare(REPORT_SQL.hedgehogs).bind(first, last),
+    db.prepare(REPORT_SQL.emailed).bind(start, end),
+    db.prepare(REPORT_SQL.support).bind(start, end),
+    db.prepare(LEDGER_SQL.entries),
+    db.prepare(LEDGER_SQL.tally),
+    db.prepare(REPORT_SQL.verification).bind(start, end),
+    db.prepare(REPORT_SQL.posthogSupport).bind(start, end),
+    db.prepare(REPORT_SQL.lowByReason).bind(start, end),
+    db.prepare(REPORT_SQL.lowRatings).bind(start, end, NOT_FIXED_YET_REASON),
+    db.prepare(REPORT_SQL.reminders).bind(start, end),
+    db.prepare(REPORT_SQL.responseRates).bind(start, end, DEFAULT_TEAM),
+  ]);
   const lowCounts = low!.results[0] as { low: number; noReason: number; notFixedYet: number };
   const {
     months: _months,
@@ -66,6 +80,7 @@ export async function computeReport(
         byReason: lowByReason!.results as Array<{ reason: string; answers: number }>,
         reasons,
       },
+      reminders: reminders!.results[0] as ReminderFigures,
       responseRates: rates!.results as ResponseRateCell[],
     },
     terms,

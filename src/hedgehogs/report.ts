@@ -63,6 +63,15 @@ export interface MonthlyReport {
   lowRatings?: LowRatingFigures;
   /** Of the period's surveys, the share answered, by team, plan and channel (response-rates.ts). */
   responseRates?: ResponseRates;
+  /** The one reminder (SURVEY_REMINDER_DAYS), counted apart (absent from reports stored before reminders). */
+  reminders?: ReminderFigures;
+}
+
+export interface ReminderFigures {
+  /** Reminders emailed in the month (not counted in `surveysEmailed`). */
+  reminded: number;
+  /** The month's answers first given after their ticket's reminder was sent. */
+  answeredAfterReminder: number;
 }
 
 /** The month's low ratings by reason, and CSAT without the answers that blame a bug not fixed yet. */
@@ -207,6 +216,7 @@ export function buildReport(
     posthogSupport?: PostHogSupportCell[];
     lowRatings?: LowRatingCounts;
     responseRates?: ResponseRateCell[];
+    reminders?: ReminderFigures;
   },
   terms: DonationTerms,
 ): MonthlyReport {
@@ -241,6 +251,7 @@ export function buildReport(
     ...(input.ledger ? { ledger: input.ledger } : {}),
     // Only in months with answers to PostHog Support tickets: a Zendesk-only report stays as it was.
     ...(input.posthogSupport?.length ? { posthogSupport: buildPostHogSupportBreakdowns(input.posthogSupport) } : {}),
+    ...(input.reminders ? { reminders: input.reminders } : {}),
     ...(input.lowRatings ? { lowRatings: lowRatingFigures(input.lowRatings, total.responses, total.satisfied) } : {}),
     ...(input.responseRates ? { responseRates: buildResponseRates(input.responseRates) } : {}),
     ...(input.verification
@@ -320,9 +331,25 @@ export function reportFigures(r: MonthlyReport): ReportFigure[] {
     { key: "surveys_emailed", label: "Surveys emailed", shown: formatCount(r.surveysEmailed), value: r.surveysEmailed },
     { key: "responses", label: "Responses", shown: formatCount(r.responses), value: r.responses },
     { key: "response_rate", label: "Response rate", shown: formatPercent(r.responseRate), value: r.responseRate },
+    ...(r.reminders && (r.reminders.reminded > 0 || r.reminders.answeredAfterReminder > 0)
+      ? reminderFigures(r.reminders)
+      : []),
     { key: "csat", label: "CSAT (share of 4-5 ratings)", shown: formatPercent(r.csat), value: r.csat },
     ...(r.lowRatings ? lowRatingReportFigures(r.lowRatings) : []),
     { key: "mean_rating", label: "Mean rating", shown: formatMean(r.meanRating), value: r.meanRating },
+  ];
+}
+
+/** The reminders, apart from the surveys: a month without any (reminders are off by default) shows none. */
+function reminderFigures(m: ReminderFigures): ReportFigure[] {
+  return [
+    { key: "reminded", label: "Reminders emailed", shown: formatCount(m.reminded), value: m.reminded },
+    {
+      key: "answered_after_reminder",
+      label: "Answered after the reminder",
+      shown: formatCount(m.answeredAfterReminder),
+      value: m.answeredAfterReminder,
+    },
   ];
 }
 

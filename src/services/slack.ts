@@ -1,4 +1,5 @@
 import { sha256Hex } from "../lib/ids";
+import { forTeam } from "../lib/teams";
 import { done, failed, type Outcome } from "./outcome";
 import { callService, excerpt } from "./request";
 
@@ -36,4 +37,14 @@ export async function postToSlack(
     },
   });
   return result.kind === "done" ? done(null) : result;
+}
+
+/** Slack's mrkdwn treats &, < and > as markup; escape them in anything a customer wrote. */
+export function slackEscape(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/** The team's webhook (SLACK_WEBHOOK_URLS), else the default (`*`), else none. */
+export function webhookFor(team: string, webhooks: Record<string, string>): string | undefined {
+  return forTeam(team, webhooks);
 }

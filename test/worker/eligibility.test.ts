@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { decide, type EligibilityRules, type EligibilityFacts } from "../../src/dispatch/eligibility";
+import {
+  decide,
+  decideReminder,
+  type EligibilityFacts,
+  type EligibilityRules,
+  type ReminderFacts,
+} from "../../src/dispatch/eligibility";
 
 const DAY = 86_400_000;
 const now = Date.parse("2026-11-24T12:00:00Z");
@@ -49,5 +55,44 @@ describe("eligibility", () => {
   it("surveys an address again once the throttle has passed, and a lookalike domain is not internal", () => {
     expect(decide(ticket({ lastSurveyedAt: now - 8 * DAY }), rules, now).kind).toBe("send");
     expect(decide(ticket({ email: "x@notposthog.com" }), rules, now).kind).toBe("send");
+  });
+});
+
+describe("the reminder's rule", () => {
+  const reminderRules = { ...rules, reminderDays: 4 };
+  const sentAt = now - 4 * DAY;
+  const facts = (over: Partial<ReminderFacts> = {}): ReminderFacts => ({
+    surveySentAt: sentAt,
+    linkExp: Math.floor((sentAt + 30 * DAY) / 1000),
+    answered: false,
+    sameAddress: true,
+    lastOtherEmailAt: null,
+    ...over,
+  });
+
+  it("is due the days set after the survey email, not a minute sooner, and never when the days are 0", () => {
+    expect(decideReminder(ticket(), facts(), reminderRules, now)).toEqual({ kind: "send" });
+    expect(decideReminder(ticket(), facts({ surveySentAt: sentAt + 60_000 }), reminderRules, now).kind).toBe("not-due");
+    expect(decideReminder(ticket(), facts(), { ...rules, reminderDays: 0 }, now).kind).toBe("not-due");
+  });
+
+  it.each([
+    [{}, { answered: true }, "answered"],
+    [{}, { linkExp: Math.floor(now / 1000) }, "the survey link has expired"],
+    [{ suppressed: true }, {}, "unsubscribed"],
+    [{ tags: ["spam"] }, {}, "excluded tag: spam"],
+    [{}, { sameAddress: false }, "requester's email address changed since the survey"],
+    [{ status: "open" }, {}, "ticket was reopened (open) since the survey"],
+    [{}, { lastOtherEmailAt: now - 6 * DAY }, "emailed another survey within the last 7 days"],
+  ] as const)("skips the ticket %j with the survey %j: %s", (overTicket, overFacts, reason) => {
+    expect(
+      decideReminder(ticket(overTicket as Partial<EligibilityFacts>), facts(overFacts), reminderRules, now),
+    ).toEqual({ kind: "skip", reason });
+  });
+
+  it("is not held back by the survey it repeats, nor by another survey longer ago than the throttle", () => {
+    // The ticket was solved well over the survey window's start: a reminder is not bound to it.
+    const old = ticket({ solvedAt: now - 29 * DAY, lastSurveyedAt: sentAt });
+    expect(decideReminder(old, facts({ lastOtherEmailAt: now - 8 * DAY }), reminderRules, now).kind).toBe("send");
   });
 });

@@ -44,3 +44,4 @@ export const refOf = (t: PostHogTicket): PostHogTicketRef => ({
   priority: t.priority ?? null,
   slaDueAt: t.sla_due_at ? Date.parse(t.sla_due_at) : null,
 });
+

@@ -31,8 +31,27 @@ export async function dispatchAccount(overrides: Partial<Env> = {}) {
       "*": `${inject("slackUrl")}/t/${name}/services/T001/B002/general`,
     }),
     DONATION_REPORT_TO: "donor@example.org",
+    // On, the Monday digest would post to these webhooks on whichever weekday the tests run; its tests turn it on.
+    WEEKLY_DIGEST: "off",
     ...overrides,
   });
+  /** Erases a person's data as an administrator does at /admin/erase (200 expected). */
+  async function erase(person: { email?: string; distinct_id?: string }): Promise<void> {
+    const response = await call(
+      new Request(`${BASE}/admin/erase`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${accountEnv.ADMIN_TOKEN}`,
+          "content-type": "application/json",
+          origin: BASE,
+          "sec-fetch-site": "same-origin",
+        },
+        body: JSON.stringify(person),
+      }),
+      { ...accountEnv, DISPATCH: queue } as Env,
+    );
+    expect(response.status).toBe(200);
+  }
   return {
     name,
     /** The env with a queue that keeps what the cron queues, to hand to the consumer ourselves. */
@@ -46,22 +65,9 @@ export async function dispatchAccount(overrides: Partial<Env> = {}) {
       return (await fetch(`${resendUrl}/__fake/resend/${name}/sent`)).json();
     },
     /** Erases a person's data by email, as an administrator does at /admin/erase (200 expected). */
-    async eraseByEmail(email: string): Promise<void> {
-      const response = await call(
-        new Request(`${BASE}/admin/erase`, {
-          method: "POST",
-          headers: {
-            authorization: `Bearer ${accountEnv.ADMIN_TOKEN}`,
-            "content-type": "application/json",
-            origin: BASE,
-            "sec-fetch-site": "same-origin",
-          },
-          body: JSON.stringify({ email }),
-        }),
-        { ...accountEnv, DISPATCH: queue } as Env,
-      );
-      expect(response.status).toBe(200);
-    },
+    eraseByEmail: (email: string) => erase({ email }),
+    /** Erases a person's data by PostHog distinct id, as an administrator does at /admin/erase (200 expected). */
+    eraseByDistinctId: (distinctId: string) => erase({ distinct_id: distinctId }),
     /** The fake's counts for this account: export requests, 429s, each export page's size. */
     async zendeskStats(): Promise<ZendeskStats> {
       return (await fetch(`${zendeskUrl}/__fake/zendesk/${name}/stats`)).json();
