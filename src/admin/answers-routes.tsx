@@ -5,6 +5,7 @@ import { settingsOf } from "../config";
 import { isMonth, monthRange } from "../hedgehogs/report";
 import { answeredMonths, answeredTeams, answersPage, ratingDistribution, type AnswerCursor } from "./answers-store";
 import { AnswersPage } from "./answers-views";
+import { ticketPageSettings } from "../services/ticket-pages";
 
 export const answersRoutes = new Hono<AppEnv>();
 
@@ -58,7 +59,7 @@ answersRoutes.get("/answers", async (c) => {
       rows={page}
       nextCursor={rows.length > PAGE_SIZE ? cursorOf(page[page.length - 1]!) : null}
       isFirstPage={cursor === null}
-      zendeskBaseUrl={settingsOf(c.env).zendesk.baseUrl}
+      ticketPages={ticketPageSettings(settingsOf(c.env))}
     />,
   );
 });

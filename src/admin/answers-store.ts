@@ -1,3 +1,5 @@
+import { postHogNumberSql } from "../lib/ticket-keys";
+
 /** The answers page's reads: one page of answers, the rating distribution, and what to filter by. */
 
 export interface AnswerFilter {
@@ -17,6 +19,8 @@ export interface AnswerCursor {
 /** An answer as the answers page lists it. */
 export interface ListedAnswer {
   ticketId: number;
+  /** The PostHog Support ticket's number (null for a Zendesk ticket). */
+  ticketNumber: number | null;
   team: string;
   rating: number;
   comment: string | null;
@@ -32,7 +36,8 @@ export async function answersPage(
 ): Promise<ListedAnswer[]> {
   const { results } = await db
     .prepare(
-      `SELECT ticket_id AS ticketId, team, rating, comment, first_submitted_at AS firstSubmittedAt, updated_at AS updatedAt
+      `SELECT ticket_id AS ticketId, ${postHogNumberSql("ticket_id")} AS ticketNumber, team, rating, comment,
+         first_submitted_at AS firstSubmittedAt, updated_at AS updatedAt
        FROM responses
        WHERE first_submitted_at >= ?1 AND first_submitted_at < ?2
          AND (?3 IS NULL OR team = ?3) AND (?4 IS NULL OR rating = ?4)

@@ -3,6 +3,7 @@ import { plural } from "../lib/plural";
 import { RATING_LABELS } from "../lib/copy";
 import type { ListedAnswer } from "./answers-store";
 import { AdminPage, formatTime, ScrollTable, TicketLink } from "./views";
+import type { TicketPageSettings } from "../services/ticket-pages";
 import { formatCount } from "../lib/format";
 import { ColumnHeads, numberColumn } from "../lib/column-heads";
 
@@ -121,7 +122,7 @@ function Distribution(props: { counts: number[]; filter: AnswersFilterValues }) 
   );
 }
 
-function AnswersTable(props: { rows: ListedAnswer[]; zendeskBaseUrl: string | undefined }) {
+function AnswersTable(props: { rows: ListedAnswer[]; ticketPages: TicketPageSettings }) {
   return (
     <ScrollTable label="Answers">
       <table class="answers">
@@ -134,7 +135,7 @@ function AnswersTable(props: { rows: ListedAnswer[]; zendeskBaseUrl: string | un
                 {r.updatedAt !== r.firstSubmittedAt ? <span class="detail"> (edited)</span> : null}
               </td>
               <td>
-                <TicketLink ticketId={r.ticketId} zendeskBaseUrl={props.zendeskBaseUrl} />
+                <TicketLink ticketId={r.ticketId} ticketNumber={r.ticketNumber} pages={props.ticketPages} />
               </td>
               <td>{r.team}</td>
               <td class="num" title={RATING_LABELS[r.rating - 1]}>
@@ -157,7 +158,7 @@ export function AnswersPage(props: {
   rows: ListedAnswer[];
   nextCursor: string | null;
   isFirstPage: boolean;
-  zendeskBaseUrl: string | undefined;
+  ticketPages: TicketPageSettings;
 }) {
   return (
     <AdminPage title="Answers" current="/admin/answers">
@@ -167,7 +168,7 @@ export function AnswersPage(props: {
       {props.rows.length === 0 ? (
         <p>No answers match.</p>
       ) : (
-        <AnswersTable rows={props.rows} zendeskBaseUrl={props.zendeskBaseUrl} />
+        <AnswersTable rows={props.rows} ticketPages={props.ticketPages} />
       )}
       <nav class="pager" aria-label="Pages">
         {props.isFirstPage ? null : <a href={answersHref(props.filter)}>Newest answers</a>}

@@ -3,10 +3,11 @@ import * as v from "valibot";
 import type { AppEnv } from "../app-env";
 import { settingsOf } from "../config";
 import { BREAKDOWN_TITLES, type Breakdowns } from "../hedgehogs/breakdowns";
-import { buildLedger, parseAmount } from "../hedgehogs/ledger";
+import { buildLedger, ledgerPeriods, parseAmount } from "../hedgehogs/ledger";
 import { readLedgerInputs, recordDonation } from "../hedgehogs/ledger-store";
 import { GROUP_FIGURE_HEADS, groupFigures, isMonth, type ReportFigure } from "../hedgehogs/report";
 import { computeReport } from "../hedgehogs/report-store";
+import { RESPONSE_RATE_DIMENSIONS, RESPONSE_RATE_HEADS, responseRateFigures } from "../hedgehogs/response-rates";
 import { utcMonth } from "../lib/time";
 import { csv } from "./csv";
 import { DonationsPage, type DonationFormValues } from "./donations-views";
@@ -67,9 +68,12 @@ async function ledgerPage(
   const settings = settingsOf(c.env);
   const terms = { hedgehogCostMinor: settings.donation.hedgehogCostMinor, currency: settings.donation.currency };
   const { tally, entries } = await readLedgerInputs(c.env.DB);
+  const ledger = buildLedger(tally, entries, terms);
+  const period = settings.donation.period;
   return c.html(
     <DonationsPage
-      ledger={buildLedger(tally, entries, terms)}
+      ledger={ledger}
+      periods={{ period, rows: ledgerPeriods(ledger.months, period) }}
       charity={settings.donation.charity}
       costMinor={terms.hedgehogCostMinor}
       formId={crypto.randomUUID()}
@@ -138,12 +142,15 @@ donationsRoutes.post("/donations", formLimit, async (c) => {
 /** A figure in the CSV: counts as they are, shares to 4 places, means to 3, nothing for a hidden one. */
 function csvNumber(f: ReportFigure): string | number {
   if (f.value === null) return "";
-  if (f.key === "csat") return f.value.toFixed(4);
+  if (f.key === "csat" || f.key === "response_rate") return f.value.toFixed(4);
   if (f.key === "mean_rating") return f.value.toFixed(3);
   return f.value;
 }
 
-/** The month's breakdowns (plan, first-reply target, reopened, assignee) as CSV; small groups carry counts only. */
+/**
+ * The month's breakdowns (plan, first-reply target, reopened, assignee) and its response rate by team,
+ * plan and channel (breakdown `response_rate_by_<dimension>`) as CSV; small groups carry counts only.
+ */
 donationsRoutes.get("/report.csv", async (c) => {
   const m = c.req.query("month") ?? utcMonth(Date.now());
   if (!isMonth(m)) return c.json({ error: "month must look like 2026-10" }, 400);
@@ -159,10 +166,24 @@ donationsRoutes.get("/report.csv", async (c) => {
     settings.lowRatingReasons,
   );
   const b = report.breakdowns!;
-  const rows = (Object.keys(BREAKDOWN_TITLES) as Array<keyof Breakdowns>).flatMap((dimension) =>
-    b[dimension].map((g) => [m, dimension, g.label, ...groupFigures(g).map((f) => csvNumber(f))]),
-  );
-  return c.body(csv(["month", "breakdown", "group", ...GROUP_FIGURE_HEADS.map((f) => f.key)], rows), 200, {
+  const noRate = RESPONSE_RATE_HEADS.map(() => "");
+  const noCsat = GROUP_FIGURE_HEADS.map(() => "");
+  const rows = [
+    ...(Object.keys(BREAKDOWN_TITLES) as Array<keyof Breakdowns>).flatMap((dimension) =>
+      b[dimension].map((g) => [m, dimension, g.label, ...groupFigures(g).map((f) => csvNumber(f)), ...noRate]),
+    ),
+    ...RESPONSE_RATE_DIMENSIONS.flatMap((dimension) =>
+      report.responseRates![dimension].map((g) => [
+        m,
+        `response_rate_by_${dimension}`,
+        g.label,
+        ...noCsat,
+        ...responseRateFigures(g).map((f) => csvNumber(f)),
+      ]),
+    ),
+  ];
+  const heads = [...GROUP_FIGURE_HEADS, ...RESPONSE_RATE_HEADS].map((f) => f.key);
+  return c.body(csv(["month", "breakdown", "group", ...heads], rows), 200, {
     "content-type": "text/csv; charset=utf-8",
     "content-disposition": `attachment; filename="report-breakdowns-${m}.csv"`,
   });

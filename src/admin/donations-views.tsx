@@ -1,4 +1,4 @@
-import { balanceWords, type Ledger } from "../hedgehogs/ledger";
+import { balanceWords, type Ledger, type LedgerPeriod } from "../hedgehogs/ledger";
 import { formatMoney, monthName } from "../hedgehogs/report";
 import { formatTime, ScrollTable } from "./views";
 import { AdminPage } from "./views";
@@ -17,11 +17,14 @@ export interface DonationFormValues {
 }
 
 type Money = (minor: number) => string;
+type DonationsPageProps = Parameters<typeof DonationsPage>[0];
 type LedgerEntry = Ledger["entries"][number];
 
 /** The hedgehog ledger: what the tally owes, what was paid, the balance; and the form that records a payment. */
 export function DonationsPage(props: {
   ledger: Ledger;
+  /** The ledger's rows as DONATION_PERIOD pays the donation: months, or quarters. */
+  periods: { period: "month" | "quarter"; rows: LedgerPeriod[] };
   charity: string;
   costMinor: number;
   formId: string;
@@ -42,11 +45,14 @@ export function DonationsPage(props: {
       <h2>Record a donation</h2>
       <DonationForm formId={props.formId} values={props.values} currency={props.ledger.currency} />
       <p>
+        {props.periods.period === "quarter"
+          ? "The donation is paid by the quarter: a quarter's payment covers its three months (January to March is 2026-01 to 2026-03). "
+          : ""}
         Entries are never edited: to fix one, record the right values with "Corrects entry #" set to its number (an
         amount of 0 cancels it). The corrected entry stays listed, struck through.
       </p>
-      <h2>Per month</h2>
-      <MonthsTable months={props.ledger.months} money={money} />
+      <h2>{PERIOD_WORDS[props.periods.period].heading}</h2>
+      <PeriodsTable periods={props.periods} money={money} />
       <h2>Entries</h2>
       <EntriesTable entries={props.ledger.entries} />
     </AdminPage>
@@ -113,15 +119,21 @@ function DonationForm(props: { formId: string; values: DonationFormValues; curre
   );
 }
 
-/** Each month's hedgehogs, what they owe, what was paid for them and the balance, newest first. */
-function MonthsTable(props: { months: Ledger["months"]; money: Money }) {
+const PERIOD_WORDS = {
+  month: { heading: "Per month", column: "Month" },
+  quarter: { heading: "Per quarter", column: "Quarter" },
+} as const;
+
+/** Each month's (or quarter's) hedgehogs, what they owe, what was paid for them and the balance, newest first. */
+function PeriodsTable(props: { periods: DonationsPageProps["periods"]; money: Money }) {
   const { money } = props;
+  const words = PERIOD_WORDS[props.periods.period];
   return (
-    <ScrollTable label="Per month">
+    <ScrollTable label={words.heading}>
       <table>
         <ColumnHeads
           columns={[
-            "Month",
+            words.column,
             numberColumn("Hedgehogs"),
             numberColumn("Owed"),
             numberColumn("Paid"),
@@ -129,14 +141,14 @@ function MonthsTable(props: { months: Ledger["months"]; money: Money }) {
           ]}
         />
         <tbody>
-          {props.months.length === 0 ? (
+          {props.periods.rows.length === 0 ? (
             <tr>
               <td colspan={5}>No hedgehogs fed yet.</td>
             </tr>
           ) : null}
-          {[...props.months].reverse().map((m) => (
+          {[...props.periods.rows].reverse().map((m) => (
             <tr>
-              <td class="nowrap">{monthName(m.month)}</td>
+              <td class="nowrap">{monthName(m.period)}</td>
               <td class="num">{formatCount(m.hedgehogs)}</td>
               <td class="num">{money(m.owedMinor)}</td>
               <td class="num">{money(m.paidMinor)}</td>

@@ -6,6 +6,8 @@ import { computeReport, csatByTeamAndMonth, findStoredReport, hedgehogsByMonth }
 import { DAY_MS, utcMonth } from "../lib/time";
 import { firstAnsweredMonth } from "./answers-store";
 import { csv } from "./csv";
+import { ticketPage, ticketPageSettings } from "../services/ticket-pages";
+import { sourceOfKey } from "../lib/ticket-keys";
 import { recentGuesses } from "./guesses-store";
 import { WrongTokens } from "./guesses-views";
 import { recentLowRatings, responsesBetween } from "./low-ratings-store";
@@ -91,6 +93,7 @@ reportRoutes.get("/responses.csv", async (c) => {
   if (end <= start) return badRequest(c, "to must not be before from");
   if (end - start > 366 * DAY_MS) return badRequest(c, "download at most a year at a time");
   const rows = await responsesBetween(c.env.DB, start, end);
+  const pages = ticketPageSettings(settingsOf(c.env));
   const body = csv(
     [
       "ticket_id",
@@ -101,9 +104,11 @@ reportRoutes.get("/responses.csv", async (c) => {
       "initial_target_area",
       "first_submitted_at",
       "updated_at",
+      "ticket_source",
     ],
     rows.map((r) => [
-      r.ticketId,
+      // What a person looks the ticket up by: a Zendesk ticket's id, a PostHog Support ticket's number.
+      ticketPage(r.ticketId, r.ticketNumber, pages).number ?? "",
       r.team,
       r.rating,
       r.comment,
@@ -111,6 +116,7 @@ reportRoutes.get("/responses.csv", async (c) => {
       r.initialTargetArea,
       new Date(r.firstSubmittedAt).toISOString(),
       new Date(r.updatedAt).toISOString(),
+      sourceOfKey(r.ticketId),
     ]),
   );
   return c.body(body, 200, {
@@ -121,6 +127,6 @@ reportRoutes.get("/responses.csv", async (c) => {
 
 reportRoutes.get("/low-ratings", async (c) =>
   c.html(
-    <LowRatingsPage rows={await recentLowRatings(c.env.DB, 100)} zendeskBaseUrl={settingsOf(c.env).zendesk.baseUrl} />,
+    <LowRatingsPage rows={await recentLowRatings(c.env.DB, 100)} ticketPages={ticketPageSettings(settingsOf(c.env))} />,
   ),
 );

@@ -2,8 +2,10 @@ import type { Child } from "hono/jsx";
 import { formatMoney, monthName, reportFigures, type MonthlyReport } from "../hedgehogs/report";
 import { CsatLines, HedgehogBars } from "./charts";
 import { CsatTable, SpeedBreakdowns } from "./speed-views";
+import { ResponseRateTables } from "./response-rate-views";
 import type { LowRating } from "./low-ratings-store";
 import { AdminPage, formatTime, ScrollTable, TicketLink } from "./views";
+import type { TicketPageSettings } from "../services/ticket-pages";
 import { formatCount } from "../lib/format";
 import { plural } from "../lib/plural";
 import { ColumnHeads, numberColumn } from "../lib/column-heads";
@@ -37,6 +39,7 @@ export function ReportPage(props: ReportPageProps) {
         empty="No responses this month."
         rows={r.teams.map((t) => ({ ...t, label: t.team }))}
       />
+      <ResponseRateTables rates={r.responseRates} />
       <SpeedBreakdowns report={r} />
       <ReportCharts {...props} />
       <h2>Download responses</h2>
@@ -143,7 +146,7 @@ function ResponsesDownload(props: { from: string; to: string }) {
   );
 }
 
-export function LowRatingsPage(props: { rows: LowRating[]; zendeskBaseUrl: string | undefined }) {
+export function LowRatingsPage(props: { rows: LowRating[]; ticketPages: TicketPageSettings }) {
   return (
     <AdminPage title="Recent low ratings" current="/admin/low-ratings">
       <p>
@@ -159,7 +162,7 @@ export function LowRatingsPage(props: { rows: LowRating[]; zendeskBaseUrl: strin
               <tr>
                 <td>{formatTime(r.updatedAt)}</td>
                 <td>
-                  <TicketLink ticketId={r.ticketId} zendeskBaseUrl={props.zendeskBaseUrl} />
+                  <TicketLink ticketId={r.ticketId} ticketNumber={r.ticketNumber} pages={props.ticketPages} />
                 </td>
                 <td>{r.team}</td>
                 <td class="num">{r.rating}</td>

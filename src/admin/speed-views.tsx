@@ -1,5 +1,11 @@
 import { BREAKDOWN_TITLES, MIN_GROUP_ANSWERS, POSTHOG_SUPPORT_BREAKDOWN_TITLES } from "../hedgehogs/breakdowns";
-import { GROUP_FIGURE_HEADS, groupFigures, type GroupOfAnswers, type MonthlyReport } from "../hedgehogs/report";
+import {
+  GROUP_FIGURE_HEADS,
+  groupFigures,
+  type GroupOfAnswers,
+  type MonthlyReport,
+  type ReportFigure,
+} from "../hedgehogs/report";
 import { ScrollTable } from "./views";
 import { ColumnHeads, numberColumn } from "../lib/column-heads";
 
@@ -49,20 +55,32 @@ interface CsatRow extends GroupOfAnswers {
 
 /** Groups of answers (teams, plans, assignees…) with their count, CSAT and mean rating. */
 export function CsatTable(props: { label: string; groupHeading: string; empty: string; rows: CsatRow[] }) {
+  return <GroupTable {...props} heads={GROUP_FIGURE_HEADS} figures={groupFigures} />;
+}
+
+/** One row per group: its label, then its figures as `figures` shows them, under `heads`. */
+export function GroupTable<R extends { label: string }>(props: {
+  label: string;
+  groupHeading: string;
+  empty: string;
+  rows: R[];
+  heads: ReadonlyArray<{ label: string }>;
+  figures: (row: R) => ReportFigure[];
+}) {
   return (
     <ScrollTable label={props.label}>
       <table>
-        <ColumnHeads columns={[props.groupHeading, ...GROUP_FIGURE_HEADS.map((f) => numberColumn(f.label))]} />
+        <ColumnHeads columns={[props.groupHeading, ...props.heads.map((f) => numberColumn(f.label))]} />
         <tbody>
           {props.rows.length === 0 ? (
             <tr>
-              <td colspan={1 + GROUP_FIGURE_HEADS.length}>{props.empty}</td>
+              <td colspan={1 + props.heads.length}>{props.empty}</td>
             </tr>
           ) : null}
           {props.rows.map((g) => (
             <tr>
               <td>{g.label}</td>
-              {groupFigures(g).map((f) => (
+              {props.figures(g).map((f) => (
                 <td class="num">{f.shown}</td>
               ))}
             </tr>

@@ -1,7 +1,7 @@
-import { EXPORT_MAX_PER_PAGE, zendeskTicketUrl } from "../services/zendesk";
+import { EXPORT_MAX_PER_PAGE } from "../services/zendesk";
+import { ticketPage, type TicketPageSettings } from "../services/ticket-pages";
 import type { Child } from "hono/jsx";
 import { Layout } from "../lib/layout";
-import { sourceOfKey } from "../lib/ticket-keys";
 import type { DispatchOutcomeCount, JobRun, WaitingTickets } from "./dispatch-status-store";
 import { plural } from "../lib/plural";
 import type { OutboxMessage, OutboxSummary } from "./outbox-store";
@@ -15,16 +15,21 @@ export function formatTime(ms: number | null): string {
 }
 
 /**
- * The ticket's number, linked to it in Zendesk when ZENDESK_BASE_URL is set. A PostHog Support ticket
- * (a negative key) is named as such, never linked to Zendesk.
+ * The ticket's number, linked to its page: a Zendesk ticket's in Zendesk when ZENDESK_BASE_URL is set,
+ * a PostHog Support ticket's (its `ticket_number`, named "PostHog") in PostHog when POSTHOG_PROJECT_ID is.
  */
-export function TicketLink(props: { ticketId: number; zendeskBaseUrl: string | undefined }) {
-  if (sourceOfKey(props.ticketId) === "posthog-support") return <>PostHog Support ticket (key {props.ticketId})</>;
-  const url = zendeskTicketUrl(props.zendeskBaseUrl, props.ticketId);
-  if (!url) return <>#{props.ticketId}</>;
+export function TicketLink(props: { ticketId: number; ticketNumber: number | null; pages: TicketPageSettings }) {
+  const page = ticketPage(props.ticketId, props.ticketNumber, props.pages);
+  const name =
+    page.source === "zendesk"
+      ? `#${page.number}`
+      : page.number === null
+        ? "PostHog ticket (number not known)"
+        : `PostHog #${page.number}`;
+  if (!page.url) return <>{name}</>;
   return (
-    <a href={url} rel="noreferrer" target="_blank">
-      #{props.ticketId}
+    <a href={page.url} rel="noreferrer" target="_blank">
+      {name}
     </a>
   );
 }

@@ -2,7 +2,7 @@ import type { FollowupDelivery, FollowupDeps } from "../followups/owed";
 import { queueDelaySeconds } from "../services/backoff";
 import type { Outcome } from "../services/outcome";
 import { postToSlack, webhookFor } from "../services/slack";
-import { addInternalNote, zendeskAccess, zendeskTicketUrl } from "../services/zendesk";
+import { addInternalNote, zendeskAccess } from "../services/zendesk";
 import { hasInternalNote } from "../services/zendesk-tickets";
 import {
   loadFollowup,
@@ -14,7 +14,7 @@ import {
   type FollowupOutcome,
 } from "../followups/outbox-store";
 import { sourceOfKey } from "../lib/ticket-keys";
-import { postHogTicketUrl } from "../services/posthog-support";
+import { ticketPage, ticketPageSettings } from "../services/ticket-pages";
 import {
   postHogTicketOf,
   lastAlert,
@@ -27,7 +27,8 @@ import {
   type Alert,
   type ChannelStatus,
 } from "./alerts-store";
-import { alertDue, noteMarker, replacedBeforeItsDay, slackMessage, zendeskNote } from "./low-rating";
+import { alertDue, internalNote, noteMarker, replacedBeforeItsDay, slackMessage } from "./low-rating";
+import { addPrivateNote, hasPrivateNote, postHogSupportAccess } from "../services/posthog-support";
 
 type Deps = FollowupDeps;
 
@@ -45,10 +46,7 @@ function channelResult(
 }
 
 async function noteOnTicket(alert: Alert, deps: Deps) {
-  if (sourceOfKey(alert.ticketId) === "posthog-support")
-    // tickets.py offers no way to add an internal note with a personal API key (its actions are
-    // suggest_reply, unread_count and compose); the Slack message carries the alert.
-    return { status: "skipped" as const, detail: "PostHog Support's API takes no internal note" };
+  if (sourceOfKey(alert.ticketId) === "posthog-support") return noteOnPostHogTicket(alert, deps);
   const access = zendeskAccess(deps.settings.zendesk);
   if (!access) return { status: "skipped" as const, detail: "Zendesk is not configured" };
   const marker = noteMarker(alert);
@@ -59,7 +57,31 @@ async function noteOnTicket(alert: Alert, deps: Deps) {
     if (found.value) return { status: "done" as const, detail: "found on the ticket after an attempt with no answer" };
   }
   const facts = { ticketId: alert.ticketId, rating: alert.rating, comment: alert.comment, team: alert.team };
-  return channelResult(await addInternalNote(access, alert.ticketId, zendeskNote(facts, marker), deps), true);
+  return channelResult(await addInternalNote(access, alert.ticketId, internalNote(facts, marker), deps), true);
+}
+
+/**
+ * The same note as a private one on a PostHog Support ticket. The reply endpoint takes no idempotency
+ * key (every POST adds a comment), so after an attempt that may have been stored the ticket's messages
+ * are read first, as on Zendesk.
+ */
+async function noteOnPostHogTicket(alert: Alert, deps: Deps) {
+  const access = postHogSupportAccess(deps.settings.posthog);
+  if (!access) return { status: "skipped" as const, detail: "PostHog Support is not configured" };
+  const ticket = await postHogTicketOf(deps.db, alert.ticketId);
+  if (!ticket) return { status: "failed" as const, detail: "the product never saw this PostHog Support ticket" };
+  const call = { db: deps.db, fetcher: deps.fetcher, maxWaitMs: 20_000 };
+  const marker = noteMarker(alert);
+  if (alert.zendeskMaybePosted) {
+    const found = await hasPrivateNote(access, ticket.uuid, marker, call);
+    if (found.kind !== "done") return { ...channelResult(found, false), maybePosted: false };
+    if (found.value) return { status: "done" as const, detail: "found on the ticket after an attempt with no answer" };
+  }
+  const facts = { ticketId: ticket.number, rating: alert.rating, comment: alert.comment, team: alert.team };
+  const posted = await addPrivateNote(access, ticket.uuid, internalNote(facts, marker), call);
+  if (posted.kind === "failed" && posted.code === "404")
+    return { status: "skipped" as const, detail: `the ticket is gone from PostHog Support: ${posted.reason}` };
+  return channelResult(posted, false);
 }
 
 async function messageTeam(alert: Alert, deps: Deps) {
@@ -72,12 +94,9 @@ async function messageTeam(alert: Alert, deps: Deps) {
 
 /** The ticket as the team knows it: its number and page, in Zendesk or in PostHog Support. */
 async function ticketForTeam(ticketKey: number, deps: Deps): Promise<{ number: number; url: string | null }> {
-  if (sourceOfKey(ticketKey) === "zendesk")
-    return { number: ticketKey, url: zendeskTicketUrl(deps.settings.zendesk.baseUrl, ticketKey) };
-  const ticket = await postHogTicketOf(deps.db, ticketKey);
-  const { appHost, projectId } = deps.settings.posthog;
-  if (!ticket) return { number: ticketKey, url: null };
-  return { number: ticket.number, url: projectId ? postHogTicketUrl({ appHost, projectId }, ticket.number) : null };
+  const posthog = sourceOfKey(ticketKey) === "posthog-support" ? await postHogTicketOf(deps.db, ticketKey) : null;
+  const page = ticketPage(ticketKey, posthog?.number ?? null, ticketPageSettings(deps.settings));
+  return { number: page.number ?? ticketKey, url: page.url };
 }
 
 type Report = { notes: number; slack: number; retried: number; dropped: number; waiting: number };

@@ -47,7 +47,8 @@ export function noteMarker(alert: { ticketId: number; version: number }): string
   return `hedgehog-csat alert ${alert.ticketId}.${alert.version}`;
 }
 
-export function zendeskNote(f: LowRatingFacts, marker: string): string {
+/** The internal note of a low rating on its ticket (Zendesk, or PostHog Support, where it is markdown). */
+export function internalNote(f: LowRatingFacts, marker: string): string {
   return [
     `CSAT survey answer: ${f.rating}/5 (${ratingLabel(f.rating)})`,
     f.comment ? `Comment: ${f.comment}` : "No comment was left.",

@@ -3,7 +3,7 @@ import { sha256Hex } from "../lib/ids";
 import { zendeskUserDistinctId } from "../lib/requester-ids";
 import { queueDelaySeconds } from "../services/backoff";
 import type { EmailOutcome, Mailer, OutgoingEmail } from "../services/mail";
-import { buildSurveyUrl, expiryFrom } from "../lib/survey-link";
+import { buildSurveyUrl, DEFAULT_TEAM, expiryFrom } from "../lib/survey-link";
 import { renderSurveyEmail } from "./email";
 import {
   countReplay,
@@ -155,7 +155,7 @@ async function buildEmail(
   const fields = {
     distinctId: snapshot.distinctId,
     ticketId,
-    team: snapshot.team ?? "Support",
+    team: snapshot.team ?? DEFAULT_TEAM,
     exp: snapshot.linkExp,
     posthogTicket: posthogTicket && { uuid: posthogTicket.uuid, number: posthogTicket.number },
   };

@@ -82,7 +82,7 @@ const fixed = (keys: Array<string | null>) => (a: GroupFigures, b: GroupFigures)
   keys.indexOf(a.key) - keys.indexOf(b.key);
 
 /** "pay_as_you_go" → "Pay as you go". */
-function planLabel(plan: string | null): string {
+export function planLabel(plan: string | null): string {
   if (plan === null) return "No plan set";
   const words = plan.replace(/_/g, " ");
   return words.charAt(0).toUpperCase() + words.slice(1);
@@ -158,7 +158,7 @@ export const POSTHOG_SUPPORT_BREAKDOWN_TITLES: Record<keyof PostHogSupportBreakd
   sla: "PostHog Support: by SLA",
 };
 
-const capitalised = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
+export const capitalised = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
 
 /** CSAT of PostHog Support tickets by the channel the customer wrote in, the priority, and the SLA kept or not. */
 export function buildPostHogSupportBreakdowns(cells: PostHogSupportCell[]): PostHogSupportBreakdowns {

@@ -4,8 +4,7 @@
  * weekly_digests: one row per team and week, stored once, each channel settled once.
  */
 import { namedTeams } from "../lib/teams";
-import { postHogTicketUrl } from "../services/posthog-support";
-import { zendeskTicketUrl } from "../services/zendesk";
+import { ticketPage } from "../services/ticket-pages";
 import { buildDigest, type DigestAnswer, type WeeklyDigest } from "./digest";
 import { previousWeek, weekRange } from "./digest-week";
 import { REPORT_SQL } from "./report-sql";
@@ -51,15 +50,20 @@ interface AnswerRow {
 function toAnswer(row: AnswerRow, sources: DigestSources): DigestAnswer {
   const ids = row.reasons ? (JSON.parse(row.reasons) as string[]) : [];
   const label = (id: string) => sources.reasons.find((r) => r.id === id)?.label ?? id;
-  const { projectId, appHost } = sources.posthog;
-  const posthogSupport = row.ticketNumber !== null;
-  const ticket = posthogSupport ? row.ticketNumber! : row.ticketId;
-  const url = posthogSupport
-    ? projectId
-      ? postHogTicketUrl({ appHost, projectId }, ticket)
-      : null
-    : zendeskTicketUrl(sources.zendeskBaseUrl, ticket);
-  return { key: row.ticketId, ticket, url, rating: row.rating, comment: row.comment, reasons: ids.map(label) };
+  const page = ticketPage(row.ticketId, row.ticketNumber, {
+    zendeskBaseUrl: sources.zendeskBaseUrl,
+    posthogAppHost: sources.posthog.appHost,
+    posthogProjectId: sources.posthog.projectId,
+  });
+  const ticket = page.number ?? row.ticketId;
+  return {
+    key: row.ticketId,
+    ticket,
+    url: page.url,
+    rating: row.rating,
+    comment: row.comment,
+    reasons: ids.map(label),
+  };
 }
 
 /**

@@ -120,6 +120,38 @@ export function buildLedger(
   };
 }
 
+/** A row of the ledger by DONATION_PERIOD: a month ('YYYY-MM') or a quarter ('YYYY-Qn') and its sums. */
+export interface LedgerPeriod {
+  period: string;
+  hedgehogs: number;
+  owedMinor: number;
+  paidMinor: number;
+  balanceMinor: number;
+}
+
+/** The quarter a month falls in: '2031-02' → '2031-Q1'. */
+export function quarterOf(month: string): string {
+  return `${month.slice(0, 4)}-Q${Math.ceil(Number(month.slice(5, 7)) / 3)}`;
+}
+
+/**
+ * The ledger's months as the donation is paid: each month, or with quarters the sums of each
+ * quarter's months (a quarter whose months are paid exactly is settled), oldest first.
+ */
+export function ledgerPeriods(months: LedgerMonth[], period: "month" | "quarter"): LedgerPeriod[] {
+  const rows = new Map<string, LedgerPeriod>();
+  for (const m of months) {
+    const key = period === "quarter" ? quarterOf(m.month) : m.month;
+    const row = rows.get(key) ?? { period: key, hedgehogs: 0, owedMinor: 0, paidMinor: 0, balanceMinor: 0 };
+    row.hedgehogs += m.hedgehogs;
+    row.owedMinor += m.owedMinor;
+    row.paidMinor += m.paidMinor;
+    row.balanceMinor += m.balanceMinor;
+    rows.set(key, row);
+  }
+  return [...rows.values()];
+}
+
 /** How many digits a currency's minor unit has (GBP 2, JPY 0, KWD 3), from the runtime's ICU data. */
 export function minorDigits(currency: string): number {
   try {

@@ -9,7 +9,9 @@ import {
   reportFigures,
   reportText,
   type MonthlyReport,
+  type ReportFigure,
 } from "./report";
+import { RESPONSE_RATE_HEADS, RESPONSE_RATE_MEANING, responseRateTables, type ResponseRates } from "./response-rates";
 
 // Cells wrap long team names rather than widen the table: nothing scrolls sideways at 320 px.
 const cell =
@@ -43,25 +45,60 @@ export function renderReportEmail(r: MonthlyReport): Omit<RenderedEmail, "header
             </tr>
           ))}
         </table>
-        <h2 style="font-size:16px;margin:20px 0 8px">By team</h2>
-        <table cellpadding="0" cellspacing="0" border={0} style={table}>
-          <tr>
-            <th style={cell}>Team</th>
-            {GROUP_FIGURE_HEADS.map((f) => (
-              <th style={cell}>{f.label}</th>
-            ))}
-          </tr>
-          {r.teams.map((t) => (
-            <tr>
-              <td style={cell}>{t.team}</td>
-              {groupFigures(t).map((f) => (
-                <td style={cell}>{f.shown}</td>
-              ))}
-            </tr>
-          ))}
-        </table>
+        <EmailGroupTable
+          title="By team"
+          groupHeading="Team"
+          heads={GROUP_FIGURE_HEADS}
+          rows={r.teams.map((t) => ({ label: t.team, figures: groupFigures(t) }))}
+        />
+        {r.responseRates ? <ResponseRateEmailTables rates={r.responseRates} /> : null}
       </>
     ),
   });
   return { subject, html, text: reportText(r) };
+}
+
+/** A titled table of groups (teams, plans, channels): each group's label, then its figures. */
+function EmailGroupTable(props: {
+  title: string;
+  groupHeading: string;
+  heads: ReadonlyArray<{ label: string }>;
+  rows: Array<{ label: string; figures: ReportFigure[] }>;
+}) {
+  return (
+    <>
+      <h2 style="font-size:16px;margin:20px 0 8px">{props.title}</h2>
+      <table cellpadding="0" cellspacing="0" border={0} style={table}>
+        <tr>
+          <th style={cell}>{props.groupHeading}</th>
+          {props.heads.map((f) => (
+            <th style={cell}>{f.label}</th>
+          ))}
+        </tr>
+        {props.rows.map((row) => (
+          <tr>
+            <td style={cell}>{row.label}</td>
+            {row.figures.map((f) => (
+              <td style={cell}>{f.shown}</td>
+            ))}
+          </tr>
+        ))}
+      </table>
+    </>
+  );
+}
+
+/** The period's response rate by team, plan and channel, one small table each. */
+function ResponseRateEmailTables(props: { rates: ResponseRates }) {
+  const tables = responseRateTables(props.rates);
+  // Every table rolls up the same surveys: one empty, all empty.
+  if (tables.every((t) => t.rows.length === 0)) return null;
+  return (
+    <>
+      <p style="font-size:14px;margin:20px 0 0">{RESPONSE_RATE_MEANING}</p>
+      {tables.map((t) => (
+        <EmailGroupTable title={t.title} groupHeading="Group" heads={RESPONSE_RATE_HEADS} rows={t.rows} />
+      ))}
+    </>
+  );
 }

@@ -23,6 +23,20 @@ export const REPORT_SQL = {
                 (SELECT COUNT(*) FROM responses r JOIN survey_reminders m ON m.ticket_id = r.ticket_id
                  WHERE r.first_submitted_at >= ?1 AND r.first_submitted_at < ?2
                    AND m.status = 'sent' AND r.first_submitted_at >= m.sent_at) AS answeredAfterReminder`,
+  /**
+   * ?1 start (ms), ?2 end (ms), ?3 the default team. The period's sent surveys, and how many of them
+   * were answered, by the team the survey named (?3 when its ticket named none), the ticket's plan and
+   * the channel it came in (a Zendesk ticket's channel is not kept: its key is 'zendesk');
+   * src/hedgehogs/response-rates.ts rolls them up.
+   */
+  responseRates: `SELECT COALESCE(s.team, ?3) AS team, x.plan AS plan,
+                    CASE WHEN k.source = 'zendesk' THEN 'zendesk' ELSE k.channel END AS channel,
+                    COUNT(*) AS sent, COUNT(r.ticket_id) AS answered
+                  FROM survey_sends s LEFT JOIN responses r ON r.ticket_id = s.ticket_id
+                    LEFT JOIN ticket_context x ON x.ticket_id = s.ticket_id
+                    LEFT JOIN candidates k ON k.ticket_id = s.ticket_id
+                  WHERE s.status = 'sent' AND s.sent_at >= ?1 AND s.sent_at < ?2
+                  GROUP BY COALESCE(s.team, ?3), x.plan, CASE WHEN k.source = 'zendesk' THEN 'zendesk' ELSE k.channel END`,
   /** ?1 start (ms). The admin page's CSAT chart; reads only responses_month_team_rating. */
   csatByTeamAndMonth: `SELECT strftime('%Y-%m', first_submitted_at / 1000, 'unixepoch') AS month, team,
                          COUNT(*) AS responses, SUM(rating >= 4) AS satisfied

@@ -1,8 +1,10 @@
 import { REPORT_SQL } from "./report-sql";
 import type { PostHogSupportCell, SupportCell } from "./breakdowns";
+import type { ResponseRateCell } from "./response-rates";
 import { buildLedger } from "./ledger";
 import { LEDGER_SQL, toEntries } from "./ledger-store";
 import { NOT_FIXED_YET_REASON } from "../settings-schemas";
+import { DEFAULT_TEAM } from "../lib/survey-link";
 import {
   buildReport,
   periodMonths,
@@ -25,20 +27,33 @@ export async function computeReport(
 ): Promise<MonthlyReport> {
   const { start, end } = periodRange(month);
   const { first, last } = periodMonths(month);
-  const [teams, hedgehogs, emailed, support, entries, tally, verification, posthogSupport, lowByReason, low, reminders] =
-    await db.batch([
-      db.prepare(REPORT_SQL.teams).bind(start, end),
-      db.prepare(REPORT_SQL.hedgehogs).bind(first, last),
-      db.prepare(REPORT_SQL.emailed).bind(start, end),
-      db.prepare(REPORT_SQL.support).bind(start, end),
-      db.prepare(LEDGER_SQL.entries),
-      db.prepare(LEDGER_SQL.tally),
-      db.prepare(REPORT_SQL.verification).bind(start, end),
-      db.prepare(REPORT_SQL.posthogSupport).bind(start, end),
-      db.prepare(REPORT_SQL.lowByReason).bind(start, end),
-      db.prepare(REPORT_SQL.lowRatings).bind(start, end, NOT_FIXED_YET_REASON),
-      db.prepare(REPORT_SQL.reminders).bind(start, end),
-    ]);
+  const [
+    teams,
+    hedgehogs,
+    emailed,
+    support,
+    entries,
+    tally,
+    verification,
+    posthogSupport,
+    lowByReason,
+    low,
+    reminders,
+    rates,
+  ] = await db.batch([
+    db.prepare(REPORT_SQL.teams).bind(start, end),
+    db.prepare(REPORT_SQL.hedgehogs).bind(first, last),
+    db.prepare(REPORT_SQL.emailed).bind(start, end),
+    db.prepare(REPORT_SQL.support).bind(start, end),
+    db.prepare(LEDGER_SQL.entries),
+    db.prepare(LEDGER_SQL.tally),
+    db.prepare(REPORT_SQL.verification).bind(start, end),
+    db.prepare(REPORT_SQL.posthogSupport).bind(start, end),
+    db.prepare(REPORT_SQL.lowByReason).bind(start, end),
+    db.prepare(REPORT_SQL.lowRatings).bind(start, end, NOT_FIXED_YET_REASON),
+    db.prepare(REPORT_SQL.reminders).bind(start, end),
+    db.prepare(REPORT_SQL.responseRates).bind(start, end, DEFAULT_TEAM),
+  ]);
   const lowCounts = low!.results[0] as { low: number; noReason: number; notFixedYet: number };
   const {
     months: _months,
@@ -66,6 +81,7 @@ export async function computeReport(
         reasons,
       },
       reminders: reminders!.results[0] as ReminderFigures,
+      responseRates: rates!.results as ResponseRateCell[],
     },
     terms,
   );

@@ -9,7 +9,8 @@ import {
   type PostHogSupportCell,
   type SupportCell,
 } from "./breakdowns";
-import { balanceWords, majorUnits, type Ledger } from "./ledger";
+import { balanceWords, majorUnits, quarterOf, type Ledger } from "./ledger";
+import { buildResponseRates, responseRateLines, type ResponseRateCell, type ResponseRates } from "./response-rates";
 import { formatCount } from "../lib/format";
 
 export interface TeamCounts {
@@ -60,6 +61,8 @@ export interface MonthlyReport {
   posthogSupport?: PostHogSupportBreakdowns;
   /** Low ratings (1-3) by the reason chosen (absent from reports stored before reasons were asked). */
   lowRatings?: LowRatingFigures;
+  /** Of the period's surveys, the share answered, by team, plan and channel (response-rates.ts). */
+  responseRates?: ResponseRates;
   /** The one reminder (SURVEY_REMINDER_DAYS), counted apart (absent from reports stored before reminders). */
   reminders?: ReminderFigures;
 }
@@ -163,7 +166,7 @@ export function periodDue(ms: number, period: DonationPeriod): string | null {
   const last = previousMonth(ms);
   if (period === "month") return last;
   if (new Date(ms).getUTCMonth() % 3 !== 0) return null;
-  return `${last.slice(0, 4)}-Q${Math.ceil(Number(last.slice(5, 7)) / 3)}`;
+  return quarterOf(last);
 }
 
 /** The UTC month before the one `ms` falls in. */
@@ -212,6 +215,7 @@ export function buildReport(
     verification?: Array<{ verifiedBy: string; responses: number }>;
     posthogSupport?: PostHogSupportCell[];
     lowRatings?: LowRatingCounts;
+    responseRates?: ResponseRateCell[];
     reminders?: ReminderFigures;
   },
   terms: DonationTerms,
@@ -249,6 +253,7 @@ export function buildReport(
     ...(input.posthogSupport?.length ? { posthogSupport: buildPostHogSupportBreakdowns(input.posthogSupport) } : {}),
     ...(input.reminders ? { reminders: input.reminders } : {}),
     ...(input.lowRatings ? { lowRatings: lowRatingFigures(input.lowRatings, total.responses, total.satisfied) } : {}),
+    ...(input.responseRates ? { responseRates: buildResponseRates(input.responseRates) } : {}),
     ...(input.verification
       ? {
           verifiedBy: verifiedBy(input.verification),
@@ -424,6 +429,7 @@ export function reportText(r: MonthlyReport): string {
             `  ${t.team}: ${plural(t.responses, "response")}, CSAT ${formatPercent(t.csat)}, mean ${formatMean(t.meanRating)}`,
         )),
     "",
+    ...(r.responseRates ? responseRateLines(r.responseRates) : []),
   ];
   return lines.join("\n");
 }

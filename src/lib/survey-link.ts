@@ -219,6 +219,9 @@ export interface UnsignedLinkFields {
 
 export type UnsignedLinkParse = { ok: true; fields: UnsignedLinkFields } | { ok: false; problems: string[] };
 
+/** The team of a ticket that names none (no Zendesk group; every PostHog Support ticket). */
+export const DEFAULT_TEAM = "Support";
+
 /**
  * An unsigned link from a PostHog Workflow's email (PostHog's handbook: `distinct_id`, `ticket_id`,
  * `ticket_number`): no team (the ticket's team is the product's default).
@@ -226,7 +229,7 @@ export type UnsignedLinkParse = { ok: true; fields: UnsignedLinkFields } | { ok:
 const UnsignedPostHogQuerySchema = v.object({
   distinct_id: LinkFields.distinct_id,
   ...PostHogTicketFields,
-  team: v.optional(LinkFields.team, "Support"),
+  team: v.optional(LinkFields.team, DEFAULT_TEAM),
   initialTargetArea: LinkFields.initialTargetArea,
   rating: LinkFields.rating,
 });

@@ -8,6 +8,14 @@ export function sourceOfKey(ticketKey: number): TicketSource {
 }
 
 /**
+ * The PostHog Support `ticket_number` of the ticket keyed by `keyColumn` (NULL for a Zendesk ticket),
+ * as a SELECT expression: what a person knows a PostHog ticket by.
+ */
+export function postHogNumberSql(keyColumn: string): string {
+  return `(SELECT p.ticket_number FROM posthog_support_tickets p WHERE p.ticket_key = ${keyColumn})`;
+}
+
+/**
  * Gives each new PostHog Support uuid of `json` (rows `{id, no, pr, sla}`: uuid, number, priority,
  * SLA) its key: one less than the lowest key so far, in the order given. SQLite reads the whole SELECT
  * before inserting, so the lowest key is read once for the statement; a uuid already keyed keeps its key.

@@ -199,17 +199,75 @@ export async function replaceTicketTags(
   tags: string[],
   deps: PostHogSupportDeps,
 ): Promise<Outcome<null>> {
+  return write(access, "PATCH", `${ticketUuid}/`, { tags }, deps);
+}
+
+/** A JSON write to the ticket API; only whether it was done matters. */
+async function write(
+  access: PostHogSupportAccess,
+  method: "PATCH" | "POST",
+  path: string,
+  body: unknown,
+  deps: PostHogSupportDeps,
+): Promise<Outcome<null>> {
+  const base = request(access, path, deps);
   const result = await callService({
-    ...request(access, `${ticketUuid}/`, deps),
-    method: "PATCH",
-    headers: {
-      authorization: `Bearer ${access.personalApiKey}`,
-      accept: "application/json",
-      "content-type": "application/json",
-    },
-    body: JSON.stringify({ tags }),
+    ...base,
+    method,
+    headers: { ...base.headers, "content-type": "application/json" },
+    body: JSON.stringify(body),
   });
   return result.kind === "done" ? done(null) : result;
+}
+
+/**
+ * Adds an internal note to the ticket: `POST …/tickets/:id/reply/` with `is_private: true`
+ * (tickets.py TicketViewSet.reply, a `ticket:write` action; TicketReplyRequestSerializer: `message`
+ * required, at most 5,000 characters, not blank). A private note is stored as a comment and never sent
+ * to the customer. The endpoint takes no idempotency key: every POST adds a comment, so a caller whose
+ * request may have been stored (a timeout, a 5xx) looks for the note with hasPrivateNote before
+ * posting again.
+ */
+export async function addPrivateNote(
+  access: PostHogSupportAccess,
+  ticketUuid: string,
+  message: string,
+  deps: PostHogSupportDeps,
+): Promise<Outcome<null>> {
+  return write(access, "POST", `${ticketUuid}/reply/`, { message, is_private: true }, deps);
+}
+
+/** TicketMessagePagination: limit/offset, at most 200 a page; each message as TicketMessageSerializer. */
+const MessagePageSchema = v.object({
+  next: v.nullable(v.string()),
+  results: v.array(v.looseObject({ content: v.string(), is_private: v.boolean() })),
+});
+const MESSAGES_PER_PAGE = 200;
+/** A ticket with more messages than this is not read to its end (the note is looked for in its first 1,000). */
+const MESSAGE_PAGES_READ = 5;
+
+/**
+ * Whether the ticket has a private note containing `marker`: its thread read oldest first through
+ * `GET …/tickets/:id/messages/` (a `ticket:read` action that, unlike the single-ticket GET, marks
+ * nothing as read).
+ */
+export async function hasPrivateNote(
+  access: PostHogSupportAccess,
+  ticketUuid: string,
+  marker: string,
+  deps: PostHogSupportDeps,
+): Promise<Outcome<boolean>> {
+  for (let page = 0; page < MESSAGE_PAGES_READ; page++) {
+    const q = new URLSearchParams({ limit: String(MESSAGES_PER_PAGE), offset: String(page * MESSAGES_PER_PAGE) });
+    const result = await callService(request(access, `${ticketUuid}/messages/?${q}`, deps));
+    if (result.kind !== "done") return result;
+    const body = jsonAnswer(result.value.text, MessagePageSchema);
+    if (!body)
+      return failed("PostHog Support's messages answer did not have the documented shape", { code: "malformed" });
+    if (body.results.some((m) => m.is_private && m.content.includes(marker))) return done(true);
+    if (body.next === null) return done(false);
+  }
+  return done(false);
 }
 
 /** The ticket's page in PostHog (tickets are addressed by number in the app). */

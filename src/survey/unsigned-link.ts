@@ -3,7 +3,7 @@ import { DAY_MS } from "../lib/time";
 import { zendeskUserDistinctId } from "../lib/requester-ids";
 import { fetchTickets } from "../services/zendesk-tickets";
 import { zendeskAccess } from "../services/zendesk";
-import type { ParsedSurveyLink, UnsignedLinkFields } from "../lib/survey-link";
+import { DEFAULT_TEAM, type ParsedSurveyLink, type UnsignedLinkFields } from "../lib/survey-link";
 import { ticketKeyFor } from "../lib/ticket-keys";
 import { findTicket, postHogSupportAccess, requesterDistinctId, requesterEmail } from "../services/posthog-support";
 import { knownTicketFacts, postHogTicketKey, rememberTicketFacts, type TicketFacts } from "./ticket-facts-store";
@@ -49,7 +49,7 @@ function judgeUnsignedLink(
     link: {
       distinctId: fields.distinctId,
       ticketId: fields.ticketId,
-      team: facts.groupName ?? "Support",
+      team: facts.groupName ?? DEFAULT_TEAM,
       initialTargetArea: fields.initialTargetArea,
       exp: Math.floor(expiresAt / 1000),
       sig: "",

@@ -122,9 +122,12 @@ const isDateTime = (value: unknown) =>
 const DATE_FORMAT =
   "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].";
 
-/** DRF's LimitOffsetPagination (default 100, at most 1000 a page): `{count, next, previous, results}`. */
-export function pageOf<T>(req: RecordedRequest, items: T[]): Reply {
-  const limit = Math.min(Math.max(Number(req.query.limit ?? 100) || 100, 1), 1000);
+/**
+ * DRF's LimitOffsetPagination (by default 100, at most 1000 a page, as a view's pagination class sets):
+ * `{count, next, previous, results}`.
+ */
+export function pageOf<T>(req: RecordedRequest, items: T[], size = { byDefault: 100, max: 1000 }): Reply {
+  const limit = Math.min(Math.max(Number(req.query.limit ?? size.byDefault) || size.byDefault, 1), size.max);
   const offset = Math.max(Number(req.query.offset ?? 0) || 0, 0);
   const link = (o: number) => {
     const q = new URLSearchParams({ ...req.query, limit: String(limit), offset: String(o) });

@@ -21,6 +21,15 @@ import type { FakeSupportTicket, PacingStats, RecordedRequest, Reply } from "./t
  *   fails the test.
  * - PATCH `…/tickets/:id/` (`ticket:write`): `status`, `priority`, `tags` (the whole list,
  *   TaggedItemSerializerMixin); unknown uuid or number: 404 "Not found.".
+ * - POST `…/tickets/:id/reply/` (TicketViewSet.reply, in `scope_object_write_actions`: `ticket:write`;
+ *   TicketReplyRequestSerializer): `message` required, a string (trimmed; blank: "This field may not
+ *   be blank."; over 5,000 characters: max_length), `is_private` a DRF boolean (default false),
+ *   `rich_content` optional JSON of at most 100 KB; 201 with TicketMessageSerializer's fields. It takes
+ *   no idempotency key: every POST stores one more comment, a retry included.
+ * - GET `…/tickets/:id/messages/` (TicketViewSet.messages, `ticket:read`, no side effect): the thread
+ *   oldest first, TicketMessagePagination (default 50, at most 200 a page).
+ *   (The reply action's own ComposeTicket throttles are not modelled: their rates are not in the
+ *   source read; the team's limits below apply to it as to every request.)
  * - Rate limits (posthog/rate_limit.py PersonalApiKeyRateThrottle: burst 480/minute, sustained
  *   4800/hour, per team): over either, 429 `throttled_error` "Request was throttled. Expected
  *   available in N seconds." with `Retry-After` (DRF's Throttled).
@@ -29,7 +38,8 @@ import type { FakeSupportTicket, PacingStats, RecordedRequest, Reply } from "./t
  * (person:write). State is per project id, so tests with their own project never meet.
  * Control: `POST /__fake/posthog-support/<project>/tickets` (ticket objects, merged over defaults; a
  * known id is replaced), `POST …/<project>/config {perMinute?, perHour?}`, `GET …/<project>/tickets`,
- * `GET …/<project>/stats` (PacingStats of the project's requests).
+ * `GET …/<project>/messages` (every stored message with its `ticket_id`), `GET …/<project>/stats`
+ * (PacingStats of the project's requests).
  */
 export const SUPPORT_KEYS: Record<string, string[]> = {
   phx_support_key: ["ticket:write"],
@@ -37,8 +47,21 @@ export const SUPPORT_KEYS: Record<string, string[]> = {
   phx_support_no_scope: ["person:write"],
 };
 
+/** A comment in a ticket's thread, as TicketMessageSerializer answers it, with the ticket it belongs to. */
+interface Message {
+  ticket_id: string;
+  id: string;
+  content: string;
+  rich_content: unknown;
+  author_type: string;
+  author_name: string;
+  is_private: boolean;
+  created_at: string;
+}
+
 interface Project {
   tickets: FakeSupportTicket[];
+  messages: Message[];
   minute: SlidingWindow;
   hour: SlidingWindow;
   stats: PacingStats;
@@ -53,6 +76,7 @@ function project(id: string): Project {
   if (!p) {
     p = {
       tickets: [],
+      messages: [],
       minute: new SlidingWindow(480, 60_000),
       hour: new SlidingWindow(4800, 3_600_000),
       stats: { requests: 0, rateLimited: 0, earlyRequests: 0 },
@@ -217,14 +241,63 @@ function patch(req: RecordedRequest, p: Project, lookup: string): Reply {
   return { status: 200, body: ticket };
 }
 
-const PATH = /^\/api\/projects\/(\d+)\/conversations\/tickets\/(?:([^/]+)\/)?$/;
+/** DRF BooleanField's TRUE_VALUES and FALSE_VALUES. */
+const DRF_TRUE = [true, 1, "true", "True", "TRUE", "1", "on", "On", "ON", "y", "Y", "yes", "Yes", "YES"];
+const DRF_FALSE = [false, 0, "false", "False", "FALSE", "0", "off", "Off", "OFF", "n", "N", "no", "No", "NO"];
+
+/** TicketReplyRequestSerializer's checks, in its field order; the message stored (201), as reply() does. */
+function reply(req: RecordedRequest, p: Project, lookup: string): Reply {
+  const ticket = p.tickets.find((t) => t.id === lookup || String(t.ticket_number) === lookup);
+  if (!ticket) return notFound();
+  const body = req.body as Record<string, unknown> | undefined;
+  if (typeof body !== "object" || body === null || Array.isArray(body))
+    return error(400, "validation_error", "parse_error", "JSON parse error");
+  const invalid = (detail: string, attr: string, code = "invalid") =>
+    error(400, "validation_error", code, detail, attr);
+  if (body.message === undefined) return invalid("This field is required.", "message", "required");
+  if (typeof body.message !== "string") return invalid("Not a valid string.", "message");
+  const message = body.message.trim(); // CharField trims whitespace before its checks
+  if (message === "") return invalid("This field may not be blank.", "message", "blank");
+  if (message.length > 5000)
+    return invalid("Ensure this field has no more than 5000 characters.", "message", "max_length");
+  const flag = body.is_private ?? false;
+  if (!DRF_TRUE.includes(flag as never) && !DRF_FALSE.includes(flag as never))
+    return invalid("Must be a valid boolean.", "is_private");
+  const rich = body.rich_content ?? null;
+  if (rich !== null && JSON.stringify(rich).length > 100_000)
+    return invalid("Rich content too large (max 100KB).", "rich_content");
+  const stored: Message = {
+    ticket_id: ticket.id,
+    id: crypto.randomUUID(),
+    content: message,
+    rich_content: rich,
+    author_type: "support",
+    // _serialize_message: the key's user's first name, else their email.
+    author_name: "Support Hero",
+    is_private: DRF_TRUE.includes(flag as never),
+    created_at: new Date().toISOString(),
+  };
+  p.messages.push(stored);
+  const { ticket_id: _ticket, ...answer } = stored;
+  return { status: 201, body: answer };
+}
+
+function messages(req: RecordedRequest, p: Project, lookup: string): Reply {
+  const ticket = p.tickets.find((t) => t.id === lookup || String(t.ticket_number) === lookup);
+  if (!ticket) return notFound();
+  const thread = p.messages.filter((m) => m.ticket_id === ticket.id).map(({ ticket_id: _ticket, ...m }) => m);
+  return pageOf(req, thread, { byDefault: 50, max: 200 });
+}
+
+const PATH = /^\/api\/projects\/(\d+)\/conversations\/tickets\/(?:([^/]+)\/(?:(reply|messages)\/)?)?$/;
 
 /** Control of the fake's projects, under `/__fake/posthog-support/<project>/…`. */
 export function supportControl(path: string, req: RecordedRequest): Reply | undefined {
-  const m = /^posthog-support\/(\d+)\/(tickets|config|stats)$/.exec(path);
+  const m = /^posthog-support\/(\d+)\/(tickets|config|stats|messages)$/.exec(path);
   if (!m) return undefined;
   const p = project(m[1]!);
   if (m[2] === "stats") return { status: 200, body: p.stats };
+  if (m[2] === "messages") return { status: 200, body: p.messages };
   if (m[2] === "tickets" && req.method === "GET") return { status: 200, body: p.tickets };
   if (m[2] === "tickets") {
     for (const t of req.body as FakeSupportTicket[]) {
@@ -250,6 +323,12 @@ export function supportApi(req: RecordedRequest): Reply | undefined {
   p.stats.requests++;
   if (req.at < p.closedUntil) p.stats.earlyRequests++;
   const lookup = m[2];
+  const action = m[3];
+  if (action === "reply" && req.method === "POST")
+    return authProblem(req, "ticket:write", SUPPORT_KEYS) ?? throttled(p) ?? reply(req, p, lookup!);
+  if (action === "messages" && req.method === "GET")
+    return authProblem(req, "ticket:read", SUPPORT_KEYS) ?? throttled(p) ?? messages(req, p, lookup!);
+  if (action !== undefined) return undefined;
   // The single-ticket GET marks the ticket read for the team: never expected of the product.
   if (req.method === "GET" && lookup !== undefined) return undefined;
   if (req.method === "GET") return authProblem(req, "ticket:read", SUPPORT_KEYS) ?? throttled(p) ?? list(req, p);

@@ -51,7 +51,7 @@ describe("the team's admin area in a browser", () => {
       expect(download.suggestedFilename()).toMatch(/^responses-\d{4}-\d{2}-01-to-\d{4}-\d{2}-\d{2}\.csv$/);
       const csv = readFileSync((await download.path())!, "utf8");
       expect(csv.split("\r\n")[0]).toBe(
-        "ticket_id,team,rating,comment,distinct_id,initial_target_area,first_submitted_at,updated_at",
+        "ticket_id,team,rating,comment,distinct_id,initial_target_area,first_submitted_at,updated_at,ticket_source",
       );
       expect(csv).toContain("103,Billing,1,Took <b>ages</b>,c-103");
 

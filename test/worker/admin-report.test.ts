@@ -63,7 +63,7 @@ describe("admin report pages", () => {
     expect(res.headers.get("content-disposition")).toContain('filename="responses-2015-03-01-to-2015-03-31.csv"');
     const lines = (await res.text()).trim().split("\r\n");
     expect(lines[0]).toBe(
-      "ticket_id,team,rating,comment,distinct_id,initial_target_area,first_submitted_at,updated_at",
+      "ticket_id,team,rating,comment,distinct_id,initial_target_area,first_submitted_at,updated_at,ticket_source",
     );
     expect(lines).toHaveLength(3);
     expect(lines[1]).toContain(',Billing,5,"great, thanks",d-1,,2015-03-03T10:00:00.000Z,');
@@ -86,7 +86,7 @@ describe("admin report pages", () => {
     await syncedTickets([assigned]);
     await storeAnswer({ ticketId: assigned.id, team: "Support", rating: 4, at: Date.parse("2014-07-02T10:00:00Z") });
     const report = await (await get("/admin/report.csv?month=2014-07")).text();
-    expect(report).toContain("\r\n2014-07,assignee,'＠SUM(1;2),1,,\r\n");
+    expect(report).toContain("\r\n2014-07,assignee,'＠SUM(1;2),1,,,,,\r\n");
   });
 
   it("answers bad CSV ranges with 400 and a message", async () => {

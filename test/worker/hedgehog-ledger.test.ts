@@ -1,10 +1,17 @@
 // Issue 12: the hedgehog ledger (/admin/donations) and the public counter (/hedgehogs, /hedgehogs.svg).
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { allocate, buildLedger, majorUnits, parseAmount, type DonationEntry } from "../../src/hedgehogs/ledger";
+import {
+  allocate,
+  buildLedger,
+  ledgerPeriods,
+  majorUnits,
+  parseAmount,
+  type DonationEntry,
+} from "../../src/hedgehogs/ledger";
 import { forgetHedgehogCounter, hedgehogBadge } from "../../src/hedgehogs/public-routes";
 import { formatMoney } from "../../src/hedgehogs/report";
-import { ADMIN_TOKEN, BASE, call, storeAnswer, textOf } from "./helpers";
+import { ADMIN_TOKEN, BASE, call, storeAnswer, testEnv, textOf } from "./helpers";
 
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const terms = { hedgehogCostMinor: 500, currency: "GBP" };
@@ -62,6 +69,19 @@ describe("ledger maths", () => {
     expect(l.otherCurrencies).toEqual([{ currency: "EUR", amountMinor: 1200 }]);
     expect(l.months.at(-1)).toMatchObject({ month: "2026-04", owedMinor: 0, paidMinor: 2500, balanceMinor: -2500 });
     expect(l.paidMinor).toBe(2500);
+  });
+
+  it("sums the months of each quarter when the donation is paid by the quarter", () => {
+    const l = buildLedger(
+      [...tally, { month: "2026-04", hedgehogs: 2 }],
+      [entry({ amountMinor: 10_000, fromMonth: "2026-01", toMonth: "2026-03" })],
+      terms,
+    );
+    expect(ledgerPeriods(l.months, "quarter")).toEqual([
+      { period: "2026-Q1", hedgehogs: 20, owedMinor: 10_000, paidMinor: 10_000, balanceMinor: 0 },
+      { period: "2026-Q2", hedgehogs: 2, owedMinor: 1000, paidMinor: 0, balanceMinor: 1000 },
+    ]);
+    expect(ledgerPeriods(l.months, "month").map((p) => p.period)).toEqual(["2026-01", "2026-02", "2026-03", "2026-04"]);
   });
 
   it("counts only months up to the report's month as owed", () => {
@@ -140,6 +160,33 @@ describe("/admin/donations", () => {
     const twice = await post(good({ corrects: String(first) }));
     expect(twice.status).toBe(409);
     expect(textOf(await twice.text())).toContain(`was corrected already by #${first + 1}`);
+  });
+
+  it("lists the ledger by quarter with DONATION_PERIOD=quarter, and by month otherwise", async () => {
+    // 2 hedgehogs in January 2011, 1 in February, 3 in April; £15.00 paid for January to March.
+    const months = [0, 0, 1, 3, 3, 3];
+    for (const [i, m] of months.entries())
+      await storeAnswer({ ticketId: 87_100_000 + i, team: "Support", rating: 5, at: Date.UTC(2011, m, 10) });
+    const res = await post(
+      good({ paid_on: "2011-04-02", amount: "15.00", from_month: "2011-01", to_month: "2011-03" }),
+    );
+    expect(res.status).toBe(303);
+    const ledgerText = async (period: string) =>
+      textOf(
+        await (
+          await call(new Request(`${BASE}/admin/donations`, { headers: auth }), testEnv({ DONATION_PERIOD: period }))
+        ).text(),
+      );
+    const quarterly = await ledgerText("quarter");
+    expect(quarterly).toContain("Per quarter Quarter Hedgehogs Owed Paid Balance");
+    expect(quarterly).toContain("Q2 2011 (April to June) 3 £15.00 £0.00 £15.00 still to pay");
+    expect(quarterly).toContain("Q1 2011 (January to March) 3 £15.00 £15.00 settled");
+    expect(quarterly).toContain("a quarter's payment covers its three months");
+    expect(quarterly).not.toContain("January 2011");
+    const monthly = await ledgerText("month");
+    expect(monthly).toContain("Per month Month Hedgehogs Owed Paid Balance");
+    expect(monthly).toContain("January 2011 2 £10.00 £10.00 settled");
+    expect(monthly).not.toContain("Q1 2011");
   });
 
   it("has a valid form: month fields without placeholder (not allowed on type=month)", async () => {

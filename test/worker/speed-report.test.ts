@@ -95,9 +95,9 @@ describe("breakdowns", () => {
     expect(csvRes.status).toBe(200);
     expect(csvRes.headers.get("content-type")).toContain("text/csv");
     const csv = await csvRes.text();
-    expect(csv).toContain("month,breakdown,group,answers,csat,mean_rating\r\n");
+    expect(csv).toContain("month,breakdown,group,answers,csat,mean_rating,surveys_sent,answered,response_rate\r\n");
     expect(csv).toContain("2019-03,target,Target met,12,0.9167,");
-    expect(csv).toContain("2019-03,plan,Enterprise,2,,\r\n");
+    expect(csv).toContain("2019-03,plan,Enterprise,2,,,,,\r\n");
 
     const page = await (await call(new Request(`${BASE}/admin?month=${MONTH}`, { headers: auth }))).text();
     expect(page).toContain("Is it our speed?");
