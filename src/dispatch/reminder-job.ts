@@ -21,8 +21,8 @@ export interface ReminderReport {
 }
 
 /**
- * Decides the one reminder of every survey sent SURVEY_REMINDER_DAYS ago (or more, while its link still
- * works): skips with the reason, or claims it (once, whatever other run overlaps) and queues it for the
+ * Decides the one reminder of every survey sent SURVEY_REMINDER_DAYS ago: sends it up to a day later,
+ * and skips with the reason one whose time has passed (or whose link is about to expire), or claims it (once, whatever other run overlaps) and queues it for the
  * same consumer as the survey emails. Claims whose message may have been lost are queued again, also
  * when reminders were switched off since (the consumer then skips them).
  */
@@ -43,7 +43,8 @@ export async function selectReminders(
     deciding && !held
       ? await findDueReminders(
           db,
-          // A survey sent longer ago than its link lasts is past reminding; a day more records why.
+          // Surveys whose reminder is past its time are read too, while their link lasts and a day more,
+          // so that each records why it got none.
           { sentFrom: now - (days + settings.linkTtlDays + 1) * DAY_MS, sentUntil: now - days * DAY_MS },
           MAX_REMINDERS_PER_RUN,
         )
