@@ -76,8 +76,16 @@ function lastingSkipReason(ticket: EligibilityFacts, rules: EligibilityRules): s
   return null;
 }
 
+/** The earliest moment another email to the address holds back a new one. */
+export const throttleSince = (rules: Pick<EligibilityRules, "throttleDays">, now: number) =>
+  now - rules.throttleDays * DAY_MS;
+
 const throttled = (lastAt: number | null, rules: Pick<EligibilityRules, "throttleDays">, now: number) =>
-  lastAt !== null && lastAt > now - rules.throttleDays * DAY_MS;
+  lastAt !== null && lastAt > throttleSince(rules, now);
+
+/** Why a survey, or a reminder, is held back by another email to the address (the claims record it too). */
+export const surveyThrottledReason = (throttleDays: number) => `surveyed within the last ${throttleDays} days`;
+export const reminderThrottledReason = (throttleDays: number) => `emailed another survey within the last ${throttleDays} days`;
 
 /** Whether a ticket's requester gets a survey now. */
 export function decide(ticket: EligibilityFacts, rules: EligibilityRules, now: number): Decision {
@@ -87,7 +95,7 @@ export function decide(ticket: EligibilityFacts, rules: EligibilityRules, now: n
   const reason = lastingSkipReason(ticket, rules);
   if (reason) return { kind: "skip", reason };
   if (throttled(ticket.lastSurveyedAt, rules, now)) {
-    return { kind: "skip", reason: `surveyed within the last ${rules.throttleDays} days` };
+    return { kind: "skip", reason: surveyThrottledReason(rules.throttleDays) };
   }
   return { kind: "send" };
 }
@@ -145,8 +153,7 @@ export function reminderSkipReason(
   if (reason) return reason;
   if (!reminder.sameAddress) return "requester's email address changed since the survey";
   if (!SOLVED_STATUSES.includes(ticket.status)) return `ticket was reopened (${ticket.status}) since the survey`;
-  if (throttled(reminder.lastOtherEmailAt, rules, now))
-    return `emailed another survey within the last ${rules.throttleDays} days`;
+  if (throttled(reminder.lastOtherEmailAt, rules, now)) return reminderThrottledReason(rules.throttleDays);
   return null;
 }
 

@@ -2,7 +2,7 @@ import type { Settings } from "../config";
 import { isValidEmail, normalizeEmail } from "../lib/email-address";
 import { DAY_MS } from "../lib/time";
 import type { QueueMessage } from "../queue-message";
-import { decideReminder } from "./eligibility";
+import { decideReminder, reminderThrottledReason, throttleSince } from "./eligibility";
 import { legacyRowsRemain } from "./fingerprints-store";
 import { findDueReminders, recordReminderDecisions, type ReminderDecision } from "./reminders-store";
 import { queueClaims, STALE_CLAIM_MS } from "./select-job";
@@ -88,7 +88,10 @@ export async function selectReminders(
       ticketUpdatedAt: r.ticket.updatedAt,
     });
   }
-  const claimed = await recordReminderDecisions(db, decisions, now);
+  const claimed = await recordReminderDecisions(db, decisions, now, {
+    since: throttleSince(settings.dispatch, now),
+    reason: reminderThrottledReason(settings.dispatch.throttleDays),
+  });
   const requeued = await reclaimStale(db, now, STALE_CLAIM_MS, 1000, "survey_reminders");
   await queueClaims(queue, "survey-reminder", [...claimed, ...requeued]);
   const skipped: Record<string, number> = {};
