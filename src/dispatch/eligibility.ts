@@ -76,8 +76,16 @@ function lastingSkipReason(ticket: EligibilityFacts, rules: EligibilityRules): s
   return null;
 }
 
+/** The earliest moment another email to the address holds back a new one. */
+export const throttleSince = (rules: Pick<EligibilityRules, "throttleDays">, now: number) =>
+  now - rules.throttleDays * DAY_MS;
+
 const throttled = (lastAt: number | null, rules: Pick<EligibilityRules, "throttleDays">, now: number) =>
-  lastAt !== null && lastAt > now - rules.throttleDays * DAY_MS;
+  lastAt !== null && lastAt > throttleSince(rules, now);
+
+/** Why a survey, or a reminder, is held back by another email to the address (the claims record it too). */
+export const surveyThrottledReason = (throttleDays: number) => `surveyed within the last ${throttleDays} days`;
+export const reminderThrottledReason = (throttleDays: number) => `emailed another survey within the last ${throttleDays} days`;
 
 /** Whether a ticket's requester gets a survey now. */
 export function decide(ticket: EligibilityFacts, rules: EligibilityRules, now: number): Decision {
@@ -87,7 +95,7 @@ export function decide(ticket: EligibilityFacts, rules: EligibilityRules, now: n
   const reason = lastingSkipReason(ticket, rules);
   if (reason) return { kind: "skip", reason };
   if (throttled(ticket.lastSurveyedAt, rules, now)) {
-    return { kind: "skip", reason: `surveyed within the last ${rules.throttleDays} days` };
+    return { kind: "skip", reason: surveyThrottledReason(rules.throttleDays) };
   }
   return { kind: "send" };
 }
@@ -109,29 +117,50 @@ export interface ReminderFacts {
 }
 
 /**
+ * How far past its time a reminder may still go, and how long its link must still work: a reminder
+ * says "in case our first email got buried", which rings false weeks later (a cron that stopped,
+ * reminders switched on, a long hold), and a link about to expire would greet a click with an error.
+ */
+const REMINDER_GRACE_MS = DAY_MS;
+
+/** Why a reminder is not sent at this time: the link expired or soon expires, or its time has passed. */
+function reminderTimingReason(reminder: ReminderFacts, reminderDays: number, now: number): string | null {
+  const linkExpiresAt = reminder.linkExp * 1000;
+  if (linkExpiresAt <= now) return "the survey link has expired";
+  if (linkExpiresAt < now + REMINDER_GRACE_MS) return "the survey link expires in less than a day";
+  if (now > reminder.surveySentAt + reminderDays * DAY_MS + REMINDER_GRACE_MS)
+    return `too late: it was due ${reminderDays} days after the survey email, over a day ago`;
+  return null;
+}
+
+/**
  * Why a surveyed ticket's requester must not get its reminder (null: nothing stops it): an answer, the
- * link's expiry, the same lasting rules as the survey (unsubscribed, excluded, no longer an end user…),
- * another address, a reopened ticket, or another survey emailed to the address within the throttle.
- * The consumer asks this again just before sending, as it is then (throttling was decided at the claim).
+ * link's expiry (or less than a day left on it), its time long past, the same lasting rules as the
+ * survey (unsubscribed, excluded, no longer an end user…), another address, a reopened ticket, or
+ * another survey emailed to the address within the throttle. The consumer asks this again just before
+ * sending, as it is then (throttling was decided at the claim).
  */
 export function reminderSkipReason(
   ticket: EligibilityFacts,
   reminder: ReminderFacts,
-  rules: EligibilityRules,
+  rules: EligibilityRules & { reminderDays: number },
   now: number,
 ): string | null {
   if (reminder.answered) return "answered";
-  if (reminder.linkExp * 1000 <= now) return "the survey link has expired";
+  const timing = reminderTimingReason(reminder, rules.reminderDays, now);
+  if (timing) return timing;
   const reason = lastingSkipReason(ticket, rules);
   if (reason) return reason;
   if (!reminder.sameAddress) return "requester's email address changed since the survey";
   if (!SOLVED_STATUSES.includes(ticket.status)) return `ticket was reopened (${ticket.status}) since the survey`;
-  if (throttled(reminder.lastOtherEmailAt, rules, now))
-    return `emailed another survey within the last ${rules.throttleDays} days`;
+  if (throttled(reminder.lastOtherEmailAt, rules, now)) return reminderThrottledReason(rules.throttleDays);
   return null;
 }
 
-/** Whether a surveyed ticket's requester gets its one reminder now: `reminderDays` after the survey email. */
+/**
+ * Whether a surveyed ticket's requester gets its one reminder now: `reminderDays` after the survey
+ * email, and at most a day later.
+ */
 export function decideReminder(
   ticket: EligibilityFacts,
   reminder: ReminderFacts,

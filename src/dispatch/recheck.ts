@@ -91,8 +91,9 @@ export type Judge = (claim: SendClaim, ticket: SyncedTicket, suppressed: boolean
 
 /**
  * Whether a claimed reminder may still be sent, by the reminder's rule (eligibility.ts) on the ticket as
- * it is now and the survey email it repeats: not answered, the link not expired, the same address. Its
- * timing and throttling were decided when it was claimed.
+ * it is now and the survey email it repeats: not answered, the link not expired nor about to, not
+ * past its time (a message that came back late), the same address. Its throttling was decided when it
+ * was claimed.
  */
 export function judgeReminder(
   first: FirstSurvey | undefined,
@@ -113,7 +114,7 @@ export function judgeReminder(
       sameAddress: ticket.email !== null && normalizeEmail(ticket.email) === normalizeEmail(to),
       lastOtherEmailAt: null,
     },
-    rulesFor(settings, ticket.source),
+    { ...rulesFor(settings, ticket.source), reminderDays: settings.dispatch.reminderDays },
     now,
   );
 }

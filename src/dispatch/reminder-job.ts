@@ -2,7 +2,7 @@ import type { Settings } from "../config";
 import { isValidEmail, normalizeEmail } from "../lib/email-address";
 import { DAY_MS } from "../lib/time";
 import type { QueueMessage } from "../queue-message";
-import { decideReminder } from "./eligibility";
+import { decideReminder, reminderThrottledReason, throttleSince } from "./eligibility";
 import { legacyRowsRemain } from "./fingerprints-store";
 import { findDueReminders, recordReminderDecisions, type ReminderDecision } from "./reminders-store";
 import { queueClaims, STALE_CLAIM_MS } from "./select-job";
@@ -21,8 +21,8 @@ export interface ReminderReport {
 }
 
 /**
- * Decides the one reminder of every survey sent SURVEY_REMINDER_DAYS ago (or more, while its link still
- * works): skips with the reason, or claims it (once, whatever other run overlaps) and queues it for the
+ * Decides the one reminder of every survey sent SURVEY_REMINDER_DAYS ago: sends it up to a day later,
+ * and skips with the reason one whose time has passed (or whose link is about to expire), or claims it (once, whatever other run overlaps) and queues it for the
  * same consumer as the survey emails. Claims whose message may have been lost are queued again, also
  * when reminders were switched off since (the consumer then skips them).
  */
@@ -43,7 +43,8 @@ export async function selectReminders(
     deciding && !held
       ? await findDueReminders(
           db,
-          // A survey sent longer ago than its link lasts is past reminding; a day more records why.
+          // Surveys whose reminder is past its time are read too, while their link lasts and a day more,
+          // so that each records why it got none.
           { sentFrom: now - (days + settings.linkTtlDays + 1) * DAY_MS, sentUntil: now - days * DAY_MS },
           MAX_REMINDERS_PER_RUN,
         )
@@ -87,7 +88,10 @@ export async function selectReminders(
       ticketUpdatedAt: r.ticket.updatedAt,
     });
   }
-  const claimed = await recordReminderDecisions(db, decisions, now);
+  const claimed = await recordReminderDecisions(db, decisions, now, {
+    since: throttleSince(settings.dispatch, now),
+    reason: reminderThrottledReason(settings.dispatch.throttleDays),
+  });
   const requeued = await reclaimStale(db, now, STALE_CLAIM_MS, 1000, "survey_reminders");
   await queueClaims(queue, "survey-reminder", [...claimed, ...requeued]);
   const skipped: Record<string, number> = {};

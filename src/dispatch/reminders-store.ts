@@ -4,7 +4,7 @@
 // purpose: an answer is what ends a reminder.
 import type { TicketSource } from "../config";
 import { jsonChunks } from "../lib/json-chunks";
-import type { EmailSnapshot } from "./sends-store";
+import { lastEmailedSql, throttledAtClaimSql, type ClaimThrottle, type EmailSnapshot } from "./sends-store";
 
 /** A ticket whose survey email was sent inside the reminder window and that has no reminder decision yet. */
 export interface DueReminder {
@@ -50,8 +50,6 @@ interface DueReminderRow {
   ticket_updated_at: number;
 }
 
-const EMAILED = `('claimed', 'sending', 'sent')`;
-
 /** Surveys sent between `sentFrom` and `sentUntil` (ms) with no reminder decision yet, oldest first. */
 export async function findDueReminders(
   db: D1Database,
@@ -64,12 +62,7 @@ export async function findDueReminders(
          EXISTS (SELECT 1 FROM responses r WHERE r.ticket_id = s.ticket_id) AS answered,
          EXISTS (SELECT 1 FROM suppressions x
            WHERE x.address_fingerprint IN (s.address_fingerprint, c.address_fingerprint)) AS suppressed,
-         NULLIF(max(
-           COALESCE((SELECT MAX(p.decided_at) FROM survey_sends p WHERE p.address_fingerprint = s.address_fingerprint
-             AND p.ticket_id <> s.ticket_id AND p.status IN ${EMAILED}), 0),
-           COALESCE((SELECT MAX(o.decided_at) FROM survey_reminders o WHERE o.address_fingerprint = s.address_fingerprint
-             AND o.status IN ${EMAILED}), 0)
-         ), 0) AS last_other_email_at,
+         NULLIF(${lastEmailedSql("s.address_fingerprint", "s.ticket_id")}, 0) AS last_other_email_at,
          c.status, c.solved_at, c.tags, c.requester_role, c.requester_email, c.source, c.channel, c.ticket_updated_at
        FROM survey_sends s JOIN candidates c ON c.ticket_id = s.ticket_id
        WHERE s.status = 'sent' AND s.sent_at BETWEEN ?1 AND ?2
@@ -112,25 +105,28 @@ export interface ReminderDecision {
 /**
  * Records each ticket's one reminder decision: a claim or a skip. A ticket already decided keeps its
  * decision, and only the run whose statement wrote a claim gets it back to queue, so however cron runs
- * overlap, each reminder is queued by one of them.
+ * overlap, each reminder is queued by one of them. A claim whose address was emailed within the
+ * throttle meanwhile (another ticket claimed by an overlapping run) is written as a skip instead.
  */
 export async function recordReminderDecisions(
   db: D1Database,
   decisions: ReminderDecision[],
   now: number,
+  throttle: ClaimThrottle,
 ): Promise<number[]> {
   if (decisions.length === 0) return [];
   const rows = decisions.map((d) => ({ t: d.ticketId, r: d.skipReason, f: d.addressFingerprint, u: d.ticketUpdatedAt }));
   const statement = db.prepare(
     `INSERT INTO survey_reminders (ticket_id, status, reason, address_fingerprint, decided_at, ticket_updated_at, enqueued_at)
-       SELECT j.value ->> 't', IIF(j.value ->> 'r' IS NULL, 'claimed', 'skipped'), j.value ->> 'r', j.value ->> 'f', ?2,
-         j.value ->> 'u', IIF(j.value ->> 'r' IS NULL, ?2, NULL)
-       FROM json_each(?1) AS j WHERE true
+       SELECT t, IIF(reason IS NULL, 'claimed', 'skipped'), reason, f, ?2, u, IIF(reason IS NULL, ?2, NULL)
+       FROM (SELECT j.value ->> 't' AS t, j.value ->> 'f' AS f, j.value ->> 'u' AS u,
+           COALESCE(j.value ->> 'r', ${throttledAtClaimSql("j.value ->> 'f'", "j.value ->> 't'")}) AS reason
+         FROM json_each(?1) AS j) WHERE true
        ON CONFLICT (ticket_id) DO NOTHING
        RETURNING ticket_id, status`,
   );
   const results = await db.batch<{ ticket_id: number; status: string }>(
-    jsonChunks(rows).map((json) => statement.bind(json, now)),
+    jsonChunks(rows).map((json) => statement.bind(json, now, throttle.since, throttle.reason)),
   );
   return results.flatMap((r) => r.results.filter((row) => row.status === "claimed").map((row) => row.ticket_id));
 }

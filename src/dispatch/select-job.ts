@@ -1,7 +1,7 @@
 import type { Settings } from "../config";
 import { isValidEmail } from "../lib/email-address";
 import type { QueueMessage } from "../queue-message";
-import { decide, duePrefilter } from "./eligibility";
+import { decide, duePrefilter, surveyThrottledReason, throttleSince } from "./eligibility";
 import { legacyRowsRemain } from "./fingerprints-store";
 import { rulesFor, TICKET_SOURCES } from "./ticket-sources";
 import { claimTickets, findDueCandidates, reclaimStale, recordSkips, type SkipDecision } from "./sends-store";
@@ -96,7 +96,10 @@ export async function selectAndEnqueue(
     }
   }
   await recordSkips(db, skips, now);
-  const claimed = await claimTickets(db, claims, now);
+  const claimed = await claimTickets(db, claims, now, {
+    since: throttleSince(settings.dispatch, now),
+    reason: surveyThrottledReason(settings.dispatch.throttleDays),
+  });
   const requeued = await reclaimStale(db, now, STALE_CLAIM_MS, 1000);
   await queueClaims(queue, "survey-email", [...claimed, ...requeued]);
   const skipped: Record<string, number> = {};

@@ -60,6 +60,39 @@ function toDueTicket(r: DueRow): DueTicket {
   };
 }
 
+/** The send states that count as emailing an address: claimed, being sent, or sent. */
+const EMAILED = `('claimed', 'sending', 'sent')`;
+
+/**
+ * SQL: when the address with fingerprint `fingerprint` was last emailed (or claimed for) a survey or a
+ * reminder of a ticket other than `ticketId`, 0 if never. Both arguments are SQL expressions of the
+ * statement it goes in. Throttling reads it when deciding, and the claims again as they are written.
+ */
+export function lastEmailedSql(fingerprint: string, ticketId: string): string {
+  return `max(
+    COALESCE((SELECT MAX(p.decided_at) FROM survey_sends p WHERE p.address_fingerprint = ${fingerprint}
+      AND p.ticket_id <> ${ticketId} AND p.status IN ${EMAILED}), 0),
+    COALESCE((SELECT MAX(o.decided_at) FROM survey_reminders o WHERE o.address_fingerprint = ${fingerprint}
+      AND o.ticket_id <> ${ticketId} AND o.status IN ${EMAILED}), 0))`;
+}
+
+/**
+ * What a claim checks as it is written: another email to the address since `since` makes it a skip
+ * with `reason`. The decision read the address's last email earlier; an overlapping run may have
+ * claimed another ticket of the address in between, and one statement is all D1 runs at a time.
+ */
+export interface ClaimThrottle {
+  since: number;
+  reason: string;
+}
+
+/** SQL: the skip reason of a claim of ticket `ticketId` to `fingerprint` under the throttle bound to ?3 and ?4, or NULL. */
+export const throttledAtClaimSql = (fingerprint: string, ticketId: string) =>
+  `IIF(${lastEmailedSql(fingerprint, ticketId)} > ?3, ?4, NULL)`;
+
+/** No throttle (a test's claims, made with no other email in mind). */
+const UNTHROTTLED: ClaimThrottle = { since: Number.MAX_SAFE_INTEGER, reason: "" };
+
 /**
  * Tickets solved inside the due window that have no decision yet, or whose skip was made on an
  * older version of the ticket; with what throttling and suppression need to know (a reminder is an
@@ -71,12 +104,7 @@ export async function findDueCandidates(db: D1Database, due: DuePrefilter, limit
       `SELECT c.ticket_id, c.status, c.solved_at, c.tags, c.requester_role, c.requester_email, c.address_fingerprint,
          c.ticket_updated_at, c.source, c.channel,
          EXISTS (SELECT 1 FROM suppressions s WHERE s.address_fingerprint = c.address_fingerprint) AS suppressed,
-         NULLIF(max(
-           COALESCE((SELECT MAX(p.decided_at) FROM survey_sends p
-             WHERE p.address_fingerprint = c.address_fingerprint AND p.status IN ('claimed', 'sending', 'sent')), 0),
-           COALESCE((SELECT MAX(m.decided_at) FROM survey_reminders m
-             WHERE m.address_fingerprint = c.address_fingerprint AND m.status IN ('claimed', 'sending', 'sent')), 0)
-         ), 0) AS last_surveyed_at
+         NULLIF(${lastEmailedSql("c.address_fingerprint", "c.ticket_id")}, 0) AS last_surveyed_at
        FROM candidates c LEFT JOIN survey_sends d ON d.ticket_id = c.ticket_id
        WHERE c.status IN (SELECT value FROM json_each(?4)) AND c.solved_at BETWEEN ?1 AND ?2
          AND (d.ticket_id IS NULL OR (d.status = 'skipped' AND d.ticket_updated_at < c.ticket_updated_at))
@@ -113,27 +141,33 @@ export async function recordSkips(db: D1Database, skips: SkipDecision[], now: nu
 
 /**
  * Claims tickets for sending. Only the run whose statement wrote the claim gets the ticket back, so
- * however cron runs overlap, each ticket is queued by one of them.
+ * however cron runs overlap, each ticket is queued by one of them. A claim whose address was emailed
+ * within the throttle meanwhile (by an overlapping run) is written as a skip instead.
  */
 export async function claimTickets(
   db: D1Database,
   claims: Array<{ ticketId: number; addressFingerprint: string | null; ticketUpdatedAt: number }>,
   now: number,
+  throttle: ClaimThrottle = UNTHROTTLED,
 ): Promise<number[]> {
   if (claims.length === 0) return [];
   const rows = claims.map((c) => ({ t: c.ticketId, f: c.addressFingerprint, u: c.ticketUpdatedAt }));
   const statement = db.prepare(
-    `INSERT INTO survey_sends (ticket_id, status, address_fingerprint, decided_at, ticket_updated_at, enqueued_at)
-       SELECT j.value ->> 't', 'claimed', j.value ->> 'f', ?2, j.value ->> 'u', ?2
-       FROM json_each(?1) AS j WHERE true
-       ON CONFLICT (ticket_id) DO UPDATE SET status = 'claimed', reason = NULL, decided_at = excluded.decided_at,
-         ticket_updated_at = excluded.ticket_updated_at, address_fingerprint = excluded.address_fingerprint,
-         legacy_email_hash = NULL, enqueued_at = excluded.enqueued_at
+    `INSERT INTO survey_sends (ticket_id, status, reason, address_fingerprint, decided_at, ticket_updated_at, enqueued_at)
+       SELECT t, IIF(reason IS NULL, 'claimed', 'skipped'), reason, f, ?2, u, IIF(reason IS NULL, ?2, NULL)
+       FROM (SELECT j.value ->> 't' AS t, j.value ->> 'f' AS f, j.value ->> 'u' AS u,
+           ${throttledAtClaimSql("j.value ->> 'f'", "j.value ->> 't'")} AS reason
+         FROM json_each(?1) AS j) WHERE true
+       ON CONFLICT (ticket_id) DO UPDATE SET status = excluded.status, reason = excluded.reason,
+         decided_at = excluded.decided_at, ticket_updated_at = excluded.ticket_updated_at,
+         address_fingerprint = excluded.address_fingerprint, legacy_email_hash = NULL, enqueued_at = excluded.enqueued_at
        WHERE survey_sends.status = 'skipped'
-       RETURNING ticket_id`,
+       RETURNING ticket_id, status`,
   );
-  const results = await db.batch<{ ticket_id: number }>(jsonChunks(rows).map((json) => statement.bind(json, now)));
-  return results.flatMap((r) => r.results.map((row) => row.ticket_id));
+  const results = await db.batch<{ ticket_id: number; status: string }>(
+    jsonChunks(rows).map((json) => statement.bind(json, now, throttle.since, throttle.reason)),
+  );
+  return results.flatMap((r) => r.results.filter((row) => row.status === "claimed").map((row) => row.ticket_id));
 }
 
 /**

@@ -84,10 +84,17 @@ describe("the reminder's rule", () => {
     [{}, { sameAddress: false }, "requester's email address changed since the survey"],
     [{ status: "open" }, {}, "ticket was reopened (open) since the survey"],
     [{}, { lastOtherEmailAt: now - 6 * DAY }, "emailed another survey within the last 7 days"],
+    [{}, { linkExp: Math.floor((now + DAY - 60_000) / 1000) }, "the survey link expires in less than a day"],
+    [{}, { surveySentAt: now - 5 * DAY - 60_000 }, "too late: it was due 4 days after the survey email, over a day ago"],
   ] as const)("skips the ticket %j with the survey %j: %s", (overTicket, overFacts, reason) => {
     expect(
       decideReminder(ticket(overTicket as Partial<EligibilityFacts>), facts(overFacts), reminderRules, now),
     ).toEqual({ kind: "skip", reason });
+  });
+
+  it("is still sent up to a day after it was due, with a day or more left on the link", () => {
+    const lastMoment = facts({ surveySentAt: now - 5 * DAY, linkExp: Math.floor((now + DAY) / 1000) });
+    expect(decideReminder(ticket(), lastMoment, reminderRules, now)).toEqual({ kind: "send" });
   });
 
   it("is not held back by the survey it repeats, nor by another survey longer ago than the throttle", () => {

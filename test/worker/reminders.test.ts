@@ -1,12 +1,17 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
+import { parseSettings } from "../../src/config";
+import { keyLegacyHashes } from "../../src/dispatch/fingerprint-job";
+import { selectReminders } from "../../src/dispatch/reminder-job";
+import { selectAndEnqueue } from "../../src/dispatch/select-job";
 import type { Env } from "../../src/env";
 import { buildReport, type ReportFigure } from "../../src/hedgehogs/report";
 import { renderReportEmail } from "../../src/hedgehogs/report-email";
 import type { QueueMessage } from "../../src/queue-message";
 import { EVERY_TEN_MINUTES } from "../../src/scheduled";
 import type { FakeTicket, SentEmail } from "../fakes/types";
-import { crashBefore } from "./helpers/crash";
+import { fakeSendEmail } from "./fake-send-email";
+import { crashBefore, pauseBefore } from "./helpers/crash";
 import {
   BASE,
   call,
@@ -14,6 +19,7 @@ import {
   dispatchAccount,
   fake,
   postForm,
+  recordingQueue,
   runCron,
   sendRow,
   solvedTicket,
@@ -65,9 +71,25 @@ async function cronIn(account: DispatchAccount, days: number, e: Env = account.e
 function ownMessages(account: DispatchAccount, messages: QueueMessage[]): QueueMessage[] {
   const mine = ownTickets.get(account) ?? new Set();
   return messages.flatMap((m) => {
-    const ticketIds = m.kind === "survey-reminder" ? m.ticketIds.filter((id) => mine.has(id)) : [];
-    return ticketIds.length > 0 ? [{ kind: "survey-reminder" as const, ticketIds }] : [];
+    if (m.kind !== "survey-reminder" && m.kind !== "survey-email") return [];
+    const ticketIds = m.ticketIds.filter((id) => mine.has(id));
+    return ticketIds.length > 0 ? [{ kind: m.kind, ticketIds }] : [];
   });
+}
+
+/** The tickets of queue messages, in order. */
+const idsOf = (messages: QueueMessage[]) => messages.flatMap((m) => ("ticketIds" in m ? m.ticketIds : []));
+
+/** `days` from now on the Worker's clock (the consumer's "now"), for the duration of `run`. */
+async function atWorkerTime<T>(days: number, run: () => Promise<T>): Promise<T> {
+  const at = Date.now() + days * DAY;
+  vi.useFakeTimers({ toFake: ["Date"] });
+  try {
+    vi.setSystemTime(at);
+    return await run();
+  } finally {
+    vi.useRealTimers();
+  }
 }
 
 /** The links a customer can follow in an email: the five faces and the unsubscribe link, and the header's. */
@@ -228,6 +250,96 @@ describe("the one reminder", () => {
     expect(reminders(await account.resendSent())).toEqual([]);
   });
 
+  it("is not sent late: not over a day after it was due, nor with less than a day left on the link", async () => {
+    // A stopped cron, reminders switched on, or a long hold: the surveys of weeks ago get no burst of reminders.
+    const weeksAgo = solvedTicket(3.5);
+    const account = await surveyed([weeksAgo]);
+    expect(await cronIn(account, 29.8)).toEqual([]);
+    expect(await reminderRow(weeksAgo.id)).toMatchObject({
+      status: "skipped",
+      reason: "the survey link expires in less than a day",
+    });
+
+    const dayLate = solvedTicket(3.5);
+    const longLinks = await surveyed([dayLate], { LINK_TTL_DAYS: "60" });
+    expect(await cronIn(longLinks, 5.2)).toEqual([]);
+    expect(await reminderRow(dayLate.id)).toMatchObject({
+      status: "skipped",
+      reason: "too late: it was due 4 days after the survey email, over a day ago",
+    });
+
+    const shortLink = solvedTicket(3.5);
+    const shortLinks = await surveyed([shortLink], { LINK_TTL_DAYS: "5" });
+    expect(await cronIn(shortLinks, 4.1)).toEqual([]);
+    expect(await reminderRow(shortLink.id)).toMatchObject({ reason: "the survey link expires in less than a day" });
+    expect(reminders(await account.resendSent())).toEqual([]);
+  });
+
+  it("is skipped just before sending when, since its claim, it became late or its link expired", async () => {
+    const late = solvedTicket(3.3);
+    const account = await surveyed([late]);
+    const queued = await cronIn(account, 4.1);
+    expect(idsOf(queued)).toEqual([late.id]);
+    // Its message comes back only on the day after the reminder was due (a long wait, a lost message).
+    await atWorkerTime(5.2, () => deliverQueue(queued, account.env));
+    expect(await reminderRow(late.id)).toMatchObject({
+      status: "skipped",
+      reason: "too late: it was due 4 days after the survey email, over a day ago",
+    });
+
+    const expiring = solvedTicket(3.3);
+    const shortLinks = await surveyed([expiring], { LINK_TTL_DAYS: "6" });
+    const claimed = await cronIn(shortLinks, 4.1);
+    expect(idsOf(claimed)).toEqual([expiring.id]);
+    await atWorkerTime(6.1, () => deliverQueue(claimed, shortLinks.env));
+    expect(await reminderRow(expiring.id)).toMatchObject({
+      status: "skipped",
+      reason: "the survey link has expired",
+    });
+    expect(reminders(await account.resendSent())).toEqual([]);
+    expect(reminders(await shortLinks.resendSent())).toEqual([]);
+  });
+
+  it("off again: with SURVEY_REMINDER_DAYS=0 or SURVEY_EMAILS=off nothing new is decided, and queued claims are skipped", async () => {
+    const [a, b] = [solvedTicket(3.3), solvedTicket(3.4)];
+    const account = await surveyed([a, b]);
+    expect(await cronIn(account, 4.1, { ...account.env, SURVEY_REMINDER_DAYS: "0" })).toEqual([]);
+    expect(await cronIn(account, 4.1, { ...account.env, SURVEY_EMAILS: "off" })).toEqual([]);
+    expect(await reminderRow(a.id)).toBeNull();
+    expect(await reminderRow(b.id)).toBeNull();
+
+    const queued = await cronIn(account, 4.2);
+    expect(idsOf(queued).sort()).toEqual([a.id, b.id].sort());
+    // Switched off while the claims wait in the queue.
+    await deliverQueue([{ kind: "survey-reminder", ticketIds: [a.id] }], { ...account.env, SURVEY_REMINDER_DAYS: "0" });
+    await deliverQueue([{ kind: "survey-reminder", ticketIds: [b.id] }], { ...account.env, SURVEY_EMAILS: "off" });
+    expect(await reminderRow(a.id)).toMatchObject({ status: "skipped", reason: "SURVEY_REMINDER_DAYS is 0 (no reminders)" });
+    expect(await reminderRow(b.id)).toMatchObject({ status: "skipped", reason: "SURVEY_EMAILS is off" });
+    expect(reminders(await account.resendSent())).toEqual([]);
+  });
+
+  it("is held, with the reason, while an older row's address waits to be keyed; decided once it is", async () => {
+    const ticket = solvedTicket(3.4);
+    const account = await surveyed([ticket]);
+    // A row as the code before keyed fingerprints left it: its address known by a bare hash too.
+    await env.DB.prepare("UPDATE candidates SET legacy_email_hash = ? WHERE ticket_id = ?")
+      .bind("0".repeat(64), ticket.id)
+      .run();
+    const { queue, queued } = recordingQueue();
+    try {
+      const held = await selectReminders(env.DB, queue, parseSettings(account.env), Date.now() + 4.1 * DAY, {
+        newClaims: true,
+      });
+      expect(held).toMatchObject({ considered: 0, claimed: 0, held: expect.stringMatching(/keyed/) });
+      expect(await reminderRow(ticket.id)).toBeNull();
+      expect(idsOf(queued)).not.toContain(ticket.id);
+    } finally {
+      // The fingerprints step drops a bare hash that does not match the row's address.
+      await keyLegacyHashes(env.DB, account.env.ADDRESS_FINGERPRINT_KEY!, Date.now() + 20_000);
+    }
+    expect(idsOf(await cronIn(account, 4.1))).toEqual([ticket.id]);
+  });
+
   it("never goes beyond the throttle: not after another survey to the address, and it holds off the next survey", async () => {
     // Surveys are re-checked as due at the time they are sent, so the days pass on the Worker's clock here.
     const start = Date.now();
@@ -280,6 +392,86 @@ describe("the one reminder", () => {
       vi.useRealTimers();
     }
   }, 30_000);
+
+  describe("keeps to the throttle when a survey is claimed for the address while another run decides", () => {
+    /** A surveyed ticket, and another ticket of its requester's, synced but due for its survey only days later. */
+    async function twoTicketsOneAddress() {
+      const address = `overlap${Date.now()}${Math.random().toString(36).slice(2, 6)}@example.org`;
+      const to = (t: FakeTicket): FakeTicket => ({ ...t, requester: { ...t.requester, email: address } });
+      const reminded = to(solvedTicket(3.5));
+      const account = await surveyed([reminded], { SURVEY_THROTTLE_DAYS: "2" });
+      // Changed two minutes ago: the next export reads it (its clock is the real one).
+      const surveyedLater = to(solvedTicket(0, { updated_at: new Date(Date.now() - 120_000).toISOString() }));
+      own(account, [surveyedLater.id]);
+      await account.seed([surveyedLater]);
+      await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+      expect(await sendRow(surveyedLater.id)).toBeNull();
+      return { account, reminded, surveyedLater, settings: parseSettings(account.env), at: Date.now() + 4.1 * DAY };
+    }
+
+    it("a reminder decided before the other survey's claim is skipped, not claimed", async () => {
+      const { reminded, surveyedLater, settings, at } = await twoTicketsOneAddress();
+      const { queue, queued } = recordingQueue();
+      const paused = pauseBefore(env.DB, /INSERT INTO survey_reminders/);
+      const reminderRun = selectReminders(paused.db, queue, settings, at, { newClaims: true });
+      await paused.reached;
+      await selectAndEnqueue(env.DB, queue, settings, at);
+      expect(await sendRow(surveyedLater.id)).toMatchObject({ status: "claimed" });
+      paused.release();
+      await reminderRun;
+      expect(await reminderRow(reminded.id)).toMatchObject({
+        status: "skipped",
+        reason: "emailed another survey within the last 2 days",
+      });
+      expect(idsOf(queued.filter((m) => m.kind === "survey-reminder"))).not.toContain(reminded.id);
+    });
+
+    it("a survey decided before the reminder's claim is skipped, not claimed", async () => {
+      const { reminded, surveyedLater, settings, at } = await twoTicketsOneAddress();
+      const { queue, queued } = recordingQueue();
+      const paused = pauseBefore(env.DB, /INSERT INTO survey_sends[^;]*'claimed'/);
+      const surveyRun = selectAndEnqueue(paused.db, queue, settings, at);
+      await paused.reached;
+      await selectReminders(env.DB, queue, settings, at, { newClaims: true });
+      expect(await reminderRow(reminded.id)).toMatchObject({ status: "claimed" });
+      paused.release();
+      await surveyRun;
+      expect(await sendRow(surveyedLater.id)).toMatchObject({
+        status: "skipped",
+        reason: "surveyed within the last 2 days",
+      });
+      expect(idsOf(queued.filter((m) => m.kind === "survey-email"))).not.toContain(surveyedLater.id);
+    });
+  });
+
+  it("shares one invocation's send allowance with the survey emails (Cloudflare: 200 in all)", async () => {
+    const binding = fakeSendEmail();
+    const account = await dispatchAccount({ MAIL_PROVIDER: "cloudflare", SURVEY_REMINDER_DAYS: "4" });
+    const withBinding = { ...account.env, EMAIL: binding };
+    const firstSurveyed = Array.from({ length: 150 }, () => solvedTicket(3.5));
+    own(account, firstSurveyed.map((t) => t.id));
+    await account.seed(firstSurveyed);
+    await runCron(EVERY_TEN_MINUTES, Date.now(), account.env);
+    await deliverQueue(ownMessages(account, queuedOf(account, "survey-email")), withBinding);
+    expect(binding.sent).toHaveLength(150);
+
+    // 150 more tickets are due their survey on the day the first 150 are due their reminder.
+    const changedNow = { updated_at: new Date(Date.now() - 120_000).toISOString() };
+    const surveyedNext = Array.from({ length: 150 }, () => solvedTicket(3.6, changedNow));
+    own(account, surveyedNext.map((t) => t.id));
+    await account.seed(surveyedNext);
+    const before = account.queued.length;
+    await runCron(EVERY_TEN_MINUTES, Date.now() + 4.1 * DAY, account.env);
+    const both = ownMessages(account, account.queued.slice(before));
+    expect(idsOf(both)).toHaveLength(300);
+
+    const first = await deliverQueue(both, withBinding);
+    expect(binding.sent).toHaveLength(150 + 200);
+    expect(first.retryMessages.length).toBeGreaterThan(0);
+    await deliverQueue(both, withBinding, 2);
+    expect(binding.sent).toHaveLength(450);
+    expect(new Set(binding.sent.map((m) => String(m.to))).size).toBe(300);
+  }, 60_000);
 
   it("is queued once when two cron runs overlap, and sent once when its message is delivered again", async () => {
     const tickets = Array.from({ length: 6 }, (_, i) => solvedTicket(3.2 + i / 10));
