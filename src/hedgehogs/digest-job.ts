@@ -150,8 +150,9 @@ export async function runWeeklyDigests(deps: DigestDeps, now: number) {
     );
   }
   const report = { week, stored, slack: 0, email: 0, waiting: 0 };
-  for (const owed of await owedDigests(deps.db, now, DIGESTS_PER_RUN)) {
-    if (!(await leaseDigest(deps.db, owed, now, now + LEASE_MS))) continue;
+  for (const owed of await owedDigests(deps.db, now, Date.now(), DIGESTS_PER_RUN)) {
+    const clock = Date.now();
+    if (!(await leaseDigest(deps.db, owed, { now, clock, until: clock + LEASE_MS }))) continue;
     // Read again under the lease: another run may have settled a channel since the list was read.
     const leased = await findDigest(deps.db, owed.week, owed.team);
     if (!leased) continue;

@@ -3,6 +3,7 @@
  * like the monthly report, it reads the survey's and the sync's tables on purpose) and its own table,
  * weekly_digests: one row per team and week, stored once, each channel settled once.
  */
+import { DEFAULT_TEAM } from "../lib/survey-link";
 import { namedTeams } from "../lib/teams";
 import { ticketPage } from "../services/ticket-pages";
 import { buildDigest, type DigestAnswer, type WeeklyDigest } from "./digest";
@@ -12,8 +13,9 @@ import type { TeamCounts } from "./report";
 
 const DIGEST_SQL = {
   /** ?1 start (ms), ?2 end (ms). Surveys emailed, by the team of the ticket. */
-  emailed: `SELECT team, COUNT(*) AS surveysEmailed FROM survey_sends
-            WHERE status = 'sent' AND sent_at >= ?1 AND sent_at < ?2 AND team IS NOT NULL GROUP BY team`,
+  // A ticket without a team was surveyed, and is answered, under the default team (DEFAULT_TEAM).
+  emailed: `SELECT COALESCE(team, ?3) AS team, COUNT(*) AS surveysEmailed FROM survey_sends
+            WHERE status = 'sent' AND sent_at >= ?1 AND sent_at < ?2 GROUP BY 1`,
   /** ?1 start (ms), ?2 end (ms). Answers by team and whether the ticket's first reply met its target. */
   target: `SELECT r.team AS team, c.target_met AS targetMet, COUNT(*) AS answers
            FROM responses r LEFT JOIN ticket_context c ON c.ticket_id = r.ticket_id
@@ -80,7 +82,7 @@ export async function computeWeekDigests(
   const [current, previous, emailed, target, answers, hedgehogs] = await db.batch([
     db.prepare(REPORT_SQL.teams).bind(start, end),
     db.prepare(REPORT_SQL.teams).bind(before.start, before.end),
-    db.prepare(DIGEST_SQL.emailed).bind(start, end),
+    db.prepare(DIGEST_SQL.emailed).bind(start, end, DEFAULT_TEAM),
     db.prepare(DIGEST_SQL.target).bind(start, end),
     db.prepare(DIGEST_SQL.answers).bind(start, end),
     db.prepare(DIGEST_SQL.hedgehogs),
@@ -203,27 +205,38 @@ export async function findDigest(db: D1Database, week: string, team: string): Pr
   return row && toStored(row);
 }
 
-/** Digests with a channel still to send whose wait is over and that no other run is delivering. */
-export async function owedDigests(db: D1Database, now: number, limit: number): Promise<StoredDigest[]> {
+/**
+ * Digests with a channel still to send whose wait is over (at the run's time `now`) and that no other
+ * run is delivering. Leases are on the clock (`clock`, Date.now()), not on the run's scheduled time: a
+ * run that reaches this step minutes late must not find its own lease already over.
+ */
+export async function owedDigests(db: D1Database, now: number, clock: number, limit: number): Promise<StoredDigest[]> {
   const { results } = await db
     .prepare(
       `SELECT * FROM weekly_digests WHERE (slack_status = 'pending' OR email_status = 'pending')
-         AND next_attempt_at <= ?1 AND lease_until <= ?1 ORDER BY next_attempt_at LIMIT ?2`,
+         AND next_attempt_at <= ?1 AND lease_until <= ?3 ORDER BY next_attempt_at LIMIT ?2`,
     )
-    .bind(now, limit)
+    .bind(now, limit, clock)
     .all<DigestRow>();
   return results.map(toStored);
 }
 
-/** Takes a digest for this run until `until`; false when another run holds it (compare-and-set). */
-export async function leaseDigest(db: D1Database, d: StoredDigest, now: number, until: number): Promise<boolean> {
+/**
+ * Takes a digest for this run until `until` on the clock; false when another run holds it
+ * (compare-and-set against the clock's `clock`).
+ */
+export async function leaseDigest(
+  db: D1Database,
+  d: StoredDigest,
+  lease: { now: number; clock: number; until: number },
+): Promise<boolean> {
   const result = await db
     .prepare(
       `UPDATE weekly_digests SET lease_until = ?3, attempts = attempts + 1
-       WHERE week = ?1 AND team = ?2 AND lease_until <= ?4 AND next_attempt_at <= ?4
+       WHERE week = ?1 AND team = ?2 AND lease_until <= ?5 AND next_attempt_at <= ?4
          AND (slack_status = 'pending' OR email_status = 'pending')`,
     )
-    .bind(d.week, d.team, until, now)
+    .bind(d.week, d.team, lease.until, lease.now, lease.clock)
     .run();
   return result.meta.changes === 1;
 }
@@ -237,7 +250,11 @@ export async function markDigestChannel(
 ): Promise<void> {
   const column = channel === "slack" ? "slack" : "email";
   await db
-    .prepare(`UPDATE weekly_digests SET ${column}_status = ?3, ${column}_detail = ?4 WHERE week = ?1 AND team = ?2`)
+    // Only a channel still pending: an outcome once recorded is never overwritten by a late run.
+    .prepare(
+      `UPDATE weekly_digests SET ${column}_status = ?3, ${column}_detail = ?4
+       WHERE week = ?1 AND team = ?2 AND ${column}_status = 'pending'`,
+    )
     .bind(d.week, d.team, state.status, state.detail)
     .run();
 }

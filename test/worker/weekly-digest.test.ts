@@ -345,6 +345,56 @@ describe("the Monday digest", () => {
   });
 });
 
+describe("the Monday digest's team and lease", () => {
+  it("counts the surveys of tickets without a team under the team their answers carry (Support)", async () => {
+    const account = await digestAccount({ slack: ["Support"] });
+    const weekStart = Date.parse("2018-10-08T12:00:00Z");
+    await seedEmailed(null as unknown as string, weekStart, 2);
+    await storeAnswer({ ticketId: ticket++, team: "Support", rating: 5, at: weekStart + DAY });
+    await account.cron(Date.parse("2018-10-15T10:00:00Z"));
+    const [post] = await account.slackPosts();
+    expect((post!.body as { text: string }).text).toContain("Response rate: 50.0% (2 surveys emailed)");
+  });
+
+  it("keeps its lease when its run reaches the digest step long after the run's scheduled time", async () => {
+    const { runWeeklyDigests } = await import("../../src/hedgehogs/digest-job");
+    const { settingsOf } = await import("../../src/config");
+    const team = freshTeam("Late run");
+    const account = await digestAccount({ slack: [team] });
+    const monday = Date.parse("2019-10-07T09:00:00Z");
+    await storeAnswer({ ticketId: ticket++, team, rating: 2, at: monday - 2 * DAY });
+    const settings = settingsOf(account.env);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let entered!: () => void;
+    const inFlight = new Promise<void>((r) => (entered = r));
+    let held = false;
+    const slow: typeof fetch = async (input, init) => {
+      if (!held && new Request(input as RequestInfo).url.includes(account.slackName)) {
+        held = true;
+        entered();
+        await gate;
+      }
+      return fetch(input as RequestInfo, init);
+    };
+    const deps = (fetcher: typeof fetch) => ({
+      db: env.DB,
+      settings,
+      fetcher,
+      mailer: () => {
+        throw new Error("no email in this test");
+      },
+    });
+    // The 09:00 run is still posting when the 09:10 run comes; their scheduled times are ten minutes apart.
+    const first = runWeeklyDigests(deps(slow), monday);
+    await inFlight;
+    await runWeeklyDigests(deps(fetch), monday + 10 * 60_000);
+    release();
+    await first;
+    expect(await account.slackPosts()).toHaveLength(1);
+  });
+});
+
 describe("erasure and the digest", () => {
   it("clears a person's comments from stored digests, keeping the rating and its link", async () => {
     const team = freshTeam("Erased");
