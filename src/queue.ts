@@ -61,12 +61,19 @@ export async function consumeQueue(batch: MessageBatch<QueueMessage>, env: Env):
     );
     if ("error" in outcome) for (const m of ticketRatings) m.retry({ delaySeconds: 60 });
   }
-  if (surveyEmails.length > 0) await sendEmails(env, surveyEmails, "survey");
-  if (reminders.length > 0) await sendEmails(env, reminders, "reminder");
+  // One allowance of sends for the invocation, the survey emails first.
+  const planned = { sends: 0 };
+  if (surveyEmails.length > 0) await sendEmails(env, surveyEmails, "survey", planned);
+  if (reminders.length > 0) await sendEmails(env, reminders, "reminder", planned);
 }
 
 /** Survey emails or their reminders: the same consumer, on the send state of their own kind. */
-async function sendEmails(env: Env, surveyEmails: SurveyEmailMessage[], kind: SendKind): Promise<void> {
+async function sendEmails(
+  env: Env,
+  messages: SurveyEmailMessage[],
+  kind: SendKind,
+  planned: { sends: number },
+): Promise<void> {
   const outcome = await runJob(env, kind === "survey" ? "survey-emails" : "survey-reminders", async (ctx) => {
     let mailer;
     try {
@@ -74,19 +81,20 @@ async function sendEmails(env: Env, surveyEmails: SurveyEmailMessage[], kind: Se
     } catch (err) {
       // A mail provider without its key: nothing can be sent until the setting is fixed; wait and ask again.
       const problem = err instanceof Error ? err.message : String(err);
-      console.error(`configuration: ${problem}; survey emails wait`);
-      for (const m of surveyEmails) m.retry({ delaySeconds: CONFIGURATION_WAIT_SECONDS });
-      return { waiting: surveyEmails.length, configuration: problem };
+      console.error(`configuration: ${problem}; ${kind === "survey" ? "survey emails" : "reminders"} wait`);
+      for (const m of messages) m.retry({ delaySeconds: CONFIGURATION_WAIT_SECONDS });
+      return { waiting: messages.length, configuration: problem };
     }
-    const report = await consumeSurveyEmails(surveyEmails, {
+    const report = await consumeSurveyEmails(messages, {
       db: ctx.db,
       mailer,
       settings: ctx.settings,
       fetcher: ctx.fetcher,
       now: Date.now(),
       kind,
+      planned,
     });
     return { ...report, provider: mailer.name };
   });
-  if ("error" in outcome) for (const m of surveyEmails) m.retry({ delaySeconds: 60 });
+  if ("error" in outcome) for (const m of messages) m.retry({ delaySeconds: 60 });
 }

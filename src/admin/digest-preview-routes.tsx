@@ -27,7 +27,7 @@ const PreviewQuery = v.object({
     v.minLength(1, TEAM_REQUIRED),
     v.maxLength(200, "team must be at most 200 characters"),
   ),
-  week: v.optional(v.pipe(v.string(), v.trim(), v.check(isWeek, "week must be an ISO week such as 2026-W48"))),
+  week: v.optional(v.pipe(v.string(), v.trim(), v.check(isWeek, "week must be an ISO week from 1970 on, such as 2026-W48"))),
 });
 
 type Preview = { digest: WeeklyDigest; stored: StoredDigest | null; week: string };

@@ -237,6 +237,11 @@ export interface ConsumerDeps {
   now: number;
   /** Survey emails (the default) or reminders. */
   kind?: SendKind;
+  /**
+   * Fresh sends this invocation has already planned, shared by the survey emails and the reminders of
+   * one queue batch: the provider's per-invocation limit (maxEmailsPerInvocation) is the invocation's.
+   */
+  planned?: { sends: number };
 }
 
 /**
@@ -282,7 +287,9 @@ async function planRequests(
   const plan = planSends([...claims.values()], { now, idempotent: mailer.idempotent });
   const off = switchedOff(settings, deps.kind);
   const offSkips = off ? plan.fresh.map((c) => ({ ticketId: c.ticketId, reason: off })) : [];
-  const share = off ? [] : plan.fresh.slice(0, mailer.maxEmailsPerInvocation);
+  const room = Math.max(0, mailer.maxEmailsPerInvocation - (deps.planned?.sends ?? 0));
+  const share = off ? [] : plan.fresh.slice(0, room);
+  if (deps.planned) deps.planned.sends += share.length;
   const waits: Waits = new Map(off ? [] : plan.fresh.slice(share.length).map((c) => [c.ticketId, 1000]));
 
   const rule = await remindersRule(share, deps);

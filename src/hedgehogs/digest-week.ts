@@ -21,7 +21,8 @@ function isoWeekOf(dateUtc: number): { year: number; week: number } {
   return { year, week: Math.floor((thursday - Date.UTC(year, 0, 1)) / DAY_MS / 7) + 1 };
 }
 
-const weekKey = (w: { year: number; week: number }) => `${w.year}-W${String(w.week).padStart(2, "0")}`;
+const weekKey = (w: { year: number; week: number }) =>
+  `${String(w.year).padStart(4, "0")}-W${String(w.week).padStart(2, "0")}`;
 
 /** The Monday of an ISO week, as a UTC midnight of that calendar date. */
 function mondayOf(year: number, week: number): number {
@@ -29,11 +30,15 @@ function mondayOf(year: number, week: number): number {
   return Date.UTC(year, 0, 4 - ((jan4.getUTCDay() || 7) - 1) + (week - 1) * 7);
 }
 
-/** Whether a text names an ISO week that exists ('2026-W53' does, '2025-W53' does not). */
+/**
+ * Whether a text names an ISO week that exists ('2026-W53' does, '2025-W53' does not), from 1970 on:
+ * no answer is older, and Date.UTC reads a year below 100 as 19xx.
+ */
 export function isWeek(text: string): boolean {
   const m = WEEK.exec(text);
   if (!m) return false;
   const year = Number(m[1]);
+  if (year < 1970) return false;
   const week = Number(m[2]);
   return week >= 1 && week <= 53 && weekKey(isoWeekOf(mondayOf(year, week))) === text;
 }

@@ -461,8 +461,9 @@ describe("/admin/digest/preview", () => {
     };
     expect(await error("/admin/digest/preview")).toMatch(/^team is required/);
     expect(await error("/admin/digest/preview?team=")).toMatch(/^team is required/);
-    expect(await error(`/admin/digest/preview?team=x&week=2019-13`)).toBe("week must be an ISO week such as 2026-W48");
-    expect(await error(`/admin/digest/preview?team=x&week=2025-W53`)).toBe("week must be an ISO week such as 2026-W48");
+    expect(await error(`/admin/digest/preview?team=x&week=2019-13`)).toBe("week must be an ISO week from 1970 on, such as 2026-W48");
+    expect(await error(`/admin/digest/preview?team=x&week=2025-W53`)).toBe("week must be an ISO week from 1970 on, such as 2026-W48");
+    expect(await error(`/admin/digest/preview?team=x&week=1000-W01`)).toBe("week must be an ISO week from 1970 on, such as 2026-W48");
     const thisWeek = lastFullWeek(Date.now() + 7 * DAY, "UTC");
     expect(await error(`/admin/digest/preview?team=x&week=${thisWeek}`)).toBe(
       `the week ${thisWeek} has not ended yet; the last full week is ${lastFullWeek(Date.now(), "UTC")}`,
