@@ -47,20 +47,20 @@ const headStart = renderedOnce(() => (
   </>
 ));
 
-/**
- * A customer page's title, icon and inline stylesheet, rendered once per page (`<style>\n<title>`):
- * each such page's title is a constant of its code, so there are as many renderings as pages.
- */
-const inlineStyledHead = renderedOncePer((page: string) => {
-  const split = page.indexOf("\n");
-  return (
+/** A customer page's title, icon and inline stylesheet, rendered once per title of that stylesheet's pages. */
+const headWithStyle = (style: PageStyle) =>
+  renderedOncePer((title: string) => (
     <>
-      <title>{page.slice(split + 1)}</title>
+      <title>{title}</title>
       <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-      <style>{raw(PAGE_STYLES[page.slice(0, split) as PageStyle])}</style>
+      <style>{raw(PAGE_STYLES[style])}</style>
     </>
-  );
-});
+  ));
+
+/** One per inline stylesheet; each such page's title is a constant of its code, so the renderings are few. */
+const inlineStyledHeads = Object.fromEntries(
+  (Object.keys(PAGE_STYLES) as PageStyle[]).map((style) => [style, headWithStyle(style)]),
+) as Record<PageStyle, (title: string) => HtmlEscapedString>;
 
 function BrandLine(props: { brand: Brand }) {
   return (
@@ -102,7 +102,7 @@ export function Layout(props: {
               <link rel="stylesheet" href={props.stylesheet} />
             </>
           ) : (
-            inlineStyledHead(`${props.style ?? "message"}\n${props.title}`)
+            inlineStyledHeads[props.style ?? "message"](props.title)
           )}
         </head>
         <body>

@@ -128,7 +128,8 @@ function CommentQuestion(props: { prompt: CommentPrompt }) {
 }
 
 // Markup that is the same on every survey page, rendered once per isolate (see renderedOnce).
-const faceMarkup = [1, 2, 3, 4, 5].map((rating) => renderedOnce(() => <Face rating={rating} />));
+const RATINGS = [1, 2, 3, 4, 5];
+const faceMarkup = RATINGS.map((rating) => renderedOnce(() => <Face rating={rating} />));
 
 const commentLabel = (prompt: CommentPrompt) =>
   renderedOnce(() => (
@@ -146,8 +147,6 @@ const commentHintMarkup = renderedOnce(() => (
     Up to {formatCount(COMMENT_MAX_LENGTH)} characters.
   </p>
 ));
-
-const RATINGS = [1, 2, 3, 4, 5];
 
 /** The five faces as radio buttons, `selected` (0 for none) checked: six renderings in all. */
 const faceRowMarkup = renderedOncePer((selected: number) => (
