@@ -10,6 +10,7 @@ import { renderDigestEmail } from "../hedgehogs/digest-email";
 import { channelsOwed, digestSources } from "../hedgehogs/digest-job";
 import { computeWeekDigests, findDigest, type StoredDigest } from "../hedgehogs/digest-store";
 import { isWeek, lastFullWeek, weekRange } from "../hedgehogs/digest-week";
+import { EmailParts, MetaList, PreviewFilters } from "./email-preview-views";
 import { AdminPage, formatTime } from "./views";
 
 /**
@@ -84,7 +85,7 @@ function PreviewPage(props: Preview & { settings: Settings }) {
           ? `A preview: nothing is sent from here. This digest was stored ${formatTime(stored.createdAt)}; its sending stands as below.`
           : "A preview: nothing is stored or sent. The cron stores and sends it from Monday 09:00 after the week."}
       </p>
-      <form method="get" action="/admin/digest/preview" class="filters">
+      <PreviewFilters action="/admin/digest/preview">
         <label>
           Team
           <input type="text" name="team" value={digest.team} required />
@@ -93,23 +94,17 @@ function PreviewPage(props: Preview & { settings: Settings }) {
           Week
           <input type="week" name="week" value={week} required />
         </label>
-        <button type="submit">Preview</button>
-      </form>
-      <dl class="meta">
-        <dt>Slack</dt>
-        <dd>{to.slack}</dd>
-        <dt>Email</dt>
-        <dd>{to.email}</dd>
-        <dt>Subject</dt>
-        <dd>{email.subject}</dd>
-      </dl>
+      </PreviewFilters>
+      <MetaList
+        entries={[
+          ["Slack", to.slack],
+          ["Email", to.email],
+          ["Subject", email.subject],
+        ]}
+      />
       <h2>Slack message</h2>
       <pre class="email-text">{digestSlackText(digest)}</pre>
-      <h2>Email (plain text part)</h2>
-      <p>
-        <a href={`/admin/digest/preview.html?${query}`}>Open the HTML part</a>
-      </p>
-      <pre class="email-text">{email.text}</pre>
+      <EmailParts heading="Email: plain text part" htmlHref={`/admin/digest/preview.html?${query}`} text={email.text} />
     </AdminPage>
   );
 }

@@ -6,6 +6,7 @@ import { settingsOf, type Settings } from "../config";
 import { isMonth, monthName, previousMonth } from "../hedgehogs/report";
 import { renderReportEmail } from "../hedgehogs/report-email";
 import { computeReport } from "../hedgehogs/report-store";
+import { EmailParts, MetaList, PreviewFilters } from "./email-preview-views";
 import { AdminPage } from "./views";
 
 /**
@@ -29,24 +30,19 @@ function PreviewPage(props: { month: string; to: string | undefined; subject: st
       <p class="notice" role="status">
         A preview: nothing is stored or sent. The monthly job sends this on the 1st of the next month.
       </p>
-      <form method="get" action="/admin/report/preview" class="filters">
+      <PreviewFilters action="/admin/report/preview">
         <label>
           Month
           <input type="month" name="month" value={props.month} required />
         </label>
-        <button type="submit">Preview</button>
-      </form>
-      <dl class="meta">
-        <dt>To</dt>
-        <dd>{props.to ?? "no one: DONATION_REPORT_TO is not set"}</dd>
-        <dt>Subject</dt>
-        <dd>{props.subject}</dd>
-      </dl>
-      <p>
-        <a href={href}>Open the HTML part</a>
-      </p>
-      <h2>Plain text part</h2>
-      <pre class="email-text">{props.text}</pre>
+      </PreviewFilters>
+      <MetaList
+        entries={[
+          ["To", props.to ?? "no one: DONATION_REPORT_TO is not set"],
+          ["Subject", props.subject],
+        ]}
+      />
+      <EmailParts heading="Plain text part" htmlHref={href} text={props.text} />
     </AdminPage>
   );
 }

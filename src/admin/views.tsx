@@ -2,6 +2,7 @@ import { EXPORT_MAX_PER_PAGE } from "../services/zendesk";
 import { ticketPage, type TicketPageSettings } from "../services/ticket-pages";
 import type { Child } from "hono/jsx";
 import { Layout } from "../lib/layout";
+import { EmailParts, MetaList } from "./email-preview-views";
 import type { DispatchOutcomeCount, JobRun, WaitingTickets } from "./dispatch-status-store";
 import { plural } from "../lib/plural";
 import type { OutboxMessage, OutboxSummary } from "./outbox-store";
@@ -269,27 +270,16 @@ export function OutboxMessagePage(props: { message: OutboxMessage }) {
   const m = props.message;
   return (
     <AdminPage title={m.subject} current="/admin/outbox">
-      <dl class="meta">
-        <dt>From</dt>
-        <dd>{m.from}</dd>
-        <dt>To</dt>
-        <dd>{m.to}</dd>
-        <dt>Created</dt>
-        <dd>{formatTime(m.createdAt)}</dd>
-        <dt>Idempotency key</dt>
-        <dd>{m.idempotencyKey}</dd>
-        {Object.entries(m.headers).map(([k, v]) => (
-          <>
-            <dt>{k}</dt>
-            <dd>{v}</dd>
-          </>
-        ))}
-      </dl>
-      <p>
-        <a href={`/admin/outbox/${m.id}/html`}>Open the HTML part</a>
-      </p>
-      <h2>Plain text part</h2>
-      <pre class="email-text">{m.text}</pre>
+      <MetaList
+        entries={[
+          ["From", m.from],
+          ["To", m.to],
+          ["Created", formatTime(m.createdAt)],
+          ["Idempotency key", m.idempotencyKey],
+          ...Object.entries(m.headers),
+        ]}
+      />
+      <EmailParts heading="Plain text part" htmlHref={`/admin/outbox/${m.id}/html`} text={m.text} />
     </AdminPage>
   );
 }

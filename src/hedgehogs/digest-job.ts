@@ -14,6 +14,7 @@ import {
   leaseDigest,
   markDigestChannel,
   owedDigests,
+  startChannelSend,
   storeWeekOnce,
   weekStored,
   type ChannelState,
@@ -29,6 +30,8 @@ export interface DigestDeps {
   mailer: () => Mailer;
   fetcher: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
+  /** The clock leases are held on (Date.now()); a test moves it past a lease that a stopped run left. */
+  clock?: () => number;
 }
 
 /** How long one run holds a digest it is delivering: far longer than a paced Slack post and an email take. */
@@ -68,25 +71,42 @@ export function channelsOwed(d: WeeklyDigest, settings: Settings): { slack: Chan
   };
 }
 
-/** A channel's outcome as stored: done, failed for good, or still pending with the wait before the next try. */
-function stateOf(outcome: Outcome<unknown>, attempts: number): ChannelState & { waitMs?: number } {
+/**
+ * Marks the channel as being sent when its call cannot be replayed safely (`replaySafe` false); false
+ * when this run no longer holds the digest, and must leave the channel alone.
+ */
+type Claim = (replaySafe: boolean) => Promise<boolean>;
+
+/** A channel's delivery: no outcome (null) when the run lost its hold before the call. */
+type ChannelSend = (stored: StoredDigest, deps: DigestDeps, claim: Claim) => Promise<Outcome<unknown> | null>;
+
+const OUTCOME_UNKNOWN = "outcome unknown, not sent again so that it is never delivered twice";
+
+/**
+ * A channel's outcome as stored: done, failed for good, or still pending with the wait before the
+ * next try. A call that may have gone through cannot be retried unless its replay is idempotent.
+ */
+function stateOf(outcome: Outcome<unknown>, attempts: number, replaySafe: boolean): ChannelState & { waitMs?: number } {
   if (outcome.kind === "done") return { status: "done", detail: null };
   if (outcome.kind === "failed") return { status: "failed", detail: outcome.reason };
+  if (outcome.maybeDone && !replaySafe) return { status: "failed", detail: `${outcome.reason}: ${OUTCOME_UNKNOWN}` };
   if (attempts >= DIGEST_MAX_ATTEMPTS)
     return { status: "failed", detail: `gave up after ${attempts} attempts: ${outcome.reason}` };
   return { status: "pending", detail: outcome.reason, waitMs: outcome.afterMs };
 }
 
-async function postDigest(stored: StoredDigest, deps: DigestDeps): Promise<Outcome<unknown>> {
+/** Slack's incoming webhooks take no idempotency key: a post is never replayed safely. */
+const postDigest: ChannelSend = async (stored, deps, claim) => {
   const url = webhookFor(stored.team, deps.settings.slackWebhooks);
   if (!url) return { kind: "failed", reason: "the team's Slack webhook was removed from SLACK_WEBHOOK_URLS" };
+  if (!(await claim(false))) return null;
   return postToSlack(url, { text: digestSlackText(stored.digest) }, deps);
-}
+};
 
-async function emailDigest(stored: StoredDigest, deps: DigestDeps): Promise<Outcome<unknown>> {
+const emailDigest: ChannelSend = async (stored, deps, claim) => {
   const to = forTeam(stored.team, deps.settings.digest.emails);
   if (!to) return { kind: "failed", reason: "the team's address was removed from DIGEST_EMAILS" };
-  // One key per team and week: a replay after an unknown outcome is never delivered twice.
+  // One key per team and week: with a provider that takes keys, a replay is never delivered twice.
   const key = `weekly-digest-${stored.week}-${(await sha256Hex(stored.team)).slice(0, 24)}`;
   let mailer: Mailer;
   try {
@@ -99,16 +119,21 @@ async function emailDigest(stored: StoredDigest, deps: DigestDeps): Promise<Outc
       maybeDone: false,
     };
   }
+  if (!(await claim(mailer.idempotent))) return null;
   const email = renderDigestEmail(stored.digest);
   const [result] = await mailer.send(
     [{ ...email, headers: {}, to, from: deps.settings.mail.from, idempotencyKey: key }],
     key,
   );
   return result ?? { kind: "failed", reason: "no outcome from the mail provider" };
-}
+};
 
-/** Sends what one leased digest still owes (its attempts count this one), each channel recorded as soon as it is known. */
-async function deliverDigest(stored: StoredDigest, deps: DigestDeps, now: number) {
+/**
+ * Sends what one digest leased until `leaseUntil` still owes (its attempts count this one), each
+ * channel recorded as soon as it is known. A channel found `sending` was left so by a run that
+ * stopped mid-call: whether it went is unknown, so it is recorded as failed, not sent again.
+ */
+async function deliverDigest(stored: StoredDigest, deps: DigestDeps, now: number, leaseUntil: number) {
   const attempts = stored.attempts;
   const waits: number[] = [];
   const sent = { slack: 0, email: 0 };
@@ -117,15 +142,28 @@ async function deliverDigest(stored: StoredDigest, deps: DigestDeps, now: number
     ["email", stored.email, emailDigest],
   ] as const;
   for (const [channel, state, send] of channels) {
+    if (state.status === "sending") {
+      const detail = `a run stopped while sending it: ${OUTCOME_UNKNOWN}`;
+      await markDigestChannel(deps.db, stored, channel, { status: "failed", detail }, "sending");
+      continue;
+    }
     if (state.status !== "pending") continue;
-    const result = stateOf(await send(stored, deps), attempts);
-    await markDigestChannel(deps.db, stored, channel, { status: result.status, detail: result.detail });
+    let from: "pending" | "sending" = "pending";
+    const claim: Claim = async (replaySafe) => {
+      if (replaySafe) return true;
+      from = "sending";
+      return startChannelSend(deps.db, stored, channel, leaseUntil);
+    };
+    const outcome = await send(stored, deps, claim);
+    if (outcome === null) continue;
+    const result = stateOf(outcome, attempts, from === "pending");
+    await markDigestChannel(deps.db, stored, channel, { status: result.status, detail: result.detail }, from);
     if (result.status === "done") sent[channel]++;
     if (result.waitMs !== undefined) waits.push(result.waitMs);
   }
   // The service's own wait (Retry-After) when it gave one, and never sooner than the back-off.
   const nextAt = waits.length > 0 ? now + Math.max(...waits, backoffMs(attempts, { baseMs: 60_000 })) : 0;
-  await endDigestAttempt(deps.db, stored, nextAt, now);
+  await endDigestAttempt(deps.db, stored, { nextAttemptAt: nextAt, now, leaseUntil });
   return { ...sent, waiting: waits.length > 0 ? 1 : 0 };
 }
 
@@ -150,13 +188,15 @@ export async function runWeeklyDigests(deps: DigestDeps, now: number) {
     );
   }
   const report = { week, stored, slack: 0, email: 0, waiting: 0 };
-  for (const owed of await owedDigests(deps.db, now, Date.now(), DIGESTS_PER_RUN)) {
-    const clock = Date.now();
-    if (!(await leaseDigest(deps.db, owed, { now, clock, until: clock + LEASE_MS }))) continue;
+  const clockNow = deps.clock ?? Date.now;
+  for (const owed of await owedDigests(deps.db, now, clockNow(), DIGESTS_PER_RUN)) {
+    const clock = clockNow();
+    const until = clock + LEASE_MS;
+    if (!(await leaseDigest(deps.db, owed, { now, clock, until }))) continue;
     // Read again under the lease: another run may have settled a channel since the list was read.
     const leased = await findDigest(deps.db, owed.week, owed.team);
     if (!leased) continue;
-    const done = await deliverDigest(leased, deps, now);
+    const done = await deliverDigest(leased, deps, now, until);
     report.slack += done.slack;
     report.email += done.email;
     report.waiting += done.waiting;

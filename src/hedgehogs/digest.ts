@@ -36,9 +36,13 @@ export interface TeamWeekCounts {
   surveysEmailed: number;
   /** Answers whose first reply met, missed, or had no known target. */
   target: { met: number; missed: number; unknown: number };
-  /** The week's low ratings and commented answers, low ratings first. */
+  /** All the week's low ratings (1-3): how many, how many gave no reason, how many gave each (by label). */
+  lowRatings: { total: number; noReason: number; byReason: Array<{ label: string; answers: number }> };
+  /** How many answers rated 4 or 5 left a comment. */
+  comments: number;
+  /** The listed answers: up to DIGEST_LIST_MAX low ratings (lowest first) and as many commented others. */
   answers: DigestAnswer[];
-  /** Every hedgehog fed so far, by every team. */
+  /** Every hedgehog fed by every team before the week ended. */
   hedgehogsInAll: number;
 }
 
@@ -79,13 +83,16 @@ const cut = (a: DigestAnswer): DigestAnswer =>
   a.comment && a.comment.length > COMMENT_MAX ? { ...a, comment: `${a.comment.slice(0, COMMENT_MAX)}…` } : a;
 
 export function buildDigest(c: TeamWeekCounts, reasonLabels: string[]): WeeklyDigest {
-  const low = c.answers.filter((a) => a.rating <= 3);
-  const comments = c.answers.filter((a) => a.rating > 3 && a.comment);
-  // A reason no longer listed keeps its answers, under its id, after the listed ones.
-  const unlisted = low.flatMap((a) => a.reasons).filter((r) => !reasonLabels.includes(r));
-  const byReason = [...new Set([...reasonLabels, ...unlisted])]
-    .map((label) => ({ label, answers: low.filter((a) => a.reasons.includes(label)).length }))
-    .filter((r) => r.answers > 0);
+  const low = c.answers.filter((a) => a.rating <= 3).slice(0, DIGEST_LIST_MAX);
+  const comments = c.answers.filter((a) => a.rating > 3 && a.comment).slice(0, DIGEST_LIST_MAX);
+  // Listed reasons in the list's order; a reason no longer listed keeps its answers, under its id, after them.
+  const place = (label: string) => {
+    const i = reasonLabels.indexOf(label);
+    return i === -1 ? reasonLabels.length : i;
+  };
+  const byReason = c.lowRatings.byReason
+    .filter((r) => r.answers > 0)
+    .sort((a, b) => place(a.label) - place(b.label) || a.label.localeCompare(b.label));
   return {
     week: c.week,
     team: c.team,
@@ -96,12 +103,12 @@ export function buildDigest(c: TeamWeekCounts, reasonLabels: string[]): WeeklyDi
     target: c.target,
     hedgehogs: c.current.responses,
     hedgehogsInAll: c.hedgehogsInAll,
-    lowRatings: { total: low.length, byReason, noReason: low.filter((a) => a.reasons.length === 0).length },
-    lowRatingList: low.slice(0, DIGEST_LIST_MAX).map(cut),
-    comments: comments.slice(0, DIGEST_LIST_MAX).map(cut),
+    lowRatings: { total: c.lowRatings.total, byReason, noReason: c.lowRatings.noReason },
+    lowRatingList: low.map(cut),
+    comments: comments.map(cut),
     leftOut: {
-      lowRatings: Math.max(0, low.length - DIGEST_LIST_MAX),
-      comments: Math.max(0, comments.length - DIGEST_LIST_MAX),
+      lowRatings: Math.max(0, c.lowRatings.total - low.length),
+      comments: Math.max(0, c.comments - comments.length),
     },
   };
 }
@@ -150,7 +157,7 @@ export function digestFigures(d: WeeklyDigest): Array<{ label: string; shown: st
     { label: "Low ratings (1-3) by reason", shown: lowShown(d.lowRatings) },
     {
       label: "Hedgehogs fed",
-      shown: `${formatCount(d.hedgehogs)} (${formatCount(d.hedgehogsInAll)} by every team so far)`,
+      shown: `${formatCount(d.hedgehogs)} (${formatCount(d.hedgehogsInAll)} by every team up to the week's end)`,
     },
   ];
 }

@@ -7,6 +7,8 @@ import { dueWeek, isWeek, lastFullWeek, weekRange } from "../../src/hedgehogs/di
 import { EVERY_TEN_MINUTES } from "../../src/scheduled";
 import type { Env } from "../../src/env";
 import type { RecordedRequest } from "../fakes/types";
+import { fakeSendEmail } from "./fake-send-email";
+import { crashBefore } from "./helpers/crash";
 import { BASE, call, dispatchAccount, fake, runCron, storeAnswer } from "./helpers";
 
 let ticket = 8_000_000 + Math.floor(Math.random() * 100_000) * 10;
@@ -395,6 +397,160 @@ describe("the Monday digest's team and lease", () => {
   });
 });
 
+describe("the Monday digest on channels that take no idempotency key", () => {
+  it("records a Slack post whose answer never came as failed, and never posts it again", async () => {
+    const team = freshTeam("Slack 503");
+    const account = await digestAccount({ slack: [team], emails: { [team]: "s503@example.org" } });
+    const monday = Date.parse("2019-07-01T09:00:00Z");
+    await storeAnswer({ ticketId: ticket++, team, rating: 4, at: monday - DAY });
+    await fake("slackUrl").script([
+      { method: "POST", path: account.webhookPath(0), status: 503, body: "service_unavailable" },
+    ]);
+    await account.cron(monday);
+    await account.cron(monday + 2 * HOUR);
+    await account.cron(monday + DAY);
+    expect(await account.slackPosts()).toHaveLength(1);
+    const row = await digestRow("2019-W26", team);
+    expect(row).toMatchObject({ slack_status: "failed", email_status: "done" });
+    expect(row!.slack_detail).toBe(
+      "Slack answered 503: service_unavailable: outcome unknown, not sent again so that it is never delivered twice",
+    );
+    expect(row!.sent_at).not.toBeNull();
+    expect(await account.resendSent()).toHaveLength(1); // Resend takes a key: its channel is unaffected
+  });
+
+  it("does not post again after a run stopped between Slack's answer and its record", async () => {
+    const { runWeeklyDigests } = await import("../../src/hedgehogs/digest-job");
+    const { settingsOf } = await import("../../src/config");
+    const team = freshTeam("Stopped run");
+    const account = await digestAccount({ slack: [team] });
+    const monday = Date.parse("2019-07-08T09:00:00Z");
+    await storeAnswer({ ticketId: ticket++, team, rating: 2, at: monday - DAY });
+    const settings = settingsOf(account.env);
+    const mailer = () => {
+      throw new Error("no email in this test");
+    };
+    const crashing = crashBefore(env.DB, /SET slack_status = \?3/);
+    await expect(runWeeklyDigests({ db: crashing.db, settings, fetcher: fetch, mailer }, monday)).rejects.toThrow(
+      "simulated crash",
+    );
+    expect(crashing.crashed()).toBe(true);
+    expect(await account.slackPosts()).toHaveLength(1);
+    expect(await digestRow("2019-W27", team)).toMatchObject({ slack_status: "sending" });
+
+    // Within the stopped run's lease no run touches it; after it, the next run records it, unsent.
+    const deps = (clock: () => number) => ({ db: env.DB, settings, fetcher: fetch, mailer, clock });
+    await runWeeklyDigests(deps(Date.now), monday + 10 * 60_000);
+    expect(await digestRow("2019-W27", team)).toMatchObject({ slack_status: "sending" });
+    await runWeeklyDigests(deps(() => Date.now() + 6 * 60_000), monday + 20 * 60_000);
+    const row = await digestRow("2019-W27", team);
+    expect(row).toMatchObject({ slack_status: "failed", lease_until: 0 });
+    expect(row!.slack_detail).toBe(
+      "a run stopped while sending it: outcome unknown, not sent again so that it is never delivered twice",
+    );
+    expect(await account.slackPosts()).toHaveLength(1);
+  });
+
+  it("with Cloudflare's send_email waits out a rate limit, and records an internal error as failed, unsent", async () => {
+    const binding = fakeSendEmail();
+    const limited = freshTeam("CF limited");
+    const broken = freshTeam("CF broken");
+    const account = await digestAccount(
+      { emails: { [limited]: "limited@example.org", [broken]: "broken@example.org" } },
+      { MAIL_PROVIDER: "cloudflare", EMAIL: binding } as Partial<Env>,
+    );
+    const monday = Date.parse("2019-07-15T09:00:00Z");
+    await storeAnswer({ ticketId: ticket++, team: limited, rating: 5, at: monday - DAY });
+    await storeAnswer({ ticketId: ticket++, team: broken, rating: 5, at: monday - DAY });
+    // Teams are sent in order of name: "CF broken …" first, then "CF limited …".
+    binding.failNext("E_INTERNAL_SERVER_ERROR", "internal error");
+    await account.cron(monday);
+    expect(binding.sent.map((m) => m.to)).toEqual(["limited@example.org"]);
+
+    binding.failNext("E_RATE_LIMIT_EXCEEDED", "rate limited");
+    const nextTeam = freshTeam("CF next");
+    await storeAnswer({ ticketId: ticket++, team: nextTeam, rating: 5, at: monday + 6 * DAY });
+    const nextAccount = await digestAccount(
+      { emails: { [nextTeam]: "next@example.org" } },
+      { MAIL_PROVIDER: "cloudflare", EMAIL: binding } as Partial<Env>,
+    );
+    const nextMonday = monday + 7 * DAY;
+    await nextAccount.cron(nextMonday);
+    const waiting = await digestRow("2019-W29", nextTeam);
+    expect(waiting).toMatchObject({ email_status: "pending" });
+    expect(waiting!.email_detail).toContain("E_RATE_LIMIT_EXCEEDED");
+    await nextAccount.cron(nextMonday + 10 * 60_000);
+    await nextAccount.cron(nextMonday + 20 * 60_000);
+    expect(binding.sent.map((m) => m.to)).toEqual(["limited@example.org", "next@example.org"]);
+
+    const row = await digestRow("2019-W28", broken);
+    expect(row).toMatchObject({ email_status: "failed" });
+    expect(row!.email_detail).toBe(
+      "E_INTERNAL_SERVER_ERROR: internal error: outcome unknown, not sent again so that it is never delivered twice",
+    );
+  });
+});
+
+describe("the Monday digest's counts", () => {
+  it("counts every low rating of each team however many the week had, listing the first 20", async () => {
+    const busy = freshTeam("Busy");
+    const small = freshTeam("Small");
+    const account = await digestAccount({ slack: [busy, small] });
+    const monday = Date.parse("2017-05-08T09:00:00Z"); // 2017-W18 ends
+    const inWeek = monday - 3 * DAY;
+    // More ones than a single cut list across teams (5,000) would hold, so a team's threes could be crowded out.
+    const ones = Array.from({ length: 5_030 }, () => ticket++);
+    for (let i = 0; i < ones.length; i += 100)
+      await Promise.all(
+        ones.slice(i, i + 100).map((id, j) =>
+          storeAnswer({ ticketId: id, team: busy, rating: 1, reasons: j % 2 ? ["slow"] : [], at: inWeek + i + j }),
+        ),
+      );
+    for (const reasons of [["billing"], ["billing", "not_solved"], []])
+      await storeAnswer({ ticketId: ticket++, team: small, rating: 3, reasons, at: inWeek + HOUR });
+    await storeAnswer({ ticketId: ticket++, team: small, rating: 5, comment: "Great", at: inWeek });
+    await account.cron(monday);
+
+    const texts = (await account.slackPosts()).map((p) => (p.body as { text: string }).text);
+    const of = (team: string) => texts.find((t) => t.includes(`Weekly CSAT digest: ${team}:`))!;
+    expect(of(busy)).toContain("Low ratings (1-3) by reason: 5,030: The reply was slow 2,515, no reason given 2,515");
+    expect(of(busy)).toContain("…and 5,010 low ratings more (see /admin/answers)");
+    expect(of(busy).match(/^• \*1\/5\*/gm)).toHaveLength(20);
+    expect(of(small)).toContain(
+      "Low ratings (1-3) by reason: 3: My problem was not solved 1, Billing or account 2, no reason given 1",
+    );
+    expect(of(small).match(/^• \*3\/5\*/gm)).toHaveLength(3);
+    expect(of(small)).toContain("*Comments*\n• *5/5*");
+  }, 120_000);
+
+  it("shows the hedgehogs fed by every team up to the week's end, however late it is read", async () => {
+    const team = freshTeam("Hedgehogs then");
+    const account = await digestAccount({ slack: [team] }, { SUPPORT_TIMEZONE: "UTC" });
+    const week = "2016-W10"; // 7 to 13 March 2016
+    const fedBy = async () => {
+      const response = await call(
+        new Request(`${BASE}/admin/digest/preview?team=${encodeURIComponent(team)}&week=${week}`, {
+          headers: { authorization: `Bearer ${env.ADMIN_TOKEN}` },
+        }),
+        account.env,
+      );
+      const match = /Hedgehogs fed: (\d+) \(([\d,]+) by every team up to the week&#39;s end\)/.exec(await response.text());
+      return { team: Number(match![1]), all: Number(match![2]!.replace(/,/g, "")) };
+    };
+    await storeAnswer({ ticketId: ticket++, team, rating: 5, at: Date.parse("2016-03-09T12:00:00Z") });
+    const before = await fedBy();
+    expect(before.team).toBe(1);
+    // An answer later in the same month, and one in a later month, fed hedgehogs after the week: not counted.
+    await storeAnswer({ ticketId: ticket++, team, rating: 5, at: Date.parse("2016-03-20T12:00:00Z") });
+    await storeAnswer({ ticketId: ticket++, team, rating: 4, at: Date.parse("2016-05-02T12:00:00Z") });
+    expect(await fedBy()).toEqual(before);
+    // One earlier in the month, and one the month before, are.
+    await storeAnswer({ ticketId: ticket++, team, rating: 3, at: Date.parse("2016-03-01T12:00:00Z") });
+    await storeAnswer({ ticketId: ticket++, team, rating: 2, at: Date.parse("2016-02-10T12:00:00Z") });
+    expect(await fedBy()).toEqual({ team: 1, all: before.all + 2 });
+  });
+});
+
 describe("erasure and the digest", () => {
   it("clears a person's comments from stored digests, keeping the rating and its link", async () => {
     const team = freshTeam("Erased");
@@ -432,8 +588,11 @@ describe("/admin/digest/preview", () => {
 
     const path = `/admin/digest/preview?team=${encodeURIComponent(team)}`;
     const anonymous = await call(new Request(`${BASE}${path}`), account.env);
-    expect(anonymous.status).not.toBe(200);
-    expect(await anonymous.text()).not.toContain("Nobody answered");
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toEqual({ error: "Sign in: send Authorization: Bearer <ADMIN_TOKEN>." });
+    const browser = await call(new Request(`${BASE}${path}`, { headers: { accept: "text/html" } }), account.env);
+    expect(browser.status).toBe(303);
+    expect(browser.headers.get("location")).toBe("/admin/sign-in");
 
     const page = await admin(path, account.env);
     expect(page.status).toBe(200);
