@@ -88,7 +88,7 @@ export async function selectReminders(
       ticketUpdatedAt: r.ticket.updatedAt,
     });
   }
-  const claimed = await recordReminderDecisions(db, decisions, now, {
+  const { claimed, throttled } = await recordReminderDecisions(db, decisions, now, {
     since: throttleSince(settings.dispatch, now),
     reason: reminderThrottledReason(settings.dispatch.throttleDays),
   });
@@ -96,5 +96,7 @@ export async function selectReminders(
   await queueClaims(queue, "survey-reminder", [...claimed, ...requeued]);
   const skipped: Record<string, number> = {};
   for (const d of decisions) if (d.skipReason) skipped[d.skipReason] = (skipped[d.skipReason] ?? 0) + 1;
+  const throttledReason = reminderThrottledReason(settings.dispatch.throttleDays);
+  if (throttled.length > 0) skipped[throttledReason] = (skipped[throttledReason] ?? 0) + throttled.length;
   return { considered: due.length, claimed: claimed.length, requeued: requeued.length, skipped, ...(held ? { held } : {}) };
 }

@@ -4,7 +4,14 @@
 // purpose: an answer is what ends a reminder.
 import type { TicketSource } from "../config";
 import { jsonChunks } from "../lib/json-chunks";
-import { lastEmailedSql, throttledAtClaimSql, type ClaimThrottle, type EmailSnapshot } from "./sends-store";
+import {
+  claimsWritten,
+  lastEmailedSql,
+  throttledAtClaimSql,
+  type ClaimsWritten,
+  type ClaimThrottle,
+  type EmailSnapshot,
+} from "./sends-store";
 
 /** A ticket whose survey email was sent inside the reminder window and that has no reminder decision yet. */
 export interface DueReminder {
@@ -113,8 +120,8 @@ export async function recordReminderDecisions(
   decisions: ReminderDecision[],
   now: number,
   throttle: ClaimThrottle,
-): Promise<number[]> {
-  if (decisions.length === 0) return [];
+): Promise<ClaimsWritten> {
+  if (decisions.length === 0) return { claimed: [], throttled: [] };
   const rows = decisions.map((d) => ({ t: d.ticketId, r: d.skipReason, f: d.addressFingerprint, u: d.ticketUpdatedAt }));
   const statement = db.prepare(
     `INSERT INTO survey_reminders (ticket_id, status, reason, address_fingerprint, decided_at, ticket_updated_at, enqueued_at)
@@ -128,7 +135,8 @@ export async function recordReminderDecisions(
   const results = await db.batch<{ ticket_id: number; status: string }>(
     jsonChunks(rows).map((json) => statement.bind(json, now, throttle.since, throttle.reason)),
   );
-  return results.flatMap((r) => r.results.filter((row) => row.status === "claimed").map((row) => row.ticket_id));
+  const toClaim = new Set(decisions.filter((d) => d.skipReason === null).map((d) => d.ticketId));
+  return claimsWritten(results, (ticketId) => toClaim.has(ticketId));
 }
 
 /** The survey a reminder repeats: its email's snapshot (null once erased), when it was sent, and whether it was answered. */

@@ -96,7 +96,7 @@ export async function selectAndEnqueue(
     }
   }
   await recordSkips(db, skips, now);
-  const claimed = await claimTickets(db, claims, now, {
+  const { claimed, throttled } = await claimTickets(db, claims, now, {
     since: throttleSince(settings.dispatch, now),
     reason: surveyThrottledReason(settings.dispatch.throttleDays),
   });
@@ -104,6 +104,8 @@ export async function selectAndEnqueue(
   await queueClaims(queue, "survey-email", [...claimed, ...requeued]);
   const skipped: Record<string, number> = {};
   for (const s of skips) skipped[s.reason] = (skipped[s.reason] ?? 0) + 1;
+  const throttledReason = surveyThrottledReason(settings.dispatch.throttleDays);
+  if (throttled.length > 0) skipped[throttledReason] = (skipped[throttledReason] ?? 0) + throttled.length;
   return {
     considered: due.length,
     claimed: claimed.length,

@@ -90,6 +90,24 @@ export interface ClaimThrottle {
 export const throttledAtClaimSql = (fingerprint: string, ticketId: string) =>
   `IIF(${lastEmailedSql(fingerprint, ticketId)} > ?3, ?4, NULL)`;
 
+/** What writing claims came to: the tickets this run claimed, and those the throttle turned into skips as they were written. */
+export interface ClaimsWritten {
+  claimed: number[];
+  throttled: number[];
+}
+
+/** The claimed and throttled tickets among the rows a claim statement returned (`candidates`: those written as claims). */
+export function claimsWritten(
+  results: Array<D1Result<{ ticket_id: number; status: string }>>,
+  candidates: (ticketId: number) => boolean = () => true,
+): ClaimsWritten {
+  const rows = results.flatMap((r) => r.results);
+  return {
+    claimed: rows.filter((row) => row.status === "claimed").map((row) => row.ticket_id),
+    throttled: rows.filter((row) => row.status === "skipped" && candidates(row.ticket_id)).map((row) => row.ticket_id),
+  };
+}
+
 /** No throttle (a test's claims, made with no other email in mind). */
 const UNTHROTTLED: ClaimThrottle = { since: Number.MAX_SAFE_INTEGER, reason: "" };
 
@@ -149,8 +167,8 @@ export async function claimTickets(
   claims: Array<{ ticketId: number; addressFingerprint: string | null; ticketUpdatedAt: number }>,
   now: number,
   throttle: ClaimThrottle = UNTHROTTLED,
-): Promise<number[]> {
-  if (claims.length === 0) return [];
+): Promise<ClaimsWritten> {
+  if (claims.length === 0) return { claimed: [], throttled: [] };
   const rows = claims.map((c) => ({ t: c.ticketId, f: c.addressFingerprint, u: c.ticketUpdatedAt }));
   const statement = db.prepare(
     `INSERT INTO survey_sends (ticket_id, status, reason, address_fingerprint, decided_at, ticket_updated_at, enqueued_at)
@@ -167,7 +185,7 @@ export async function claimTickets(
   const results = await db.batch<{ ticket_id: number; status: string }>(
     jsonChunks(rows).map((json) => statement.bind(json, now, throttle.since, throttle.reason)),
   );
-  return results.flatMap((r) => r.results.filter((row) => row.status === "claimed").map((row) => row.ticket_id));
+  return claimsWritten(results);
 }
 
 /**

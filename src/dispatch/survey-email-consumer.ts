@@ -238,8 +238,9 @@ export interface ConsumerDeps {
   /** Survey emails (the default) or reminders. */
   kind?: SendKind;
   /**
-   * Fresh sends this invocation has already planned, shared by the survey emails and the reminders of
-   * one queue batch: the provider's per-invocation limit (maxEmailsPerInvocation) is the invocation's.
+   * Emails this invocation has already planned (replays and fresh sends), shared by the survey emails
+   * and the reminders of one queue batch: the provider's per-invocation limit (maxEmailsPerInvocation)
+   * is the invocation's.
    */
   planned?: { sends: number };
 }
@@ -287,9 +288,13 @@ async function planRequests(
   const plan = planSends([...claims.values()], { now, idempotent: mailer.idempotent });
   const off = switchedOff(settings, deps.kind);
   const offSkips = off ? plan.fresh.map((c) => ({ ticketId: c.ticketId, reason: off })) : [];
-  const room = Math.max(0, mailer.maxEmailsPerInvocation - (deps.planned?.sends ?? 0));
+  // Replays of unconfirmed sends come first, and count against the invocation's allowance too.
+  const replays = [];
+  for (const key of plan.replayKeys) replays.push(await replayRequest(key, deps));
+  const replayed = replays.reduce((n, r) => n + (r.request?.emails.length ?? 0), 0);
+  const room = Math.max(0, mailer.maxEmailsPerInvocation - (deps.planned?.sends ?? 0) - replayed);
   const share = off ? [] : plan.fresh.slice(0, room);
-  if (deps.planned) deps.planned.sends += share.length;
+  if (deps.planned) deps.planned.sends += replayed + share.length;
   const waits: Waits = new Map(off ? [] : plan.fresh.slice(share.length).map((c) => [c.ticketId, 1000]));
 
   const rule = await remindersRule(share, deps);
@@ -304,8 +309,6 @@ async function planRequests(
   }
   await endClaims(db, { skipped, failed: plan.failed }, now, table);
 
-  const replays = [];
-  for (const key of plan.replayKeys) replays.push(await replayRequest(key, deps));
   for (const r of replays) for (const [ticketId, ms] of r.waits) waits.set(ticketId, ms);
   return {
     requests: [

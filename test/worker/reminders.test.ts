@@ -418,7 +418,8 @@ describe("the one reminder", () => {
       await selectAndEnqueue(env.DB, queue, settings, at);
       expect(await sendRow(surveyedLater.id)).toMatchObject({ status: "claimed" });
       paused.release();
-      await reminderRun;
+      const summary = await reminderRun;
+      expect(summary).toMatchObject({ claimed: 0, skipped: { "emailed another survey within the last 2 days": 1 } });
       expect(await reminderRow(reminded.id)).toMatchObject({
         status: "skipped",
         reason: "emailed another survey within the last 2 days",
@@ -435,7 +436,8 @@ describe("the one reminder", () => {
       await selectReminders(env.DB, queue, settings, at, { newClaims: true });
       expect(await reminderRow(reminded.id)).toMatchObject({ status: "claimed" });
       paused.release();
-      await surveyRun;
+      const summary = await surveyRun;
+      expect(summary).toMatchObject({ claimed: 0, skipped: { "surveyed within the last 2 days": 1 } });
       expect(await sendRow(surveyedLater.id)).toMatchObject({
         status: "skipped",
         reason: "surveyed within the last 2 days",

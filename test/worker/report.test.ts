@@ -18,7 +18,7 @@ async function seedAnswers(month: string, answers: Array<[team: string, rating: 
 async function seedEmailed(month: string, count: number) {
   const at = Date.parse(`${month}-02T00:00:00Z`);
   const ids = Array.from({ length: count }, () => ticket++);
-  const claimed = await claimTickets(
+  const { claimed } = await claimTickets(
     env.DB,
     ids.map((ticketId) => ({ ticketId, addressFingerprint: null, ticketUpdatedAt: at })),
     at,
