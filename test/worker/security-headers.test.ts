@@ -23,5 +23,9 @@ describe("security headers", () => {
     expect(csp).not.toContain("unsafe-inline");
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     expect(res.headers.get("x-powered-by")).toBeNull();
+    expect(res.headers.get("strict-transport-security")).toBe("max-age=63072000; includeSubDomains");
+    // Headers only retired browsers read are left out (src/lib/http.ts says which and why).
+    for (const legacy of ["x-xss-protection", "x-download-options", "x-permitted-cross-domain-policies", "x-dns-prefetch-control"])
+      expect(res.headers.get(legacy)).toBeNull();
   });
 });
