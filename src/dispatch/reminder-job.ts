@@ -5,20 +5,15 @@ import type { QueueMessage } from "../queue-message";
 import { decideReminder, reminderThrottledReason, throttleSince } from "./eligibility";
 import { legacyRowsRemain } from "./fingerprints-store";
 import { findDueReminders, recordReminderDecisions, type ReminderDecision } from "./reminders-store";
-import { queueClaims, STALE_CLAIM_MS } from "./select-job";
+import { queueClaims, selectReport, STALE_CLAIM_MS, type SelectReport } from "./select-job";
 import { ERASED, reclaimStale } from "./sends-store";
 import { rulesFor } from "./ticket-sources";
 
 /** Bounds one run's work; the next run takes the rest. */
 const MAX_REMINDERS_PER_RUN = 25_000;
 
-export interface ReminderReport {
-  considered: number;
-  claimed: number;
-  requeued: number;
-  skipped: Record<string, number>;
-  held?: string;
-}
+/** A reminder run's report: the survey emails' own shape. */
+export type ReminderReport = SelectReport;
 
 /**
  * Decides the one reminder of every survey sent SURVEY_REMINDER_DAYS ago: sends it up to a day later,
@@ -73,7 +68,8 @@ export async function selectReminders(
               surveySentAt: r.surveySentAt,
               linkExp: r.linkExp,
               answered: r.answered,
-              sameAddress: r.ticket.email !== null && normalizeEmail(r.ticket.email) === normalizeEmail(r.surveyAddress),
+              sameAddress:
+                r.ticket.email !== null && normalizeEmail(r.ticket.email) === normalizeEmail(r.surveyAddress),
               lastOtherEmailAt: fingerprint !== null && claimedThisRun.has(fingerprint) ? now : r.lastOtherEmailAt,
             },
             { ...rulesFor(settings, r.ticket.source), reminderDays: days },
@@ -88,15 +84,19 @@ export async function selectReminders(
       ticketUpdatedAt: r.ticket.updatedAt,
     });
   }
-  const { claimed, throttled } = await recordReminderDecisions(db, decisions, now, {
+  const throttle = {
     since: throttleSince(settings.dispatch, now),
     reason: reminderThrottledReason(settings.dispatch.throttleDays),
-  });
+  };
+  const { claimed, throttled } = await recordReminderDecisions(db, decisions, now, throttle);
   const requeued = await reclaimStale(db, now, STALE_CLAIM_MS, 1000, "survey_reminders");
   await queueClaims(queue, "survey-reminder", [...claimed, ...requeued]);
-  const skipped: Record<string, number> = {};
-  for (const d of decisions) if (d.skipReason) skipped[d.skipReason] = (skipped[d.skipReason] ?? 0) + 1;
-  const throttledReason = reminderThrottledReason(settings.dispatch.throttleDays);
-  if (throttled.length > 0) skipped[throttledReason] = (skipped[throttledReason] ?? 0) + throttled.length;
-  return { considered: due.length, claimed: claimed.length, requeued: requeued.length, skipped, ...(held ? { held } : {}) };
+  return selectReport({
+    considered: due.length,
+    claimed,
+    requeued,
+    skipReasons: decisions.flatMap((d) => (d.skipReason ? [d.skipReason] : [])),
+    throttled: { reason: throttle.reason, tickets: throttled },
+    held,
+  });
 }

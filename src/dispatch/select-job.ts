@@ -37,6 +37,31 @@ export interface SelectReport {
 }
 
 /**
+ * A deciding run's report (survey emails or reminders): its skips by reason, those the throttle made
+ * as the claims were written counted under the throttle's reason with the others.
+ */
+export function selectReport(run: {
+  considered: number;
+  claimed: number[];
+  requeued: number[];
+  skipReasons: string[];
+  throttled: { reason: string; tickets: number[] };
+  held: string | undefined;
+}): SelectReport {
+  const skipped: Record<string, number> = {};
+  for (const reason of run.skipReasons) skipped[reason] = (skipped[reason] ?? 0) + 1;
+  const { reason, tickets } = run.throttled;
+  if (tickets.length > 0) skipped[reason] = (skipped[reason] ?? 0) + tickets.length;
+  return {
+    considered: run.considered,
+    claimed: run.claimed.length,
+    requeued: run.requeued.length,
+    skipped,
+    ...(run.held ? { held: run.held } : {}),
+  };
+}
+
+/**
  * Decides every due ticket: records skips with their reason, claims the rest (each ticket once,
  * whatever other run overlaps) and queues the claims for the consumer to email.
  */
@@ -96,21 +121,19 @@ export async function selectAndEnqueue(
     }
   }
   await recordSkips(db, skips, now);
-  const { claimed, throttled } = await claimTickets(db, claims, now, {
+  const throttle = {
     since: throttleSince(settings.dispatch, now),
     reason: surveyThrottledReason(settings.dispatch.throttleDays),
-  });
+  };
+  const { claimed, throttled } = await claimTickets(db, claims, now, throttle);
   const requeued = await reclaimStale(db, now, STALE_CLAIM_MS, 1000);
   await queueClaims(queue, "survey-email", [...claimed, ...requeued]);
-  const skipped: Record<string, number> = {};
-  for (const s of skips) skipped[s.reason] = (skipped[s.reason] ?? 0) + 1;
-  const throttledReason = surveyThrottledReason(settings.dispatch.throttleDays);
-  if (throttled.length > 0) skipped[throttledReason] = (skipped[throttledReason] ?? 0) + throttled.length;
-  return {
+  return selectReport({
     considered: due.length,
-    claimed: claimed.length,
-    requeued: requeued.length,
-    skipped,
-    ...(held ? { held } : {}),
-  };
+    claimed,
+    requeued,
+    skipReasons: skips.map((s) => s.reason),
+    throttled: { reason: throttle.reason, tickets: throttled },
+    held,
+  });
 }

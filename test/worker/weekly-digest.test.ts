@@ -106,6 +106,21 @@ async function digestAccount(
   };
 }
 
+/**
+ * The digest step called as the ten-minute cron calls it, with the account's settings and no email,
+ * for a run whose database, fetch or lease clock the test controls.
+ */
+async function digestRun(account: { env: Env }) {
+  const { runWeeklyDigests } = await import("../../src/hedgehogs/digest-job");
+  const { settingsOf } = await import("../../src/config");
+  const settings = settingsOf(account.env);
+  const mailer = () => {
+    throw new Error("no email in this test");
+  };
+  return (at: number, run: { db?: D1Database; fetcher?: typeof fetch; clock?: () => number } = {}) =>
+    runWeeklyDigests({ db: run.db ?? env.DB, settings, fetcher: run.fetcher ?? fetch, mailer, clock: run.clock }, at);
+}
+
 const digestRow = (week: string, team: string) =>
   env.DB.prepare("SELECT * FROM weekly_digests WHERE week = ? AND team = ?")
     .bind(week, team)
@@ -359,13 +374,11 @@ describe("the Monday digest's team and lease", () => {
   });
 
   it("keeps its lease when its run reaches the digest step long after the run's scheduled time", async () => {
-    const { runWeeklyDigests } = await import("../../src/hedgehogs/digest-job");
-    const { settingsOf } = await import("../../src/config");
     const team = freshTeam("Late run");
     const account = await digestAccount({ slack: [team] });
     const monday = Date.parse("2019-10-07T09:00:00Z");
     await storeAnswer({ ticketId: ticket++, team, rating: 2, at: monday - 2 * DAY });
-    const settings = settingsOf(account.env);
+    const runDigests = await digestRun(account);
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     let entered!: () => void;
@@ -379,18 +392,10 @@ describe("the Monday digest's team and lease", () => {
       }
       return fetch(input as RequestInfo, init);
     };
-    const deps = (fetcher: typeof fetch) => ({
-      db: env.DB,
-      settings,
-      fetcher,
-      mailer: () => {
-        throw new Error("no email in this test");
-      },
-    });
     // The 09:00 run is still posting when the 09:10 run comes; their scheduled times are ten minutes apart.
-    const first = runWeeklyDigests(deps(slow), monday);
+    const first = runDigests(monday, { fetcher: slow });
     await inFlight;
-    await runWeeklyDigests(deps(fetch), monday + 10 * 60_000);
+    await runDigests(monday + 10 * 60_000);
     release();
     await first;
     expect(await account.slackPosts()).toHaveLength(1);
@@ -420,29 +425,21 @@ describe("the Monday digest on channels that take no idempotency key", () => {
   });
 
   it("does not post again after a run stopped between Slack's answer and its record", async () => {
-    const { runWeeklyDigests } = await import("../../src/hedgehogs/digest-job");
-    const { settingsOf } = await import("../../src/config");
     const team = freshTeam("Stopped run");
     const account = await digestAccount({ slack: [team] });
     const monday = Date.parse("2019-07-08T09:00:00Z");
     await storeAnswer({ ticketId: ticket++, team, rating: 2, at: monday - DAY });
-    const settings = settingsOf(account.env);
-    const mailer = () => {
-      throw new Error("no email in this test");
-    };
+    const runDigests = await digestRun(account);
     const crashing = crashBefore(env.DB, /SET slack_status = \?3/);
-    await expect(runWeeklyDigests({ db: crashing.db, settings, fetcher: fetch, mailer }, monday)).rejects.toThrow(
-      "simulated crash",
-    );
+    await expect(runDigests(monday, { db: crashing.db })).rejects.toThrow("simulated crash");
     expect(crashing.crashed()).toBe(true);
     expect(await account.slackPosts()).toHaveLength(1);
     expect(await digestRow("2019-W27", team)).toMatchObject({ slack_status: "sending" });
 
     // Within the stopped run's lease no run touches it; after it, the next run records it, unsent.
-    const deps = (clock: () => number) => ({ db: env.DB, settings, fetcher: fetch, mailer, clock });
-    await runWeeklyDigests(deps(Date.now), monday + 10 * 60_000);
+    await runDigests(monday + 10 * 60_000);
     expect(await digestRow("2019-W27", team)).toMatchObject({ slack_status: "sending" });
-    await runWeeklyDigests(deps(() => Date.now() + 6 * 60_000), monday + 20 * 60_000);
+    await runDigests(monday + 20 * 60_000, { clock: () => Date.now() + 6 * 60_000 });
     const row = await digestRow("2019-W27", team);
     expect(row).toMatchObject({ slack_status: "failed", lease_until: 0 });
     expect(row!.slack_detail).toBe(
@@ -470,10 +467,10 @@ describe("the Monday digest on channels that take no idempotency key", () => {
     binding.failNext("E_RATE_LIMIT_EXCEEDED", "rate limited");
     const nextTeam = freshTeam("CF next");
     await storeAnswer({ ticketId: ticket++, team: nextTeam, rating: 5, at: monday + 6 * DAY });
-    const nextAccount = await digestAccount(
-      { emails: { [nextTeam]: "next@example.org" } },
-      { MAIL_PROVIDER: "cloudflare", EMAIL: binding } as Partial<Env>,
-    );
+    const nextAccount = await digestAccount({ emails: { [nextTeam]: "next@example.org" } }, {
+      MAIL_PROVIDER: "cloudflare",
+      EMAIL: binding,
+    } as Partial<Env>);
     const nextMonday = monday + 7 * DAY;
     await nextAccount.cron(nextMonday);
     const waiting = await digestRow("2019-W29", nextTeam);
@@ -502,9 +499,11 @@ describe("the Monday digest's counts", () => {
     const ones = Array.from({ length: 5_030 }, () => ticket++);
     for (let i = 0; i < ones.length; i += 100)
       await Promise.all(
-        ones.slice(i, i + 100).map((id, j) =>
-          storeAnswer({ ticketId: id, team: busy, rating: 1, reasons: j % 2 ? ["slow"] : [], at: inWeek + i + j }),
-        ),
+        ones
+          .slice(i, i + 100)
+          .map((id, j) =>
+            storeAnswer({ ticketId: id, team: busy, rating: 1, reasons: j % 2 ? ["slow"] : [], at: inWeek + i + j }),
+          ),
       );
     for (const reasons of [["billing"], ["billing", "not_solved"], []])
       await storeAnswer({ ticketId: ticket++, team: small, rating: 3, reasons, at: inWeek + HOUR });
@@ -534,7 +533,9 @@ describe("the Monday digest's counts", () => {
         }),
         account.env,
       );
-      const match = /Hedgehogs fed: (\d+) \(([\d,]+) by every team up to the week&#39;s end\)/.exec(await response.text());
+      const match = /Hedgehogs fed: (\d+) \(([\d,]+) by every team up to the week&#39;s end\)/.exec(
+        await response.text(),
+      );
       return { team: Number(match![1]), all: Number(match![2]!.replace(/,/g, "")) };
     };
     await storeAnswer({ ticketId: ticket++, team, rating: 5, at: Date.parse("2016-03-09T12:00:00Z") });
@@ -620,9 +621,15 @@ describe("/admin/digest/preview", () => {
     };
     expect(await error("/admin/digest/preview")).toMatch(/^team is required/);
     expect(await error("/admin/digest/preview?team=")).toMatch(/^team is required/);
-    expect(await error(`/admin/digest/preview?team=x&week=2019-13`)).toBe("week must be an ISO week from 1970 on, such as 2026-W48");
-    expect(await error(`/admin/digest/preview?team=x&week=2025-W53`)).toBe("week must be an ISO week from 1970 on, such as 2026-W48");
-    expect(await error(`/admin/digest/preview?team=x&week=1000-W01`)).toBe("week must be an ISO week from 1970 on, such as 2026-W48");
+    expect(await error(`/admin/digest/preview?team=x&week=2019-13`)).toBe(
+      "week must be an ISO week from 1970 on, such as 2026-W48",
+    );
+    expect(await error(`/admin/digest/preview?team=x&week=2025-W53`)).toBe(
+      "week must be an ISO week from 1970 on, such as 2026-W48",
+    );
+    expect(await error(`/admin/digest/preview?team=x&week=1000-W01`)).toBe(
+      "week must be an ISO week from 1970 on, such as 2026-W48",
+    );
     const thisWeek = lastFullWeek(Date.now() + 7 * DAY, "UTC");
     expect(await error(`/admin/digest/preview?team=x&week=${thisWeek}`)).toBe(
       `the week ${thisWeek} has not ended yet; the last full week is ${lastFullWeek(Date.now(), "UTC")}`,
